@@ -1,0 +1,409 @@
+//! The merchant backend's HTTP contract (DESIGN §2–3), shared by the widget and the
+//! reference backend. Documented for other languages in `www/backend-api.md`.
+//!
+//! All amounts are integer minor units. Field names are camelCase on the wire.
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::{Currency, MinorUnits};
+use crate::providers::Provider;
+use crate::status::PaymentStatus;
+
+/// Longest id (order, customer, attempt, method, idempotency key) we accept.
+pub const MAX_ID_LEN: usize = 64;
+/// Longest free text (description) we accept.
+pub const MAX_TEXT_LEN: usize = 255;
+/// Longest email / phone we accept.
+pub const MAX_CONTACT_LEN: usize = 128;
+/// Longest URL we accept.
+pub const MAX_URL_LEN: usize = 2048;
+
+/// The merchant's order, as the widget was mounted with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderInfo {
+    /// The merchant's order id (becomes the provider's `external_id` / `orderNumber`).
+    pub id: String,
+    /// Amount in minor units.
+    pub amount: MinorUnits,
+    /// Currency.
+    pub currency: Currency,
+    /// Text shown to the shopper on the provider's page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The shopper, as the merchant knows them. Every field is optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerInfo {
+    /// The merchant's customer id (the provider's customer `external_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Phone, preferably E.164.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// `POST /start`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartRequest {
+    /// Which provider pays this order.
+    pub provider: Provider,
+    /// The order.
+    pub order: OrderInfo,
+    /// The shopper.
+    #[serde(default)]
+    pub customer: CustomerInfo,
+    /// Where the provider sends the shopper back (the checkout page).
+    pub return_url: String,
+    /// A key the widget generated for this order; sent on to the provider where it has one.
+    pub idempotency_key: String,
+}
+
+/// One way to pay, as the widget lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentMethod {
+    /// Opaque id, sent back in `POST /pay`.
+    pub id: String,
+    /// What kind of method it is.
+    pub kind: MethodKind,
+    /// The name as the provider spells it, or a masked card (`555555******5599`).
+    pub label: String,
+    /// Card brand / payment system, when known (`VISA`, `MASTERCARD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+}
+
+/// Kinds of payment method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MethodKind {
+    /// A new card, entered on the provider's page.
+    Card,
+    /// A card the provider saved for this customer.
+    SavedCard,
+    /// A wallet (Apple Pay, Google Pay, Kaspi, …).
+    Wallet,
+}
+
+/// Tokens the browser may hold (never a secret).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowserTokens {
+    /// ioka `order_access_token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_access_token: Option<String>,
+    /// ioka `customer_access_token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_access_token: Option<String>,
+    /// The provider's public (browser) key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+}
+
+/// `POST /start` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartResponse {
+    /// The attempt: one per (provider, merchant order).
+    pub attempt_id: String,
+    /// Where the attempt stands (a returning shopper may find it already paid).
+    pub status: PaymentStatus,
+    /// The methods to offer.
+    pub methods: Vec<PaymentMethod>,
+    /// Browser-safe tokens.
+    #[serde(default)]
+    pub tokens: BrowserTokens,
+}
+
+/// The answer shape of ioka's own merchant-backend guide: only the two tokens. The widget
+/// then reads methods and status from ioka's browser API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IokaTokensResponse {
+    /// `ord_…_secret_…`
+    pub order_access_token: String,
+    /// `cus_…_secret_…`
+    #[serde(default)]
+    pub customer_access_token: Option<String>,
+}
+
+/// What `POST /start` may answer: Tolem's shape, or ioka's guide shape.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum StartAnswer {
+    /// Tolem's full answer.
+    Attempt(StartResponse),
+    /// ioka token mode.
+    IokaTokens(IokaTokensResponse),
+}
+
+/// `POST /pay`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayRequest {
+    /// From `start`.
+    pub attempt_id: String,
+    /// From `start`'s methods.
+    pub method_id: String,
+}
+
+/// Where to send the shopper.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedirectTarget {
+    /// The provider's hosted page.
+    pub url: String,
+    /// `GET` (navigate) or `POST` (submit a form with `fields`).
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Form fields for a `POST` redirect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<(String, String)>,
+}
+
+fn default_method() -> String {
+    "GET".to_owned()
+}
+
+/// `POST /pay` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayResponse {
+    /// Where to go.
+    pub redirect: RedirectTarget,
+}
+
+/// `GET /status?attemptId=…` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusResponse {
+    /// The attempt.
+    pub attempt_id: String,
+    /// Its status.
+    pub status: PaymentStatus,
+    /// `status.is_final()`, for clients that do not want to know the table.
+    #[serde(rename = "final")]
+    pub is_final: bool,
+}
+
+/// The error body every endpoint uses: `{"error": {"code", "message"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// Inside [`ErrorBody`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// A stable code (`INVALID_REQUEST`, `NOT_FOUND`, `PROVIDER_ERROR`, …).
+    pub code: String,
+    /// A human message with no provider internals.
+    pub message: String,
+}
+
+/// Why a request was refused before doing anything.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidInput {
+    /// A field is missing, too long, or has characters we do not accept.
+    #[error("{field}: {reason}")]
+    Field {
+        /// Which field (`order.id`).
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+fn field(field: &'static str, reason: &'static str) -> InvalidInput {
+    InvalidInput::Field { field, reason }
+}
+
+/// Checks an id: 1–64 characters of `A–Z a–z 0–9 . _ : -`.
+///
+/// # Errors
+/// [`InvalidInput::Field`] naming `name`.
+pub fn check_id(name: &'static str, value: &str) -> Result<(), InvalidInput> {
+    if value.is_empty() {
+        return Err(field(name, "must not be empty"));
+    }
+    if value.len() > MAX_ID_LEN {
+        return Err(field(name, "is longer than 64 characters"));
+    }
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+    {
+        return Err(field(name, "may only contain A-Z a-z 0-9 . _ : -"));
+    }
+    Ok(())
+}
+
+fn check_text(name: &'static str, value: &str, max: usize) -> Result<(), InvalidInput> {
+    if value.chars().count() > max {
+        return Err(field(name, "is too long"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(field(name, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+impl StartRequest {
+    /// Validates everything a hostile or buggy client could send.
+    ///
+    /// `max_amount` is the merchant's configured ceiling in minor units.
+    ///
+    /// # Errors
+    /// The first field that is wrong.
+    pub fn validate(&self, max_amount: MinorUnits) -> Result<(), InvalidInput> {
+        check_id("order.id", &self.order.id)?;
+        check_id("idempotencyKey", &self.idempotency_key)?;
+        if self.order.amount.0 <= 0 {
+            return Err(field(
+                "order.amount",
+                "must be a positive integer (minor units)",
+            ));
+        }
+        if self.order.amount > max_amount {
+            return Err(field("order.amount", "is above the configured limit"));
+        }
+        if let Some(d) = &self.order.description {
+            check_text("order.description", d, MAX_TEXT_LEN)?;
+        }
+        if let Some(id) = &self.customer.id {
+            check_id("customer.id", id)?;
+        }
+        if let Some(e) = &self.customer.email {
+            check_text("customer.email", e, MAX_CONTACT_LEN)?;
+            if !e.contains('@') {
+                return Err(field("customer.email", "is not an email address"));
+            }
+        }
+        if let Some(p) = &self.customer.phone {
+            check_text("customer.phone", p, MAX_CONTACT_LEN)?;
+            let digits = p.strip_prefix('+').unwrap_or(p);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(field(
+                    "customer.phone",
+                    "must be digits with an optional leading +",
+                ));
+            }
+        }
+        if self.return_url.len() > MAX_URL_LEN {
+            return Err(field("returnUrl", "is too long"));
+        }
+        check_text("returnUrl", &self.return_url, MAX_URL_LEN)?;
+        Ok(())
+    }
+}
+
+impl PayRequest {
+    /// Validates ids.
+    ///
+    /// # Errors
+    /// The first field that is wrong.
+    pub fn validate(&self) -> Result<(), InvalidInput> {
+        check_id("attemptId", &self.attempt_id)?;
+        check_id("methodId", &self.method_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> StartRequest {
+        StartRequest {
+            provider: Provider::Ioka,
+            order: OrderInfo {
+                id: "A-1001".into(),
+                amount: MinorUnits(1_500_000),
+                currency: Currency::Kzt,
+                description: Some("Order A-1001".into()),
+            },
+            customer: CustomerInfo {
+                id: Some("u-42".into()),
+                email: Some("shopper@example.kz".into()),
+                phone: Some("+77010000000".into()),
+            },
+            return_url: "https://shop.kz/checkout".into(),
+            idempotency_key: "0b7c2d9e-1f3a-4c5b-8d6e-7f8091a2b3c4".into(),
+        }
+    }
+
+    #[test]
+    fn the_design_example_parses_and_validates() {
+        let json = r#"{"provider":"ioka","order":{"id":"A-1001","amount":1500000,"currency":"KZT","description":"Order A-1001"},
+            "customer":{"id":"u-42","email":"shopper@example.kz","phone":"+77010000000"},
+            "returnUrl":"https://shop.kz/checkout","idempotencyKey":"0b7c2d9e-1f3a-4c5b-8d6e-7f8091a2b3c4"}"#;
+        let parsed: Result<StartRequest, _> = serde_json::from_str(json);
+        assert_eq!(parsed.as_ref().ok(), Some(&request()));
+        assert_eq!(request().validate(MinorUnits(100_000_000)), Ok(()));
+    }
+
+    #[test]
+    fn bad_inputs_are_refused_with_the_field_named() {
+        type Mutate = fn(&mut StartRequest);
+        let cases: [(&str, Mutate); 12] = [
+            ("order.id", |r| r.order.id = String::new()),
+            ("order.id", |r| r.order.id = "a".repeat(65)),
+            ("order.id", |r| r.order.id = "A 1".into()),
+            ("order.id", |r| r.order.id = "<script>".into()),
+            ("order.amount", |r| r.order.amount = MinorUnits(0)),
+            ("order.amount", |r| r.order.amount = MinorUnits(-5)),
+            ("order.amount", |r| r.order.amount = MinorUnits(100_000_001)),
+            ("order.description", |r| {
+                r.order.description = Some("a\u{0}b".into())
+            }),
+            ("customer.email", |r| {
+                r.customer.email = Some("nobody".into())
+            }),
+            ("customer.phone", |r| {
+                r.customer.phone = Some("+7 701".into())
+            }),
+            ("idempotencyKey", |r| r.idempotency_key = "k".repeat(100)),
+            ("returnUrl", |r| r.return_url = "x".repeat(3000)),
+        ];
+        for (name, mutate) in cases {
+            let mut r = request();
+            mutate(&mut r);
+            match r.validate(MinorUnits(100_000_000)) {
+                Err(InvalidInput::Field { field, .. }) => assert_eq!(field, name),
+                Ok(()) => panic!("accepted a bad {name}"),
+            }
+        }
+    }
+
+    #[test]
+    fn amounts_must_be_integers_on_the_wire() {
+        let json = r#"{"id":"A","amount":15.5,"currency":"KZT"}"#;
+        assert!(serde_json::from_str::<OrderInfo>(json).is_err());
+        let json = r#"{"id":"A","amount":"1500","currency":"KZT"}"#;
+        assert!(serde_json::from_str::<OrderInfo>(json).is_err());
+        let json = r#"{"id":"A","amount":1500,"currency":"XYZ"}"#;
+        assert!(serde_json::from_str::<OrderInfo>(json).is_err());
+    }
+
+    #[test]
+    fn start_answer_accepts_both_shapes() {
+        let ours = r#"{"attemptId":"att_1","status":"pending","methods":[{"id":"card","kind":"card","label":"Card"}],"tokens":{}}"#;
+        assert!(matches!(
+            serde_json::from_str::<StartAnswer>(ours),
+            Ok(StartAnswer::Attempt(_))
+        ));
+        let guide =
+            r#"{"order_access_token":"ord_X_secret_a","customer_access_token":"cus_Y_secret_b"}"#;
+        assert!(matches!(
+            serde_json::from_str::<StartAnswer>(guide),
+            Ok(StartAnswer::IokaTokens(_))
+        ));
+        assert!(serde_json::from_str::<StartAnswer>(r#"{"hello":1}"#).is_err());
+    }
+}

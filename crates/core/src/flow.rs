@@ -1,0 +1,825 @@
+//! The checkout flow as a pure state machine: [`step`]`(flow, event) -> (flow, effects)`.
+//!
+//! The widget feeds it events (answers, clicks, timer ticks, visibility changes) and
+//! carries out the effects it returns (calls, timers, navigation, storage, DOM events).
+//! Nothing here reads a clock or touches the network: `now_ms` and `random` arrive inside
+//! events, so every transition is a one-line native test.
+//!
+//! States are named after what they wait for. Answers carry the number of the request they
+//! answer; an answer to anything but the request in flight is stale and ignored, as is any
+//! event that means nothing in the current state (a second click on Pay, a late timer).
+
+use crate::api::{PaymentMethod, RedirectTarget, StartAnswer};
+use crate::error::{CheckoutError, ErrorCode};
+use crate::journal::JournalRecord;
+use crate::poll::PollPolicy;
+use crate::providers::{ioka, Provider};
+use crate::redirect::{check_redirect, ParsedUrl, SandboxOrigin};
+use crate::status::PaymentStatus;
+
+/// What the flow needs to know and never changes while mounted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowConfig {
+    /// The provider for this checkout.
+    pub provider: Provider,
+    /// The merchant's order id.
+    pub order_id: String,
+    /// When to poll.
+    pub policy: PollPolicy,
+    /// A sandbox origin the shopper may also be sent to (`make demo`, tests).
+    pub sandbox: Option<SandboxOrigin>,
+}
+
+/// How the widget talks about this attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Through the merchant backend's `/pay` and `/status`.
+    Backend,
+    /// ioka token mode: the backend gave only tokens; the widget reads ioka's browser API.
+    IokaToken {
+        /// `ord_…_secret_…`
+        order_access_token: String,
+    },
+}
+
+/// The attempt the flow is working on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// Backend attempt id, or the ioka order id in token mode.
+    pub attempt_id: String,
+    /// The key that travels with the attempt.
+    pub idempotency_key: String,
+    /// How to reach it.
+    pub mode: Mode,
+}
+
+/// How the shopper came back from the provider's page, when the return URL says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnHint {
+    /// The provider's success URL.
+    Success,
+    /// The provider's failure URL.
+    Failure,
+    /// The provider's back/cancel URL: the shopper left without paying.
+    Back,
+}
+
+impl ReturnHint {
+    /// Parses the value of the `tolem_return` query parameter the backend puts in return URLs.
+    pub fn from_query_value(v: &str) -> Option<ReturnHint> {
+        match v {
+            "success" => Some(ReturnHint::Success),
+            "failure" => Some(ReturnHint::Failure),
+            "back" => Some(ReturnHint::Back),
+            _ => None,
+        }
+    }
+}
+
+/// Polling bookkeeping while waiting for a final status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Poll {
+    /// When polling (re)started.
+    pub started_ms: u64,
+    /// Answers received so far.
+    pub answers: u32,
+    /// The request in flight, if any (never more than one).
+    pub in_flight: Option<u64>,
+    /// A tick is scheduled.
+    pub tick_scheduled: bool,
+    /// The tab is hidden: no requests until it is visible.
+    pub hidden: bool,
+    /// The browser is offline: no requests until it is online.
+    pub offline: bool,
+    /// The last request failed in a way worth retrying (shown as "connection trouble").
+    pub trouble: bool,
+    /// How the shopper came back, if known.
+    pub hint: Option<ReturnHint>,
+    /// The best status seen so far (never moves backwards).
+    pub status: PaymentStatus,
+}
+
+/// What pressing "try again" on an error does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Start from the beginning.
+    Start,
+    /// Go back to the method list.
+    Choose {
+        /// The attempt.
+        attempt: Attempt,
+        /// The methods.
+        methods: Vec<PaymentMethod>,
+    },
+    /// Ask for the status again.
+    Poll {
+        /// The attempt.
+        attempt: Attempt,
+    },
+}
+
+/// Where the checkout is, named after what it waits for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Not mounted yet.
+    Unmounted,
+    /// Waiting for the backend's `start` answer.
+    AwaitingStart {
+        /// Request number.
+        request: u64,
+        /// The key sent with `start`.
+        idempotency_key: String,
+    },
+    /// ioka token mode: waiting for ioka's browser API to list methods.
+    AwaitingMethods {
+        /// The attempt.
+        attempt: Attempt,
+        /// Request number.
+        request: u64,
+    },
+    /// Waiting for the shopper to pick a method and press Pay.
+    ChoosingMethod {
+        /// The attempt.
+        attempt: Attempt,
+        /// What to offer.
+        methods: Vec<PaymentMethod>,
+        /// The chosen method id.
+        selected: Option<String>,
+    },
+    /// Pay was pressed: waiting for the redirect target. The Pay button is locked.
+    AwaitingRedirect {
+        /// The attempt.
+        attempt: Attempt,
+        /// The methods (kept to go back on error).
+        methods: Vec<PaymentMethod>,
+        /// The chosen method.
+        method_id: String,
+        /// Request number.
+        request: u64,
+    },
+    /// Sending the shopper to the provider's page.
+    Redirecting {
+        /// The attempt.
+        attempt: Attempt,
+        /// The target.
+        url: String,
+        /// Navigation did not happen (a popup blocker, a sandboxed frame): show a link.
+        blocked: bool,
+    },
+    /// Back from the provider: waiting for a final status.
+    AwaitingStatus {
+        /// The attempt.
+        attempt: Attempt,
+        /// Polling state.
+        poll: Poll,
+    },
+    /// The time budget ran out without a final status: "still being confirmed".
+    StillPending {
+        /// The attempt.
+        attempt: Attempt,
+    },
+    /// A final status.
+    Final {
+        /// The attempt.
+        attempt: Attempt,
+        /// The status (`is_final()` holds).
+        status: PaymentStatus,
+    },
+    /// Something went wrong; `retry` says what "try again" does.
+    Failed {
+        /// What went wrong.
+        error: CheckoutError,
+        /// What "try again" does.
+        retry: Retry,
+    },
+}
+
+/// A redirect answer with the URL already parsed by the browser's URL parser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectAnswer {
+    /// The target as the backend (or ioka) gave it.
+    pub target: RedirectTarget,
+    /// `target.url` parsed; `None` if it did not parse.
+    pub parsed: Option<ParsedUrl>,
+}
+
+/// Everything that can happen to the checkout.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The widget was mounted (or the page loaded with it).
+    Mount {
+        /// Now.
+        now_ms: u64,
+        /// The journal record for this order, if sessionStorage had one.
+        journal: Option<JournalRecord>,
+        /// How the shopper came back, if the URL says so.
+        hint: Option<ReturnHint>,
+        /// A fresh idempotency key, used if nothing is resumed.
+        fresh_key: String,
+    },
+    /// The backend answered `start`.
+    StartAnswered {
+        /// Which request.
+        request: u64,
+        /// The answer.
+        answer: Result<StartAnswer, CheckoutError>,
+    },
+    /// ioka token mode: methods arrived from ioka's browser API.
+    MethodsAnswered {
+        /// Which request.
+        request: u64,
+        /// The answer.
+        answer: Result<Vec<PaymentMethod>, CheckoutError>,
+    },
+    /// The shopper picked a method.
+    Select {
+        /// Method id.
+        method_id: String,
+    },
+    /// The shopper pressed Pay.
+    Pay,
+    /// The redirect target arrived.
+    PayAnswered {
+        /// Which request.
+        request: u64,
+        /// The answer.
+        answer: Result<RedirectAnswer, CheckoutError>,
+        /// Now (for the journal).
+        now_ms: u64,
+    },
+    /// Navigation to the provider did not happen.
+    NavigationFailed,
+    /// A status answer arrived.
+    StatusAnswered {
+        /// Which request.
+        request: u64,
+        /// The answer.
+        answer: Result<PaymentStatus, CheckoutError>,
+        /// Now.
+        now_ms: u64,
+        /// Uniform in `[0, 1)`, for jitter.
+        random: f64,
+    },
+    /// The poll timer fired.
+    Tick {
+        /// Now.
+        now_ms: u64,
+    },
+    /// The tab was hidden or shown.
+    Visibility {
+        /// Hidden now.
+        hidden: bool,
+        /// Now.
+        now_ms: u64,
+    },
+    /// The browser went offline or online.
+    Connectivity {
+        /// Online now.
+        online: bool,
+        /// Now.
+        now_ms: u64,
+    },
+    /// "Check again" after the budget ran out.
+    CheckAgain {
+        /// Now.
+        now_ms: u64,
+    },
+    /// "Try again" on an error, or "choose another way" after a cancel.
+    Retry {
+        /// Now.
+        now_ms: u64,
+        /// A fresh idempotency key, used if this starts over.
+        fresh_key: String,
+    },
+}
+
+/// Notifications to the merchant's page (`tolem:*` events and callbacks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notify {
+    /// Methods are on screen.
+    Ready,
+    /// A method was chosen.
+    Method {
+        /// Its id.
+        method_id: String,
+    },
+    /// The shopper is being sent away.
+    Redirect {
+        /// Where.
+        url: String,
+    },
+    /// The status is known (pending on first contact, and every final status).
+    Status {
+        /// The status.
+        status: PaymentStatus,
+    },
+    /// An error is shown.
+    Error(CheckoutError),
+}
+
+/// What the widget must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// `POST {backendUrl}/start`.
+    CallStart {
+        /// Request number to answer with.
+        request: u64,
+        /// The idempotency key to send.
+        idempotency_key: String,
+    },
+    /// ioka token mode: read the order and the customer's cards from ioka's browser API.
+    LoadMethods {
+        /// Request number.
+        request: u64,
+        /// The attempt.
+        attempt: Attempt,
+    },
+    /// Get the redirect target (`POST /pay`, or the ioka order's `checkout_url`).
+    CallPay {
+        /// Request number.
+        request: u64,
+        /// The attempt.
+        attempt: Attempt,
+        /// The chosen method.
+        method_id: String,
+    },
+    /// Read the status (`GET /status`, or the ioka order).
+    FetchStatus {
+        /// Request number.
+        request: u64,
+        /// The attempt.
+        attempt: Attempt,
+    },
+    /// Fire [`Event::Tick`] after a delay (replacing any scheduled tick).
+    ScheduleTick {
+        /// Delay.
+        after_ms: u32,
+    },
+    /// Cancel a scheduled tick.
+    CancelTick,
+    /// Write the journal record to sessionStorage.
+    WriteJournal(JournalRecord),
+    /// Remove this order's journal record.
+    ClearJournal,
+    /// Send the shopper to the provider.
+    Navigate(RedirectTarget),
+    /// Tell the merchant's page.
+    Notify(Notify),
+}
+
+/// The checkout: configuration, current state, and the request counter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flow {
+    /// Fixed configuration.
+    pub config: FlowConfig,
+    /// Where the checkout is.
+    pub state: State,
+    next_request: u64,
+}
+
+impl Flow {
+    /// A flow that has not been mounted yet.
+    pub fn new(config: FlowConfig) -> Self {
+        Flow {
+            config,
+            state: State::Unmounted,
+            next_request: 1,
+        }
+    }
+
+    fn request(&mut self) -> u64 {
+        let r = self.next_request;
+        self.next_request += 1;
+        r
+    }
+}
+
+/// One step of the checkout. Returns the next flow and what to do.
+pub fn step(mut flow: Flow, event: Event) -> (Flow, Vec<Effect>) {
+    let state = std::mem::replace(&mut flow.state, State::Unmounted);
+    let (state, effects) = transition(&mut flow, state, event);
+    flow.state = state;
+    (flow, effects)
+}
+
+type Out = (State, Vec<Effect>);
+
+fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
+    match (state, event) {
+        (
+            State::Unmounted,
+            Event::Mount {
+                now_ms,
+                journal,
+                hint,
+                fresh_key,
+            },
+        ) => {
+            let resumable = journal
+                .filter(|j| j.resumable(flow.config.provider, &flow.config.order_id, now_ms));
+            match resumable {
+                Some(j) => {
+                    let mode = match j.order_access_token {
+                        Some(order_access_token) => Mode::IokaToken { order_access_token },
+                        None => Mode::Backend,
+                    };
+                    let attempt = Attempt {
+                        attempt_id: j.attempt_id,
+                        idempotency_key: j.idempotency_key,
+                        mode,
+                    };
+                    begin_polling(flow, attempt, now_ms, hint)
+                }
+                None => start(flow, fresh_key),
+            }
+        }
+
+        (
+            State::AwaitingStart {
+                request,
+                idempotency_key,
+            },
+            Event::StartAnswered { request: r, answer },
+        ) if r == request => match answer {
+            Ok(StartAnswer::Attempt(resp)) => {
+                let attempt = Attempt {
+                    attempt_id: resp.attempt_id,
+                    idempotency_key,
+                    mode: Mode::Backend,
+                };
+                if resp.status.is_final() {
+                    let fx = vec![Effect::ClearJournal, notify_status(resp.status)];
+                    (
+                        State::Final {
+                            attempt,
+                            status: resp.status,
+                        },
+                        fx,
+                    )
+                } else {
+                    offer_methods(attempt, resp.methods, Retry::Start)
+                }
+            }
+            Ok(StartAnswer::IokaTokens(tokens)) => {
+                match ioka::order_id_from_access_token(&tokens.order_access_token) {
+                    Some(order_id) => {
+                        let attempt = Attempt {
+                            attempt_id: order_id.to_owned(),
+                            idempotency_key,
+                            mode: Mode::IokaToken {
+                                order_access_token: tokens.order_access_token,
+                            },
+                        };
+                        let request = flow.request();
+                        let fx = vec![Effect::LoadMethods {
+                            request,
+                            attempt: attempt.clone(),
+                        }];
+                        (State::AwaitingMethods { attempt, request }, fx)
+                    }
+                    None => fail(
+                        CheckoutError::new(
+                            ErrorCode::BackendError,
+                            "malformed order_access_token",
+                            false,
+                        ),
+                        Retry::Start,
+                    ),
+                }
+            }
+            Err(error) => fail(error, Retry::Start),
+        },
+
+        (
+            State::AwaitingMethods { attempt, request },
+            Event::MethodsAnswered { request: r, answer },
+        ) if r == request => match answer {
+            Ok(methods) => offer_methods(attempt, methods, Retry::Start),
+            Err(error) => fail(error, Retry::Start),
+        },
+
+        (
+            State::ChoosingMethod {
+                attempt,
+                methods,
+                selected,
+            },
+            Event::Select { method_id },
+        ) => {
+            if methods.iter().any(|m| m.id == method_id) && selected.as_deref() != Some(&method_id)
+            {
+                let fx = vec![Effect::Notify(Notify::Method {
+                    method_id: method_id.clone(),
+                })];
+                (
+                    State::ChoosingMethod {
+                        attempt,
+                        methods,
+                        selected: Some(method_id),
+                    },
+                    fx,
+                )
+            } else {
+                (
+                    State::ChoosingMethod {
+                        attempt,
+                        methods,
+                        selected,
+                    },
+                    vec![],
+                )
+            }
+        }
+
+        (
+            State::ChoosingMethod {
+                attempt,
+                methods,
+                selected: Some(method_id),
+            },
+            Event::Pay,
+        ) => {
+            let request = flow.request();
+            let fx = vec![Effect::CallPay {
+                request,
+                attempt: attempt.clone(),
+                method_id: method_id.clone(),
+            }];
+            (
+                State::AwaitingRedirect {
+                    attempt,
+                    methods,
+                    method_id,
+                    request,
+                },
+                fx,
+            )
+        }
+
+        (
+            State::AwaitingRedirect {
+                attempt,
+                methods,
+                request,
+                ..
+            },
+            Event::PayAnswered {
+                request: r,
+                answer,
+                now_ms,
+            },
+        ) if r == request => match answer {
+            Ok(RedirectAnswer { target, parsed }) => {
+                let verdict = match &parsed {
+                    Some(p) => {
+                        check_redirect(flow.config.provider, p, flow.config.sandbox.as_ref())
+                            .map_err(|e| e.to_string())
+                    }
+                    None => Err("the redirect URL does not parse".to_owned()),
+                };
+                match verdict {
+                    Ok(()) => {
+                        let mut record = JournalRecord::new(
+                            flow.config.provider,
+                            attempt.attempt_id.clone(),
+                            flow.config.order_id.clone(),
+                            attempt.idempotency_key.clone(),
+                            now_ms,
+                        );
+                        if let Mode::IokaToken { order_access_token } = &attempt.mode {
+                            record.order_access_token = Some(order_access_token.clone());
+                        }
+                        let url = target.url.clone();
+                        let fx = vec![
+                            Effect::WriteJournal(record),
+                            Effect::Notify(Notify::Redirect { url: url.clone() }),
+                            Effect::Navigate(target),
+                        ];
+                        (
+                            State::Redirecting {
+                                attempt,
+                                url,
+                                blocked: false,
+                            },
+                            fx,
+                        )
+                    }
+                    Err(why) => fail(
+                        CheckoutError::new(ErrorCode::RedirectBlocked, why, false),
+                        Retry::Choose { attempt, methods },
+                    ),
+                }
+            }
+            Err(error) => fail(error, Retry::Choose { attempt, methods }),
+        },
+
+        (State::Redirecting { attempt, url, .. }, Event::NavigationFailed) => (
+            State::Redirecting {
+                attempt,
+                url,
+                blocked: true,
+            },
+            vec![],
+        ),
+
+        (State::AwaitingStatus { attempt, poll }, event) => polling(flow, attempt, poll, event),
+
+        (State::StillPending { attempt }, Event::CheckAgain { now_ms }) => {
+            begin_polling(flow, attempt, now_ms, None)
+        }
+
+        (State::Final { status, .. }, Event::Retry { fresh_key, .. })
+            if matches!(
+                status,
+                PaymentStatus::Cancelled | PaymentStatus::Failed | PaymentStatus::Expired
+            ) =>
+        {
+            start(flow, fresh_key)
+        }
+
+        (State::Failed { retry, .. }, Event::Retry { now_ms, fresh_key }) => match retry {
+            Retry::Start => start(flow, fresh_key),
+            Retry::Choose { attempt, methods } => offer_methods(attempt, methods, Retry::Start),
+            Retry::Poll { attempt } => begin_polling(flow, attempt, now_ms, None),
+        },
+
+        // Anything else is stray or late: a second click, an answer to an old request, a
+        // tick after the final status. Nothing changes.
+        (state, _) => (state, vec![]),
+    }
+}
+
+fn start(flow: &mut Flow, idempotency_key: String) -> Out {
+    let request = flow.request();
+    let fx = vec![Effect::CallStart {
+        request,
+        idempotency_key: idempotency_key.clone(),
+    }];
+    (
+        State::AwaitingStart {
+            request,
+            idempotency_key,
+        },
+        fx,
+    )
+}
+
+fn offer_methods(attempt: Attempt, methods: Vec<PaymentMethod>, retry: Retry) -> Out {
+    if methods.is_empty() {
+        return fail(
+            CheckoutError::new(ErrorCode::BackendError, "no payment methods offered", false),
+            retry,
+        );
+    }
+    let selected = methods.first().map(|m| m.id.clone());
+    (
+        State::ChoosingMethod {
+            attempt,
+            methods,
+            selected,
+        },
+        vec![Effect::Notify(Notify::Ready)],
+    )
+}
+
+fn fail(error: CheckoutError, retry: Retry) -> Out {
+    let fx = vec![Effect::Notify(Notify::Error(error.clone()))];
+    (State::Failed { error, retry }, fx)
+}
+
+fn notify_status(status: PaymentStatus) -> Effect {
+    Effect::Notify(Notify::Status { status })
+}
+
+fn begin_polling(flow: &mut Flow, attempt: Attempt, now_ms: u64, hint: Option<ReturnHint>) -> Out {
+    let request = flow.request();
+    let poll = Poll {
+        started_ms: now_ms,
+        answers: 0,
+        in_flight: Some(request),
+        tick_scheduled: false,
+        hidden: false,
+        offline: false,
+        trouble: false,
+        hint,
+        status: PaymentStatus::Pending,
+    };
+    let fx = vec![Effect::FetchStatus {
+        request,
+        attempt: attempt.clone(),
+    }];
+    (State::AwaitingStatus { attempt, poll }, fx)
+}
+
+fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> Out {
+    match event {
+        Event::StatusAnswered {
+            request,
+            answer,
+            now_ms,
+            random,
+        } if poll.in_flight == Some(request) => {
+            poll.in_flight = None;
+            poll.answers += 1;
+            let mut fx = Vec::new();
+            match answer {
+                Ok(status) => {
+                    poll.trouble = false;
+                    let first = poll.answers == 1;
+                    poll.status = poll.status.advance(status);
+                    if poll.status.is_final() {
+                        let status = poll.status;
+                        let fx = vec![
+                            Effect::CancelTick,
+                            Effect::ClearJournal,
+                            notify_status(status),
+                        ];
+                        return (State::Final { attempt, status }, fx);
+                    }
+                    if poll.hint == Some(ReturnHint::Back) {
+                        // The shopper left the provider's page without paying, and the
+                        // provider confirms nothing was paid.
+                        let status = PaymentStatus::Cancelled;
+                        let fx = vec![
+                            Effect::CancelTick,
+                            Effect::ClearJournal,
+                            notify_status(status),
+                        ];
+                        return (State::Final { attempt, status }, fx);
+                    }
+                    if first {
+                        fx.push(notify_status(PaymentStatus::Pending));
+                    }
+                }
+                Err(error) if error.retryable => poll.trouble = true,
+                Err(error) => return fail(error, Retry::Poll { attempt }),
+            }
+            if flow.config.policy.budget_spent(poll.started_ms, now_ms) {
+                fx.push(Effect::CancelTick);
+                return (State::StillPending { attempt }, fx);
+            }
+            if !poll.hidden && !poll.offline {
+                let after_ms = flow.config.policy.delay_ms(poll.answers - 1, random);
+                poll.tick_scheduled = true;
+                fx.push(Effect::ScheduleTick { after_ms });
+            }
+            (State::AwaitingStatus { attempt, poll }, fx)
+        }
+        Event::Tick { now_ms } => {
+            poll.tick_scheduled = false;
+            if poll.in_flight.is_some() || poll.hidden || poll.offline {
+                return (State::AwaitingStatus { attempt, poll }, vec![]);
+            }
+            if flow.config.policy.budget_spent(poll.started_ms, now_ms) {
+                return (State::StillPending { attempt }, vec![]);
+            }
+            fetch(flow, attempt, poll)
+        }
+        Event::Visibility { hidden, now_ms } => {
+            poll.hidden = hidden;
+            resume_if_possible(flow, attempt, poll, now_ms)
+        }
+        Event::Connectivity { online, now_ms } => {
+            poll.offline = !online;
+            resume_if_possible(flow, attempt, poll, now_ms)
+        }
+        _ => (State::AwaitingStatus { attempt, poll }, vec![]),
+    }
+}
+
+/// When the tab becomes visible and online again, ask at once instead of waiting out the
+/// backoff; while hidden or offline, stop the timer.
+fn resume_if_possible(flow: &mut Flow, attempt: Attempt, mut poll: Poll, now_ms: u64) -> Out {
+    if poll.hidden || poll.offline {
+        let fx = if poll.tick_scheduled {
+            vec![Effect::CancelTick]
+        } else {
+            vec![]
+        };
+        poll.tick_scheduled = false;
+        return (State::AwaitingStatus { attempt, poll }, fx);
+    }
+    if poll.in_flight.is_some() {
+        return (State::AwaitingStatus { attempt, poll }, vec![]);
+    }
+    if flow.config.policy.budget_spent(poll.started_ms, now_ms) {
+        return (State::StillPending { attempt }, vec![Effect::CancelTick]);
+    }
+    let (state, mut fx) = fetch(flow, attempt, poll);
+    fx.insert(0, Effect::CancelTick);
+    (state, fx)
+}
+
+fn fetch(flow: &mut Flow, attempt: Attempt, mut poll: Poll) -> Out {
+    let request = flow.request();
+    poll.in_flight = Some(request);
+    poll.tick_scheduled = false;
+    let fx = vec![Effect::FetchStatus {
+        request,
+        attempt: attempt.clone(),
+    }];
+    (State::AwaitingStatus { attempt, poll }, fx)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,122 @@
+//! A request as a value: adapters build these, the backend (or the widget) sends them.
+
+use std::fmt;
+
+/// HTTP methods the adapters use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+}
+
+impl Method {
+    /// `"GET"` / `"POST"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// Header names whose values must never be printed.
+const SENSITIVE_HEADERS: [&str; 5] = [
+    "api-key",
+    "authorization",
+    "x-order-access-token",
+    "x-customer-access-token",
+    "password",
+];
+
+/// One HTTP request, fully built, not yet sent.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Method.
+    pub method: Method,
+    /// Absolute URL.
+    pub url: String,
+    /// Headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// Body, if any (JSON or form-encoded, see the `content-type` header).
+    pub body: Option<String>,
+}
+
+impl HttpRequest {
+    /// The value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Prints the request with every credential replaced by `[redacted]`, so requests can be
+/// logged safely.
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let hidden = SENSITIVE_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s));
+                (k.as_str(), if hidden { "[redacted]" } else { v.as_str() })
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body_bytes", &self.body.as_ref().map(String::len))
+            .finish()
+    }
+}
+
+/// Percent-encodes a query or path component (RFC 3986 unreserved characters stay).
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
+            out.push(char::from(HEX_UPPER[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_credentials() {
+        let r = HttpRequest {
+            method: Method::Post,
+            url: "https://stage-api.ioka.kz/v2/orders".into(),
+            headers: vec![
+                ("API-KEY".into(), "shp_SECRET_test_key".into()),
+                ("X-Order-Access-Token".into(), "ord_1_secret_abc".into()),
+                ("content-type".into(), "application/json".into()),
+            ],
+            body: Some("{}".into()),
+        };
+        let printed = format!("{r:?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(!printed.contains("secret_abc"), "{printed}");
+        assert!(printed.contains("application/json"));
+        assert_eq!(r.header("api-key"), Some("shp_SECRET_test_key"));
+    }
+
+    #[test]
+    fn components_are_percent_encoded() {
+        assert_eq!(encode_component("A-1001"), "A-1001");
+        assert_eq!(encode_component("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+    }
+}

@@ -1,0 +1,61 @@
+//! Provider adapters. One provider = `<name>.rs` (requests, parsing, status mapping,
+//! signatures) + `<name>/transformers.rs` (its wire types).
+
+use serde::{Deserialize, Serialize};
+
+pub mod ioka;
+
+/// The five providers Tolem speaks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// ioka (Kazakhstan), API v2.
+    Ioka,
+    /// Bereke Bank, RBS gateway.
+    Bereke,
+    /// ECommPay Payment Page.
+    Ecommpay,
+    /// Paytone Checkout (Corefy platform).
+    Paytone,
+    /// OneEntry Payments.
+    Oneentry,
+}
+
+impl Provider {
+    /// All providers.
+    pub const ALL: [Provider; 5] = [
+        Provider::Ioka,
+        Provider::Bereke,
+        Provider::Ecommpay,
+        Provider::Paytone,
+        Provider::Oneentry,
+    ];
+
+    /// The wire name (`"ioka"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Ioka => "ioka",
+            Provider::Bereke => "bereke",
+            Provider::Ecommpay => "ecommpay",
+            Provider::Paytone => "paytone",
+            Provider::Oneentry => "oneentry",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn from_wire(s: &str) -> Option<Provider> {
+        Provider::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Hosts of the provider's hosted payment pages that a shopper may be sent to
+    /// (live and test). The sandbox origin is added by configuration, not here.
+    pub fn redirect_hosts(self) -> &'static [&'static str] {
+        match self {
+            Provider::Ioka => &["checkout.ioka.kz", "stage-checkout.ioka.kz"],
+            Provider::Bereke => &["ecom.berekebank.kz", "test-ecom.berekebank.kz"],
+            Provider::Ecommpay => &["paymentpage.ecommpay.com"],
+            Provider::Paytone => &["checkout.paytone.io", "hpp.paytone.io"],
+            Provider::Oneentry => &[],
+        }
+    }
+}
