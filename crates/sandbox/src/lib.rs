@@ -1,1 +1,169 @@
-//! placeholder
+//! `tolem-sandbox`: a local, faithful emulator of the payment providers Tolem talks to.
+//!
+//! Each provider is served at its real paths under its own prefix (`/ioka/v2/orders`, …),
+//! with the real field names, status codes, error bodies and webhook signatures, so that a
+//! provider's own client library pointed at the sandbox works unchanged. State lives in
+//! SQLite, so a restart loses nothing. A small control API (`/_control/…`) injects faults.
+//!
+//! This crate deliberately does **not** depend on `tolem-core`: it is a second, independent
+//! reading of the providers' documentation, so a wrong field name or signing rule in the
+//! adapters cannot be mirrored here and pass unnoticed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+
+mod control;
+mod ids;
+pub mod ioka;
+mod pyjson;
+mod store;
+
+pub use control::Faults;
+pub use store::StoreError;
+
+/// One registered webhook endpoint, as a merchant would register it in the dashboard or
+/// through `POST /v2/webhooks`.
+#[derive(Clone, Debug)]
+pub struct SeedWebhook {
+    /// Where to deliver.
+    pub url: String,
+    /// The signing key.
+    pub key: String,
+}
+
+/// The ioka shop the sandbox emulates.
+#[derive(Clone, Debug)]
+pub struct IokaShop {
+    /// `shp_…`
+    pub shop_id: String,
+    /// Server `API-KEY`.
+    pub api_key: String,
+    /// Browser `X-Public-Key`.
+    pub public_key: String,
+    /// Webhooks registered at start (more can be added with `POST /v2/webhooks`).
+    pub webhooks: Vec<SeedWebhook>,
+}
+
+/// Sandbox configuration.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// Absolute URL where the sandbox router is mounted, without a trailing slash
+    /// (`http://127.0.0.1:8080/sandbox`); used to build hosted-page URLs.
+    pub public_base: String,
+    /// SQLite file for the emulated providers' state (`None`: in memory).
+    pub state_path: Option<PathBuf>,
+    /// The ioka shop.
+    pub ioka: IokaShop,
+}
+
+/// The well-known demo credentials (like stripe-mock's test keys): fixed, public, and only
+/// good against this sandbox.
+pub mod demo_credentials {
+    /// ioka shop id.
+    pub const IOKA_SHOP_ID: &str = "shp_TOLEMDEMO1";
+    /// ioka server key.
+    pub const IOKA_API_KEY: &str = "shp_TOLEMDEMO1_test_private_sandbox0000000000000001";
+    /// ioka public key.
+    pub const IOKA_PUBLIC_KEY: &str = "shp_TOLEMDEMO1_test_public_sandbox0000000000000001";
+    /// The key of the pre-registered ioka webhook.
+    pub const IOKA_WEBHOOK_KEY: &str =
+        "5a1d0c0ffee0d15ea5edba5eba11cafe0000000000000000000000000000feed";
+}
+
+impl SandboxConfig {
+    /// The demo configuration: demo credentials, one webhook to `webhook_url`.
+    pub fn demo(
+        public_base: String,
+        state_path: Option<PathBuf>,
+        ioka_webhook_url: Option<String>,
+    ) -> Self {
+        use demo_credentials::*;
+        SandboxConfig {
+            public_base,
+            state_path,
+            ioka: IokaShop {
+                shop_id: IOKA_SHOP_ID.to_owned(),
+                api_key: IOKA_API_KEY.to_owned(),
+                public_key: IOKA_PUBLIC_KEY.to_owned(),
+                webhooks: ioka_webhook_url
+                    .map(|url| SeedWebhook {
+                        url,
+                        key: IOKA_WEBHOOK_KEY.to_owned(),
+                    })
+                    .into_iter()
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// Shared state of all emulated providers.
+pub struct Sandbox {
+    config: SandboxConfig,
+    store: store::Store,
+    faults: Arc<Faults>,
+    http: reqwest::Client,
+}
+
+impl Sandbox {
+    /// Opens (or creates) the state file.
+    ///
+    /// # Errors
+    /// When the SQLite file cannot be opened or migrated.
+    pub fn open(config: SandboxConfig) -> Result<Arc<Sandbox>, StoreError> {
+        let store = store::Store::open(config.state_path.as_deref())?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Ok(Arc::new(Sandbox {
+            config,
+            store,
+            faults: Arc::new(Faults::default()),
+            http,
+        }))
+    }
+
+    /// The fault switchboard (also reachable over HTTP at `/_control/faults`).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// A handle that records webhook deliveries from background tasks.
+    pub(crate) fn delivery_log(&self) -> control::DeliveryLog {
+        control::DeliveryLog(self.faults.clone())
+    }
+}
+
+/// The sandbox router: mount it under `/sandbox`.
+pub fn app(sandbox: Arc<Sandbox>) -> Router {
+    Router::new()
+        .route("/credentials.json", get(credentials))
+        .nest("/ioka", ioka::router(sandbox.clone()))
+        .nest("/_control", control::router(sandbox.clone()))
+        .with_state(sandbox)
+}
+
+async fn credentials(State(sb): State<Arc<Sandbox>>) -> Json<serde_json::Value> {
+    let shop = &sb.config.ioka;
+    Json(serde_json::json!({
+        "note": "Well-known demo credentials. They only work against this sandbox.",
+        "ioka": {
+            "apiBase": format!("{}/ioka", sb.config.public_base),
+            "shopId": shop.shop_id,
+            "apiKey": shop.api_key,
+            "publicKey": shop.public_key,
+            "webhookKey": demo_credentials::IOKA_WEBHOOK_KEY,
+            "testCards": [
+                {"pan": "5555555555555599", "cvc": "123", "exp": "12/30", "outcome": "success"},
+                {"pan": "4111111111111111", "cvc": "123", "exp": "12/30", "outcome": "success after 3-D Secure (password 12345678)"},
+                {"pan": "4444444444446666", "cvc": "123", "exp": "12/30", "outcome": "declined: internet limit exceeded"},
+                {"pan": "4444444411111111", "cvc": "123", "exp": "12/30", "outcome": "declined: not enough money"}
+            ]
+        }
+    }))
+}

@@ -1,0 +1,213 @@
+//! The control API tests use to script faults: `/_control/faults`, `/_control/webhooks`.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::Sandbox;
+
+/// One scripted fault. Matching requests (by provider, method, path glob with `*` for one
+/// segment) get the fault, `times` times (forever when absent).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultRule {
+    /// `ioka`, …
+    pub provider: String,
+    /// `GET`, `POST`; any when absent.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Path under the provider prefix, e.g. `/v2/orders/*`; any when absent.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Answer with this status and the provider's error body, without running the handler.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Wait this long first (a large value is a timeout for the client).
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    /// Run the handler, then cut its body short so it is not valid JSON.
+    #[serde(default)]
+    pub malformed: bool,
+    /// A webhook fault instead of an HTTP one: `drop` or `duplicate`.
+    #[serde(default)]
+    pub webhook: Option<WebhookFault>,
+    /// How many times; forever when absent.
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+/// What to do to outgoing webhooks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFault {
+    /// Never deliver.
+    Drop,
+    /// Deliver twice.
+    Duplicate,
+}
+
+/// One webhook delivery, for tests to inspect.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// Provider.
+    pub provider: String,
+    /// Event name.
+    pub event: String,
+    /// Target URL.
+    pub url: String,
+    /// HTTP status received, 0 when unreachable, `null` when dropped by a fault.
+    pub status: Option<u16>,
+}
+
+/// Records deliveries from background tasks.
+pub struct DeliveryLog(pub Arc<Faults>);
+
+impl DeliveryLog {
+    /// Records one delivery.
+    pub fn push(&self, d: Delivery) {
+        self.0.log_delivery(d);
+    }
+}
+
+/// The fault switchboard and the webhook log.
+#[derive(Default)]
+pub struct Faults {
+    rules: Mutex<Vec<FaultRule>>,
+    deliveries: Mutex<Vec<Delivery>>,
+}
+
+fn path_matches(glob: &str, path: &str) -> bool {
+    let g: Vec<&str> = glob.trim_end_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    g.len() == p.len() && g.iter().zip(&p).all(|(g, p)| *g == "*" || g == p)
+}
+
+impl Faults {
+    /// Adds a rule.
+    pub fn add(&self, rule: FaultRule) {
+        if let Ok(mut rules) = self.rules.lock() {
+            rules.push(rule);
+        }
+    }
+
+    /// Removes every rule and forgets the delivery log.
+    pub fn clear(&self) {
+        if let Ok(mut rules) = self.rules.lock() {
+            rules.clear();
+        }
+        if let Ok(mut log) = self.deliveries.lock() {
+            log.clear();
+        }
+    }
+
+    fn take(&self, pick: impl Fn(&FaultRule) -> bool) -> Option<FaultRule> {
+        let mut rules = self.rules.lock().ok()?;
+        let index = rules.iter().position(|r| pick(r))?;
+        let rule = rules[index].clone();
+        match rules[index].times.as_mut() {
+            Some(1) => {
+                rules.remove(index);
+            }
+            Some(n) => *n -= 1,
+            None => {}
+        }
+        Some(rule)
+    }
+
+    /// The HTTP fault for this request, if one is scripted (consumes one use).
+    pub fn take_http(&self, provider: &str, method: &str, path: &str) -> Option<FaultRule> {
+        self.take(|r| {
+            r.webhook.is_none()
+                && r.provider == provider
+                && r.method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && r.path.as_deref().is_none_or(|g| path_matches(g, path))
+        })
+    }
+
+    /// The webhook fault for the next delivery, if one is scripted (consumes one use).
+    pub fn take_webhook(&self, provider: &str) -> Option<WebhookFault> {
+        self.take(|r| r.webhook.is_some() && r.provider == provider)
+            .and_then(|r| r.webhook)
+    }
+
+    /// Records a delivery.
+    pub fn log_delivery(&self, d: Delivery) {
+        if let Ok(mut log) = self.deliveries.lock() {
+            log.push(d);
+        }
+    }
+
+    fn deliveries(&self) -> Vec<Delivery> {
+        self.deliveries
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default()
+    }
+}
+
+pub fn router(_sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
+    Router::new()
+        .route(
+            "/faults",
+            axum::routing::post(add_fault).delete(clear_faults),
+        )
+        .route("/webhooks", get(list_deliveries))
+}
+
+async fn add_fault(
+    State(sb): State<Arc<Sandbox>>,
+    body: axum::body::Bytes,
+) -> (StatusCode, Json<serde_json::Value>) {
+    match serde_json::from_slice::<FaultRule>(&body) {
+        Ok(rule) => {
+            sb.faults.add(rule);
+            (StatusCode::CREATED, Json(serde_json::json!({"ok": true})))
+        }
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": e.to_string()})),
+        ),
+    }
+}
+
+async fn clear_faults(State(sb): State<Arc<Sandbox>>) -> StatusCode {
+    sb.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn list_deliveries(State(sb): State<Arc<Sandbox>>) -> Json<Vec<Delivery>> {
+    Json(sb.faults.deliveries())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_match_and_count_down() {
+        let f = Faults::default();
+        f.add(FaultRule {
+            provider: "ioka".into(),
+            method: Some("POST".into()),
+            path: Some("/v2/orders/*".into()),
+            status: Some(503),
+            times: Some(2),
+            ..FaultRule::default()
+        });
+        assert!(f.take_http("ioka", "GET", "/v2/orders/ord_1").is_none());
+        assert!(f.take_http("ioka", "POST", "/v2/orders").is_none());
+        assert!(f.take_http("ioka", "post", "/v2/orders/ord_1").is_some());
+        assert!(f.take_http("ioka", "POST", "/v2/orders/ord_2").is_some());
+        assert!(
+            f.take_http("ioka", "POST", "/v2/orders/ord_3").is_none(),
+            "used up"
+        );
+    }
+}
