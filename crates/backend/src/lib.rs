@@ -1,1 +1,85 @@
-//! placeholder
+//! `tolem-backend`: the reference merchant backend.
+//!
+//! It holds the provider secrets the browser must never see, does the provider's
+//! get-or-create dance exactly once per merchant order, keeps attempts in an embedded store,
+//! verifies webhooks, and answers the widget's `start` / `pay` / `status` calls
+//! (`www/backend-api.md`). Build the router with [`app`] and serve it under
+//! `/api/checkout`.
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, Method};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub mod config;
+pub mod error;
+pub mod ioka;
+pub mod locks;
+mod routes;
+pub mod secret;
+pub mod store;
+
+pub use config::{Config, IokaConfig};
+pub use secret::Secret;
+
+/// Largest request body accepted (webhooks included).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Everything the routes share.
+pub struct AppState {
+    /// Configuration.
+    pub config: Config,
+    /// Attempts.
+    pub store: store::Store,
+    /// The ioka client, when ioka is configured.
+    pub ioka: Option<ioka::IokaClient>,
+    /// One in-process lock per merchant order, so concurrent `start`s queue up.
+    pub locks: locks::KeyedLocks,
+}
+
+impl AppState {
+    /// Opens the store and builds provider clients.
+    ///
+    /// # Errors
+    /// When the store cannot be opened.
+    pub fn new(config: Config) -> Result<Arc<AppState>, store::StoreError> {
+        let store = store::Store::open(config.db_path.as_deref())?;
+        let ioka = config
+            .ioka
+            .clone()
+            .map(|c| ioka::IokaClient::new(c, config.provider_timeout));
+        Ok(Arc::new(AppState {
+            config,
+            store,
+            ioka,
+            locks: locks::KeyedLocks::default(),
+        }))
+    }
+}
+
+/// The backend router: `POST /start`, `POST /pay`, `GET /status`, `POST /webhooks/{provider}`,
+/// `GET /health`. Mount it under `/api/checkout`.
+pub fn app(state: Arc<AppState>) -> Router {
+    let origins: Vec<HeaderValue> = state
+        .config
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE]);
+    Router::new()
+        .route("/start", post(routes::start::start))
+        .route("/pay", post(routes::pay::pay))
+        .route("/status", get(routes::status::status))
+        .route("/webhooks/{provider}", post(routes::webhooks::webhook))
+        .route("/health", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors)
+        .with_state(state)
+}

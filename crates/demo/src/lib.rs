@@ -1,1 +1,135 @@
-//! placeholder
+//! `make demo` as a library: one process, one port, everything a new user needs.
+//!
+//! | path | what |
+//! |---|---|
+//! | `/` | the demo storefront (trunk-built) |
+//! | `/tolem/` | the widget files a merchant would host (`tolem.js`, `tolem_bg.wasm`, `tolem.css`) |
+//! | `/api/checkout/*` | the reference merchant backend |
+//! | `/sandbox/*` | the provider sandbox |
+//!
+//! The backend reaches the sandbox over real HTTP on loopback, exactly as it would reach
+//! ioka's stage API.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use tolem_backend::{AppState, Config, IokaConfig, Secret};
+use tolem_sandbox::{demo_credentials, Sandbox, SandboxConfig};
+
+/// Where things are.
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    /// Storefront files (trunk's output).
+    pub storefront_dir: PathBuf,
+    /// Widget files.
+    pub widget_dir: PathBuf,
+    /// Folder for the SQLite files; `None` keeps state in memory.
+    pub state_dir: Option<PathBuf>,
+}
+
+/// A running demo.
+pub struct Demo {
+    /// `http://127.0.0.1:PORT`
+    pub origin: String,
+    /// The sandbox, for tests that script faults directly.
+    pub sandbox: Arc<Sandbox>,
+    /// The backend state, for tests that inspect attempts.
+    pub backend: Arc<AppState>,
+    router: Router,
+    listener: TcpListener,
+}
+
+/// Failures while starting.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl Demo {
+    /// Binds `127.0.0.1:port` (0 picks a free port) and wires everything together.
+    ///
+    /// # Errors
+    /// When the port is taken or a store cannot be opened.
+    pub async fn bind(port: u16, options: DemoOptions) -> Result<Demo, StartError> {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|e| StartError(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartError(e.to_string()))?
+            .port();
+        let origin = format!("http://127.0.0.1:{port}");
+
+        if let Some(dir) = &options.state_dir {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StartError(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let state_file = |name: &str| options.state_dir.as_ref().map(|d| d.join(name));
+
+        let sandbox = Sandbox::open(SandboxConfig::demo(
+            format!("{origin}/sandbox"),
+            state_file("sandbox.db"),
+            Some(format!("{origin}/api/checkout/webhooks/ioka")),
+        ))
+        .map_err(|e| StartError(format!("sandbox store: {e}")))?;
+
+        let backend = AppState::new(Config {
+            db_path: state_file("backend.db"),
+            allowed_origins: vec![origin.clone()],
+            max_amount: 100_000_000_000,
+            provider_timeout: Duration::from_secs(5),
+            ioka: Some(IokaConfig {
+                base_url: format!("{origin}/sandbox/ioka"),
+                api_key: Secret::new(demo_credentials::IOKA_API_KEY),
+                public_key: demo_credentials::IOKA_PUBLIC_KEY.to_owned(),
+                webhook_key: Secret::new(demo_credentials::IOKA_WEBHOOK_KEY),
+                manual_capture: false,
+            }),
+        })
+        .map_err(|e| StartError(format!("backend store: {e}")))?;
+
+        let no_cache = SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        );
+        let router = Router::new()
+            .nest("/api/checkout", tolem_backend::app(backend.clone()))
+            .nest("/sandbox", tolem_sandbox::app(sandbox.clone()))
+            .nest_service("/tolem", ServeDir::new(&options.widget_dir))
+            .fallback_service(ServeDir::new(&options.storefront_dir))
+            .layer(no_cache);
+        Ok(Demo {
+            origin,
+            sandbox,
+            backend,
+            router,
+            listener,
+        })
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

@@ -1,0 +1,89 @@
+//! One error type for every route: logs the detail, answers `{"error": {"code", "message"}}`
+//! with no provider internals.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use tolem_core::api::{ErrorBody, ErrorDetail};
+
+use crate::store::StoreError;
+
+/// What a route can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed or a field is invalid (400 `INVALID_REQUEST`).
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// The provider is not configured on this backend (400 `CONFIG_ERROR`).
+    #[error("provider {0} is not enabled on this backend")]
+    ProviderDisabled(&'static str),
+    /// No such attempt (404 `NOT_FOUND`).
+    #[error("not found")]
+    NotFound,
+    /// The same order was started with different data (409 `CONFLICT`).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A webhook failed verification (401 `BAD_SIGNATURE`).
+    #[error("webhook rejected: {0}")]
+    BadSignature(String),
+    /// The provider failed or answered something unreadable (502 `PROVIDER_ERROR`).
+    /// The detail is logged, never sent.
+    #[error("provider: {0}")]
+    Provider(String),
+    /// Our own failure (500 `INTERNAL`).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match &self {
+            AppError::Invalid(m) => (StatusCode::BAD_REQUEST, "INVALID_REQUEST", m.clone()),
+            AppError::ProviderDisabled(_) => {
+                (StatusCode::BAD_REQUEST, "CONFIG_ERROR", self.to_string())
+            }
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "no such attempt".to_owned(),
+            ),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, "CONFLICT", m.clone()),
+            AppError::BadSignature(_) => (
+                StatusCode::UNAUTHORIZED,
+                "BAD_SIGNATURE",
+                "signature verification failed".to_owned(),
+            ),
+            AppError::Provider(_) => (
+                StatusCode::BAD_GATEWAY,
+                "PROVIDER_ERROR",
+                "the payment provider is unavailable, please try again".to_owned(),
+            ),
+            AppError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error".to_owned(),
+            ),
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        } else {
+            tracing::warn!(error = %self, "request refused");
+        }
+        (
+            status,
+            Json(ErrorBody {
+                error: ErrorDetail {
+                    code: code.to_owned(),
+                    message,
+                },
+            }),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,53 @@
+//! One file per route.
+
+pub mod pay;
+pub mod start;
+pub mod status;
+pub mod webhooks;
+
+use axum::body::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// Parses a JSON body into `T`, with a clear 400 on failure (axum's own rejection would
+/// answer in plain text).
+pub fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
+    serde_json::from_slice(body).map_err(|e| AppError::Invalid(format!("malformed JSON body: {e}")))
+}
+
+/// `url` with `name=value` added to its query (before any fragment).
+pub fn with_query(url: &str, name: &str, value: &str) -> String {
+    let (base, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let mut out = format!("{base}{sep}{name}={value}");
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_query;
+
+    #[test]
+    fn query_is_appended_correctly() {
+        assert_eq!(
+            with_query("https://s.kz/c", "tolem_return", "back"),
+            "https://s.kz/c?tolem_return=back"
+        );
+        assert_eq!(
+            with_query("https://s.kz/c?p=ioka", "a", "b"),
+            "https://s.kz/c?p=ioka&a=b"
+        );
+        assert_eq!(
+            with_query("https://s.kz/c?p=1#top", "a", "b"),
+            "https://s.kz/c?p=1&a=b#top"
+        );
+    }
+}

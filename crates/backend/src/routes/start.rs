@@ -1,0 +1,137 @@
+//! `POST /start`: get-or-create the provider's customer and order, once per merchant order.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+use tolem_core::api::{BrowserTokens, MethodKind, PaymentMethod, StartRequest, StartResponse};
+use tolem_core::money::{Currency, MinorUnits};
+use tolem_core::providers::{ioka as ioka_adapter, Provider};
+use tolem_core::status::PaymentStatus;
+
+use super::{json_body, with_query};
+use crate::error::AppError;
+use crate::ioka::NewOrder;
+use crate::store::Attempt;
+use crate::AppState;
+
+/// Handler.
+pub async fn start(
+    State(app): State<Arc<AppState>>,
+    body: Bytes,
+) -> Result<Json<StartResponse>, AppError> {
+    let req: StartRequest = json_body(&body)?;
+    req.validate(MinorUnits(app.config.max_amount))
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    if !app.config.return_url_allowed(&req.return_url) {
+        return Err(AppError::Invalid(
+            "returnUrl: must be an http(s) URL on an allowed origin".into(),
+        ));
+    }
+    match req.provider {
+        Provider::Ioka => start_ioka(&app, &req).await,
+        other => Err(AppError::ProviderDisabled(other.as_str())),
+    }
+}
+
+async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResponse>, AppError> {
+    let client = app
+        .ioka
+        .as_ref()
+        .ok_or(AppError::ProviderDisabled("ioka"))?;
+    if req.order.currency != Currency::Kzt {
+        return Err(AppError::Invalid(
+            "order.currency: ioka accepts KZT only".into(),
+        ));
+    }
+    if req.order.amount.0 < 100 {
+        return Err(AppError::Invalid(
+            "order.amount: ioka's minimum is 100 tiyn (1 ₸)".into(),
+        ));
+    }
+    // Concurrent starts for one order wait here; the store's unique constraint and ioka's
+    // 409 on external_id hold the line across processes.
+    let _guard = app.locks.lock(&format!("ioka:{}", req.order.id)).await;
+
+    let attempt = match app.store.by_order(Provider::Ioka, &req.order.id)? {
+        Some(existing) => {
+            if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
+                return Err(AppError::Conflict(
+                    "this order was started with a different amount".into(),
+                ));
+            }
+            existing
+        }
+        None => {
+            let customer = client.get_or_create_customer(&req.customer).await?;
+            let (customer_id, customer_token) = match customer {
+                Some((id, token)) => (Some(id), token),
+                None => (None, None),
+            };
+            let handle = client
+                .get_or_create_order(&NewOrder {
+                    external_id: &req.order.id,
+                    amount: req.order.amount.0,
+                    currency: req.order.currency.code(),
+                    description: req.order.description.as_deref(),
+                    customer_id: customer_id.as_deref(),
+                    return_urls: ["success", "failure", "back"]
+                        .map(|v| with_query(&req.return_url, "tolem_return", v)),
+                    idempotency_key: &req.idempotency_key,
+                })
+                .await?;
+            let status: PaymentStatus = handle.order.status.into();
+            let fresh = Attempt {
+                attempt_id: format!("att_{}", random_id()),
+                provider: Provider::Ioka,
+                order_id: req.order.id.clone(),
+                amount: req.order.amount.0,
+                currency: req.order.currency,
+                idempotency_key: req.idempotency_key.clone(),
+                provider_customer_id: customer_id,
+                provider_order_id: handle.order.id.clone(),
+                order_access_token: handle.access_token,
+                customer_access_token: customer_token,
+                checkout_url: handle.order.checkout_url.clone(),
+                status,
+            };
+            app.store.insert_or_existing(&fresh)?
+        }
+    };
+
+    let methods = match &attempt.provider_customer_id {
+        Some(customer_id) if !attempt.status.is_final() => {
+            ioka_adapter::methods_from_cards(&client.cards(customer_id).await, "Bank card")
+        }
+        _ => vec![PaymentMethod {
+            id: ioka_adapter::NEW_CARD_METHOD.into(),
+            kind: MethodKind::Card,
+            label: "Bank card".into(),
+            brand: None,
+        }],
+    };
+    Ok(Json(StartResponse {
+        attempt_id: attempt.attempt_id,
+        status: attempt.status,
+        methods,
+        tokens: BrowserTokens {
+            order_access_token: attempt.order_access_token,
+            customer_access_token: attempt.customer_access_token,
+            public_key: Some(client.config.public_key.clone()),
+        },
+    }))
+}
+
+/// 16 random hex characters.
+fn random_id() -> String {
+    let mut buf = [0u8; 8];
+    if getrandom::fill(&mut buf).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        buf = (nanos as u64).to_le_bytes();
+    }
+    tolem_core::signature::hex_lower(&buf)
+}

@@ -1,0 +1,71 @@
+//! `make demo`: `PORT` (default 8080), `TOLEM_STATE_DIR` (default `.state`),
+//! `TOLEM_STOREFRONT_DIR` (default `target/storefront`), `TOLEM_WIDGET_DIR` (default `dist`),
+//! `TOLEM_DEMO_MAX_SECONDS` (stop by itself after this long; tests set it).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tolem_demo::{Demo, DemoOptions};
+use tolem_sandbox::demo_credentials as creds;
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt().with_target(false).init();
+    let port: u16 = match env_or("PORT", "8080").parse() {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("tolem-demo: PORT must be a number");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let state_dir = env_or("TOLEM_STATE_DIR", ".state");
+    let options = DemoOptions {
+        storefront_dir: PathBuf::from(env_or("TOLEM_STOREFRONT_DIR", "target/storefront")),
+        widget_dir: PathBuf::from(env_or("TOLEM_WIDGET_DIR", "dist")),
+        state_dir: (state_dir != ":memory:").then(|| PathBuf::from(state_dir)),
+    };
+    let max_seconds: Option<u64> = std::env::var("TOLEM_DEMO_MAX_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let demo = match Demo::bind(port, options).await {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("tolem-demo: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    let o = demo.origin.clone();
+    println!(
+        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk\n  widget files    {o}/tolem/\n  backend         {o}/api/checkout/\n  sandbox         {o}/sandbox/ioka/v2/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka API key    {}\n  ioka public key {}\n  ioka webhook key {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
+        creds::IOKA_API_KEY,
+        creds::IOKA_PUBLIC_KEY,
+        creds::IOKA_WEBHOOK_KEY
+    );
+    let shutdown = async move {
+        match max_seconds {
+            Some(s) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(s)) => eprintln!("tolem-demo: TOLEM_DEMO_MAX_SECONDS reached, stopping"),
+                }
+            }
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    match demo.serve(shutdown).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tolem-demo: {e}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
