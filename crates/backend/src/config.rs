@@ -64,15 +64,11 @@ impl Config {
     /// [`ConfigError`] naming the variable.
     pub fn from_env() -> Result<Config, ConfigError> {
         let max_amount = match var("TOLEM_MAX_AMOUNT") {
-            Some(v) => v
-                .parse()
-                .map_err(|_| ConfigError("TOLEM_MAX_AMOUNT must be an integer".into()))?,
+            Some(v) => v.parse().map_err(|_| ConfigError("TOLEM_MAX_AMOUNT must be an integer".into()))?,
             None => 100_000_000_000,
         };
         let timeout_ms: u64 = match var("TOLEM_PROVIDER_TIMEOUT_MS") {
-            Some(v) => v
-                .parse()
-                .map_err(|_| ConfigError("TOLEM_PROVIDER_TIMEOUT_MS must be an integer".into()))?,
+            Some(v) => v.parse().map_err(|_| ConfigError("TOLEM_PROVIDER_TIMEOUT_MS must be an integer".into()))?,
             None => 10_000,
         };
         let ioka = match var("TOLEM_IOKA_API_KEY") {
@@ -80,27 +76,22 @@ impl Config {
                 base_url: var("TOLEM_IOKA_API_URL")
                     .unwrap_or_else(|| tolem_core::providers::ioka::STAGE_API.to_owned()),
                 api_key: Secret::new(key),
-                public_key: var("TOLEM_IOKA_PUBLIC_KEY").ok_or_else(|| {
-                    ConfigError("TOLEM_IOKA_PUBLIC_KEY is required with TOLEM_IOKA_API_KEY".into())
-                })?,
-                webhook_key: Secret::new(var("TOLEM_IOKA_WEBHOOK_KEY").ok_or_else(|| {
-                    ConfigError("TOLEM_IOKA_WEBHOOK_KEY is required with TOLEM_IOKA_API_KEY".into())
-                })?),
-                manual_capture: var("TOLEM_IOKA_CAPTURE")
-                    .is_some_and(|c| c.eq_ignore_ascii_case("MANUAL")),
+                public_key: var("TOLEM_IOKA_PUBLIC_KEY")
+                    .ok_or_else(|| ConfigError("TOLEM_IOKA_PUBLIC_KEY is required with TOLEM_IOKA_API_KEY".into()))?,
+                webhook_key: Secret::new(
+                    var("TOLEM_IOKA_WEBHOOK_KEY").ok_or_else(|| {
+                        ConfigError("TOLEM_IOKA_WEBHOOK_KEY is required with TOLEM_IOKA_API_KEY".into())
+                    })?,
+                ),
+                manual_capture: var("TOLEM_IOKA_CAPTURE").is_some_and(|c| c.eq_ignore_ascii_case("MANUAL")),
             }),
             None => None,
         };
         Ok(Config {
-            db_path: Some(PathBuf::from(
-                var("TOLEM_DB").unwrap_or_else(|| "tolem-backend.db".into()),
-            )),
+            db_path: Some(PathBuf::from(var("TOLEM_DB").unwrap_or_else(|| "tolem-backend.db".into()))),
             allowed_origins: var("TOLEM_ALLOWED_ORIGINS")
                 .map(|v| {
-                    v.split(',')
-                        .map(|o| o.trim().trim_end_matches('/').to_owned())
-                        .filter(|o| !o.is_empty())
-                        .collect()
+                    v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect()
                 })
                 .unwrap_or_default(),
             max_amount,
@@ -113,20 +104,13 @@ impl Config {
     /// credentials, backslashes or whitespace (so a provider can only send shoppers back to
     /// the merchant's own pages).
     pub fn return_url_allowed(&self, url: &str) -> bool {
-        origin_of(url).is_some_and(|o| {
-            self.allowed_origins
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(&o))
-        })
+        origin_of(url).is_some_and(|o| self.allowed_origins.iter().any(|a| a.eq_ignore_ascii_case(&o)))
     }
 }
 
 /// `scheme://host[:port]` of an absolute http(s) URL, or `None` for anything suspicious.
 pub fn origin_of(url: &str) -> Option<String> {
-    if url
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
-    {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
         return None;
     }
     let (scheme, rest) = url.split_once("://")?;

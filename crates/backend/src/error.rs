@@ -45,45 +45,24 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = match &self {
             AppError::Invalid(m) => (StatusCode::BAD_REQUEST, "INVALID_REQUEST", m.clone()),
-            AppError::ProviderDisabled(_) => {
-                (StatusCode::BAD_REQUEST, "CONFIG_ERROR", self.to_string())
-            }
-            AppError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "NOT_FOUND",
-                "no such attempt".to_owned(),
-            ),
+            AppError::ProviderDisabled(_) => (StatusCode::BAD_REQUEST, "CONFIG_ERROR", self.to_string()),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND", "no such attempt".to_owned()),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "CONFLICT", m.clone()),
-            AppError::BadSignature(_) => (
-                StatusCode::UNAUTHORIZED,
-                "BAD_SIGNATURE",
-                "signature verification failed".to_owned(),
-            ),
+            AppError::BadSignature(_) => {
+                (StatusCode::UNAUTHORIZED, "BAD_SIGNATURE", "signature verification failed".to_owned())
+            }
             AppError::Provider(_) => (
                 StatusCode::BAD_GATEWAY,
                 "PROVIDER_ERROR",
                 "the payment provider is unavailable, please try again".to_owned(),
             ),
-            AppError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error".to_owned(),
-            ),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error".to_owned()),
         };
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         } else {
             tracing::warn!(error = %self, "request refused");
         }
-        (
-            status,
-            Json(ErrorBody {
-                error: ErrorDetail {
-                    code: code.to_owned(),
-                    message,
-                },
-            }),
-        )
-            .into_response()
+        (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message } })).into_response()
     }
 }

@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use tolem_core::api::CustomerInfo;
 use tolem_core::http::{HttpRequest, Method};
 use tolem_core::providers::ioka::{
-    self, IokaApiError, IokaCaptureMethod, IokaCard, IokaCustomer, IokaCustomerCreated,
-    IokaCustomerRequest, IokaOrder, IokaOrderCreated, IokaOrderRequest, IokaServer,
+    self, IokaApiError, IokaCaptureMethod, IokaCard, IokaCustomer, IokaCustomerCreated, IokaCustomerRequest, IokaOrder,
+    IokaOrderCreated, IokaOrderRequest, IokaServer,
 };
 
 use crate::config::IokaConfig;
@@ -56,18 +56,12 @@ fn provider_error(what: &str, e: &IokaApiError) -> AppError {
 impl IokaClient {
     /// A client with a per-request timeout.
     pub fn new(config: IokaConfig, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .unwrap_or_default();
+        let http = reqwest::Client::builder().timeout(timeout).build().unwrap_or_default();
         IokaClient { config, http }
     }
 
     fn server(&self) -> IokaServer<'_> {
-        IokaServer {
-            base_url: &self.config.base_url,
-            api_key: self.config.api_key.expose(),
-        }
+        IokaServer { base_url: &self.config.base_url, api_key: self.config.api_key.expose() }
     }
 
     /// Sends a request; network failures and timeouts become [`AppError::Provider`].
@@ -90,23 +84,17 @@ impl IokaClient {
             } else {
                 "request failed"
             };
-            AppError::Provider(format!(
-                "ioka {} {}: {kind}",
-                req.method.as_str(),
-                path_of(&req.url)
-            ))
+            AppError::Provider(format!("ioka {} {}: {kind}", req.method.as_str(), path_of(&req.url)))
         })?;
         let status = response.status().as_u16();
-        let body = response.text().await.map_err(|_| {
-            AppError::Provider(format!("ioka {}: body unreadable", path_of(&req.url)))
-        })?;
+        let body = response
+            .text()
+            .await
+            .map_err(|_| AppError::Provider(format!("ioka {}: body unreadable", path_of(&req.url))))?;
         Ok((status, body))
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        req: HttpRequest,
-    ) -> Result<Result<T, IokaApiError>, AppError> {
+    async fn call<T: DeserializeOwned>(&self, req: HttpRequest) -> Result<Result<T, IokaApiError>, AppError> {
         let (status, body) = self.send(req).await?;
         Ok(ioka::parse(status, &body))
     }
@@ -118,16 +106,11 @@ impl IokaClient {
 
     /// Finds the ioka customer for the merchant's customer id, or creates it.
     /// Returns `(customer id, customer access token)`; `None` when no customer id was given.
-    pub async fn get_or_create_customer(
-        &self,
-        c: &CustomerInfo,
-    ) -> Result<Option<(String, Option<String>)>, AppError> {
+    pub async fn get_or_create_customer(&self, c: &CustomerInfo) -> Result<Option<(String, Option<String>)>, AppError> {
         let Some(external_id) = c.id.as_deref() else {
             return Ok(None);
         };
-        let found: Vec<IokaCustomer> = self
-            .search(self.server().find_customers(external_id))
-            .await?;
+        let found: Vec<IokaCustomer> = self.search(self.server().find_customers(external_id)).await?;
         if let Some(existing) = found.into_iter().next() {
             return Ok(Some((existing.id, existing.access_token)));
         }
@@ -136,19 +119,11 @@ impl IokaClient {
             email: c.email.clone(),
             phone: c.phone.clone(),
         };
-        match self
-            .call::<IokaCustomerCreated>(self.server().create_customer(&body))
-            .await?
-        {
-            Ok(created) => Ok(Some((
-                created.customer.id,
-                Some(created.customer_access_token),
-            ))),
+        match self.call::<IokaCustomerCreated>(self.server().create_customer(&body)).await? {
+            Ok(created) => Ok(Some((created.customer.id, Some(created.customer_access_token)))),
             Err(e) if e.is_conflict() => {
                 // created by a concurrent request in between: read it
-                let found: Vec<IokaCustomer> = self
-                    .search(self.server().find_customers(external_id))
-                    .await?;
+                let found: Vec<IokaCustomer> = self.search(self.server().find_customers(external_id)).await?;
                 found
                     .into_iter()
                     .next()
@@ -182,14 +157,8 @@ impl IokaClient {
             failure_url: Some(failure_url),
             extra_info: Some(serde_json::json!({"tolem_idempotency_key": o.idempotency_key})),
         };
-        match self
-            .call::<IokaOrderCreated>(self.server().create_order(&body))
-            .await?
-        {
-            Ok(created) => Ok(OrderHandle {
-                order: created.order,
-                access_token: Some(created.order_access_token),
-            }),
+        match self.call::<IokaOrderCreated>(self.server().create_order(&body)).await? {
+            Ok(created) => Ok(OrderHandle { order: created.order, access_token: Some(created.order_access_token) }),
             Err(e) if e.is_conflict() => match self.find_order(o.external_id).await? {
                 Some(existing) => check_same(existing, o),
                 None => Err(provider_error("order exists but cannot be found", &e)),
@@ -202,27 +171,19 @@ impl IokaClient {
         let found: Vec<IokaOrder> = self.search(self.server().find_orders(external_id)).await?;
         Ok(found.into_iter().next().map(|order| {
             let access_token = order.access_token.clone();
-            OrderHandle {
-                order,
-                access_token,
-            }
+            OrderHandle { order, access_token }
         }))
     }
 
     /// Reads an order (fresh status).
     pub async fn order(&self, order_id: &str) -> Result<IokaOrder, AppError> {
-        self.call::<IokaOrder>(self.server().get_order(order_id))
-            .await?
-            .map_err(|e| provider_error("get order", &e))
+        self.call::<IokaOrder>(self.server().get_order(order_id)).await?.map_err(|e| provider_error("get order", &e))
     }
 
     /// A customer's saved cards. Failure here is not fatal: the shopper can still pay with a
     /// new card, so errors are logged and an empty list returned.
     pub async fn cards(&self, customer_id: &str) -> Vec<IokaCard> {
-        match self
-            .call::<Vec<IokaCard>>(self.server().customer_cards(customer_id))
-            .await
-        {
+        match self.call::<Vec<IokaCard>>(self.server().customer_cards(customer_id)).await {
             Ok(Ok(cards)) => cards,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "ioka cards unavailable");
@@ -249,9 +210,7 @@ fn check_same(existing: OrderHandle, o: &NewOrder<'_>) -> Result<OrderHandle, Ap
 /// The path of a URL, for logs (no query: it may carry ids we do not need in logs).
 fn path_of(url: &str) -> &str {
     let without_scheme = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = without_scheme
-        .find('/')
-        .map_or("/", |i| &without_scheme[i..]);
+    let path = without_scheme.find('/').map_or("/", |i| &without_scheme[i..]);
     path.split('?').next().unwrap_or(path)
 }
 
@@ -259,10 +218,7 @@ fn path_of(url: &str) -> &str {
 mod tests {
     #[test]
     fn paths_for_logs() {
-        assert_eq!(
-            super::path_of("https://x.kz/v2/orders?external_id=1"),
-            "/v2/orders"
-        );
+        assert_eq!(super::path_of("https://x.kz/v2/orders?external_id=1"), "/v2/orders");
         assert_eq!(super::path_of("http://127.0.0.1:1"), "/");
     }
 }

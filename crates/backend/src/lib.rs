@@ -47,28 +47,16 @@ impl AppState {
     /// When the store cannot be opened.
     pub fn new(config: Config) -> Result<Arc<AppState>, store::StoreError> {
         let store = store::Store::open(config.db_path.as_deref())?;
-        let ioka = config
-            .ioka
-            .clone()
-            .map(|c| ioka::IokaClient::new(c, config.provider_timeout));
-        Ok(Arc::new(AppState {
-            config,
-            store,
-            ioka,
-            locks: locks::KeyedLocks::default(),
-        }))
+        let ioka = config.ioka.clone().map(|c| ioka::IokaClient::new(c, config.provider_timeout));
+        Ok(Arc::new(AppState { config, store, ioka, locks: locks::KeyedLocks::default() }))
     }
 }
 
 /// The backend router: `POST /start`, `POST /pay`, `GET /status`, `POST /webhooks/{provider}`,
 /// `GET /health`. Mount it under `/api/checkout`.
 pub fn app(state: Arc<AppState>) -> Router {
-    let origins: Vec<HeaderValue> = state
-        .config
-        .allowed_origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
+    let origins: Vec<HeaderValue> =
+        state.config.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])

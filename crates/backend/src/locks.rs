@@ -24,18 +24,11 @@ impl KeyedLocks {
     /// Waits for, then holds, the lock for `key`.
     pub async fn lock(&self, key: &str) -> KeyGuard<'_> {
         let cell = {
-            let mut map = self
-                .map
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut map = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             map.entry(key.to_owned()).or_default().clone()
         };
         let guard = cell.lock_owned().await;
-        KeyGuard {
-            locks: self,
-            key: key.to_owned(),
-            guard: Some(guard),
-        }
+        KeyGuard { locks: self, key: key.to_owned(), guard: Some(guard) }
     }
 
     /// Keys currently tracked (for tests).
@@ -52,11 +45,7 @@ impl KeyedLocks {
 impl Drop for KeyGuard<'_> {
     fn drop(&mut self) {
         self.guard.take();
-        let mut map = self
-            .locks
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.locks.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(cell) = map.get(&self.key) {
             // only the map holds it: nobody is waiting
             if Arc::strong_count(cell) == 1 {
@@ -80,17 +69,12 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 let _g = locks.lock("A-1").await;
                 {
-                    let mut c = counter
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut c = counter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     c.0 += 1;
                     c.1 = c.1.max(c.0);
                 }
                 tokio::task::yield_now().await;
-                counter
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .0 -= 1;
+                counter.lock().unwrap_or_else(std::sync::PoisonError::into_inner).0 -= 1;
             }));
         }
         for t in tasks {

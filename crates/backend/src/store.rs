@@ -145,15 +145,10 @@ impl Store {
                  PRIMARY KEY (provider, receipt)
              );",
         )?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-        })
+        Ok(Store { conn: Mutex::new(conn) })
     }
 
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
         f(&mut conn)
     }
@@ -166,23 +161,13 @@ impl Store {
     }
 
     /// The attempt for a merchant order, if any.
-    pub fn by_order(
-        &self,
-        provider: Provider,
-        order_id: &str,
-    ) -> Result<Option<Attempt>, StoreError> {
-        self.one(
-            "SELECT * FROM attempts WHERE provider = ?1 AND order_id = ?2",
-            &[&provider.as_str(), &order_id],
-        )
+    pub fn by_order(&self, provider: Provider, order_id: &str) -> Result<Option<Attempt>, StoreError> {
+        self.one("SELECT * FROM attempts WHERE provider = ?1 AND order_id = ?2", &[&provider.as_str(), &order_id])
     }
 
     /// An attempt by id.
     pub fn by_id(&self, attempt_id: &str) -> Result<Option<Attempt>, StoreError> {
-        self.one(
-            "SELECT * FROM attempts WHERE attempt_id = ?1",
-            &[&attempt_id],
-        )
+        self.one("SELECT * FROM attempts WHERE attempt_id = ?1", &[&attempt_id])
     }
 
     /// An attempt by the provider's order id.
@@ -237,8 +222,7 @@ impl Store {
         if inserted {
             return Ok(a.clone());
         }
-        self.by_order(a.provider, &a.order_id)?
-            .ok_or(StoreError::Corrupt("attempt vanished after conflict"))
+        self.by_order(a.provider, &a.order_id)?.ok_or(StoreError::Corrupt("attempt vanished after conflict"))
     }
 
     /// Moves an attempt's status forward with `observed` (never backwards), recording where
@@ -277,6 +261,30 @@ impl Store {
         })
     }
 
+    /// Reopens an attempt whose last payment try failed or was cancelled, for a new try on
+    /// the same provider order. The only way a status goes back to `pending`, and it is
+    /// recorded in the history as `retry`. Returns the status now stored.
+    pub fn reopen(&self, attempt_id: &str) -> Result<PaymentStatus, StoreError> {
+        self.with(|c| {
+            let now = now_ms();
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE attempts SET status = 'pending', updated_ms = ?1
+                 WHERE attempt_id = ?2 AND status IN ('failed', 'cancelled')",
+                params![now, attempt_id],
+            )?;
+            if n == 1 {
+                tx.execute(
+                    "INSERT INTO status_history (attempt_id, status, source, at_ms) VALUES (?1, 'pending', 'retry', ?2)",
+                    params![attempt_id, now],
+                )?;
+            }
+            tx.commit()?;
+            let status: String = c.query_row("SELECT status FROM attempts WHERE attempt_id = ?1", [attempt_id], |r| r.get(0))?;
+            PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))
+        })
+    }
+
     /// Records a webhook receipt; `false` when it was seen before (a replay).
     pub fn first_receipt(&self, provider: Provider, receipt: &str) -> Result<bool, StoreError> {
         self.with(|c| {
@@ -291,19 +299,13 @@ impl Store {
     /// The statuses an attempt went through, oldest first (for tests and support).
     pub fn history(&self, attempt_id: &str) -> Result<Vec<(PaymentStatus, String)>, StoreError> {
         self.with(|c| {
-            let mut stmt = c.prepare(
-                "SELECT status, source FROM status_history WHERE attempt_id = ?1 ORDER BY rowid",
-            )?;
-            let rows = stmt.query_map([attempt_id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?;
+            let mut stmt =
+                c.prepare("SELECT status, source FROM status_history WHERE attempt_id = ?1 ORDER BY rowid")?;
+            let rows = stmt.query_map([attempt_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             let mut out = Vec::new();
             for row in rows {
                 let (s, src) = row?;
-                out.push((
-                    PaymentStatus::from_wire(&s).ok_or(StoreError::Corrupt("status"))?,
-                    src,
-                ));
+                out.push((PaymentStatus::from_wire(&s).ok_or(StoreError::Corrupt("status"))?, src));
             }
             Ok(out)
         })
@@ -336,33 +338,20 @@ mod tests {
         let s = Store::open(None)?;
         let first = s.insert_or_existing(&attempt("att_1", "A-1"))?;
         let second = s.insert_or_existing(&attempt("att_2", "A-1"))?;
-        assert_eq!(
-            second.attempt_id, first.attempt_id,
-            "the constraint returns the existing attempt"
-        );
-        assert_eq!(
-            s.advance_status("att_1", PaymentStatus::Paid, "webhook")?,
-            PaymentStatus::Paid
-        );
-        assert_eq!(
-            s.advance_status("att_1", PaymentStatus::Pending, "poll")?,
-            PaymentStatus::Paid
-        );
-        assert_eq!(
-            s.advance_status("att_1", PaymentStatus::Failed, "webhook")?,
-            PaymentStatus::Paid
-        );
-        assert_eq!(
-            s.by_id("att_1")?.map(|a| a.status),
-            Some(PaymentStatus::Paid)
-        );
+        assert_eq!(second.attempt_id, first.attempt_id, "the constraint returns the existing attempt");
+        assert_eq!(s.advance_status("att_1", PaymentStatus::Paid, "webhook")?, PaymentStatus::Paid);
+        assert_eq!(s.advance_status("att_1", PaymentStatus::Pending, "poll")?, PaymentStatus::Paid);
+        assert_eq!(s.advance_status("att_1", PaymentStatus::Failed, "webhook")?, PaymentStatus::Paid);
+        assert_eq!(s.by_id("att_1")?.map(|a| a.status), Some(PaymentStatus::Paid));
         assert_eq!(
             s.history("att_1")?,
-            vec![
-                (PaymentStatus::Pending, "start".to_owned()),
-                (PaymentStatus::Paid, "webhook".to_owned())
-            ]
+            vec![(PaymentStatus::Pending, "start".to_owned()), (PaymentStatus::Paid, "webhook".to_owned())]
         );
+        assert_eq!(s.reopen("att_1")?, PaymentStatus::Paid, "a paid attempt is never reopened");
+        let third = s.insert_or_existing(&attempt("att_3", "A-3"))?;
+        s.advance_status(&third.attempt_id, PaymentStatus::Failed, "webhook")?;
+        assert_eq!(s.reopen("att_3")?, PaymentStatus::Pending);
+        assert_eq!(s.history("att_3")?.last(), Some(&(PaymentStatus::Pending, "retry".to_owned())));
         assert!(s.first_receipt(Provider::Ioka, "sig1")?);
         assert!(!s.first_receipt(Provider::Ioka, "sig1")?);
         Ok(())

@@ -236,10 +236,7 @@ pub fn check_id(name: &'static str, value: &str) -> Result<(), InvalidInput> {
     if value.len() > MAX_ID_LEN {
         return Err(field(name, "is longer than 64 characters"));
     }
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
-    {
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-')) {
         return Err(field(name, "may only contain A-Z a-z 0-9 . _ : -"));
     }
     Ok(())
@@ -266,10 +263,7 @@ impl StartRequest {
         check_id("order.id", &self.order.id)?;
         check_id("idempotencyKey", &self.idempotency_key)?;
         if self.order.amount.0 <= 0 {
-            return Err(field(
-                "order.amount",
-                "must be a positive integer (minor units)",
-            ));
+            return Err(field("order.amount", "must be a positive integer (minor units)"));
         }
         if self.order.amount > max_amount {
             return Err(field("order.amount", "is above the configured limit"));
@@ -290,10 +284,7 @@ impl StartRequest {
             check_text("customer.phone", p, MAX_CONTACT_LEN)?;
             let digits = p.strip_prefix('+').unwrap_or(p);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(field(
-                    "customer.phone",
-                    "must be digits with an optional leading +",
-                ));
+                return Err(field("customer.phone", "must be digits with an optional leading +"));
             }
         }
         if self.return_url.len() > MAX_URL_LEN {
@@ -359,15 +350,9 @@ mod tests {
             ("order.amount", |r| r.order.amount = MinorUnits(0)),
             ("order.amount", |r| r.order.amount = MinorUnits(-5)),
             ("order.amount", |r| r.order.amount = MinorUnits(100_000_001)),
-            ("order.description", |r| {
-                r.order.description = Some("a\u{0}b".into())
-            }),
-            ("customer.email", |r| {
-                r.customer.email = Some("nobody".into())
-            }),
-            ("customer.phone", |r| {
-                r.customer.phone = Some("+7 701".into())
-            }),
+            ("order.description", |r| r.order.description = Some("a\u{0}b".into())),
+            ("customer.email", |r| r.customer.email = Some("nobody".into())),
+            ("customer.phone", |r| r.customer.phone = Some("+7 701".into())),
             ("idempotencyKey", |r| r.idempotency_key = "k".repeat(100)),
             ("returnUrl", |r| r.return_url = "x".repeat(3000)),
         ];
@@ -394,16 +379,9 @@ mod tests {
     #[test]
     fn start_answer_accepts_both_shapes() {
         let ours = r#"{"attemptId":"att_1","status":"pending","methods":[{"id":"card","kind":"card","label":"Card"}],"tokens":{}}"#;
-        assert!(matches!(
-            serde_json::from_str::<StartAnswer>(ours),
-            Ok(StartAnswer::Attempt(_))
-        ));
-        let guide =
-            r#"{"order_access_token":"ord_X_secret_a","customer_access_token":"cus_Y_secret_b"}"#;
-        assert!(matches!(
-            serde_json::from_str::<StartAnswer>(guide),
-            Ok(StartAnswer::IokaTokens(_))
-        ));
+        assert!(matches!(serde_json::from_str::<StartAnswer>(ours), Ok(StartAnswer::Attempt(_))));
+        let guide = r#"{"order_access_token":"ord_X_secret_a","customer_access_token":"cus_Y_secret_b"}"#;
+        assert!(matches!(serde_json::from_str::<StartAnswer>(guide), Ok(StartAnswer::IokaTokens(_))));
         assert!(serde_json::from_str::<StartAnswer>(r#"{"hello":1}"#).is_err());
     }
 }

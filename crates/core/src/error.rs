@@ -49,32 +49,20 @@ pub struct CheckoutError {
 impl CheckoutError {
     /// A new error.
     pub fn new(code: ErrorCode, message: impl Into<String>, retryable: bool) -> Self {
-        CheckoutError {
-            code,
-            message: message.into(),
-            retryable,
-        }
+        CheckoutError { code, message: message.into(), retryable }
     }
 
     /// Classifies an HTTP answer from the merchant backend that was not a success.
     ///
     /// 5xx, 408 and 429 are worth retrying; other 4xx are not. A backend error body's code
     /// `PROVIDER_ERROR` is kept, so a provider outage reads as such.
-    pub fn from_backend_status(
-        http_status: u16,
-        backend_code: Option<&str>,
-        message: &str,
-    ) -> Self {
+    pub fn from_backend_status(http_status: u16, backend_code: Option<&str>, message: &str) -> Self {
         let retryable = http_status >= 500 || http_status == 408 || http_status == 429;
         let code = match backend_code {
             Some("PROVIDER_ERROR") => ErrorCode::ProviderError,
             _ => ErrorCode::BackendError,
         };
-        CheckoutError::new(
-            code,
-            format!("backend answered {http_status}: {message}"),
-            retryable,
-        )
+        CheckoutError::new(code, format!("backend answered {http_status}: {message}"), retryable)
     }
 }
 
@@ -93,10 +81,7 @@ mod tests {
             ErrorCode::Internal,
         ];
         for c in all {
-            assert_eq!(
-                serde_json::to_string(&c).unwrap_or_default(),
-                format!("\"{}\"", c.as_str())
-            );
+            assert_eq!(serde_json::to_string(&c).unwrap_or_default(), format!("\"{}\"", c.as_str()));
         }
     }
 

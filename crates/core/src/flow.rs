@@ -380,11 +380,7 @@ pub struct Flow {
 impl Flow {
     /// A flow that has not been mounted yet.
     pub fn new(config: FlowConfig) -> Self {
-        Flow {
-            config,
-            state: State::Unmounted,
-            next_request: 1,
-        }
+        Flow { config, state: State::Unmounted, next_request: 1 }
     }
 
     fn request(&mut self) -> u64 {
@@ -406,174 +402,88 @@ type Out = (State, Vec<Effect>);
 
 fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
     match (state, event) {
-        (
-            State::Unmounted,
-            Event::Mount {
-                now_ms,
-                journal,
-                hint,
-                fresh_key,
-            },
-        ) => {
-            let resumable = journal
-                .filter(|j| j.resumable(flow.config.provider, &flow.config.order_id, now_ms));
+        (State::Unmounted, Event::Mount { now_ms, journal, hint, fresh_key }) => {
+            let resumable = journal.filter(|j| j.resumable(flow.config.provider, &flow.config.order_id, now_ms));
             match resumable {
                 Some(j) => {
                     let mode = match j.order_access_token {
                         Some(order_access_token) => Mode::IokaToken { order_access_token },
                         None => Mode::Backend,
                     };
-                    let attempt = Attempt {
-                        attempt_id: j.attempt_id,
-                        idempotency_key: j.idempotency_key,
-                        mode,
-                    };
+                    let attempt = Attempt { attempt_id: j.attempt_id, idempotency_key: j.idempotency_key, mode };
                     begin_polling(flow, attempt, now_ms, hint)
                 }
                 None => start(flow, fresh_key),
             }
         }
 
-        (
-            State::AwaitingStart {
-                request,
-                idempotency_key,
-            },
-            Event::StartAnswered { request: r, answer },
-        ) if r == request => match answer {
-            Ok(StartAnswer::Attempt(resp)) => {
-                let attempt = Attempt {
-                    attempt_id: resp.attempt_id,
-                    idempotency_key,
-                    mode: Mode::Backend,
-                };
-                if resp.status.is_final() {
-                    let fx = vec![Effect::ClearJournal, notify_status(resp.status)];
-                    (
-                        State::Final {
-                            attempt,
-                            status: resp.status,
-                        },
-                        fx,
-                    )
-                } else {
-                    offer_methods(attempt, resp.methods, Retry::Start)
-                }
-            }
-            Ok(StartAnswer::IokaTokens(tokens)) => {
-                match ioka::order_id_from_access_token(&tokens.order_access_token) {
-                    Some(order_id) => {
-                        let attempt = Attempt {
-                            attempt_id: order_id.to_owned(),
-                            idempotency_key,
-                            mode: Mode::IokaToken {
-                                order_access_token: tokens.order_access_token,
-                            },
-                        };
-                        let request = flow.request();
-                        let fx = vec![Effect::LoadMethods {
-                            request,
-                            attempt: attempt.clone(),
-                        }];
-                        (State::AwaitingMethods { attempt, request }, fx)
+        (State::AwaitingStart { request, idempotency_key }, Event::StartAnswered { request: r, answer })
+            if r == request =>
+        {
+            match answer {
+                Ok(StartAnswer::Attempt(resp)) => {
+                    let attempt = Attempt { attempt_id: resp.attempt_id, idempotency_key, mode: Mode::Backend };
+                    if resp.status.is_final() {
+                        let fx = vec![Effect::ClearJournal, notify_status(resp.status)];
+                        (State::Final { attempt, status: resp.status }, fx)
+                    } else {
+                        offer_methods(attempt, resp.methods, Retry::Start)
                     }
-                    None => fail(
-                        CheckoutError::new(
-                            ErrorCode::BackendError,
-                            "malformed order_access_token",
-                            false,
-                        ),
-                        Retry::Start,
-                    ),
                 }
+                Ok(StartAnswer::IokaTokens(tokens)) => {
+                    match ioka::order_id_from_access_token(&tokens.order_access_token) {
+                        Some(order_id) => {
+                            let attempt = Attempt {
+                                attempt_id: order_id.to_owned(),
+                                idempotency_key,
+                                mode: Mode::IokaToken { order_access_token: tokens.order_access_token },
+                            };
+                            let request = flow.request();
+                            let fx = vec![Effect::LoadMethods { request, attempt: attempt.clone() }];
+                            (State::AwaitingMethods { attempt, request }, fx)
+                        }
+                        None => fail(
+                            CheckoutError::new(ErrorCode::BackendError, "malformed order_access_token", false),
+                            Retry::Start,
+                        ),
+                    }
+                }
+                Err(error) => fail(error, Retry::Start),
             }
-            Err(error) => fail(error, Retry::Start),
-        },
+        }
 
-        (
-            State::AwaitingMethods { attempt, request },
-            Event::MethodsAnswered { request: r, answer },
-        ) if r == request => match answer {
-            Ok(methods) => offer_methods(attempt, methods, Retry::Start),
-            Err(error) => fail(error, Retry::Start),
-        },
+        (State::AwaitingMethods { attempt, request }, Event::MethodsAnswered { request: r, answer })
+            if r == request =>
+        {
+            match answer {
+                Ok(methods) => offer_methods(attempt, methods, Retry::Start),
+                Err(error) => fail(error, Retry::Start),
+            }
+        }
 
-        (
-            State::ChoosingMethod {
-                attempt,
-                methods,
-                selected,
-            },
-            Event::Select { method_id },
-        ) => {
-            if methods.iter().any(|m| m.id == method_id) && selected.as_deref() != Some(&method_id)
-            {
-                let fx = vec![Effect::Notify(Notify::Method {
-                    method_id: method_id.clone(),
-                })];
-                (
-                    State::ChoosingMethod {
-                        attempt,
-                        methods,
-                        selected: Some(method_id),
-                    },
-                    fx,
-                )
+        (State::ChoosingMethod { attempt, methods, selected }, Event::Select { method_id }) => {
+            if methods.iter().any(|m| m.id == method_id) && selected.as_deref() != Some(&method_id) {
+                let fx = vec![Effect::Notify(Notify::Method { method_id: method_id.clone() })];
+                (State::ChoosingMethod { attempt, methods, selected: Some(method_id) }, fx)
             } else {
-                (
-                    State::ChoosingMethod {
-                        attempt,
-                        methods,
-                        selected,
-                    },
-                    vec![],
-                )
+                (State::ChoosingMethod { attempt, methods, selected }, vec![])
             }
         }
 
-        (
-            State::ChoosingMethod {
-                attempt,
-                methods,
-                selected: Some(method_id),
-            },
-            Event::Pay,
-        ) => {
+        (State::ChoosingMethod { attempt, methods, selected: Some(method_id) }, Event::Pay) => {
             let request = flow.request();
-            let fx = vec![Effect::CallPay {
-                request,
-                attempt: attempt.clone(),
-                method_id: method_id.clone(),
-            }];
-            (
-                State::AwaitingRedirect {
-                    attempt,
-                    methods,
-                    method_id,
-                    request,
-                },
-                fx,
-            )
+            let fx = vec![Effect::CallPay { request, attempt: attempt.clone(), method_id: method_id.clone() }];
+            (State::AwaitingRedirect { attempt, methods, method_id, request }, fx)
         }
 
         (
-            State::AwaitingRedirect {
-                attempt,
-                methods,
-                request,
-                ..
-            },
-            Event::PayAnswered {
-                request: r,
-                answer,
-                now_ms,
-            },
+            State::AwaitingRedirect { attempt, methods, request, .. },
+            Event::PayAnswered { request: r, answer, now_ms },
         ) if r == request => match answer {
             Ok(RedirectAnswer { target, parsed }) => {
                 let verdict = match &parsed {
                     Some(p) => {
-                        check_redirect(flow.config.provider, p, flow.config.sandbox.as_ref())
-                            .map_err(|e| e.to_string())
+                        check_redirect(flow.config.provider, p, flow.config.sandbox.as_ref()).map_err(|e| e.to_string())
                     }
                     None => Err("the redirect URL does not parse".to_owned()),
                 };
@@ -595,14 +505,7 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                             Effect::Notify(Notify::Redirect { url: url.clone() }),
                             Effect::Navigate(target),
                         ];
-                        (
-                            State::Redirecting {
-                                attempt,
-                                url,
-                                blocked: false,
-                            },
-                            fx,
-                        )
+                        (State::Redirecting { attempt, url, blocked: false }, fx)
                     }
                     Err(why) => fail(
                         CheckoutError::new(ErrorCode::RedirectBlocked, why, false),
@@ -613,26 +516,16 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
             Err(error) => fail(error, Retry::Choose { attempt, methods }),
         },
 
-        (State::Redirecting { attempt, url, .. }, Event::NavigationFailed) => (
-            State::Redirecting {
-                attempt,
-                url,
-                blocked: true,
-            },
-            vec![],
-        ),
+        (State::Redirecting { attempt, url, .. }, Event::NavigationFailed) => {
+            (State::Redirecting { attempt, url, blocked: true }, vec![])
+        }
 
         (State::AwaitingStatus { attempt, poll }, event) => polling(flow, attempt, poll, event),
 
-        (State::StillPending { attempt }, Event::CheckAgain { now_ms }) => {
-            begin_polling(flow, attempt, now_ms, None)
-        }
+        (State::StillPending { attempt }, Event::CheckAgain { now_ms }) => begin_polling(flow, attempt, now_ms, None),
 
         (State::Final { status, .. }, Event::Retry { fresh_key, .. })
-            if matches!(
-                status,
-                PaymentStatus::Cancelled | PaymentStatus::Failed | PaymentStatus::Expired
-            ) =>
+            if matches!(status, PaymentStatus::Cancelled | PaymentStatus::Failed | PaymentStatus::Expired) =>
         {
             start(flow, fresh_key)
         }
@@ -651,35 +544,16 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
 
 fn start(flow: &mut Flow, idempotency_key: String) -> Out {
     let request = flow.request();
-    let fx = vec![Effect::CallStart {
-        request,
-        idempotency_key: idempotency_key.clone(),
-    }];
-    (
-        State::AwaitingStart {
-            request,
-            idempotency_key,
-        },
-        fx,
-    )
+    let fx = vec![Effect::CallStart { request, idempotency_key: idempotency_key.clone() }];
+    (State::AwaitingStart { request, idempotency_key }, fx)
 }
 
 fn offer_methods(attempt: Attempt, methods: Vec<PaymentMethod>, retry: Retry) -> Out {
     if methods.is_empty() {
-        return fail(
-            CheckoutError::new(ErrorCode::BackendError, "no payment methods offered", false),
-            retry,
-        );
+        return fail(CheckoutError::new(ErrorCode::BackendError, "no payment methods offered", false), retry);
     }
     let selected = methods.first().map(|m| m.id.clone());
-    (
-        State::ChoosingMethod {
-            attempt,
-            methods,
-            selected,
-        },
-        vec![Effect::Notify(Notify::Ready)],
-    )
+    (State::ChoosingMethod { attempt, methods, selected }, vec![Effect::Notify(Notify::Ready)])
 }
 
 fn fail(error: CheckoutError, retry: Retry) -> Out {
@@ -704,21 +578,13 @@ fn begin_polling(flow: &mut Flow, attempt: Attempt, now_ms: u64, hint: Option<Re
         hint,
         status: PaymentStatus::Pending,
     };
-    let fx = vec![Effect::FetchStatus {
-        request,
-        attempt: attempt.clone(),
-    }];
+    let fx = vec![Effect::FetchStatus { request, attempt: attempt.clone() }];
     (State::AwaitingStatus { attempt, poll }, fx)
 }
 
 fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> Out {
     match event {
-        Event::StatusAnswered {
-            request,
-            answer,
-            now_ms,
-            random,
-        } if poll.in_flight == Some(request) => {
+        Event::StatusAnswered { request, answer, now_ms, random } if poll.in_flight == Some(request) => {
             poll.in_flight = None;
             poll.answers += 1;
             let mut fx = Vec::new();
@@ -729,22 +595,14 @@ fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> O
                     poll.status = poll.status.advance(status);
                     if poll.status.is_final() {
                         let status = poll.status;
-                        let fx = vec![
-                            Effect::CancelTick,
-                            Effect::ClearJournal,
-                            notify_status(status),
-                        ];
+                        let fx = vec![Effect::CancelTick, Effect::ClearJournal, notify_status(status)];
                         return (State::Final { attempt, status }, fx);
                     }
                     if poll.hint == Some(ReturnHint::Back) {
                         // The shopper left the provider's page without paying, and the
                         // provider confirms nothing was paid.
                         let status = PaymentStatus::Cancelled;
-                        let fx = vec![
-                            Effect::CancelTick,
-                            Effect::ClearJournal,
-                            notify_status(status),
-                        ];
+                        let fx = vec![Effect::CancelTick, Effect::ClearJournal, notify_status(status)];
                         return (State::Final { attempt, status }, fx);
                     }
                     if first {
@@ -791,11 +649,7 @@ fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> O
 /// backoff; while hidden or offline, stop the timer.
 fn resume_if_possible(flow: &mut Flow, attempt: Attempt, mut poll: Poll, now_ms: u64) -> Out {
     if poll.hidden || poll.offline {
-        let fx = if poll.tick_scheduled {
-            vec![Effect::CancelTick]
-        } else {
-            vec![]
-        };
+        let fx = if poll.tick_scheduled { vec![Effect::CancelTick] } else { vec![] };
         poll.tick_scheduled = false;
         return (State::AwaitingStatus { attempt, poll }, fx);
     }
@@ -814,10 +668,7 @@ fn fetch(flow: &mut Flow, attempt: Attempt, mut poll: Poll) -> Out {
     let request = flow.request();
     poll.in_flight = Some(request);
     poll.tick_scheduled = false;
-    let fx = vec![Effect::FetchStatus {
-        request,
-        attempt: attempt.clone(),
-    }];
+    let fx = vec![Effect::FetchStatus { request, attempt: attempt.clone() }];
     (State::AwaitingStatus { attempt, poll }, fx)
 }
 

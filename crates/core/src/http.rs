@@ -22,13 +22,8 @@ impl Method {
 }
 
 /// Header names whose values must never be printed.
-const SENSITIVE_HEADERS: [&str; 5] = [
-    "api-key",
-    "authorization",
-    "x-order-access-token",
-    "x-customer-access-token",
-    "password",
-];
+const SENSITIVE_HEADERS: [&str; 5] =
+    ["api-key", "authorization", "x-order-access-token", "x-customer-access-token", "password"];
 
 /// One HTTP request, fully built, not yet sent.
 #[derive(Clone, PartialEq, Eq)]
@@ -46,10 +41,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 

@@ -42,13 +42,7 @@ impl JournalRecord {
     }
 
     /// A new record created at `now_ms`.
-    pub fn new(
-        provider: Provider,
-        attempt_id: String,
-        order_id: String,
-        idempotency_key: String,
-        now_ms: u64,
-    ) -> Self {
+    pub fn new(provider: Provider, attempt_id: String, order_id: String, idempotency_key: String, now_ms: u64) -> Self {
         JournalRecord {
             v: JOURNAL_VERSION,
             provider,
@@ -77,13 +71,7 @@ mod tests {
     use super::*;
 
     fn rec() -> JournalRecord {
-        JournalRecord::new(
-            Provider::Ioka,
-            "att_1".into(),
-            "A-1".into(),
-            "key".into(),
-            1_000,
-        )
+        JournalRecord::new(Provider::Ioka, "att_1".into(), "A-1".into(), "key".into(), 1_000)
     }
 
     #[test]
@@ -110,9 +98,6 @@ mod tests {
         assert!(json.contains("\"attemptId\":\"att_1\""), "{json}");
         let back: Option<JournalRecord> = serde_json::from_str(&json).ok();
         assert_eq!(back, Some(r));
-        assert_eq!(
-            JournalRecord::storage_key(Provider::Ioka, "A-1"),
-            "tolem:attempt:ioka:A-1"
-        );
+        assert_eq!(JournalRecord::storage_key(Provider::Ioka, "A-1"), "tolem:attempt:ioka:A-1");
     }
 }

@@ -35,14 +35,8 @@ pub enum Currency {
 
 impl Currency {
     /// Every currency, in the order the docs list them.
-    pub const ALL: [Currency; 6] = [
-        Currency::Kzt,
-        Currency::Rub,
-        Currency::Uzs,
-        Currency::Kgs,
-        Currency::Usd,
-        Currency::Eur,
-    ];
+    pub const ALL: [Currency; 6] =
+        [Currency::Kzt, Currency::Rub, Currency::Uzs, Currency::Kgs, Currency::Usd, Currency::Eur];
 
     /// The ISO 4217 alphabetic code, e.g. `"KZT"`.
     pub fn code(self) -> &'static str {
@@ -71,12 +65,7 @@ impl Currency {
     /// How many minor-unit digits the currency has (ISO 4217 exponent).
     pub fn exponent(self) -> u32 {
         match self {
-            Currency::Kzt
-            | Currency::Rub
-            | Currency::Uzs
-            | Currency::Kgs
-            | Currency::Usd
-            | Currency::Eur => 2,
+            Currency::Kzt | Currency::Rub | Currency::Uzs | Currency::Kgs | Currency::Usd | Currency::Eur => 2,
         }
     }
 
@@ -86,9 +75,75 @@ impl Currency {
     }
 }
 
+/// How a locale writes numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberStyle {
+    /// Between groups of three digits (`U+202F` narrow no-break space for kk and ru).
+    pub group: char,
+    /// Before the minor digits.
+    pub decimal: char,
+}
+
+impl Currency {
+    /// The symbol shoppers expect (`₸`, `₽`), or the code where there is no common symbol.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Currency::Kzt => "₸",
+            Currency::Rub => "₽",
+            Currency::Uzs => "soʻm",
+            Currency::Kgs => "сом",
+            Currency::Usd => "$",
+            Currency::Eur => "€",
+        }
+    }
+}
+
+/// `1 500 ₸`: grouped major units, minor digits only when not zero, symbol after a no-break
+/// space. Integer arithmetic only.
+pub fn format_amount(amount: MinorUnits, currency: Currency, style: NumberStyle) -> String {
+    let scale = 10i64.pow(currency.exponent());
+    let negative = amount.0 < 0;
+    let abs = amount.0.unsigned_abs();
+    let scale_u = scale.unsigned_abs();
+    let (major, minor) = (abs / scale_u, abs % scale_u);
+    let digits = major.to_string();
+    let mut out = String::new();
+    if negative {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(style.group);
+        }
+        out.push(c);
+    }
+    if minor != 0 {
+        out.push(style.decimal);
+        let width = usize::try_from(currency.exponent()).unwrap_or(2);
+        out.push_str(&format!("{minor:0width$}"));
+    }
+    out.push('\u{a0}');
+    out.push_str(currency.symbol());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_format_without_floats() {
+        let kk = NumberStyle { group: '\u{202f}', decimal: ',' };
+        assert_eq!(format_amount(MinorUnits(150_000), Currency::Kzt, kk), "1\u{202f}500\u{a0}₸");
+        assert_eq!(format_amount(MinorUnits(1_500_000), Currency::Kzt, kk), "15\u{202f}000\u{a0}₸");
+        assert_eq!(format_amount(MinorUnits(123_456_789_01), Currency::Rub, kk), "123\u{202f}456\u{202f}789,01\u{a0}₽");
+        assert_eq!(format_amount(MinorUnits(5), Currency::Kzt, kk), "0,05\u{a0}₸");
+        assert_eq!(
+            format_amount(MinorUnits(-250), Currency::Usd, NumberStyle { group: ',', decimal: '.' }),
+            "-2.50\u{a0}$"
+        );
+        assert_eq!(format_amount(MinorUnits(i64::MIN), Currency::Kzt, kk).len() > 10, true);
+    }
 
     #[test]
     fn codes_round_trip() {

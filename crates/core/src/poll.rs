@@ -22,13 +22,7 @@ pub struct PollPolicy {
 
 impl Default for PollPolicy {
     fn default() -> Self {
-        PollPolicy {
-            initial_delay_ms: 1_000,
-            factor: 1.5,
-            max_delay_ms: 10_000,
-            jitter: 0.2,
-            budget_ms: 5 * 60 * 1000,
-        }
+        PollPolicy { initial_delay_ms: 1_000, factor: 1.5, max_delay_ms: 10_000, jitter: 0.2, budget_ms: 5 * 60 * 1000 }
     }
 }
 
@@ -39,11 +33,7 @@ impl PollPolicy {
         let exponent = i32::try_from(attempt.min(64)).unwrap_or(64);
         let base = f64::from(self.initial_delay_ms) * self.factor.powi(exponent);
         let capped = base.min(f64::from(self.max_delay_ms));
-        let random = if random.is_finite() {
-            random.clamp(0.0, 1.0)
-        } else {
-            0.5
-        };
+        let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.5 };
         let spread = 1.0 - self.jitter + 2.0 * self.jitter * random;
         let ms = (capped * spread).round();
         if ms <= 0.0 {
@@ -70,10 +60,7 @@ mod tests {
     fn backoff_grows_then_caps() {
         let p = PollPolicy::default();
         let middle: Vec<u32> = (0..10).map(|n| p.delay_ms(n, 0.5)).collect();
-        assert_eq!(
-            middle,
-            [1000, 1500, 2250, 3375, 5063, 7594, 10000, 10000, 10000, 10000]
-        );
+        assert_eq!(middle, [1000, 1500, 2250, 3375, 5063, 7594, 10000, 10000, 10000, 10000]);
         assert_eq!(p.delay_ms(1000, 0.5), 10_000);
     }
 
@@ -91,26 +78,17 @@ mod tests {
 
     #[test]
     fn budget() {
-        let p = PollPolicy {
-            budget_ms: 1000,
-            ..PollPolicy::default()
-        };
+        let p = PollPolicy { budget_ms: 1000, ..PollPolicy::default() };
         assert!(!p.budget_spent(5_000, 5_999));
         assert!(p.budget_spent(5_000, 6_000));
-        assert!(
-            !p.budget_spent(5_000, 10),
-            "a clock that goes backwards does not end polling"
-        );
+        assert!(!p.budget_spent(5_000, 10), "a clock that goes backwards does not end polling");
     }
 
     /// Requests made by this policy in 15 minutes of "never settles": bounded, and far
     /// fewer than a fixed 2 s interval (450).
     #[test]
     fn requests_in_a_long_wait_are_bounded() {
-        let p = PollPolicy {
-            budget_ms: 15 * 60 * 1000,
-            ..PollPolicy::default()
-        };
+        let p = PollPolicy { budget_ms: 15 * 60 * 1000, ..PollPolicy::default() };
         let (mut t, mut n) = (0u64, 0u32);
         while !p.budget_spent(0, t) {
             t += u64::from(p.delay_ms(n, 0.5));

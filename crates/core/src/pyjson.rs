@@ -166,13 +166,9 @@ mod tests {
 
     #[test]
     fn objects_sorted_and_spaced() {
-        let v: Value =
-            serde_json::from_str(r#"{"b": [1, 2.0, null], "a": {"d": true, "c": "т\"\n\u0001"}}"#)
-                .unwrap_or(Value::Null);
-        assert_eq!(
-            dumps_sorted(&v),
-            r#"{"a": {"c": "т\"\n\u0001", "d": true}, "b": [1, 2.0, null]}"#
-        );
+        let v: Value = serde_json::from_str(r#"{"b": [1, 2.0, null], "a": {"d": true, "c": "т\"\n\u0001"}}"#)
+            .unwrap_or(Value::Null);
+        assert_eq!(dumps_sorted(&v), r#"{"a": {"c": "т\"\n\u0001", "d": true}, "b": [1, 2.0, null]}"#);
     }
 
     /// The real captured ioka webhook (providers/README §7.2): our canonical form must be
@@ -182,10 +178,7 @@ mod tests {
         let raw = crate::providers::ioka::tests_vector::RAW_BODY;
         let v: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
         let canonical = dumps_sorted(&v);
-        assert_eq!(
-            canonical,
-            crate::providers::ioka::tests_vector::CANONICAL_BODY.trim_end()
-        );
+        assert_eq!(canonical, crate::providers::ioka::tests_vector::CANONICAL_BODY.trim_end());
         assert_eq!(canonical.chars().count(), 922);
     }
 }

@@ -80,21 +80,12 @@ mod tests {
     use super::*;
 
     fn url(scheme: &str, host: &str, port: &str, creds: bool) -> ParsedUrl {
-        ParsedUrl {
-            scheme: scheme.into(),
-            host: host.into(),
-            port: port.into(),
-            has_credentials: creds,
-        }
+        ParsedUrl { scheme: scheme.into(), host: host.into(), port: port.into(), has_credentials: creds }
     }
 
     #[test]
     fn table() {
-        let sandbox = SandboxOrigin {
-            scheme: "http".into(),
-            host: "127.0.0.1".into(),
-            port: "8080".into(),
-        };
+        let sandbox = SandboxOrigin { scheme: "http".into(), host: "127.0.0.1".into(), port: "8080".into() };
         let cases = [
             (url("https", "stage-checkout.ioka.kz", "", false), true),
             (url("https", "checkout.ioka.kz", "", false), true),
@@ -111,17 +102,8 @@ mod tests {
             (url("https", "127.0.0.1", "8080", false), false),
         ];
         for (u, ok) in cases {
-            assert_eq!(
-                check_redirect(Provider::Ioka, &u, Some(&sandbox)).is_ok(),
-                ok,
-                "{u:?}"
-            );
+            assert_eq!(check_redirect(Provider::Ioka, &u, Some(&sandbox)).is_ok(), ok, "{u:?}");
         }
-        assert!(check_redirect(
-            Provider::Ioka,
-            &url("http", "127.0.0.1", "8080", false),
-            None
-        )
-        .is_err());
+        assert!(check_redirect(Provider::Ioka, &url("http", "127.0.0.1", "8080", false), None).is_err());
     }
 }

@@ -28,10 +28,7 @@ pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
     if bytes.len() % 2 != 0 {
         return None;
     }
-    bytes
-        .chunks(2)
-        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
-        .collect()
+    bytes.chunks(2).map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?)).collect()
 }
 
 /// HMAC-SHA256 of `message` under `key`.
@@ -65,20 +62,9 @@ mod tests {
     #[test]
     fn rfc4231_case_2() {
         let tag = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            hex_lower(&tag),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-        assert!(verify_hmac_sha256(
-            b"Jefe",
-            b"what do ya want for nothing?",
-            &tag
-        ));
-        assert!(!verify_hmac_sha256(
-            b"jefe",
-            b"what do ya want for nothing?",
-            &tag
-        ));
+        assert_eq!(hex_lower(&tag), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert!(verify_hmac_sha256(b"Jefe", b"what do ya want for nothing?", &tag));
+        assert!(!verify_hmac_sha256(b"jefe", b"what do ya want for nothing?", &tag));
     }
 
     #[test]

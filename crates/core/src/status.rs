@@ -121,31 +121,17 @@ mod tests {
         // rows: current; columns: next, in PaymentStatus::ALL order
         // (Pending, Authorized, Paid, Failed, Cancelled, Expired, Refunded)
         let expected: [[PaymentStatus; 7]; 7] = [
-            [
-                Pending, Authorized, Paid, Failed, Cancelled, Expired, Refunded,
-            ],
-            [
-                Authorized, Authorized, Paid, Authorized, Cancelled, Authorized, Refunded,
-            ],
+            [Pending, Authorized, Paid, Failed, Cancelled, Expired, Refunded],
+            [Authorized, Authorized, Paid, Authorized, Cancelled, Authorized, Refunded],
             [Paid, Paid, Paid, Paid, Paid, Paid, Refunded],
             [Failed, Authorized, Paid, Failed, Failed, Failed, Refunded],
-            [
-                Cancelled, Authorized, Paid, Cancelled, Cancelled, Cancelled, Refunded,
-            ],
-            [
-                Expired, Authorized, Paid, Expired, Expired, Expired, Refunded,
-            ],
-            [
-                Refunded, Refunded, Refunded, Refunded, Refunded, Refunded, Refunded,
-            ],
+            [Cancelled, Authorized, Paid, Cancelled, Cancelled, Cancelled, Refunded],
+            [Expired, Authorized, Paid, Expired, Expired, Expired, Refunded],
+            [Refunded, Refunded, Refunded, Refunded, Refunded, Refunded, Refunded],
         ];
         for (i, current) in PaymentStatus::ALL.into_iter().enumerate() {
             for (j, next) in PaymentStatus::ALL.into_iter().enumerate() {
-                assert_eq!(
-                    current.advance(next),
-                    expected[i][j],
-                    "{current:?} then {next:?}"
-                );
+                assert_eq!(current.advance(next), expected[i][j], "{current:?} then {next:?}");
             }
         }
     }

@@ -67,15 +67,11 @@ impl Demo {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|e| StartError(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| StartError(e.to_string()))?
-            .port();
+        let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
         let origin = format!("http://127.0.0.1:{port}");
 
         if let Some(dir) = &options.state_dir {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StartError(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| StartError(format!("cannot create {}: {e}", dir.display())))?;
         }
         let state_file = |name: &str| options.state_dir.as_ref().map(|d| d.join(name));
 
@@ -101,35 +97,21 @@ impl Demo {
         })
         .map_err(|e| StartError(format!("backend store: {e}")))?;
 
-        let no_cache = SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        );
+        let no_cache = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         let router = Router::new()
             .nest("/api/checkout", tolem_backend::app(backend.clone()))
             .nest("/sandbox", tolem_sandbox::app(sandbox.clone()))
             .nest_service("/tolem", ServeDir::new(&options.widget_dir))
             .fallback_service(ServeDir::new(&options.storefront_dir))
             .layer(no_cache);
-        Ok(Demo {
-            origin,
-            sandbox,
-            backend,
-            router,
-            listener,
-        })
+        Ok(Demo { origin, sandbox, backend, router, listener })
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
     ///
     /// # Errors
     /// When the server fails.
-    pub async fn serve(
-        self,
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
     }
 }

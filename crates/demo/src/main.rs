@@ -9,10 +9,7 @@ use tolem_demo::{Demo, DemoOptions};
 use tolem_sandbox::demo_credentials as creds;
 
 fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| default.to_owned())
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
 }
 
 #[tokio::main]
@@ -31,9 +28,7 @@ async fn main() -> std::process::ExitCode {
         widget_dir: PathBuf::from(env_or("TOLEM_WIDGET_DIR", "dist")),
         state_dir: (state_dir != ":memory:").then(|| PathBuf::from(state_dir)),
     };
-    let max_seconds: Option<u64> = std::env::var("TOLEM_DEMO_MAX_SECONDS")
-        .ok()
-        .and_then(|v| v.parse().ok());
+    let max_seconds: Option<u64> = std::env::var("TOLEM_DEMO_MAX_SECONDS").ok().and_then(|v| v.parse().ok());
     let demo = match Demo::bind(port, options).await {
         Ok(d) => d,
         Err(e) => {

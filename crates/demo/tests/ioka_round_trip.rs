@@ -14,11 +14,7 @@ struct Running {
 }
 
 async fn start_demo(state_dir: Option<PathBuf>) -> Running {
-    let options = DemoOptions {
-        storefront_dir: "/nonexistent".into(),
-        widget_dir: "/nonexistent".into(),
-        state_dir,
-    };
+    let options = DemoOptions { storefront_dir: "/nonexistent".into(), widget_dir: "/nonexistent".into(), state_dir };
     let demo = Demo::bind(0, options).await.expect("bind");
     let origin = demo.origin.clone();
     tokio::spawn(demo.serve(std::future::pending()));
@@ -42,10 +38,7 @@ impl Running {
             .unwrap();
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
@@ -58,10 +51,7 @@ impl Running {
             .unwrap();
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     fn start_body(&self, order_id: &str) -> Value {
@@ -75,57 +65,27 @@ impl Running {
     }
 
     async fn start(&self, order_id: &str) -> Value {
-        let (status, body) = self
-            .post("/api/checkout/start", self.start_body(order_id))
-            .await;
+        let (status, body) = self.post("/api/checkout/start", self.start_body(order_id)).await;
         assert_eq!(status, 200, "{body}");
         body
     }
 
     async fn ioka_orders(&self, external_id: &str) -> Vec<Value> {
-        let (status, body) = self
-            .get(&format!(
-                "/sandbox/ioka/v2/orders?external_id={external_id}"
-            ))
-            .await;
+        let (status, body) = self.get(&format!("/sandbox/ioka/v2/orders?external_id={external_id}")).await;
         assert_eq!(status, 200);
         body.as_array().cloned().unwrap_or_default()
     }
 
     /// Submits the hosted page form; returns the `Location` it redirects to.
     async fn hosted(&self, checkout_url: &str, action: &str, pan: &str) -> String {
-        let form = [
-            ("action", action),
-            ("pan", pan),
-            ("exp", "12/30"),
-            ("cvc", "123"),
-            ("holder", "TEST"),
-        ];
-        let r = self
-            .http
-            .post(checkout_url)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            r.status().as_u16(),
-            303,
-            "{}",
-            r.text().await.unwrap_or_default()
-        );
-        r.headers()
-            .get("location")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned()
+        let form = [("action", action), ("pan", pan), ("exp", "12/30"), ("cvc", "123"), ("holder", "TEST")];
+        let r = self.http.post(checkout_url).form(&form).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap_or_default());
+        r.headers().get("location").unwrap().to_str().unwrap().to_owned()
     }
 
     async fn status(&self, attempt_id: &str) -> Value {
-        let (code, body) = self
-            .get(&format!("/api/checkout/status?attemptId={attempt_id}"))
-            .await;
+        let (code, body) = self.get(&format!("/api/checkout/status?attemptId={attempt_id}")).await;
         assert_eq!(code, 200, "{body}");
         body
     }
@@ -154,88 +114,50 @@ async fn pay_decline_cancel_and_webhooks() {
     assert_eq!(started["status"], "pending");
     assert_eq!(started["methods"][0]["id"], "card");
     assert_eq!(started["tokens"]["publicKey"], creds::IOKA_PUBLIC_KEY);
-    assert!(started["tokens"]["orderAccessToken"]
-        .as_str()
-        .unwrap()
-        .contains("_secret_"));
-    assert!(
-        !started.to_string().contains(creds::IOKA_API_KEY),
-        "no secret reaches the browser"
-    );
+    assert!(started["tokens"]["orderAccessToken"].as_str().unwrap().contains("_secret_"));
+    assert!(!started.to_string().contains(creds::IOKA_API_KEY), "no secret reaches the browser");
 
     // a second start of the same order is the same attempt and the same ioka order
     assert_eq!(demo.start("A-1").await["attemptId"], attempt.as_str());
     assert_eq!(demo.ioka_orders("A-1").await.len(), 1);
 
     // pay → the hosted page → success_url → webhook → paid
-    let (code, pay) = demo
-        .post(
-            "/api/checkout/pay",
-            json!({"attemptId": attempt, "methodId": "card"}),
-        )
-        .await;
+    let (code, pay) = demo.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": "card"})).await;
     assert_eq!(code, 200, "{pay}");
     let checkout_url = pay["redirect"]["url"].as_str().unwrap().to_owned();
-    assert!(checkout_url.starts_with(&format!(
-        "{}/sandbox/ioka/checkout/orders/ord_",
-        demo.origin
-    )));
+    assert!(checkout_url.starts_with(&format!("{}/sandbox/ioka/checkout/orders/ord_", demo.origin)));
     let back = demo.hosted(&checkout_url, "pay", "5555555555555599").await;
-    assert_eq!(
-        back,
-        format!("{}/?provider=ioka&tolem_return=success", demo.origin)
-    );
+    assert_eq!(back, format!("{}/?provider=ioka&tolem_return=success", demo.origin));
     let log = demo.deliveries(1).await;
     assert_eq!(log[0]["event"], "PAYMENT_CAPTURED");
-    assert_eq!(
-        log[0]["status"], 200,
-        "the backend accepted the signed webhook"
-    );
-    assert_eq!(
-        demo.status(&attempt).await,
-        json!({"attemptId": attempt, "status": "paid", "final": true})
-    );
+    assert_eq!(log[0]["status"], 200, "the backend accepted the signed webhook");
+    assert_eq!(demo.status(&attempt).await, json!({"attemptId": attempt, "status": "paid", "final": true}));
     // a paid attempt cannot be paid again
-    let (code, _) = demo
-        .post(
-            "/api/checkout/pay",
-            json!({"attemptId": attempt, "methodId": "card"}),
-        )
-        .await;
+    let (code, _) = demo.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": "card"})).await;
     assert_eq!(code, 409);
 
     // decline → failure_url → failed
     let declined = demo.start("A-2").await;
     let attempt2 = declined["attemptId"].as_str().unwrap().to_owned();
-    let (_, pay) = demo
-        .post(
-            "/api/checkout/pay",
-            json!({"attemptId": attempt2, "methodId": "card"}),
-        )
-        .await;
-    let back = demo
-        .hosted(
-            pay["redirect"]["url"].as_str().unwrap(),
-            "pay",
-            "4444444411111111",
-        )
-        .await;
+    let (_, pay) = demo.post("/api/checkout/pay", json!({"attemptId": attempt2, "methodId": "card"})).await;
+    let back = demo.hosted(pay["redirect"]["url"].as_str().unwrap(), "pay", "4444444411111111").await;
     assert!(back.ends_with("tolem_return=failure"), "{back}");
     demo.deliveries(2).await;
     assert_eq!(demo.status(&attempt2).await["status"], "failed");
+    // trying again reopens the same attempt on the same, still payable, ioka order
+    let again = demo.start("A-2").await;
+    assert_eq!((again["attemptId"].as_str(), again["status"].as_str()), (Some(attempt2.as_str()), Some("pending")));
+    let (_, pay) = demo.post("/api/checkout/pay", json!({"attemptId": attempt2, "methodId": "card"})).await;
+    demo.hosted(pay["redirect"]["url"].as_str().unwrap(), "pay", "5555555555555599").await;
+    demo.deliveries(3).await;
+    assert_eq!(demo.status(&attempt2).await["status"], "paid");
+    assert_eq!(demo.ioka_orders("A-2").await.len(), 1);
 
     // cancel → back_url, nothing paid
     let cancelled = demo.start("A-3").await;
     let attempt3 = cancelled["attemptId"].as_str().unwrap().to_owned();
-    let (_, pay) = demo
-        .post(
-            "/api/checkout/pay",
-            json!({"attemptId": attempt3, "methodId": "card"}),
-        )
-        .await;
-    let back = demo
-        .hosted(pay["redirect"]["url"].as_str().unwrap(), "cancel", "")
-        .await;
+    let (_, pay) = demo.post("/api/checkout/pay", json!({"attemptId": attempt3, "methodId": "card"})).await;
+    let back = demo.hosted(pay["redirect"]["url"].as_str().unwrap(), "cancel", "").await;
     assert!(back.ends_with("tolem_return=back"), "{back}");
     assert_eq!(demo.status(&attempt3).await["status"], "pending");
 }
@@ -246,10 +168,7 @@ async fn concurrent_starts_create_exactly_one_provider_order() {
     let mut tasks = Vec::new();
     for _ in 0..12 {
         let demo = demo.clone();
-        tasks.push(tokio::spawn(async move {
-            demo.post("/api/checkout/start", demo.start_body("RACE-1"))
-                .await
-        }));
+        tasks.push(tokio::spawn(async move { demo.post("/api/checkout/start", demo.start_body("RACE-1")).await }));
     }
     let mut attempts = std::collections::HashSet::new();
     for t in tasks {
@@ -259,9 +178,7 @@ async fn concurrent_starts_create_exactly_one_provider_order() {
     }
     assert_eq!(attempts.len(), 1);
     assert_eq!(demo.ioka_orders("RACE-1").await.len(), 1);
-    let (_, customers) = demo
-        .get("/sandbox/ioka/v2/customers?external_id=u-42")
-        .await;
+    let (_, customers) = demo.get("/sandbox/ioka/v2/customers?external_id=u-42").await;
     assert_eq!(customers.as_array().map(Vec::len), Some(1));
 }
 
@@ -319,22 +236,11 @@ async fn bad_input_forged_webhooks_and_provider_faults() {
         assert_eq!(answer["error"]["code"], code, "{answer}");
         assert!(answer["error"]["message"].is_string());
     }
-    let raw = demo
-        .http
-        .post(format!("{}/api/checkout/start", demo.origin))
-        .body("{\"provider\":")
-        .send()
-        .await
-        .unwrap();
+    let raw =
+        demo.http.post(format!("{}/api/checkout/start", demo.origin)).body("{\"provider\":").send().await.unwrap();
     assert_eq!(raw.status().as_u16(), 400);
     let big = "x".repeat(200_000);
-    let raw = demo
-        .http
-        .post(format!("{}/api/checkout/start", demo.origin))
-        .body(big)
-        .send()
-        .await
-        .unwrap();
+    let raw = demo.http.post(format!("{}/api/checkout/start", demo.origin)).body(big).send().await.unwrap();
     assert_eq!(raw.status().as_u16(), 413);
     let (status, _) = demo.get("/api/checkout/status?attemptId=att_nope").await;
     assert_eq!(status, 404);
@@ -342,10 +248,7 @@ async fn bad_input_forged_webhooks_and_provider_faults() {
     // a forged webhook is refused; a genuine one replayed changes nothing
     let started = demo.start("W-1").await;
     let attempt = started["attemptId"].as_str().unwrap().to_owned();
-    let order_id = demo.ioka_orders("W-1").await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let order_id = demo.ioka_orders("W-1").await[0]["id"].as_str().unwrap().to_owned();
     let event = json!({"event": "PAYMENT_CAPTURED", "order": {"id": order_id, "status": "PAID", "amount": 1_500_000, "currency": "KZT"},
         "payment": {"id": "pay_X", "order_id": order_id, "status": "CAPTURED", "captured_amount": 1_500_000}});
     let body = event.to_string();
@@ -355,44 +258,16 @@ async fn bad_input_forged_webhooks_and_provider_faults() {
         canonical.as_bytes(),
     ));
     let url = format!("{}/api/checkout/webhooks/ioka", demo.origin);
-    let forged = demo
-        .http
-        .post(&url)
-        .header("X-Signature", "00".repeat(32))
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+    let forged = demo.http.post(&url).header("X-Signature", "00".repeat(32)).body(body.clone()).send().await.unwrap();
     assert_eq!(forged.status().as_u16(), 401);
-    let unsigned = demo
-        .http
-        .post(&url)
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+    let unsigned = demo.http.post(&url).body(body.clone()).send().await.unwrap();
     assert_eq!(unsigned.status().as_u16(), 401);
-    assert_eq!(
-        demo.status(&attempt).await["status"],
-        "pending",
-        "forged webhooks change nothing"
-    );
+    assert_eq!(demo.status(&attempt).await["status"], "pending", "forged webhooks change nothing");
     for expect_duplicate in [false, true] {
-        let r = demo
-            .http
-            .post(&url)
-            .header("X-Signature", &good)
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
+        let r = demo.http.post(&url).header("X-Signature", &good).body(body.clone()).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200);
         let answer: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
-        assert_eq!(
-            answer["duplicate"].as_bool().unwrap_or(false),
-            expect_duplicate,
-            "{answer}"
-        );
+        assert_eq!(answer["duplicate"].as_bool().unwrap_or(false), expect_duplicate, "{answer}");
     }
     assert_eq!(demo.status(&attempt).await["status"], "paid");
     // a stale "declined" after "paid" never moves it back
@@ -402,41 +277,33 @@ async fn bad_input_forged_webhooks_and_provider_faults() {
         creds::IOKA_WEBHOOK_KEY.as_bytes(),
         tolem_core::pyjson::dumps_sorted(&stale).as_bytes(),
     ));
-    let r = demo
-        .http
-        .post(&url)
-        .header("X-Signature", sig)
-        .body(stale.to_string())
-        .send()
-        .await
-        .unwrap();
+    let r = demo.http.post(&url).header("X-Signature", sig).body(stale.to_string()).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(demo.status(&attempt).await["status"], "paid");
 
     // provider faults: a malformed create answer is a clear 502, and the retry still makes
     // exactly one ioka order (the first create did succeed at the provider)
-    let (code, _) = demo.post("/sandbox/_control/faults", json!({"provider": "ioka", "method": "POST", "path": "/v2/orders", "malformed": true, "times": 1})).await;
-    assert_eq!(code, 201);
-    let (status, answer) = demo
-        .post("/api/checkout/start", demo.start_body("F-1"))
+    let (code, _) = demo
+        .post(
+            "/sandbox/_control/faults",
+            json!({"provider": "ioka", "method": "POST", "path": "/v2/orders", "malformed": true, "times": 1}),
+        )
         .await;
+    assert_eq!(code, 201);
+    let (status, answer) = demo.post("/api/checkout/start", demo.start_body("F-1")).await;
     assert_eq!(status, 502, "{answer}");
     assert_eq!(answer["error"]["code"], "PROVIDER_ERROR");
-    assert!(
-        !answer.to_string().contains("ord_"),
-        "no provider internals leak: {answer}"
-    );
+    assert!(!answer.to_string().contains("ord_"), "no provider internals leak: {answer}");
     demo.start("F-1").await;
     assert_eq!(demo.ioka_orders("F-1").await.len(), 1);
     // 503 from ioka, then recovery
-    demo.post("/sandbox/_control/faults", json!({"provider": "ioka", "method": "GET", "path": "/v2/orders", "status": 503, "times": 1})).await;
-    let (status, answer) = demo
-        .post("/api/checkout/start", demo.start_body("F-2"))
-        .await;
-    assert_eq!(
-        (status, answer["error"]["code"].as_str()),
-        (502, Some("PROVIDER_ERROR"))
-    );
+    demo.post(
+        "/sandbox/_control/faults",
+        json!({"provider": "ioka", "method": "GET", "path": "/v2/orders", "status": 503, "times": 1}),
+    )
+    .await;
+    let (status, answer) = demo.post("/api/checkout/start", demo.start_body("F-2")).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (502, Some("PROVIDER_ERROR")));
     demo.start("F-2").await;
     assert_eq!(demo.ioka_orders("F-2").await.len(), 1);
 }
@@ -447,22 +314,11 @@ async fn state_survives_a_restart() {
     let _ = std::fs::remove_dir_all(&dir);
     let attempt = {
         let demo = start_demo(Some(dir.clone())).await;
-        demo.start("R-1").await["attemptId"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        demo.start("R-1").await["attemptId"].as_str().unwrap().to_owned()
     };
     let demo = start_demo(Some(dir.clone())).await;
-    assert_eq!(
-        demo.start("R-1").await["attemptId"],
-        attempt.as_str(),
-        "the backend remembers the attempt"
-    );
-    assert_eq!(
-        demo.ioka_orders("R-1").await.len(),
-        1,
-        "the sandbox remembers the order"
-    );
+    assert_eq!(demo.start("R-1").await["attemptId"], attempt.as_str(), "the backend remembers the attempt");
+    assert_eq!(demo.ioka_orders("R-1").await.len(), 1, "the sandbox remembers the order");
     assert_eq!(demo.status(&attempt).await["status"], "pending");
     let _ = std::fs::remove_dir_all(&dir);
 }

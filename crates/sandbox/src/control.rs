@@ -124,17 +124,14 @@ impl Faults {
         self.take(|r| {
             r.webhook.is_none()
                 && r.provider == provider
-                && r.method
-                    .as_deref()
-                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && r.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
                 && r.path.as_deref().is_none_or(|g| path_matches(g, path))
         })
     }
 
     /// The webhook fault for the next delivery, if one is scripted (consumes one use).
     pub fn take_webhook(&self, provider: &str) -> Option<WebhookFault> {
-        self.take(|r| r.webhook.is_some() && r.provider == provider)
-            .and_then(|r| r.webhook)
+        self.take(|r| r.webhook.is_some() && r.provider == provider).and_then(|r| r.webhook)
     }
 
     /// Records a delivery.
@@ -145,35 +142,23 @@ impl Faults {
     }
 
     fn deliveries(&self) -> Vec<Delivery> {
-        self.deliveries
-            .lock()
-            .map(|d| d.clone())
-            .unwrap_or_default()
+        self.deliveries.lock().map(|d| d.clone()).unwrap_or_default()
     }
 }
 
 pub fn router(_sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
     Router::new()
-        .route(
-            "/faults",
-            axum::routing::post(add_fault).delete(clear_faults),
-        )
+        .route("/faults", axum::routing::post(add_fault).delete(clear_faults))
         .route("/webhooks", get(list_deliveries))
 }
 
-async fn add_fault(
-    State(sb): State<Arc<Sandbox>>,
-    body: axum::body::Bytes,
-) -> (StatusCode, Json<serde_json::Value>) {
+async fn add_fault(State(sb): State<Arc<Sandbox>>, body: axum::body::Bytes) -> (StatusCode, Json<serde_json::Value>) {
     match serde_json::from_slice::<FaultRule>(&body) {
         Ok(rule) => {
             sb.faults.add(rule);
             (StatusCode::CREATED, Json(serde_json::json!({"ok": true})))
         }
-        Err(e) => (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"error": e.to_string()})),
-        ),
+        Err(e) => (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": e.to_string()}))),
     }
 }
 
@@ -205,9 +190,6 @@ mod tests {
         assert!(f.take_http("ioka", "POST", "/v2/orders").is_none());
         assert!(f.take_http("ioka", "post", "/v2/orders/ord_1").is_some());
         assert!(f.take_http("ioka", "POST", "/v2/orders/ord_2").is_some());
-        assert!(
-            f.take_http("ioka", "POST", "/v2/orders/ord_3").is_none(),
-            "used up"
-        );
+        assert!(f.take_http("ioka", "POST", "/v2/orders/ord_3").is_none(), "used up");
     }
 }

@@ -6,10 +6,7 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
     if getrandom::fill(&mut buf).is_err() {
         // No OS randomness: fall back to the clock so ids stay unique, if predictable.
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         for (i, b) in buf.iter_mut().enumerate() {
             *b = (nanos >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(31);
         }
@@ -21,26 +18,18 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 pub fn new_id(prefix: &str) -> String {
     const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let bytes = random_bytes::<10>();
-    let tail: String = bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(*b) % 36]))
-        .collect();
+    let tail: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % 36])).collect();
     format!("{prefix}_{tail}")
 }
 
 /// 64 lower-case hex characters.
 pub fn secret_hex() -> String {
-    random_bytes::<32>()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    random_bytes::<32>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `2021-11-09T10:05:55.358023`: UTC, microseconds, no offset (ioka's format).
 pub fn ioka_now() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = now.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(i64::try_from(days).unwrap_or(0));

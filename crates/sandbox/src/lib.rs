@@ -70,17 +70,12 @@ pub mod demo_credentials {
     /// ioka public key.
     pub const IOKA_PUBLIC_KEY: &str = "shp_TOLEMDEMO1_test_public_sandbox0000000000000001";
     /// The key of the pre-registered ioka webhook.
-    pub const IOKA_WEBHOOK_KEY: &str =
-        "5a1d0c0ffee0d15ea5edba5eba11cafe0000000000000000000000000000feed";
+    pub const IOKA_WEBHOOK_KEY: &str = "5a1d0c0ffee0d15ea5edba5eba11cafe0000000000000000000000000000feed";
 }
 
 impl SandboxConfig {
     /// The demo configuration: demo credentials, one webhook to `webhook_url`.
-    pub fn demo(
-        public_base: String,
-        state_path: Option<PathBuf>,
-        ioka_webhook_url: Option<String>,
-    ) -> Self {
+    pub fn demo(public_base: String, state_path: Option<PathBuf>, ioka_webhook_url: Option<String>) -> Self {
         use demo_credentials::*;
         SandboxConfig {
             public_base,
@@ -90,10 +85,7 @@ impl SandboxConfig {
                 api_key: IOKA_API_KEY.to_owned(),
                 public_key: IOKA_PUBLIC_KEY.to_owned(),
                 webhooks: ioka_webhook_url
-                    .map(|url| SeedWebhook {
-                        url,
-                        key: IOKA_WEBHOOK_KEY.to_owned(),
-                    })
+                    .map(|url| SeedWebhook { url, key: IOKA_WEBHOOK_KEY.to_owned() })
                     .into_iter()
                     .collect(),
             },
@@ -116,16 +108,8 @@ impl Sandbox {
     /// When the SQLite file cannot be opened or migrated.
     pub fn open(config: SandboxConfig) -> Result<Arc<Sandbox>, StoreError> {
         let store = store::Store::open(config.state_path.as_deref())?;
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
-        Ok(Arc::new(Sandbox {
-            config,
-            store,
-            faults: Arc::new(Faults::default()),
-            http,
-        }))
+        let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default();
+        Ok(Arc::new(Sandbox { config, store, faults: Arc::new(Faults::default()), http }))
     }
 
     /// The fault switchboard (also reachable over HTTP at `/_control/faults`).

@@ -100,12 +100,8 @@ mod tests {
     #[test]
     fn matches_python() {
         let v: Value =
-            serde_json::from_str(r#"{"b": "Оплата", "a": [0.0, 1e-05, 2.5, null, true]}"#)
-                .unwrap_or(Value::Null);
-        assert_eq!(
-            dumps(&v, true, false),
-            r#"{"a": [0.0, 1e-05, 2.5, null, true], "b": "Оплата"}"#
-        );
+            serde_json::from_str(r#"{"b": "Оплата", "a": [0.0, 1e-05, 2.5, null, true]}"#).unwrap_or(Value::Null);
+        assert_eq!(dumps(&v, true, false), r#"{"a": [0.0, 1e-05, 2.5, null, true], "b": "Оплата"}"#);
         assert_eq!(
             dumps(&v, false, true),
             r#"{"b": "\u041e\u043f\u043b\u0430\u0442\u0430", "a": [0.0, 1e-05, 2.5, null, true]}"#

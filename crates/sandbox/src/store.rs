@@ -35,9 +35,7 @@ impl std::error::Error for StoreError {}
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match &e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
                 StoreError::Duplicate
             }
             _ => StoreError::Sqlite(e),
@@ -73,15 +71,10 @@ impl Store {
                  WHERE external_id IS NOT NULL;
              CREATE INDEX IF NOT EXISTS docs_parent ON docs(kind, parent);",
         )?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-        })
+        Ok(Store { conn: Mutex::new(conn) })
     }
 
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
         f(&conn)
     }
@@ -107,10 +100,7 @@ impl Store {
     /// Replaces a document's body.
     pub fn update(&self, kind: &str, id: &str, body: &Value) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute(
-                "UPDATE docs SET body = ?3 WHERE kind = ?1 AND id = ?2",
-                params![kind, id, body.to_string()],
-            )?;
+            c.execute("UPDATE docs SET body = ?3 WHERE kind = ?1 AND id = ?2", params![kind, id, body.to_string()])?;
             Ok(())
         })
     }
@@ -119,11 +109,7 @@ impl Store {
     pub fn get(&self, kind: &str, id: &str) -> Result<Option<Value>, StoreError> {
         self.with(|c| {
             let body: Option<String> = c
-                .query_row(
-                    "SELECT body FROM docs WHERE kind = ?1 AND id = ?2",
-                    params![kind, id],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT body FROM docs WHERE kind = ?1 AND id = ?2", params![kind, id], |r| r.get(0))
                 .optional()?;
             Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
         })
@@ -131,12 +117,7 @@ impl Store {
 
     /// Documents of a kind, oldest first, optionally only those with this external id or
     /// this parent.
-    pub fn list(
-        &self,
-        kind: &str,
-        external_id: Option<&str>,
-        parent: Option<&str>,
-    ) -> Result<Vec<Value>, StoreError> {
+    pub fn list(&self, kind: &str, external_id: Option<&str>, parent: Option<&str>) -> Result<Vec<Value>, StoreError> {
         self.with(|c| {
             let mut stmt = c.prepare(
                 "SELECT body FROM docs WHERE kind = ?1
@@ -144,9 +125,7 @@ impl Store {
                    AND (?3 IS NULL OR parent = ?3)
                  ORDER BY seq",
             )?;
-            let rows = stmt.query_map(params![kind, external_id, parent], |r| {
-                r.get::<_, String>(0)
-            })?;
+            let rows = stmt.query_map(params![kind, external_id, parent], |r| r.get::<_, String>(0))?;
             let mut out = Vec::new();
             for row in rows {
                 if let Ok(v) = serde_json::from_str(&row?) {
@@ -172,17 +151,8 @@ mod tests {
         {
             let s = Store::open(Some(&path))?;
             s.insert("order", "ord_1", None, Some("A-1"), &json!({"id": "ord_1"}))?;
-            assert!(matches!(
-                s.insert("order", "ord_2", None, Some("A-1"), &json!({})),
-                Err(StoreError::Duplicate)
-            ));
-            s.insert(
-                "customer",
-                "cus_1",
-                None,
-                Some("A-1"),
-                &json!({"id": "cus_1"}),
-            )?;
+            assert!(matches!(s.insert("order", "ord_2", None, Some("A-1"), &json!({})), Err(StoreError::Duplicate)));
+            s.insert("customer", "cus_1", None, Some("A-1"), &json!({"id": "cus_1"}))?;
         }
         let s = Store::open(Some(&path))?;
         assert_eq!(s.get("order", "ord_1")?, Some(json!({"id": "ord_1"})));

@@ -37,17 +37,8 @@ mod tests {
 
     #[test]
     fn query_is_appended_correctly() {
-        assert_eq!(
-            with_query("https://s.kz/c", "tolem_return", "back"),
-            "https://s.kz/c?tolem_return=back"
-        );
-        assert_eq!(
-            with_query("https://s.kz/c?p=ioka", "a", "b"),
-            "https://s.kz/c?p=ioka&a=b"
-        );
-        assert_eq!(
-            with_query("https://s.kz/c?p=1#top", "a", "b"),
-            "https://s.kz/c?p=1&a=b#top"
-        );
+        assert_eq!(with_query("https://s.kz/c", "tolem_return", "back"), "https://s.kz/c?tolem_return=back");
+        assert_eq!(with_query("https://s.kz/c?p=ioka", "a", "b"), "https://s.kz/c?p=ioka&a=b");
+        assert_eq!(with_query("https://s.kz/c?p=1#top", "a", "b"), "https://s.kz/c?p=1&a=b#top");
     }
 }

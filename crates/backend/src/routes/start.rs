@@ -17,17 +17,11 @@ use crate::store::Attempt;
 use crate::AppState;
 
 /// Handler.
-pub async fn start(
-    State(app): State<Arc<AppState>>,
-    body: Bytes,
-) -> Result<Json<StartResponse>, AppError> {
+pub async fn start(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<StartResponse>, AppError> {
     let req: StartRequest = json_body(&body)?;
-    req.validate(MinorUnits(app.config.max_amount))
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    req.validate(MinorUnits(app.config.max_amount)).map_err(|e| AppError::Invalid(e.to_string()))?;
     if !app.config.return_url_allowed(&req.return_url) {
-        return Err(AppError::Invalid(
-            "returnUrl: must be an http(s) URL on an allowed origin".into(),
-        ));
+        return Err(AppError::Invalid("returnUrl: must be an http(s) URL on an allowed origin".into()));
     }
     match req.provider {
         Provider::Ioka => start_ioka(&app, &req).await,
@@ -36,19 +30,12 @@ pub async fn start(
 }
 
 async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResponse>, AppError> {
-    let client = app
-        .ioka
-        .as_ref()
-        .ok_or(AppError::ProviderDisabled("ioka"))?;
+    let client = app.ioka.as_ref().ok_or(AppError::ProviderDisabled("ioka"))?;
     if req.order.currency != Currency::Kzt {
-        return Err(AppError::Invalid(
-            "order.currency: ioka accepts KZT only".into(),
-        ));
+        return Err(AppError::Invalid("order.currency: ioka accepts KZT only".into()));
     }
     if req.order.amount.0 < 100 {
-        return Err(AppError::Invalid(
-            "order.amount: ioka's minimum is 100 tiyn (1 ₸)".into(),
-        ));
+        return Err(AppError::Invalid("order.amount: ioka's minimum is 100 tiyn (1 ₸)".into()));
     }
     // Concurrent starts for one order wait here; the store's unique constraint and ioka's
     // 409 on external_id hold the line across processes.
@@ -57,11 +44,9 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
     let attempt = match app.store.by_order(Provider::Ioka, &req.order.id)? {
         Some(existing) => {
             if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
-                return Err(AppError::Conflict(
-                    "this order was started with a different amount".into(),
-                ));
+                return Err(AppError::Conflict("this order was started with a different amount".into()));
             }
-            existing
+            reopen_if_payable(app, client, existing).await?
         }
         None => {
             let customer = client.get_or_create_customer(&req.customer).await?;
@@ -76,8 +61,7 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
                     currency: req.order.currency.code(),
                     description: req.order.description.as_deref(),
                     customer_id: customer_id.as_deref(),
-                    return_urls: ["success", "failure", "back"]
-                        .map(|v| with_query(&req.return_url, "tolem_return", v)),
+                    return_urls: ["success", "failure", "back"].map(|v| with_query(&req.return_url, "tolem_return", v)),
                     idempotency_key: &req.idempotency_key,
                 })
                 .await?;
@@ -123,14 +107,30 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
     }))
 }
 
+/// A declined or cancelled try leaves the ioka order payable (`UNPAID`, attempts left): a
+/// new start reopens the attempt for another try. Anything else stays as it is.
+async fn reopen_if_payable(
+    app: &AppState,
+    client: &crate::ioka::IokaClient,
+    mut attempt: Attempt,
+) -> Result<Attempt, AppError> {
+    if !matches!(attempt.status, PaymentStatus::Failed | PaymentStatus::Cancelled) {
+        return Ok(attempt);
+    }
+    let order = client.order(&attempt.provider_order_id).await?;
+    attempt.status = match order.status {
+        ioka_adapter::IokaOrderStatus::Unpaid => app.store.reopen(&attempt.attempt_id)?,
+        other => app.store.advance_status(&attempt.attempt_id, other.into(), "start")?,
+    };
+    Ok(attempt)
+}
+
 /// 16 random hex characters.
 fn random_id() -> String {
     let mut buf = [0u8; 8];
     if getrandom::fill(&mut buf).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         buf = (nanos as u64).to_le_bytes();
     }
     tolem_core::signature::hex_lower(&buf)

@@ -17,9 +17,7 @@ pub async fn status(
     State(app): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<StatusResponse>, AppError> {
-    let attempt_id = query
-        .get("attemptId")
-        .ok_or_else(|| AppError::Invalid("attemptId is required".into()))?;
+    let attempt_id = query.get("attemptId").ok_or_else(|| AppError::Invalid("attemptId is required".into()))?;
     check_id("attemptId", attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
     let attempt = app.store.by_id(attempt_id)?.ok_or(AppError::NotFound)?;
     let mut status = attempt.status;
@@ -32,9 +30,7 @@ pub async fn status(
                     match client.order(&attempt.provider_order_id).await {
                         Ok(order) => {
                             let observed: PaymentStatus = order.status.into();
-                            status =
-                                app.store
-                                    .advance_status(&attempt.attempt_id, observed, "poll")?;
+                            status = app.store.advance_status(&attempt.attempt_id, observed, "poll")?;
                         }
                         Err(e) => {
                             tracing::warn!(error = %e, "status read failed; answering the stored status")
@@ -45,9 +41,5 @@ pub async fn status(
             other => return Err(AppError::ProviderDisabled(other.as_str())),
         }
     }
-    Ok(Json(StatusResponse {
-        attempt_id: attempt.attempt_id,
-        status,
-        is_final: status.is_final(),
-    }))
+    Ok(Json(StatusResponse { attempt_id: attempt.attempt_id, status, is_final: status.is_final() }))
 }

@@ -9,57 +9,25 @@ fn config() -> FlowConfig {
     FlowConfig {
         provider: Provider::Ioka,
         order_id: "A-1".into(),
-        policy: PollPolicy {
-            budget_ms: 60_000,
-            ..PollPolicy::default()
-        },
-        sandbox: Some(SandboxOrigin {
-            scheme: "http".into(),
-            host: "127.0.0.1".into(),
-            port: "8080".into(),
-        }),
+        policy: PollPolicy { budget_ms: 60_000, ..PollPolicy::default() },
+        sandbox: Some(SandboxOrigin { scheme: "http".into(), host: "127.0.0.1".into(), port: "8080".into() }),
     }
 }
 
 fn method(id: &str) -> PaymentMethod {
-    PaymentMethod {
-        id: id.into(),
-        kind: MethodKind::Card,
-        label: id.into(),
-        brand: None,
-    }
+    PaymentMethod { id: id.into(), kind: MethodKind::Card, label: id.into(), brand: None }
 }
 
 fn attempt() -> Attempt {
-    Attempt {
-        attempt_id: "att_1".into(),
-        idempotency_key: KEY.into(),
-        mode: Mode::Backend,
-    }
+    Attempt { attempt_id: "att_1".into(), idempotency_key: KEY.into(), mode: Mode::Backend }
 }
 
 fn mount(journal: Option<JournalRecord>, hint: Option<ReturnHint>) -> (Flow, Vec<Effect>) {
-    step(
-        Flow::new(config()),
-        Event::Mount {
-            now_ms: 1_000,
-            journal,
-            hint,
-            fresh_key: KEY.into(),
-        },
-    )
+    step(Flow::new(config()), Event::Mount { now_ms: 1_000, journal, hint, fresh_key: KEY.into() })
 }
 
-fn started(
-    status: PaymentStatus,
-    methods: Vec<PaymentMethod>,
-) -> Result<StartAnswer, CheckoutError> {
-    Ok(StartAnswer::Attempt(StartResponse {
-        attempt_id: "att_1".into(),
-        status,
-        methods,
-        tokens: Default::default(),
-    }))
+fn started(status: PaymentStatus, methods: Vec<PaymentMethod>) -> Result<StartAnswer, CheckoutError> {
+    Ok(StartAnswer::Attempt(StartResponse { attempt_id: "att_1".into(), status, methods, tokens: Default::default() }))
 }
 
 /// Mounted and answered: choosing between "card" and "kaspi".
@@ -69,10 +37,7 @@ fn choosing() -> Flow {
         flow,
         Event::StartAnswered {
             request: 1,
-            answer: started(
-                PaymentStatus::Pending,
-                vec![method("card"), method("kaspi")],
-            ),
+            answer: started(PaymentStatus::Pending, vec![method("card"), method("kaspi")]),
         },
     );
     flow
@@ -82,51 +47,23 @@ fn parsed(url: &str) -> Option<ParsedUrl> {
     let (scheme, rest) = url.split_once("://")?;
     let host_port = rest.split('/').next()?;
     let (host, port) = host_port.split_once(':').unwrap_or((host_port, ""));
-    Some(ParsedUrl {
-        scheme: scheme.into(),
-        host: host.into(),
-        port: port.into(),
-        has_credentials: host.contains('@'),
-    })
+    Some(ParsedUrl { scheme: scheme.into(), host: host.into(), port: port.into(), has_credentials: host.contains('@') })
 }
 
 fn redirect(url: &str) -> Result<RedirectAnswer, CheckoutError> {
     Ok(RedirectAnswer {
-        target: RedirectTarget {
-            url: url.into(),
-            method: "GET".into(),
-            fields: vec![],
-        },
+        target: RedirectTarget { url: url.into(), method: "GET".into(), fields: vec![] },
         parsed: parsed(url),
     })
 }
 
 fn polling(hint: Option<ReturnHint>) -> Flow {
-    let journal = JournalRecord::new(
-        Provider::Ioka,
-        "att_1".into(),
-        "A-1".into(),
-        KEY.into(),
-        500,
-    );
+    let journal = JournalRecord::new(Provider::Ioka, "att_1".into(), "A-1".into(), KEY.into(), 500);
     mount(Some(journal), hint).0
 }
 
-fn answer(
-    flow: Flow,
-    request: u64,
-    status: Result<PaymentStatus, CheckoutError>,
-    now_ms: u64,
-) -> (Flow, Vec<Effect>) {
-    step(
-        flow,
-        Event::StatusAnswered {
-            request,
-            answer: status,
-            now_ms,
-            random: 0.5,
-        },
-    )
+fn answer(flow: Flow, request: u64, status: Result<PaymentStatus, CheckoutError>, now_ms: u64) -> (Flow, Vec<Effect>) {
+    step(flow, Event::StatusAnswered { request, answer: status, now_ms, random: 0.5 })
 }
 
 fn network_error() -> CheckoutError {
@@ -143,20 +80,8 @@ fn in_flight(flow: &Flow) -> Option<u64> {
 #[test]
 fn mount_without_journal_starts() {
     let (flow, fx) = mount(None, None);
-    assert_eq!(
-        flow.state,
-        State::AwaitingStart {
-            request: 1,
-            idempotency_key: KEY.into()
-        }
-    );
-    assert_eq!(
-        fx,
-        [Effect::CallStart {
-            request: 1,
-            idempotency_key: KEY.into()
-        }]
-    );
+    assert_eq!(flow.state, State::AwaitingStart { request: 1, idempotency_key: KEY.into() });
+    assert_eq!(fx, [Effect::CallStart { request: 1, idempotency_key: KEY.into() }]);
 }
 
 #[test]
@@ -174,13 +99,7 @@ fn mount_with_a_journal_resumes_the_same_attempt() {
 
 #[test]
 fn stale_expired_or_foreign_journals_are_not_resumed() {
-    let mut other_order = JournalRecord::new(
-        Provider::Ioka,
-        "att_9".into(),
-        "B-2".into(),
-        "k".into(),
-        500,
-    );
+    let mut other_order = JournalRecord::new(Provider::Ioka, "att_9".into(), "B-2".into(), "k".into(), 500);
     let (flow, _) = mount(Some(other_order.clone()), None);
     assert!(matches!(flow.state, State::AwaitingStart { .. }));
     other_order.order_id = "A-1".into();
@@ -193,9 +112,7 @@ fn stale_expired_or_foreign_journals_are_not_resumed() {
 fn start_answer_offers_methods_with_the_first_selected() {
     let flow = choosing();
     match &flow.state {
-        State::ChoosingMethod {
-            selected, methods, ..
-        } => {
+        State::ChoosingMethod { selected, methods, .. } => {
             assert_eq!(selected.as_deref(), Some("card"));
             assert_eq!(methods.len(), 2);
         }
@@ -206,81 +123,23 @@ fn start_answer_offers_methods_with_the_first_selected() {
 #[test]
 fn start_answer_that_is_already_final_shows_it() {
     let (flow, _) = mount(None, None);
-    let (flow, fx) = step(
-        flow,
-        Event::StartAnswered {
-            request: 1,
-            answer: started(PaymentStatus::Paid, vec![]),
-        },
-    );
-    assert_eq!(
-        flow.state,
-        State::Final {
-            attempt: attempt(),
-            status: PaymentStatus::Paid
-        }
-    );
-    assert_eq!(
-        fx,
-        [
-            Effect::ClearJournal,
-            Effect::Notify(Notify::Status {
-                status: PaymentStatus::Paid
-            })
-        ]
-    );
+    let (flow, fx) = step(flow, Event::StartAnswered { request: 1, answer: started(PaymentStatus::Paid, vec![]) });
+    assert_eq!(flow.state, State::Final { attempt: attempt(), status: PaymentStatus::Paid });
+    assert_eq!(fx, [Effect::ClearJournal, Effect::Notify(Notify::Status { status: PaymentStatus::Paid })]);
 }
 
 #[test]
 fn start_errors_and_empty_method_lists_fail_with_retry() {
     let (flow, _) = mount(None, None);
-    let (flow, fx) = step(
-        flow,
-        Event::StartAnswered {
-            request: 1,
-            answer: Err(network_error()),
-        },
-    );
-    assert!(matches!(
-        &flow.state,
-        State::Failed {
-            retry: Retry::Start,
-            ..
-        }
-    ));
+    let (flow, fx) = step(flow, Event::StartAnswered { request: 1, answer: Err(network_error()) });
+    assert!(matches!(&flow.state, State::Failed { retry: Retry::Start, .. }));
     assert_eq!(fx, [Effect::Notify(Notify::Error(network_error()))]);
-    let (flow, fx) = step(
-        flow,
-        Event::Retry {
-            now_ms: 2_000,
-            fresh_key: "key-2".into(),
-        },
-    );
-    assert_eq!(
-        flow.state,
-        State::AwaitingStart {
-            request: 2,
-            idempotency_key: "key-2".into()
-        }
-    );
-    assert_eq!(
-        fx,
-        [Effect::CallStart {
-            request: 2,
-            idempotency_key: "key-2".into()
-        }]
-    );
+    let (flow, fx) = step(flow, Event::Retry { now_ms: 2_000, fresh_key: "key-2".into() });
+    assert_eq!(flow.state, State::AwaitingStart { request: 2, idempotency_key: "key-2".into() });
+    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: "key-2".into() }]);
 
-    let (flow, _) = step(
-        flow,
-        Event::StartAnswered {
-            request: 2,
-            answer: started(PaymentStatus::Pending, vec![]),
-        },
-    );
-    assert!(
-        matches!(&flow.state, State::Failed { error, .. } if error.code == ErrorCode::BackendError)
-    );
+    let (flow, _) = step(flow, Event::StartAnswered { request: 2, answer: started(PaymentStatus::Pending, vec![]) });
+    assert!(matches!(&flow.state, State::Failed { error, .. } if error.code == ErrorCode::BackendError));
 }
 
 #[test]
@@ -290,43 +149,19 @@ fn ioka_token_mode_loads_methods_from_ioka() {
         order_access_token: "ord_77_secret_abc".into(),
         customer_access_token: Some("cus_5_secret_def".into()),
     };
-    let (flow, fx) = step(
-        flow,
-        Event::StartAnswered {
-            request: 1,
-            answer: Ok(StartAnswer::IokaTokens(tokens)),
-        },
-    );
+    let (flow, fx) = step(flow, Event::StartAnswered { request: 1, answer: Ok(StartAnswer::IokaTokens(tokens)) });
     let token_attempt = Attempt {
         attempt_id: "ord_77".into(),
         idempotency_key: KEY.into(),
-        mode: Mode::IokaToken {
-            order_access_token: "ord_77_secret_abc".into(),
-        },
+        mode: Mode::IokaToken { order_access_token: "ord_77_secret_abc".into() },
     };
-    assert_eq!(
-        fx,
-        [Effect::LoadMethods {
-            request: 2,
-            attempt: token_attempt.clone()
-        }]
-    );
-    let (flow, fx) = step(
-        flow,
-        Event::MethodsAnswered {
-            request: 2,
-            answer: Ok(vec![method("card")]),
-        },
-    );
+    assert_eq!(fx, [Effect::LoadMethods { request: 2, attempt: token_attempt.clone() }]);
+    let (flow, fx) = step(flow, Event::MethodsAnswered { request: 2, answer: Ok(vec![method("card")]) });
     assert_eq!(fx, [Effect::Notify(Notify::Ready)]);
     let (flow, _) = step(flow, Event::Pay);
     let (_, fx) = step(
         flow,
-        Event::PayAnswered {
-            request: 3,
-            answer: redirect("https://stage-checkout.ioka.kz/orders/ord_77"),
-            now_ms: 5,
-        },
+        Event::PayAnswered { request: 3, answer: redirect("https://stage-checkout.ioka.kz/orders/ord_77"), now_ms: 5 },
     );
     match &fx[0] {
         Effect::WriteJournal(j) => {
@@ -340,51 +175,20 @@ fn ioka_token_mode_loads_methods_from_ioka() {
 #[test]
 fn a_malformed_ioka_token_is_a_backend_error() {
     let (flow, _) = mount(None, None);
-    let tokens = IokaTokensResponse {
-        order_access_token: "garbage".into(),
-        customer_access_token: None,
-    };
-    let (flow, _) = step(
-        flow,
-        Event::StartAnswered {
-            request: 1,
-            answer: Ok(StartAnswer::IokaTokens(tokens)),
-        },
-    );
-    assert!(
-        matches!(&flow.state, State::Failed { error, .. } if error.code == ErrorCode::BackendError)
-    );
+    let tokens = IokaTokensResponse { order_access_token: "garbage".into(), customer_access_token: None };
+    let (flow, _) = step(flow, Event::StartAnswered { request: 1, answer: Ok(StartAnswer::IokaTokens(tokens)) });
+    assert!(matches!(&flow.state, State::Failed { error, .. } if error.code == ErrorCode::BackendError));
 }
 
 #[test]
 fn selecting_notifies_once_and_ignores_unknown_methods() {
     let flow = choosing();
-    let (flow, fx) = step(
-        flow,
-        Event::Select {
-            method_id: "kaspi".into(),
-        },
-    );
-    assert_eq!(
-        fx,
-        [Effect::Notify(Notify::Method {
-            method_id: "kaspi".into()
-        })]
-    );
-    let (flow, fx) = step(
-        flow,
-        Event::Select {
-            method_id: "kaspi".into(),
-        },
-    );
+    let (flow, fx) = step(flow, Event::Select { method_id: "kaspi".into() });
+    assert_eq!(fx, [Effect::Notify(Notify::Method { method_id: "kaspi".into() })]);
+    let (flow, fx) = step(flow, Event::Select { method_id: "kaspi".into() });
     assert!(fx.is_empty());
     let before = flow.clone();
-    let (flow, fx) = step(
-        flow,
-        Event::Select {
-            method_id: "bitcoin".into(),
-        },
-    );
+    let (flow, fx) = step(flow, Event::Select { method_id: "bitcoin".into() });
     assert!(fx.is_empty());
     assert_eq!(flow, before);
 }
@@ -393,14 +197,7 @@ fn selecting_notifies_once_and_ignores_unknown_methods() {
 fn pay_locks_so_a_double_click_sends_one_request() {
     let flow = choosing();
     let (flow, fx) = step(flow, Event::Pay);
-    assert_eq!(
-        fx,
-        [Effect::CallPay {
-            request: 2,
-            attempt: attempt(),
-            method_id: "card".into()
-        }]
-    );
+    assert_eq!(fx, [Effect::CallPay { request: 2, attempt: attempt(), method_id: "card".into() }]);
     let (flow, fx) = step(flow, Event::Pay);
     assert!(fx.is_empty(), "second click must do nothing");
     assert!(matches!(flow.state, State::AwaitingRedirect { .. }));
@@ -410,39 +207,19 @@ fn pay_locks_so_a_double_click_sends_one_request() {
 fn pay_answer_writes_the_journal_then_navigates() {
     let (flow, _) = step(choosing(), Event::Pay);
     let url = "https://stage-checkout.ioka.kz/orders/ord_1";
-    let (flow, fx) = step(
-        flow,
-        Event::PayAnswered {
-            request: 2,
-            answer: redirect(url),
-            now_ms: 7_000,
-        },
-    );
-    let journal = JournalRecord::new(
-        Provider::Ioka,
-        "att_1".into(),
-        "A-1".into(),
-        KEY.into(),
-        7_000,
-    );
+    let (flow, fx) = step(flow, Event::PayAnswered { request: 2, answer: redirect(url), now_ms: 7_000 });
+    let journal = JournalRecord::new(Provider::Ioka, "att_1".into(), "A-1".into(), KEY.into(), 7_000);
     assert_eq!(
         fx,
         [
             Effect::WriteJournal(journal),
             Effect::Notify(Notify::Redirect { url: url.into() }),
-            Effect::Navigate(RedirectTarget {
-                url: url.into(),
-                method: "GET".into(),
-                fields: vec![]
-            }),
+            Effect::Navigate(RedirectTarget { url: url.into(), method: "GET".into(), fields: vec![] }),
         ]
     );
     let (flow, fx) = step(flow, Event::NavigationFailed);
     assert!(fx.is_empty());
-    assert!(matches!(
-        flow.state,
-        State::Redirecting { blocked: true, .. }
-    ));
+    assert!(matches!(flow.state, State::Redirecting { blocked: true, .. }));
 }
 
 #[test]
@@ -456,31 +233,14 @@ fn hostile_redirects_are_blocked_and_nothing_is_written() {
         "not a url",
     ] {
         let (flow, _) = step(choosing(), Event::Pay);
-        let (flow, fx) = step(
-            flow,
-            Event::PayAnswered {
-                request: 2,
-                answer: redirect(url),
-                now_ms: 1,
-            },
-        );
+        let (flow, fx) = step(flow, Event::PayAnswered { request: 2, answer: redirect(url), now_ms: 1 });
         assert!(
             matches!(&flow.state, State::Failed { error, retry: Retry::Choose { .. } } if error.code == ErrorCode::RedirectBlocked),
             "{url}"
         );
-        assert!(
-            fx.iter()
-                .all(|e| !matches!(e, Effect::WriteJournal(_) | Effect::Navigate(_))),
-            "{url}"
-        );
+        assert!(fx.iter().all(|e| !matches!(e, Effect::WriteJournal(_) | Effect::Navigate(_))), "{url}");
         // "try again" goes back to the same methods, without a new start
-        let (flow, fx) = step(
-            flow,
-            Event::Retry {
-                now_ms: 2,
-                fresh_key: "x".into(),
-            },
-        );
+        let (flow, fx) = step(flow, Event::Retry { now_ms: 2, fresh_key: "x".into() });
         assert!(matches!(flow.state, State::ChoosingMethod { .. }));
         assert_eq!(fx, [Effect::Notify(Notify::Ready)]);
     }
@@ -490,21 +250,8 @@ fn hostile_redirects_are_blocked_and_nothing_is_written() {
 fn pay_errors_return_to_the_methods() {
     let (flow, _) = step(choosing(), Event::Pay);
     let err = CheckoutError::new(ErrorCode::ProviderError, "503", true);
-    let (flow, _) = step(
-        flow,
-        Event::PayAnswered {
-            request: 2,
-            answer: Err(err),
-            now_ms: 1,
-        },
-    );
-    let (flow, _) = step(
-        flow,
-        Event::Retry {
-            now_ms: 2,
-            fresh_key: "x".into(),
-        },
-    );
+    let (flow, _) = step(flow, Event::PayAnswered { request: 2, answer: Err(err), now_ms: 1 });
+    let (flow, _) = step(flow, Event::Retry { now_ms: 2, fresh_key: "x".into() });
     let (_, fx) = step(flow, Event::Pay);
     assert!(matches!(fx.as_slice(), [Effect::CallPay { .. }]));
 }
@@ -515,45 +262,18 @@ fn polling_backs_off_then_ends_in_final() {
     let (flow, fx) = answer(flow, 1, Ok(PaymentStatus::Pending), 2_000);
     assert_eq!(
         fx,
-        [
-            Effect::Notify(Notify::Status {
-                status: PaymentStatus::Pending
-            }),
-            Effect::ScheduleTick { after_ms: 1000 }
-        ]
+        [Effect::Notify(Notify::Status { status: PaymentStatus::Pending }), Effect::ScheduleTick { after_ms: 1000 }]
     );
     let (flow, fx) = step(flow, Event::Tick { now_ms: 3_000 });
-    assert_eq!(
-        fx,
-        [Effect::FetchStatus {
-            request: 2,
-            attempt: attempt()
-        }]
-    );
+    assert_eq!(fx, [Effect::FetchStatus { request: 2, attempt: attempt() }]);
     let (flow, fx) = answer(flow, 2, Ok(PaymentStatus::Pending), 3_100);
-    assert_eq!(
-        fx,
-        [Effect::ScheduleTick { after_ms: 1500 }],
-        "pending is announced once"
-    );
+    assert_eq!(fx, [Effect::ScheduleTick { after_ms: 1500 }], "pending is announced once");
     let (flow, _) = step(flow, Event::Tick { now_ms: 4_600 });
     let (flow, fx) = answer(flow, 3, Ok(PaymentStatus::Paid), 4_700);
-    assert_eq!(
-        flow.state,
-        State::Final {
-            attempt: attempt(),
-            status: PaymentStatus::Paid
-        }
-    );
+    assert_eq!(flow.state, State::Final { attempt: attempt(), status: PaymentStatus::Paid });
     assert_eq!(
         fx,
-        [
-            Effect::CancelTick,
-            Effect::ClearJournal,
-            Effect::Notify(Notify::Status {
-                status: PaymentStatus::Paid
-            })
-        ]
+        [Effect::CancelTick, Effect::ClearJournal, Effect::Notify(Notify::Status { status: PaymentStatus::Paid })]
     );
     // a late tick or answer after the end changes nothing
     let (flow2, fx) = step(flow.clone(), Event::Tick { now_ms: 9_000 });
@@ -567,13 +287,7 @@ fn polling_backs_off_then_ends_in_final() {
 fn every_final_status_ends_polling() {
     for status in PaymentStatus::ALL.into_iter().filter(|s| s.is_final()) {
         let (flow, fx) = answer(polling(None), 1, Ok(status), 2_000);
-        assert_eq!(
-            flow.state,
-            State::Final {
-                attempt: attempt(),
-                status
-            }
-        );
+        assert_eq!(flow.state, State::Final { attempt: attempt(), status });
         assert!(fx.contains(&Effect::ClearJournal));
     }
 }
@@ -601,77 +315,26 @@ fn network_trouble_keeps_polling_and_hard_errors_fail() {
 
     let hard = CheckoutError::new(ErrorCode::BackendError, "404", false);
     let (flow, _) = answer(polling(None), 1, Err(hard), 2_000);
-    assert!(matches!(
-        &flow.state,
-        State::Failed {
-            retry: Retry::Poll { .. },
-            ..
-        }
-    ));
-    let (_, fx) = step(
-        flow,
-        Event::Retry {
-            now_ms: 3_000,
-            fresh_key: "x".into(),
-        },
-    );
+    assert!(matches!(&flow.state, State::Failed { retry: Retry::Poll { .. }, .. }));
+    let (_, fx) = step(flow, Event::Retry { now_ms: 3_000, fresh_key: "x".into() });
     assert!(matches!(fx.as_slice(), [Effect::FetchStatus { .. }]));
 }
 
 #[test]
 fn hidden_or_offline_pauses_and_coming_back_asks_at_once() {
     let (flow, _) = answer(polling(None), 1, Ok(PaymentStatus::Pending), 2_000);
-    let (flow, fx) = step(
-        flow,
-        Event::Visibility {
-            hidden: true,
-            now_ms: 2_100,
-        },
-    );
+    let (flow, fx) = step(flow, Event::Visibility { hidden: true, now_ms: 2_100 });
     assert_eq!(fx, [Effect::CancelTick]);
     let (flow, fx) = step(flow, Event::Tick { now_ms: 3_000 });
     assert!(fx.is_empty(), "no requests while hidden");
-    let (flow, fx) = step(
-        flow,
-        Event::Connectivity {
-            online: false,
-            now_ms: 3_100,
-        },
-    );
+    let (flow, fx) = step(flow, Event::Connectivity { online: false, now_ms: 3_100 });
     assert!(fx.is_empty());
-    let (flow, fx) = step(
-        flow,
-        Event::Visibility {
-            hidden: false,
-            now_ms: 3_200,
-        },
-    );
+    let (flow, fx) = step(flow, Event::Visibility { hidden: false, now_ms: 3_200 });
     assert!(fx.is_empty(), "still offline");
-    let (flow, fx) = step(
-        flow,
-        Event::Connectivity {
-            online: true,
-            now_ms: 3_300,
-        },
-    );
-    assert_eq!(
-        fx,
-        [
-            Effect::CancelTick,
-            Effect::FetchStatus {
-                request: 2,
-                attempt: attempt()
-            }
-        ]
-    );
+    let (flow, fx) = step(flow, Event::Connectivity { online: true, now_ms: 3_300 });
+    assert_eq!(fx, [Effect::CancelTick, Effect::FetchStatus { request: 2, attempt: attempt() }]);
     // an answer while hidden schedules nothing
-    let (flow, _) = step(
-        flow,
-        Event::Visibility {
-            hidden: true,
-            now_ms: 3_400,
-        },
-    );
+    let (flow, _) = step(flow, Event::Visibility { hidden: true, now_ms: 3_400 });
     let (_, fx) = answer(flow, 2, Ok(PaymentStatus::Pending), 3_500);
     assert!(fx.is_empty());
 }
@@ -684,18 +347,9 @@ fn the_budget_ends_in_still_pending_and_check_again_restarts() {
     assert_eq!(flow.state, State::StillPending { attempt: attempt() });
     assert_eq!(fx, [Effect::CancelTick]);
     let (flow, fx) = step(flow, Event::CheckAgain { now_ms: 70_000 });
-    assert_eq!(
-        fx,
-        [Effect::FetchStatus {
-            request: 3,
-            attempt: attempt()
-        }]
-    );
+    assert_eq!(fx, [Effect::FetchStatus { request: 3, attempt: attempt() }]);
     let (flow, _) = answer(flow, 3, Ok(PaymentStatus::Pending), 71_000);
-    assert!(
-        matches!(flow.state, State::AwaitingStatus { .. }),
-        "the new budget starts at check-again"
-    );
+    assert!(matches!(flow.state, State::AwaitingStatus { .. }), "the new budget starts at check-again");
     // a tick past the budget also ends it
     let (flow, _) = step(flow, Event::Tick { now_ms: 140_000 });
     assert_eq!(flow.state, State::StillPending { attempt: attempt() });
@@ -706,75 +360,28 @@ fn status_never_moves_backwards_while_polling() {
     let (flow, _) = answer(polling(None), 1, Ok(PaymentStatus::Pending), 2_000);
     let (flow, _) = step(flow, Event::Tick { now_ms: 3_000 });
     let (flow, fx) = answer(flow, 2, Ok(PaymentStatus::Authorized), 3_100);
-    assert_eq!(
-        flow.state,
-        State::Final {
-            attempt: attempt(),
-            status: PaymentStatus::Authorized
-        }
-    );
-    assert!(fx.contains(&Effect::Notify(Notify::Status {
-        status: PaymentStatus::Authorized
-    })));
+    assert_eq!(flow.state, State::Final { attempt: attempt(), status: PaymentStatus::Authorized });
+    assert!(fx.contains(&Effect::Notify(Notify::Status { status: PaymentStatus::Authorized })));
 }
 
 #[test]
 fn coming_back_through_the_back_url_with_nothing_paid_is_cancelled() {
-    let (flow, fx) = answer(
-        polling(Some(ReturnHint::Back)),
-        1,
-        Ok(PaymentStatus::Pending),
-        2_000,
-    );
-    assert_eq!(
-        flow.state,
-        State::Final {
-            attempt: attempt(),
-            status: PaymentStatus::Cancelled
-        }
-    );
+    let (flow, fx) = answer(polling(Some(ReturnHint::Back)), 1, Ok(PaymentStatus::Pending), 2_000);
+    assert_eq!(flow.state, State::Final { attempt: attempt(), status: PaymentStatus::Cancelled });
     assert!(fx.contains(&Effect::ClearJournal));
     // but if the provider says paid, paid it is
-    let (flow, _) = answer(
-        polling(Some(ReturnHint::Back)),
-        1,
-        Ok(PaymentStatus::Paid),
-        2_000,
-    );
-    assert_eq!(
-        flow.state,
-        State::Final {
-            attempt: attempt(),
-            status: PaymentStatus::Paid
-        }
-    );
+    let (flow, _) = answer(polling(Some(ReturnHint::Back)), 1, Ok(PaymentStatus::Paid), 2_000);
+    assert_eq!(flow.state, State::Final { attempt: attempt(), status: PaymentStatus::Paid });
     // "choose another way" starts again (the backend returns the same attempt)
-    let (flow, _) = answer(
-        polling(Some(ReturnHint::Back)),
-        1,
-        Ok(PaymentStatus::Pending),
-        2_000,
-    );
-    let (_, fx) = step(
-        flow,
-        Event::Retry {
-            now_ms: 3_000,
-            fresh_key: "k2".into(),
-        },
-    );
+    let (flow, _) = answer(polling(Some(ReturnHint::Back)), 1, Ok(PaymentStatus::Pending), 2_000);
+    let (_, fx) = step(flow, Event::Retry { now_ms: 3_000, fresh_key: "k2".into() });
     assert!(matches!(fx.as_slice(), [Effect::CallStart { .. }]));
 }
 
 #[test]
 fn paid_is_final_and_cannot_be_restarted() {
     let (flow, _) = answer(polling(None), 1, Ok(PaymentStatus::Paid), 2_000);
-    let (flow2, fx) = step(
-        flow.clone(),
-        Event::Retry {
-            now_ms: 3_000,
-            fresh_key: "k".into(),
-        },
-    );
+    let (flow2, fx) = step(flow.clone(), Event::Retry { now_ms: 3_000, fresh_key: "k".into() });
     assert!(fx.is_empty());
     assert_eq!(flow2, flow);
 }
@@ -787,80 +394,41 @@ fn stray_events_change_nothing() {
         Event::NavigationFailed,
         Event::Tick { now_ms: 5 },
         Event::CheckAgain { now_ms: 5 },
-        Event::StartAnswered {
-            request: 42,
-            answer: Err(network_error()),
-        },
-        Event::MethodsAnswered {
-            request: 42,
-            answer: Ok(vec![]),
-        },
-        Event::PayAnswered {
-            request: 42,
-            answer: Err(network_error()),
-            now_ms: 5,
-        },
-        Event::StatusAnswered {
-            request: 42,
-            answer: Ok(PaymentStatus::Paid),
-            now_ms: 5,
-            random: 0.5,
-        },
+        Event::StartAnswered { request: 42, answer: Err(network_error()) },
+        Event::MethodsAnswered { request: 42, answer: Ok(vec![]) },
+        Event::PayAnswered { request: 42, answer: Err(network_error()), now_ms: 5 },
+        Event::StatusAnswered { request: 42, answer: Ok(PaymentStatus::Paid), now_ms: 5, random: 0.5 },
     ];
     let (waiting_start, _) = mount(None, None);
     let (awaiting_redirect, _) = step(choosing(), Event::Pay);
     let (redirecting, _) = step(
         awaiting_redirect.clone(),
-        Event::PayAnswered {
-            request: 2,
-            answer: redirect("https://checkout.ioka.kz/x"),
-            now_ms: 1,
-        },
+        Event::PayAnswered { request: 2, answer: redirect("https://checkout.ioka.kz/x"), now_ms: 1 },
     );
     let (final_paid, _) = answer(polling(None), 1, Ok(PaymentStatus::Paid), 2_000);
     let states = [waiting_start, awaiting_redirect, final_paid];
     for flow in states {
-        for e in strays
-            .iter()
-            .filter(|e| !matches!(e, Event::Pay | Event::NavigationFailed))
-        {
+        for e in strays.iter().filter(|e| !matches!(e, Event::Pay | Event::NavigationFailed)) {
             let (after, fx) = step(flow.clone(), e.clone());
             assert_eq!(after, flow, "{e:?} in {:?}", flow.state);
             assert!(fx.is_empty(), "{e:?} in {:?}", flow.state);
         }
     }
-    for e in strays
-        .iter()
-        .filter(|e| !matches!(e, Event::NavigationFailed))
-    {
+    for e in strays.iter().filter(|e| !matches!(e, Event::NavigationFailed)) {
         let (after, fx) = step(redirecting.clone(), e.clone());
         assert_eq!(after, redirecting, "{e:?}");
         assert!(fx.is_empty());
     }
     // a second Mount never restarts a mounted flow
-    let (after, fx) = step(
-        choosing(),
-        Event::Mount {
-            now_ms: 1,
-            journal: None,
-            hint: None,
-            fresh_key: "z".into(),
-        },
-    );
+    let (after, fx) = step(choosing(), Event::Mount { now_ms: 1, journal: None, hint: None, fresh_key: "z".into() });
     assert_eq!(after, choosing());
     assert!(fx.is_empty());
 }
 
 #[test]
 fn return_hints_parse() {
-    assert_eq!(
-        ReturnHint::from_query_value("success"),
-        Some(ReturnHint::Success)
-    );
-    assert_eq!(
-        ReturnHint::from_query_value("failure"),
-        Some(ReturnHint::Failure)
-    );
+    assert_eq!(ReturnHint::from_query_value("success"), Some(ReturnHint::Success));
+    assert_eq!(ReturnHint::from_query_value("failure"), Some(ReturnHint::Failure));
     assert_eq!(ReturnHint::from_query_value("back"), Some(ReturnHint::Back));
     assert_eq!(ReturnHint::from_query_value("paid"), None);
 }

@@ -47,47 +47,24 @@ impl IokaServer<'_> {
     fn request(&self, method: Method, path: &str, body: Option<String>) -> HttpRequest {
         let mut headers = vec![("API-KEY".to_owned(), self.api_key.to_owned())];
         if body.is_some() {
-            headers.push((
-                "Content-Type".to_owned(),
-                "application/json; charset=utf-8".to_owned(),
-            ));
+            headers.push(("Content-Type".to_owned(), "application/json; charset=utf-8".to_owned()));
         }
-        HttpRequest {
-            method,
-            url: format!("{}{}", self.base_url.trim_end_matches('/'), path),
-            headers,
-            body,
-        }
+        HttpRequest { method, url: format!("{}{}", self.base_url.trim_end_matches('/'), path), headers, body }
     }
 
     /// `GET /v2/customers?external_id=…`
     pub fn find_customers(&self, external_id: &str) -> HttpRequest {
-        self.request(
-            Method::Get,
-            &format!(
-                "/v2/customers?external_id={}",
-                encode_component(external_id)
-            ),
-            None,
-        )
+        self.request(Method::Get, &format!("/v2/customers?external_id={}", encode_component(external_id)), None)
     }
 
     /// `POST /v2/customers`
     pub fn create_customer(&self, body: &IokaCustomerRequest) -> HttpRequest {
-        self.request(
-            Method::Post,
-            "/v2/customers",
-            serde_json::to_string(body).ok(),
-        )
+        self.request(Method::Post, "/v2/customers", serde_json::to_string(body).ok())
     }
 
     /// `GET /v2/orders?external_id=…`
     pub fn find_orders(&self, external_id: &str) -> HttpRequest {
-        self.request(
-            Method::Get,
-            &format!("/v2/orders?external_id={}", encode_component(external_id)),
-            None,
-        )
+        self.request(Method::Get, &format!("/v2/orders?external_id={}", encode_component(external_id)), None)
     }
 
     /// `POST /v2/orders`
@@ -97,20 +74,12 @@ impl IokaServer<'_> {
 
     /// `GET /v2/orders/{order_id}`
     pub fn get_order(&self, order_id: &str) -> HttpRequest {
-        self.request(
-            Method::Get,
-            &format!("/v2/orders/{}", encode_component(order_id)),
-            None,
-        )
+        self.request(Method::Get, &format!("/v2/orders/{}", encode_component(order_id)), None)
     }
 
     /// `GET /v2/customers/{customer_id}/cards`
     pub fn customer_cards(&self, customer_id: &str) -> HttpRequest {
-        self.request(
-            Method::Get,
-            &format!("/v2/customers/{}/cards", encode_component(customer_id)),
-            None,
-        )
+        self.request(Method::Get, &format!("/v2/customers/{}/cards", encode_component(customer_id)), None)
     }
 }
 
@@ -120,17 +89,10 @@ impl IokaBrowser<'_> {
         let order_id = order_id_from_access_token(order_access_token)?;
         Some(HttpRequest {
             method: Method::Get,
-            url: format!(
-                "{}/v2/orders/{}",
-                self.base_url.trim_end_matches('/'),
-                encode_component(order_id)
-            ),
+            url: format!("{}/v2/orders/{}", self.base_url.trim_end_matches('/'), encode_component(order_id)),
             headers: vec![
                 ("X-Public-Key".to_owned(), self.public_key.to_owned()),
-                (
-                    "X-Order-Access-Token".to_owned(),
-                    order_access_token.to_owned(),
-                ),
+                ("X-Order-Access-Token".to_owned(), order_access_token.to_owned()),
             ],
             body: None,
         })
@@ -148,10 +110,7 @@ impl IokaBrowser<'_> {
             ),
             headers: vec![
                 ("X-Public-Key".to_owned(), self.public_key.to_owned()),
-                (
-                    "X-Customer-Access-Token".to_owned(),
-                    customer_access_token.to_owned(),
-                ),
+                ("X-Customer-Access-Token".to_owned(), customer_access_token.to_owned()),
             ],
             body: None,
         })
@@ -171,9 +130,7 @@ pub fn default_api_for_key(public_key: &str) -> &'static str {
 /// (`ord_QDNUK6JH11_secret_…` → `ord_QDNUK6JH11`), as ioka's SDKs derive it.
 pub fn order_id_from_access_token(token: &str) -> Option<&str> {
     let (id, secret) = token.split_once("_secret_")?;
-    let valid = !id.is_empty()
-        && !secret.is_empty()
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let valid = !id.is_empty() && !secret.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     valid.then_some(id)
 }
 
@@ -215,9 +172,7 @@ pub fn parse<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, IokaApiE
     if (200..300).contains(&status) {
         serde_json::from_str(body).map_err(|_| IokaApiError::Malformed { status })
     } else {
-        let code = serde_json::from_str::<IokaError>(body)
-            .map(|e| e.code)
-            .unwrap_or_default();
+        let code = serde_json::from_str::<IokaError>(body).map(|e| e.code).unwrap_or_default();
         Err(IokaApiError::Status { status, code })
     }
 }
@@ -252,9 +207,9 @@ impl From<IokaPaymentStatus> for PaymentStatus {
             IokaPaymentStatus::Approved => PaymentStatus::Authorized,
             IokaPaymentStatus::Declined => PaymentStatus::Failed,
             IokaPaymentStatus::Cancelled => PaymentStatus::Cancelled,
-            IokaPaymentStatus::Pending
-            | IokaPaymentStatus::RequiresAction
-            | IokaPaymentStatus::Unknown => PaymentStatus::Pending,
+            IokaPaymentStatus::Pending | IokaPaymentStatus::RequiresAction | IokaPaymentStatus::Unknown => {
+                PaymentStatus::Pending
+            }
         }
     }
 }
@@ -264,14 +219,8 @@ impl From<IokaPaymentStatus> for PaymentStatus {
 /// The event name decides the refund case (ioka has no refunded order status); otherwise
 /// the furthest of the order's and the payment's statuses wins.
 pub fn webhook_status(event: &IokaWebhookEvent) -> PaymentStatus {
-    let from_order = event
-        .order
-        .as_ref()
-        .map_or(PaymentStatus::Pending, |o| o.status.into());
-    let from_payment = event
-        .payment
-        .as_ref()
-        .map_or(PaymentStatus::Pending, |p| p.status.into());
+    let from_order = event.order.as_ref().map_or(PaymentStatus::Pending, |o| o.status.into());
+    let from_payment = event.payment.as_ref().map_or(PaymentStatus::Pending, |p| p.status.into());
     let from_event = match event.event {
         IokaWebhookEventName::RefundApproved => {
             let fully = event.payment.as_ref().is_some_and(|p| {
@@ -325,12 +274,8 @@ pub fn verify_webhook(
     raw_body: &[u8],
     signature_header: Option<&str>,
 ) -> Result<IokaWebhookEvent, WebhookError> {
-    let tag = signature_header
-        .map(str::trim)
-        .and_then(hex_decode)
-        .ok_or(WebhookError::MissingSignature)?;
-    let value: serde_json::Value =
-        serde_json::from_slice(raw_body).map_err(|_| WebhookError::Malformed)?;
+    let tag = signature_header.map(str::trim).and_then(hex_decode).ok_or(WebhookError::MissingSignature)?;
+    let value: serde_json::Value = serde_json::from_slice(raw_body).map_err(|_| WebhookError::Malformed)?;
     let canonical = dumps_sorted(&value);
     if !verify_hmac_sha256(webhook_key, canonical.as_bytes(), &tag) {
         return Err(WebhookError::BadSignature);
@@ -369,8 +314,7 @@ pub(crate) mod tests_vector {
     /// The raw body as delivered (verbatim from §7.2).
     pub const RAW_BODY: &str = r#"{"event": "PAYMENT_CAPTURED", "order": {"id": "ord_QDNUK6JH11", "status": "PAID", "created_at": "2021-11-09T10:05:55.358023", "amount": 1050000, "currency": "KZT", "capture_method": "AUTO", "external_id": "hqH2B2rkqiWJDPH7X", "description": "\u041e\u043f\u043b\u0430\u0442\u0430 \u0431\u0440\u043e\u043d\u0438: eXqu5cXrufMsLeq3S", "extra_info": null, "due_date": null, "back_url": "https://42c9-2a03-32c0-3000-f0c0-81a5-bd88-91e9-381a.ngrok.io/accounts/my-bookings/eXqu5cXrufMsLeq3S", "success_url": null, "failure_url": null, "template": null}, "payment": {"id": "pay_L3INB0YJLE", "order_id": "ord_QDNUK6JH11", "status": "CAPTURED", "created_at": "2021-11-09T10:06:02.598026", "approved_amount": 1050000, "captured_amount": 1050000, "refunded_amount": 0, "processing_fee": 0.0, "payer": {"pan_masked": "555555******5599", "expiry_date": "12/24", "holder": "Holder", "payment_system": null, "emitter": null, "email": null, "phone": null, "customer_id": null, "card_id": null}}}"#;
     /// The canonical form, from the shared test-vector file.
-    pub const CANONICAL_BODY: &str =
-        include_str!("../../../../../shared/providers/ioka_webhook_canonical_body.txt");
+    pub const CANONICAL_BODY: &str = include_str!("../../../../../shared/providers/ioka_webhook_canonical_body.txt");
 }
 
 #[cfg(test)]
@@ -386,22 +330,14 @@ mod tests {
             Err(e) => panic!("the real vector must verify: {e}"),
         };
         assert_eq!(event.event, IokaWebhookEventName::PaymentCaptured);
-        assert_eq!(
-            event.order.as_ref().map(|o| o.id.as_str()),
-            Some("ord_QDNUK6JH11")
-        );
+        assert_eq!(event.order.as_ref().map(|o| o.id.as_str()), Some("ord_QDNUK6JH11"));
         assert_eq!(
             event.order.as_ref().and_then(|o| o.description.as_deref()),
             Some("Оплата брони: eXqu5cXrufMsLeq3S")
         );
         assert_eq!(webhook_status(&event), PaymentStatus::Paid);
         // upper-case hex is the same signature
-        assert!(verify_webhook(
-            KEY.as_bytes(),
-            RAW_BODY.as_bytes(),
-            Some(&SIGNATURE.to_uppercase())
-        )
-        .is_ok());
+        assert!(verify_webhook(KEY.as_bytes(), RAW_BODY.as_bytes(), Some(&SIGNATURE.to_uppercase())).is_ok());
     }
 
     #[test]
@@ -423,15 +359,9 @@ mod tests {
             verify_webhook(KEY.as_bytes(), RAW_BODY.as_bytes(), Some("not hex")).err(),
             Some(WebhookError::MissingSignature)
         );
-        assert_eq!(
-            verify_webhook(KEY.as_bytes(), b"{not json", Some(SIGNATURE)).err(),
-            Some(WebhookError::Malformed)
-        );
+        assert_eq!(verify_webhook(KEY.as_bytes(), b"{not json", Some(SIGNATURE)).err(), Some(WebhookError::Malformed));
         // signing the raw bytes (a common mistake) is not ioka's scheme
-        let raw_sig = crate::signature::hex_lower(&crate::signature::hmac_sha256(
-            KEY.as_bytes(),
-            RAW_BODY.as_bytes(),
-        ));
+        let raw_sig = crate::signature::hex_lower(&crate::signature::hmac_sha256(KEY.as_bytes(), RAW_BODY.as_bytes()));
         assert_eq!(
             verify_webhook(KEY.as_bytes(), RAW_BODY.as_bytes(), Some(&raw_sig)).err(),
             Some(WebhookError::BadSignature)
@@ -448,8 +378,7 @@ mod tests {
             ("SOMETHING_NEW", PaymentStatus::Pending),
         ];
         for (wire, want) in table {
-            let s: IokaOrderStatus =
-                serde_json::from_str(&format!("\"{wire}\"")).unwrap_or(IokaOrderStatus::Paid);
+            let s: IokaOrderStatus = serde_json::from_str(&format!("\"{wire}\"")).unwrap_or(IokaOrderStatus::Paid);
             assert_eq!(PaymentStatus::from(s), want, "{wire}");
         }
     }
@@ -486,93 +415,26 @@ mod tests {
     #[test]
     fn webhook_events_map_to_statuses() {
         let table = [
-            (
-                "PAYMENT_CAPTURED",
-                "PAID",
-                "CAPTURED",
-                0,
-                PaymentStatus::Paid,
-            ),
-            (
-                "PAYMENT_APPROVED",
-                "ON_HOLD",
-                "APPROVED",
-                0,
-                PaymentStatus::Authorized,
-            ),
-            (
-                "PAYMENT_DECLINED",
-                "UNPAID",
-                "DECLINED",
-                0,
-                PaymentStatus::Failed,
-            ),
-            (
-                "PAYMENT_ACTION_REQUIRED",
-                "UNPAID",
-                "REQUIRES_ACTION",
-                0,
-                PaymentStatus::Pending,
-            ),
-            (
-                "PAYMENT_CANCELLED",
-                "UNPAID",
-                "CANCELLED",
-                0,
-                PaymentStatus::Cancelled,
-            ),
-            (
-                "ORDER_EXPIRED",
-                "EXPIRED",
-                "DECLINED",
-                0,
-                PaymentStatus::Expired,
-            ),
-            (
-                "REFUND_APPROVED",
-                "PAID",
-                "CAPTURED",
-                1000,
-                PaymentStatus::Refunded,
-            ),
-            (
-                "REFUND_APPROVED",
-                "PAID",
-                "CAPTURED",
-                400,
-                PaymentStatus::Paid,
-            ),
-            (
-                "CAPTURE_DECLINED",
-                "ON_HOLD",
-                "APPROVED",
-                0,
-                PaymentStatus::Authorized,
-            ),
+            ("PAYMENT_CAPTURED", "PAID", "CAPTURED", 0, PaymentStatus::Paid),
+            ("PAYMENT_APPROVED", "ON_HOLD", "APPROVED", 0, PaymentStatus::Authorized),
+            ("PAYMENT_DECLINED", "UNPAID", "DECLINED", 0, PaymentStatus::Failed),
+            ("PAYMENT_ACTION_REQUIRED", "UNPAID", "REQUIRES_ACTION", 0, PaymentStatus::Pending),
+            ("PAYMENT_CANCELLED", "UNPAID", "CANCELLED", 0, PaymentStatus::Cancelled),
+            ("ORDER_EXPIRED", "EXPIRED", "DECLINED", 0, PaymentStatus::Expired),
+            ("REFUND_APPROVED", "PAID", "CAPTURED", 1000, PaymentStatus::Refunded),
+            ("REFUND_APPROVED", "PAID", "CAPTURED", 400, PaymentStatus::Paid),
+            ("CAPTURE_DECLINED", "ON_HOLD", "APPROVED", 0, PaymentStatus::Authorized),
             ("SPLIT_APPROVED", "PAID", "CAPTURED", 0, PaymentStatus::Paid),
-            (
-                "BRAND_NEW_EVENT",
-                "UNPAID",
-                "PENDING",
-                0,
-                PaymentStatus::Pending,
-            ),
+            ("BRAND_NEW_EVENT", "UNPAID", "PENDING", 0, PaymentStatus::Pending),
         ];
         for (name, order, payment, refunded, want) in table {
-            assert_eq!(
-                webhook_status(&event(name, order, payment, refunded)),
-                want,
-                "{name}/{order}/{payment}"
-            );
+            assert_eq!(webhook_status(&event(name, order, payment, refunded)), want, "{name}/{order}/{payment}");
         }
     }
 
     #[test]
     fn access_tokens_name_their_object() {
-        assert_eq!(
-            order_id_from_access_token("ord_QDNUK6JH11_secret_ab12"),
-            Some("ord_QDNUK6JH11")
-        );
+        assert_eq!(order_id_from_access_token("ord_QDNUK6JH11_secret_ab12"), Some("ord_QDNUK6JH11"));
         assert_eq!(order_id_from_access_token("cus_X_secret_y"), Some("cus_X"));
         assert_eq!(order_id_from_access_token("ord_1"), None);
         assert_eq!(order_id_from_access_token("_secret_abc"), None);
@@ -582,15 +444,9 @@ mod tests {
 
     #[test]
     fn requests_are_built_as_documented() {
-        let server = IokaServer {
-            base_url: "https://stage-api.ioka.kz/",
-            api_key: "shp_key",
-        };
+        let server = IokaServer { base_url: "https://stage-api.ioka.kz/", api_key: "shp_key" };
         let r = server.find_orders("A 1");
-        assert_eq!(
-            r.url,
-            "https://stage-api.ioka.kz/v2/orders?external_id=A%201"
-        );
+        assert_eq!(r.url, "https://stage-api.ioka.kz/v2/orders?external_id=A%201");
         assert_eq!(r.header("API-KEY"), Some("shp_key"));
         let body = IokaOrderRequest {
             amount: 1_500_000,
@@ -612,15 +468,9 @@ mod tests {
                 r#"{"amount":1500000,"currency":"KZT","capture_method":"AUTO","external_id":"A-1","customer_id":"cus_1","success_url":"https://shop/ok"}"#
             )
         );
-        let browser = IokaBrowser {
-            base_url: STAGE_API,
-            public_key: "shp_pub_test",
-        };
+        let browser = IokaBrowser { base_url: STAGE_API, public_key: "shp_pub_test" };
         let r = browser.get_order("ord_9_secret_z");
-        assert_eq!(
-            r.as_ref().map(|r| r.url.as_str()),
-            Some("https://stage-api.ioka.kz/v2/orders/ord_9")
-        );
+        assert_eq!(r.as_ref().map(|r| r.url.as_str()), Some("https://stage-api.ioka.kz/v2/orders/ord_9"));
         assert_eq!(default_api_for_key("shp_X_test_public_Y"), STAGE_API);
         assert_eq!(default_api_for_key("shp_X_live_public_Y"), LIVE_API);
     }
@@ -632,24 +482,16 @@ mod tests {
             r#"{"order":{"id":"ord_1","shop_id":"shp_1","status":"UNPAID","created_at":"2021-11-09T10:05:55.358023","amount":100,"currency":"KZT","capture_method":"AUTO","checkout_url":"https://stage-checkout.ioka.kz/orders/ord_1","access_token":"ord_1_secret_x"},"order_access_token":"ord_1_secret_x"}"#,
         );
         assert_eq!(ok.map(|o| o.order.status), Ok(IokaOrderStatus::Unpaid));
-        let conflict: Result<IokaOrderCreated, _> =
-            parse(409, r#"{"code":"OrderExists","message":"exists"}"#);
+        let conflict: Result<IokaOrderCreated, _> = parse(409, r#"{"code":"OrderExists","message":"exists"}"#);
         assert!(conflict.as_ref().is_err_and(IokaApiError::is_conflict));
         let broken: Result<IokaOrderCreated, _> = parse(201, "<html>");
         assert_eq!(broken.err(), Some(IokaApiError::Malformed { status: 201 }));
-        let none: Result<Vec<IokaOrder>, _> =
-            parse_search(404, r#"{"code":"OrderNotFound","message":""}"#);
+        let none: Result<Vec<IokaOrder>, _> = parse_search(404, r#"{"code":"OrderNotFound","message":""}"#);
         assert_eq!(none, Ok(vec![]));
         let none: Result<Vec<IokaOrder>, _> = parse_search(200, "[]");
         assert_eq!(none, Ok(vec![]));
         let down: Result<Vec<IokaOrder>, _> = parse_search(503, "");
-        assert_eq!(
-            down,
-            Err(IokaApiError::Status {
-                status: 503,
-                code: String::new()
-            })
-        );
+        assert_eq!(down, Err(IokaApiError::Status { status: 503, code: String::new() }));
     }
 
     #[test]

@@ -23,13 +23,8 @@ pub enum Provider {
 
 impl Provider {
     /// All providers.
-    pub const ALL: [Provider; 5] = [
-        Provider::Ioka,
-        Provider::Bereke,
-        Provider::Ecommpay,
-        Provider::Paytone,
-        Provider::Oneentry,
-    ];
+    pub const ALL: [Provider; 5] =
+        [Provider::Ioka, Provider::Bereke, Provider::Ecommpay, Provider::Paytone, Provider::Oneentry];
 
     /// The wire name (`"ioka"`).
     pub fn as_str(self) -> &'static str {

@@ -66,11 +66,7 @@ fn outcome_for(pan: &str) -> Outcome {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 fn layout(title: &str, body: &str) -> Response {
@@ -107,14 +103,9 @@ fn money(amount: i64, currency: &str) -> String {
 
 fn form(order: &Value, error: Option<&str>) -> Response {
     let id = order["id"].as_str().unwrap_or_default();
-    let amount = money(
-        order["amount"].as_i64().unwrap_or(0),
-        order["currency"].as_str().unwrap_or("KZT"),
-    );
+    let amount = money(order["amount"].as_i64().unwrap_or(0), order["currency"].as_str().unwrap_or("KZT"));
     let description = esc(order["description"].as_str().unwrap_or(""));
-    let error = error
-        .map(|e| format!("<p class=\"err\" role=\"alert\">{}</p>", esc(e)))
-        .unwrap_or_default();
+    let error = error.map(|e| format!("<p class=\"err\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
     let body = format!(
         "<h1>Payment</h1><p class=\"amount\">{amount}</p><p>{description}</p>{error}\
 <form method=\"post\" action=\"{id}\"><label>Card number<input name=\"pan\" inputmode=\"numeric\" autocomplete=\"cc-number\" value=\"5555555555555599\"></label>\
@@ -132,24 +123,13 @@ fn form(order: &Value, error: Option<&str>) -> Response {
 }
 
 fn message(title: &str, text: &str) -> Response {
-    layout(
-        title,
-        &format!(
-            "<h1>{}</h1><p role=\"status\">{}</p>",
-            esc(title),
-            esc(text)
-        ),
-    )
+    layout(title, &format!("<h1>{}</h1><p role=\"status\">{}</p>", esc(title), esc(text)))
 }
 
 async fn load_order(sb: &Sandbox, id: &str) -> Result<Value, Response> {
     match sb.store.get("order", id) {
         Ok(Some(o)) => Ok(o),
-        Ok(None) => Err((
-            StatusCode::NOT_FOUND,
-            message("Not found", "No such order."),
-        )
-            .into_response()),
+        Ok(None) => Err((StatusCode::NOT_FOUND, message("Not found", "No such order.")).into_response()),
         Err(e) => Err(super::store_failed(&e)),
     }
 }
@@ -157,9 +137,7 @@ async fn load_order(sb: &Sandbox, id: &str) -> Result<Value, Response> {
 fn closed(order: &Value) -> Option<Response> {
     match order["status"].as_str() {
         Some("UNPAID") => None,
-        Some("PAID") | Some("ON_HOLD") => {
-            Some(message("Already paid", "This order has already been paid."))
-        }
+        Some("PAID") | Some("ON_HOLD") => Some(message("Already paid", "This order has already been paid.")),
         _ => Some(message("Order closed", "This order can no longer be paid.")),
     }
 }
@@ -174,16 +152,9 @@ async fn page(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>) -> Respons
 
 /// Where the shopper goes: the specific URL, else `back_url`, else a result page.
 fn go(order: &Value, specific: &str, title: &str, text: &str) -> Response {
-    let url = order[specific]
-        .as_str()
-        .or_else(|| order["back_url"].as_str());
+    let url = order[specific].as_str().or_else(|| order["back_url"].as_str());
     match url {
-        Some(u) => (
-            StatusCode::SEE_OTHER,
-            [(header::LOCATION, u.to_owned())],
-            super::empty(),
-        )
-            .into_response(),
+        Some(u) => (StatusCode::SEE_OTHER, [(header::LOCATION, u.to_owned())], super::empty()).into_response(),
         None => message(title, text),
     }
 }
@@ -200,12 +171,7 @@ fn masked(pan: &str) -> String {
     if pan.len() < 10 {
         return "*".repeat(pan.len());
     }
-    format!(
-        "{}{}{}",
-        &pan[..6],
-        "*".repeat(pan.len() - 10),
-        &pan[pan.len() - 4..]
-    )
+    format!("{}{}{}", &pan[..6], "*".repeat(pan.len() - 10), &pan[pan.len() - 4..])
 }
 
 async fn submit(
@@ -220,18 +186,9 @@ async fn submit(
     if let Some(r) = closed(&order) {
         return r;
     }
-    let field = |k: &str| {
-        f.get(k)
-            .map(|s| s.trim().replace(' ', ""))
-            .unwrap_or_default()
-    };
+    let field = |k: &str| f.get(k).map(|s| s.trim().replace(' ', "")).unwrap_or_default();
     match f.get("action").map(String::as_str) {
-        Some("cancel") => go(
-            &order,
-            "back_url",
-            "Cancelled",
-            "You cancelled the payment.",
-        ),
+        Some("cancel") => go(&order, "back_url", "Cancelled", "You cancelled the payment."),
         Some("decline") => {
             let payment = new_payment(&order, &field("pan"), &f);
             finish(&sb, order, payment, Err("DECLINED_BY_ISSUER")).await
@@ -246,8 +203,7 @@ async fn submit(
                 && exp.as_bytes()[2] == b'/'
                 && exp[..2].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
             let cvc = field("cvc");
-            if !exp_ok || !(3..=4).contains(&cvc.len()) || !cvc.bytes().all(|b| b.is_ascii_digit())
-            {
+            if !exp_ok || !(3..=4).contains(&cvc.len()) || !cvc.bytes().all(|b| b.is_ascii_digit()) {
                 return form(&order, Some("Check the expiry date and CVC."));
             }
             let mut payment = new_payment(&order, &pan, &f);
@@ -306,10 +262,7 @@ async fn three_ds(
     let confirmed = f.get("action").map(String::as_str) == Some("confirm")
         && f.get("password").map(String::as_str) == Some(ACS_PASSWORD);
     if confirmed {
-        if let (Some(pan), Some(exp)) = (
-            payment["save_card"]["pan"].as_str(),
-            payment["save_card"]["exp"].as_str(),
-        ) {
+        if let (Some(pan), Some(exp)) = (payment["save_card"]["pan"].as_str(), payment["save_card"]["exp"].as_str()) {
             let mut form = HashMap::new();
             form.insert("save".to_owned(), "1".to_owned());
             save_card(&sb, &order, pan, exp, &form);
@@ -372,12 +325,7 @@ fn save_card(sb: &Sandbox, order: &Value, pan: &str, exp: &str, f: &HashMap<Stri
 
 /// Settles a payment (success or decline), updates the order, sends the webhook and
 /// redirects the shopper.
-async fn finish(
-    sb: &Sandbox,
-    mut order: Value,
-    mut payment: Value,
-    result: Result<(), &'static str>,
-) -> Response {
+async fn finish(sb: &Sandbox, mut order: Value, mut payment: Value, result: Result<(), &'static str>) -> Response {
     let amount = order["amount"].as_i64().unwrap_or(0);
     let manual = order["capture_method"] == "MANUAL";
     if let Some(map) = payment.as_object_mut() {
@@ -422,18 +370,8 @@ async fn finish(
         send_event(sb, "ORDER_EXPIRED", &order, None);
     }
     match result {
-        Ok(()) => go(
-            &order,
-            "success_url",
-            "Payment successful",
-            "The payment went through.",
-        ),
-        Err(code) => go(
-            &order,
-            "failure_url",
-            "Payment declined",
-            decline_text(code),
-        ),
+        Ok(()) => go(&order, "success_url", "Payment successful", "The payment went through."),
+        Err(code) => go(&order, "failure_url", "Payment declined", decline_text(code)),
     }
 }
 
@@ -452,20 +390,12 @@ mod tests {
 
     #[test]
     fn test_cards_pass_luhn_and_map_to_outcomes() {
-        for pan in [
-            "5555555555555599",
-            "4111111111111111",
-            "4444444444446666",
-            "4444444411111111",
-        ] {
+        for pan in ["5555555555555599", "4111111111111111", "4444444444446666", "4444444411111111"] {
             assert!(luhn_ok(pan), "{pan}");
         }
         assert!(!luhn_ok("5555555555555598"));
         assert!(matches!(outcome_for("4111111111111111"), Outcome::ThreeDs));
-        assert!(matches!(
-            outcome_for("4444444411111111"),
-            Outcome::Decline("NOT_ENOUGH_MONEY")
-        ));
+        assert!(matches!(outcome_for("4444444411111111"), Outcome::Decline("NOT_ENOUGH_MONEY")));
         assert_eq!(masked("5555555555555599"), "555555******5599");
         assert_eq!(money(1_500_000, "KZT"), "15\u{202f}000 KZT");
     }

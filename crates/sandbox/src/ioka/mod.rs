@@ -42,10 +42,7 @@ pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .route("/v2/customers/{customer_id}/cards", get(customer_cards))
         .route("/v2/orders", post(create_order).get(search_orders))
         .route("/v2/orders/{order_id}", get(get_order))
-        .route(
-            "/v2/orders/{order_id}/payments/{payment_id}",
-            get(get_payment),
-        )
+        .route("/v2/orders/{order_id}/payments/{payment_id}", get(get_payment))
         .route("/v2/webhooks", post(create_webhook).get(list_webhooks))
         .merge(hosted::router())
         .layer(middleware::from_fn_with_state(sb, faults_and_trace))
@@ -54,17 +51,14 @@ pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
 
 /// Scripted faults first, then the handler; every answer gets an `x-trace-id`.
 async fn faults_and_trace(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> Response {
-    let fault = sb
-        .faults
-        .take_http(PROVIDER, req.method().as_str(), req.uri().path());
+    let fault = sb.faults.take_http(PROVIDER, req.method().as_str(), req.uri().path());
     let mut response = match fault {
         Some(rule) => {
             if let Some(ms) = rule.latency_ms {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
             }
             if let Some(status) = rule.status {
-                let status =
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 if rule.malformed {
                     (status, "<html><body>upstream error").into_response()
                 } else {
@@ -73,12 +67,7 @@ async fn faults_and_trace(State(sb): State<Arc<Sandbox>>, req: Request, next: Ne
             } else if rule.malformed {
                 let inner = next.run(req).await;
                 let status = inner.status();
-                (
-                    status,
-                    [("content-type", "application/json")],
-                    "{\"order\": {\"id\": \"ord_",
-                )
-                    .into_response()
+                (status, [("content-type", "application/json")], "{\"order\": {\"id\": \"ord_").into_response()
             } else {
                 next.run(req).await
             }
@@ -92,11 +81,7 @@ async fn faults_and_trace(State(sb): State<Arc<Sandbox>>, req: Request, next: Ne
 }
 
 pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({"code": code, "message": message})),
-    )
-        .into_response()
+    (status, axum::Json(json!({"code": code, "message": message}))).into_response()
 }
 
 fn created(v: Value) -> Response {
@@ -109,11 +94,7 @@ fn ok(v: Value) -> Response {
 
 fn store_failed(e: &StoreError) -> Response {
     tracing::error!(error = %e, "sandbox store");
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "InternalError",
-        "sandbox store failure",
-    )
+    error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "sandbox store failure")
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -123,46 +104,28 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 fn server_auth(sb: &Sandbox, h: &HeaderMap) -> Result<(), Response> {
     match header(h, "api-key") {
         Some(k) if k == sb.config.ioka.api_key => Ok(()),
-        _ => Err(error(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "Invalid API-KEY",
-        )),
+        _ => Err(error(StatusCode::UNAUTHORIZED, "Unauthorized", "Invalid API-KEY")),
     }
 }
 
 /// Server key, or public key plus the object's access token in `token_header`.
-fn server_or_browser_auth(
-    sb: &Sandbox,
-    h: &HeaderMap,
-    token_header: &str,
-    object: &Value,
-) -> Result<(), Response> {
+fn server_or_browser_auth(sb: &Sandbox, h: &HeaderMap, token_header: &str, object: &Value) -> Result<(), Response> {
     if server_auth(sb, h).is_ok() {
         return Ok(());
     }
     let public_ok = header(h, "x-public-key") == Some(sb.config.ioka.public_key.as_str());
-    let token_ok =
-        header(h, token_header).is_some_and(|t| Some(t) == object["access_token"].as_str());
+    let token_ok = header(h, token_header).is_some_and(|t| Some(t) == object["access_token"].as_str());
     if public_ok && token_ok {
         Ok(())
     } else {
-        Err(error(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "Invalid credentials",
-        ))
+        Err(error(StatusCode::UNAUTHORIZED, "Unauthorized", "Invalid credentials"))
     }
 }
 
 fn parse_json(body: &Bytes) -> Result<Value, Response> {
     match serde_json::from_slice::<Value>(body) {
         Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequest",
-            "Request body is not a JSON object",
-        )),
+        _ => Err(error(StatusCode::BAD_REQUEST, "InvalidRequest", "Request body is not a JSON object")),
     }
 }
 
@@ -170,11 +133,7 @@ fn optional_string(v: &Value, field: &str, max: usize) -> Result<Option<String>,
     match &v[field] {
         Value::Null => Ok(None),
         Value::String(s) if s.chars().count() <= max => Ok(Some(s.clone())),
-        _ => Err(error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequest",
-            &format!("{field}: invalid value"),
-        )),
+        _ => Err(error(StatusCode::BAD_REQUEST, "InvalidRequest", &format!("{field}: invalid value"))),
     }
 }
 
@@ -184,11 +143,7 @@ fn customer_view(c: &Value) -> Value {
     c.clone()
 }
 
-async fn create_customer(
-    State(sb): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn create_customer(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(r) = server_auth(&sb, &headers) {
         return r;
     }
@@ -222,18 +177,11 @@ async fn create_customer(
         "accounts": [],
         "access_token": token,
     });
-    match sb
-        .store
-        .insert("customer", &id, None, external_id.as_deref(), &customer)
-    {
-        Ok(()) => {
-            created(json!({"customer": customer_view(&customer), "customer_access_token": token}))
+    match sb.store.insert("customer", &id, None, external_id.as_deref(), &customer) {
+        Ok(()) => created(json!({"customer": customer_view(&customer), "customer_access_token": token})),
+        Err(StoreError::Duplicate) => {
+            error(StatusCode::CONFLICT, "CustomerExists", "Customer with this external_id already exists")
         }
-        Err(StoreError::Duplicate) => error(
-            StatusCode::CONFLICT,
-            "CustomerExists",
-            "Customer with this external_id already exists",
-        ),
         Err(e) => store_failed(&e),
     }
 }
@@ -249,11 +197,7 @@ fn paged(items: Vec<Value>, q: &SearchQuery) -> Response {
     let total = items.len();
     let limit = q.limit.unwrap_or(10).clamp(1, 1000);
     let page = q.page.unwrap_or(1).max(1);
-    let slice: Vec<Value> = items
-        .into_iter()
-        .skip((page - 1) * limit)
-        .take(limit)
-        .collect();
+    let slice: Vec<Value> = items.into_iter().skip((page - 1) * limit).take(limit).collect();
     let mut r = ok(Value::Array(slice));
     if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
         r.headers_mut().insert("x-count", v);
@@ -275,39 +219,23 @@ async fn search_customers(
     }
 }
 
-async fn get_customer(
-    State(sb): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
+async fn get_customer(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     if let Err(r) = server_auth(&sb, &headers) {
         return r;
     }
     match sb.store.get("customer", &id) {
         Ok(Some(c)) => ok(customer_view(&c)),
-        Ok(None) => error(
-            StatusCode::NOT_FOUND,
-            "CustomerNotFound",
-            "Customer not found",
-        ),
+        Ok(None) => error(StatusCode::NOT_FOUND, "CustomerNotFound", "Customer not found"),
         Err(e) => store_failed(&e),
     }
 }
 
-async fn customer_cards(
-    State(sb): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
+async fn customer_cards(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let customer = match sb.store.get("customer", &id) {
         Ok(Some(c)) => c,
         Ok(None) => {
             return match server_auth(&sb, &headers) {
-                Ok(()) => error(
-                    StatusCode::NOT_FOUND,
-                    "CustomerNotFound",
-                    "Customer not found",
-                ),
+                Ok(()) => error(StatusCode::NOT_FOUND, "CustomerNotFound", "Customer not found"),
                 Err(r) => r,
             }
         }
@@ -392,13 +320,7 @@ async fn create_order(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: 
     if let Some(cid) = &customer_id {
         match sb.store.get("customer", cid) {
             Ok(Some(_)) => {}
-            Ok(None) => {
-                return error(
-                    StatusCode::NOT_FOUND,
-                    "CustomerNotFound",
-                    "Customer not found",
-                )
-            }
+            Ok(None) => return error(StatusCode::NOT_FOUND, "CustomerNotFound", "Customer not found"),
             Err(e) => return store_failed(&e),
         }
     }
@@ -429,28 +351,16 @@ async fn create_order(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: 
         "features": input.get("features").cloned().unwrap_or(json!([])),
         "attempts_left": attempts,
     });
-    match sb.store.insert(
-        "order",
-        &id,
-        customer_id.as_deref(),
-        external_id.as_deref(),
-        &order,
-    ) {
+    match sb.store.insert("order", &id, customer_id.as_deref(), external_id.as_deref(), &order) {
         Ok(()) => created(json!({"order": order_view(&order), "order_access_token": token})),
-        Err(StoreError::Duplicate) => error(
-            StatusCode::CONFLICT,
-            "OrderExists",
-            "Order with this external_id already exists",
-        ),
+        Err(StoreError::Duplicate) => {
+            error(StatusCode::CONFLICT, "OrderExists", "Order with this external_id already exists")
+        }
         Err(e) => store_failed(&e),
     }
 }
 
-async fn search_orders(
-    State(sb): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Query(q): Query<SearchQuery>,
-) -> Response {
+async fn search_orders(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, Query(q): Query<SearchQuery>) -> Response {
     if let Err(r) = server_auth(&sb, &headers) {
         return r;
     }
@@ -460,11 +370,7 @@ async fn search_orders(
     }
 }
 
-async fn get_order(
-    State(sb): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
+async fn get_order(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let order = match sb.store.get("order", &id) {
         Ok(Some(o)) => o,
         Ok(None) => {
@@ -496,22 +402,14 @@ async fn get_payment(
     }
     match sb.store.get("payment", &payment_id) {
         Ok(Some(p)) if p["order_id"] == order["id"] => ok(p),
-        Ok(_) => error(
-            StatusCode::NOT_FOUND,
-            "PaymentNotFound",
-            "Payment not found",
-        ),
+        Ok(_) => error(StatusCode::NOT_FOUND, "PaymentNotFound", "Payment not found"),
         Err(e) => store_failed(&e),
     }
 }
 
 // ---- webhooks ----
 
-async fn create_webhook(
-    State(sb): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn create_webhook(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(r) = server_auth(&sb, &headers) {
         return r;
     }
@@ -521,28 +419,15 @@ async fn create_webhook(
     };
     let url = match input["url"].as_str() {
         Some(u) if u.starts_with("http://") || u.starts_with("https://") => u.to_owned(),
-        _ => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "InvalidRequest",
-                "url: invalid or missing URL",
-            )
-        }
+        _ => return error(StatusCode::BAD_REQUEST, "InvalidRequest", "url: invalid or missing URL"),
     };
     let events = match &input["events"] {
-        Value::Array(e) if !e.is_empty() && e.iter().all(Value::is_string) => {
-            Value::Array(e.clone())
-        }
-        _ => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "InvalidRequest",
-                "events: must be a non-empty list",
-            )
-        }
+        Value::Array(e) if !e.is_empty() && e.iter().all(Value::is_string) => Value::Array(e.clone()),
+        _ => return error(StatusCode::BAD_REQUEST, "InvalidRequest", "events: must be a non-empty list"),
     };
     let id = new_id("whk");
-    let hook = json!({"id": id, "url": url, "events": events, "created_at": ioka_now(), "active": true, "key": secret_hex()});
+    let hook =
+        json!({"id": id, "url": url, "events": events, "created_at": ioka_now(), "active": true, "key": secret_hex()});
     match sb.store.insert("webhook", &id, None, None, &hook) {
         Ok(()) => created(hook),
         Err(e) => store_failed(&e),

@@ -25,25 +25,14 @@ fn targets(sb: &Sandbox) -> Vec<Target> {
         .ioka
         .webhooks
         .iter()
-        .map(|w| Target {
-            url: w.url.clone(),
-            key: w.key.clone(),
-            events: None,
-        })
+        .map(|w| Target { url: w.url.clone(), key: w.key.clone(), events: None })
         .collect();
     if let Ok(hooks) = sb.store.list("webhook", None, None) {
         for h in hooks {
             if let (Some(url), Some(key)) = (h["url"].as_str(), h["key"].as_str()) {
-                let events = h["events"].as_array().map(|e| {
-                    e.iter()
-                        .filter_map(|x| x.as_str().map(str::to_owned))
-                        .collect()
-                });
-                out.push(Target {
-                    url: url.to_owned(),
-                    key: key.to_owned(),
-                    events,
-                });
+                let events =
+                    h["events"].as_array().map(|e| e.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect());
+                out.push(Target { url: url.to_owned(), key: key.to_owned(), events });
             }
         }
     }
@@ -58,11 +47,7 @@ pub fn sign(key: &str, body: &Value) -> String {
         Err(_) => return String::new(),
     };
     mac.update(canonical.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Queues `event` for every subscribed webhook. Returns at once; delivery retries in the
@@ -89,11 +74,7 @@ pub fn send_event(sb: &Sandbox, event: &str, order: &Value, payment: Option<&Val
         body["payment"] = p.clone();
     }
     for target in targets(sb) {
-        if target
-            .events
-            .as_ref()
-            .is_some_and(|e| !e.iter().any(|x| x == event))
-        {
+        if target.events.as_ref().is_some_and(|e| !e.iter().any(|x| x == event)) {
             continue;
         }
         let fault = sb.faults.take_webhook("ioka");
@@ -106,21 +87,12 @@ pub fn send_event(sb: &Sandbox, event: &str, order: &Value, payment: Option<&Val
             });
             continue;
         }
-        let copies = if fault == Some(WebhookFault::Duplicate) {
-            2
-        } else {
-            1
-        };
+        let copies = if fault == Some(WebhookFault::Duplicate) { 2 } else { 1 };
         let raw = dumps(&body, false, true);
         let signature = sign(&target.key, &body);
         for _ in 0..copies {
             let client = sb.http.clone();
-            let (url, raw, signature, event) = (
-                target.url.clone(),
-                raw.clone(),
-                signature.clone(),
-                event.to_owned(),
-            );
+            let (url, raw, signature, event) = (target.url.clone(), raw.clone(), signature.clone(), event.to_owned());
             let faults = sb_faults_handle(sb);
             tokio::spawn(async move {
                 let mut status = 0u16;
@@ -140,12 +112,7 @@ pub fn send_event(sb: &Sandbox, event: &str, order: &Value, payment: Option<&Val
                         break;
                     }
                 }
-                faults(Delivery {
-                    provider: "ioka".into(),
-                    event,
-                    url,
-                    status: Some(status),
-                });
+                faults(Delivery { provider: "ioka".into(), event, url, status: Some(status) });
             });
         }
     }

@@ -1,0 +1,51 @@
+# Tolem: two commands. `make demo` serves the whole round trip on 127.0.0.1:8080;
+# `make test` runs everything CI runs. Both install missing tools first (tools/setup.sh).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/e2e/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export CARGO_TERM_COLOR ?= never
+PORT ?= 8080
+
+.PHONY: demo test setup dist storefront lint test-native test-wasm test-e2e sizes clean
+
+demo: setup dist storefront
+	cargo build --release -p tolem-demo
+	PORT=$(PORT) target/release/tolem-demo
+
+test: setup lint test-native test-wasm dist storefront test-e2e sizes
+	@echo "make test: all green"
+
+setup:
+	@tools/setup.sh
+
+# What a merchant hosts: dist/tolem.js (classic script), dist/tolem_bg.wasm, dist/tolem.css.
+dist:
+	cargo build --release --target wasm32-unknown-unknown --lib
+	tools/dist.sh
+
+# The demo storefront (trunk builds the widget into it as an ES module).
+storefront:
+	trunk build --release
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p tolem -p tolem-core --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+test-native:
+	cargo test --workspace
+
+# Browser tests of the widget in headless Chromium (wasm-bindgen-test-runner + chromedriver).
+test-wasm:
+	cargo test -p tolem --target wasm32-unknown-unknown
+
+test-e2e:
+	cargo build -p tolem-demo
+	node --test --test-concurrency=1 e2e/
+
+sizes:
+	@tools/sizes.sh
+
+clean:
+	cargo clean
+	rm -rf dist .state

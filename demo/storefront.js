@@ -1,0 +1,53 @@
+// The demo storefront: mounts the widget the way a merchant would, with the ES module that
+// trunk built (window.wasmBindings), and logs every tolem:* event.
+const params = new URLSearchParams(location.search);
+const provider = params.get("provider") || "ioka";
+const locale = params.get("locale") || document.documentElement.lang || "kk";
+let orderId = params.get("order");
+if (!orderId) {
+  orderId = "DEMO-" + Math.random().toString(36).slice(2, 8).toUpperCase();
+  params.set("order", orderId);
+  history.replaceState(null, "", location.pathname + "?" + params.toString());
+}
+document.documentElement.lang = locale;
+document.getElementById("order-id").textContent = orderId;
+document.getElementById("provider").value = provider;
+document.getElementById("locale").value = locale;
+
+function navigateWith(changes) {
+  const next = new URLSearchParams(location.search);
+  next.delete("tolem_return");
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null) next.delete(k); else next.set(k, v);
+  }
+  location.search = next.toString();
+}
+document.getElementById("provider").addEventListener("change", (e) => navigateWith({ provider: e.target.value }));
+document.getElementById("locale").addEventListener("change", (e) => navigateWith({ locale: e.target.value }));
+document.getElementById("new-order").addEventListener("click", () => navigateWith({ order: null }));
+
+const log = document.getElementById("events");
+for (const name of ["ready", "method", "redirect", "status", "error"]) {
+  document.addEventListener("tolem:" + name, (e) => {
+    const li = document.createElement("li");
+    li.textContent = "tolem:" + name + " " + JSON.stringify(e.detail);
+    log.append(li);
+  });
+}
+
+function start(tolem) {
+  window.checkout = tolem.mount("#checkout", {
+    provider,
+    backendUrl: "/api/checkout",
+    order: { id: orderId, amount: 1500000, currency: "KZT", description: "Almaty apple tea, 1 kg" },
+    customer: { id: "u-42", email: "shopper@example.kz", phone: "+77010000000" },
+    locale,
+    sandboxUrl: location.origin + "/sandbox",
+  });
+}
+
+if (window.wasmBindings) {
+  start(window.wasmBindings);
+} else {
+  addEventListener("TrunkApplicationStarted", () => start(window.wasmBindings), { once: true });
+}

@@ -1,0 +1,118 @@
+// Starts the real demo process (backend + sandbox + storefront) on a free loopback port and
+// a headless Debian Chromium driven by playwright-core. Everything stops by itself.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const API_KEY = "shp_TOLEMDEMO1_test_private_sandbox0000000000000001";
+export const PUBLIC_KEY = "shp_TOLEMDEMO1_test_public_sandbox0000000000000001";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startDemo() {
+  const binary = join(root, "target/debug/tolem-demo");
+  for (const need of [binary, join(root, "dist/tolem_bg.wasm"), join(root, "target/storefront/index.html")]) {
+    if (!existsSync(need)) throw new Error(`missing ${need}: run make test (it builds everything first)`);
+  }
+  const port = await freePort();
+  const stateDir = mkdtempSync(join(tmpdir(), "tolem-e2e-"));
+  const logs = [];
+  const child = spawn(binary, [], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      TOLEM_STATE_DIR: stateDir,
+      TOLEM_STOREFRONT_DIR: join(root, "target/storefront"),
+      TOLEM_WIDGET_DIR: join(root, "dist"),
+      TOLEM_DEMO_MAX_SECONDS: "900",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (d) => logs.push(String(d)));
+  child.stderr.on("data", (d) => logs.push(String(d)));
+  const origin = `http://127.0.0.1:${port}`;
+  let up = false;
+  for (let i = 0; i < 200 && !up; i++) {
+    if (child.exitCode !== null) break;
+    try {
+      up = (await fetch(`${origin}/api/checkout/health`)).ok;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  if (!up) {
+    child.kill("SIGKILL");
+    throw new Error("demo did not start:\n" + logs.join(""));
+  }
+  return {
+    origin,
+    logs,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+    async json(path, init = {}) {
+      const r = await fetch(origin + path, init);
+      return { status: r.status, body: await r.json().catch(() => null) };
+    },
+    async iokaOrders(externalId) {
+      const r = await this.json(`/sandbox/ioka/v2/orders?external_id=${encodeURIComponent(externalId)}`, { headers: { "API-KEY": API_KEY } });
+      return r.body;
+    },
+    async fault(rule) {
+      const r = await fetch(origin + "/sandbox/_control/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
+      if (r.status !== 201) throw new Error("fault rejected: " + (await r.text()));
+    },
+    async clearFaults() {
+      await fetch(origin + "/sandbox/_control/faults", { method: "DELETE" });
+    },
+  };
+}
+
+export async function startBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), "tolem-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  return {
+    context,
+    async page() {
+      const page = await context.newPage();
+      page.problems = [];
+      page.on("pageerror", (e) => page.problems.push("pageerror: " + e.message));
+      // Chromium logs every non-2xx fetch as "Failed to load resource": that is the browser
+      // reporting an injected fault, not the widget failing. Keep those apart.
+      page.networkNoise = [];
+      page.on("console", (m) => {
+        if (m.type() !== "error") return;
+        if (m.text().startsWith("Failed to load resource")) page.networkNoise.push(m.text());
+        else page.problems.push("console: " + m.text());
+      });
+      page.requests = [];
+      page.on("request", (r) => page.requests.push(r.method() + " " + r.url()));
+      return page;
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

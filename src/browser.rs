@@ -1,0 +1,441 @@
+//! The browser edge: DOM, events, storage, URLs, fetch, timers, navigation.
+//! Everything here is thin; decisions are made in `tolem_core`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Reflect};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Element, RequestInit, Response};
+
+use tolem_core::api::RedirectTarget;
+use tolem_core::error::{CheckoutError, ErrorCode};
+use tolem_core::journal::JournalRecord;
+use tolem_core::providers::Provider;
+use tolem_core::redirect::{ParsedUrl, SandboxOrigin};
+
+use crate::i18n::Locale;
+
+/// How long one request may take before it counts as a network error.
+pub const REQUEST_TIMEOUT_MS: u32 = 15_000;
+/// The query parameter the backend adds to return URLs.
+pub const RETURN_PARAM: &str = "tolem_return";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// An element, or the first match of a selector.
+pub fn resolve_target(target: &JsValue) -> Option<Element> {
+    if let Some(el) = target.dyn_ref::<Element>() {
+        return Some(el.clone());
+    }
+    let selector = target.as_string()?;
+    window()?.document()?.query_selector(&selector).ok().flatten()
+}
+
+/// Replaces the host's content with one fresh `<div class="tolem">` for Yew to own.
+pub fn fresh_root(host: &Element) -> Option<Element> {
+    clear_children(host);
+    let root = window()?.document()?.create_element("div").ok()?;
+    root.set_class_name("tolem");
+    host.append_child(&root).ok()?;
+    Some(root)
+}
+
+/// Removes the host's children.
+pub fn clear_children(host: &Element) {
+    while let Some(child) = host.first_child() {
+        let _ = host.remove_child(&child);
+    }
+}
+
+fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+/// `{code, message}` for `tolem:error`.
+pub fn error_detail(code: &str, message: &str) -> JsValue {
+    object(&[("code", code.into()), ("message", message.into())])
+}
+
+/// `{status, final}` for `tolem:status`.
+pub fn status_detail(status: &str, is_final: bool) -> JsValue {
+    object(&[("status", status.into()), ("final", is_final.into())])
+}
+
+/// One-field detail object.
+pub fn detail(key: &str, value: &str) -> JsValue {
+    object(&[(key, value.into())])
+}
+
+/// Dispatches a bubbling, composed `CustomEvent` on the host.
+pub fn dispatch(host: &Element, name: &str, detail: &JsValue) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(detail);
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = host.dispatch_event(&event);
+    }
+}
+
+/// The merchant's callbacks (`onReady`, `onMethod`, `onRedirect`, `onStatus`, `onError`).
+#[derive(Default)]
+pub struct Callbacks {
+    on_ready: Option<Function>,
+    on_method: Option<Function>,
+    on_redirect: Option<Function>,
+    on_status: Option<Function>,
+    on_error: Option<Function>,
+}
+
+impl Callbacks {
+    /// Reads the functions from the options object.
+    pub fn from_options(options: &JsValue) -> Callbacks {
+        let get = |name: &str| Reflect::get(options, &name.into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+        Callbacks {
+            on_ready: get("onReady"),
+            on_method: get("onMethod"),
+            on_redirect: get("onRedirect"),
+            on_status: get("onStatus"),
+            on_error: get("onError"),
+        }
+    }
+
+    /// Dispatches `tolem:{name}` and calls the matching callback. A throwing callback is
+    /// reported on the console and does not break the widget.
+    pub fn emit(&self, host: &Element, name: &str, detail: &JsValue) {
+        dispatch(host, &format!("tolem:{name}"), detail);
+        let callback = match name {
+            "ready" => &self.on_ready,
+            "method" => &self.on_method,
+            "redirect" => &self.on_redirect,
+            "status" => &self.on_status,
+            "error" => &self.on_error,
+            _ => &None,
+        };
+        if let Some(f) = callback {
+            if let Err(e) = f.call1(&JsValue::NULL, detail) {
+                web_sys::console::error_2(&"tolem: a merchant callback threw".into(), &e);
+            }
+        }
+    }
+}
+
+/// `<html lang>`, else the browser's languages, else Russian.
+pub fn default_locale() -> Locale {
+    let from_html = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.get_attribute("lang"))
+        .and_then(|l| Locale::from_tag(&l));
+    if let Some(l) = from_html {
+        return l;
+    }
+    if let Some(w) = window() {
+        for lang in w.navigator().languages().iter() {
+            if let Some(l) = lang.as_string().and_then(|s| Locale::from_tag(&s)) {
+                return l;
+            }
+        }
+    }
+    Locale::Ru
+}
+
+/// Parses with the WHATWG URL parser, exactly as navigation will.
+pub fn parse_url(url: &str) -> Option<ParsedUrl> {
+    let base = window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    let u = web_sys::Url::new_with_base(url, &base).ok()?;
+    Some(ParsedUrl {
+        scheme: u.protocol().trim_end_matches(':').to_ascii_lowercase(),
+        host: u.hostname().to_ascii_lowercase(),
+        port: u.port(),
+        has_credentials: !u.username().is_empty() || !u.password().is_empty(),
+    })
+}
+
+/// The origin parts of an absolute URL.
+pub fn origin_parts(url: &str) -> Option<SandboxOrigin> {
+    let u = web_sys::Url::new(url).ok()?;
+    Some(SandboxOrigin { scheme: u.protocol().trim_end_matches(':').to_owned(), host: u.hostname(), port: u.port() })
+}
+
+/// This page's URL without our return parameter and fragment: the default return URL.
+pub fn current_return_url() -> String {
+    let href = window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    match web_sys::Url::new(&href) {
+        Ok(u) => {
+            u.search_params().delete(RETURN_PARAM);
+            u.set_hash("");
+            u.href()
+        }
+        Err(_) => href,
+    }
+}
+
+/// The `tolem_return` value in this page's URL.
+pub fn return_hint() -> Option<String> {
+    let href = window()?.location().href().ok()?;
+    web_sys::Url::new(&href).ok()?.search_params().get(RETURN_PARAM)
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> u64 {
+    let ms = js_sys::Date::now();
+    if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    }
+}
+
+/// Uniform in `[0, 1)`.
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// A fresh idempotency key (a v4 UUID from `crypto`).
+pub fn fresh_key() -> String {
+    if let Some(c) = window().and_then(|w| w.crypto().ok()) {
+        return c.random_uuid();
+    }
+    // No Web Crypto (very old browsers): time plus Math.random is unique enough for an
+    // idempotency key, which is not a secret.
+    format!("k{}-{}", now_ms(), (random() * 1e15) as u64)
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    window()?.session_storage().ok().flatten()
+}
+
+/// The journal record for this order, if a valid one is stored.
+pub fn read_journal(provider: Provider, order_id: &str) -> Option<JournalRecord> {
+    let raw = session_storage()?.get_item(&JournalRecord::storage_key(provider, order_id)).ok().flatten()?;
+    let value = js_sys::JSON::parse(&raw).ok()?;
+    serde_wasm_bindgen::from_value(value).ok()
+}
+
+/// Writes the journal; `false` when storage refused (private mode, quota).
+pub fn write_journal(record: &JournalRecord) -> bool {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let Ok(value) = serde::Serialize::serialize(record, &serializer) else {
+        return false;
+    };
+    let Some(text) = js_sys::JSON::stringify(&value).ok().and_then(|s| s.as_string()) else {
+        return false;
+    };
+    session_storage()
+        .map(|s| s.set_item(&JournalRecord::storage_key(record.provider, &record.order_id), &text).is_ok())
+        .unwrap_or(false)
+}
+
+/// Removes the journal record.
+pub fn clear_journal(provider: Provider, order_id: &str) {
+    if let Some(s) = session_storage() {
+        let _ = s.remove_item(&JournalRecord::storage_key(provider, order_id));
+    }
+}
+
+/// Sends the shopper away; `false` when it could not (popup blocked, navigation refused).
+pub fn navigate(target: &RedirectTarget, new_tab: bool) -> bool {
+    let Some(w) = window() else {
+        return false;
+    };
+    if target.method.eq_ignore_ascii_case("POST") {
+        return submit_form(&w, target, new_tab).is_some();
+    }
+    if new_tab {
+        matches!(w.open_with_url_and_target_and_features(&target.url, "_blank", "noopener"), Ok(Some(_)))
+            // with `noopener` some browsers return null even on success
+            || w.open_with_url_and_target(&target.url, "_blank").map(|o| o.is_some()).unwrap_or(false)
+    } else {
+        w.location().assign(&target.url).is_ok()
+    }
+}
+
+fn submit_form(w: &web_sys::Window, target: &RedirectTarget, new_tab: bool) -> Option<()> {
+    let doc = w.document()?;
+    let form = doc.create_element("form").ok()?;
+    form.set_attribute("method", "post").ok()?;
+    form.set_attribute("action", &target.url).ok()?;
+    if new_tab {
+        form.set_attribute("target", "_blank").ok()?;
+    }
+    form.set_attribute("hidden", "").ok()?;
+    for (name, value) in &target.fields {
+        let input = doc.create_element("input").ok()?;
+        input.set_attribute("type", "hidden").ok()?;
+        input.set_attribute("name", name).ok()?;
+        input.set_attribute("value", value).ok()?;
+        form.append_child(&input).ok()?;
+    }
+    doc.body()?.append_child(&form).ok()?;
+    form.dyn_ref::<web_sys::HtmlFormElement>()?.submit().ok()
+}
+
+/// An event listener removed when dropped.
+pub struct Listener {
+    target: web_sys::EventTarget,
+    name: &'static str,
+    closure: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Listener {
+    /// Listens to `name` on `target`.
+    pub fn new(
+        target: &web_sys::EventTarget,
+        name: &'static str,
+        f: impl FnMut(web_sys::Event) + 'static,
+    ) -> Option<Listener> {
+        let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+        target.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref()).ok()?;
+        Some(Listener { target: target.clone(), name, closure })
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback(self.name, self.closure.as_ref().unchecked_ref());
+    }
+}
+
+/// True when the document is hidden.
+pub fn document_hidden() -> bool {
+    window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
+}
+
+/// True when the browser says it is online.
+pub fn online() -> bool {
+    window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// The window and document as event targets.
+pub fn window_and_document() -> Option<(web_sys::EventTarget, web_sys::EventTarget)> {
+    let w = window()?;
+    let d = w.document()?;
+    Some((w.into(), d.into()))
+}
+
+/// Requests in flight, aborted together when the widget unmounts.
+#[derive(Clone, Default)]
+pub struct Requests {
+    live: Rc<RefCell<Vec<AbortController>>>,
+}
+
+impl Requests {
+    /// Aborts everything in flight.
+    pub fn abort_all(&self) {
+        if let Ok(mut live) = self.live.try_borrow_mut() {
+            for c in live.drain(..) {
+                c.abort();
+            }
+        }
+    }
+
+    /// GET or POST JSON, with a timeout; answers the parsed body.
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+        provider_direct: bool,
+    ) -> Result<T, CheckoutError> {
+        let controller = AbortController::new().map_err(|_| internal("AbortController unavailable"))?;
+        if let Ok(mut live) = self.live.try_borrow_mut() {
+            live.push(controller.clone());
+        }
+        let timeout = {
+            let c = controller.clone();
+            gloo_timers::callback::Timeout::new(REQUEST_TIMEOUT_MS, move || c.abort())
+        };
+        let result = send(method, url, headers, body, &controller, provider_direct).await;
+        drop(timeout);
+        if let Ok(mut live) = self.live.try_borrow_mut() {
+            live.retain(|c| c != &controller);
+        }
+        let value = result?;
+        serde_wasm_bindgen::from_value(value).map_err(|e| {
+            let code = if provider_direct { ErrorCode::ProviderError } else { ErrorCode::BackendError };
+            CheckoutError::new(code, format!("unexpected answer from {}: {e}", path_of(url)), true)
+        })
+    }
+}
+
+fn internal(message: &str) -> CheckoutError {
+    CheckoutError::new(ErrorCode::Internal, message, false)
+}
+
+fn path_of(url: &str) -> String {
+    web_sys::Url::new(url).map(|u| u.pathname()).unwrap_or_else(|_| url.to_owned())
+}
+
+async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+    controller: &AbortController,
+    provider_direct: bool,
+) -> Result<JsValue, CheckoutError> {
+    let w = window().ok_or_else(|| internal("no window"))?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_signal(Some(&controller.signal()));
+    let h = web_sys::Headers::new().map_err(|_| internal("Headers unavailable"))?;
+    let _ = h.append("Accept", "application/json");
+    for (k, v) in headers {
+        let _ = h.append(k, v);
+    }
+    if let Some(b) = body {
+        let _ = h.append("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(&b));
+    }
+    init.set_headers(&h);
+    let network = |what: &str| CheckoutError::new(ErrorCode::NetworkError, format!("{what} {}", path_of(url)), true);
+    let response: Response = JsFuture::from(w.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| if controller.signal().aborted() { network("timed out:") } else { network("could not reach") })?
+        .dyn_into()
+        .map_err(|_| internal("fetch returned something else"))?;
+    let status = response.status();
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let parsed = js_sys::JSON::parse(&text);
+    if !response.ok() {
+        let body = parsed.ok();
+        let field = |path: &[&str]| {
+            let mut v = body.clone()?;
+            for p in path {
+                v = Reflect::get(&v, &JsValue::from_str(p)).ok()?;
+            }
+            v.as_string()
+        };
+        if provider_direct {
+            let code = field(&["code"]).unwrap_or_default();
+            let retryable = status >= 500 || status == 429;
+            return Err(CheckoutError::new(
+                ErrorCode::ProviderError,
+                format!("provider answered {status} {code}"),
+                retryable,
+            ));
+        }
+        let code = field(&["error", "code"]);
+        let message = field(&["error", "message"]).unwrap_or_else(|| format!("HTTP {status}"));
+        return Err(CheckoutError::from_backend_status(status, code.as_deref(), &message));
+    }
+    parsed.map_err(|_| {
+        let code = if provider_direct { ErrorCode::ProviderError } else { ErrorCode::BackendError };
+        CheckoutError::new(code, format!("{} answered with malformed JSON", path_of(url)), true)
+    })
+}

@@ -1,0 +1,357 @@
+//! The checkout component: owns the [`Flow`], turns browser happenings into flow events,
+//! and carries out the effects `tolem_core::flow::step` returns. Timers, listeners and
+//! requests are RAII handles kept here, so unmounting cancels them all.
+
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use yew::prelude::*;
+
+use tolem_core::api::{PayResponse, PaymentMethod, StartAnswer, StartRequest, StatusResponse};
+use tolem_core::error::{CheckoutError, ErrorCode};
+use tolem_core::flow::{step, Attempt, Effect, Event, Flow, FlowConfig, Mode, Notify, RedirectAnswer, ReturnHint};
+use tolem_core::http::{encode_component, HttpRequest};
+use tolem_core::poll::PollPolicy;
+use tolem_core::providers::ioka::{self, IokaBrowser, IokaCard, IokaOrder};
+use tolem_core::status::PaymentStatus;
+
+use crate::browser::{self, Callbacks, Listener, Requests};
+use crate::i18n::{t, Text};
+use crate::options::{Presentation, WidgetOptions};
+use crate::views;
+
+/// Props: the options, the host element events are dispatched on, the callbacks.
+#[derive(Properties, Clone)]
+pub struct CheckoutProps {
+    /// Validated options.
+    pub options: Rc<WidgetOptions>,
+    /// The merchant's element.
+    pub host: web_sys::Element,
+    /// The merchant's callbacks.
+    pub callbacks: Rc<Callbacks>,
+}
+
+impl PartialEq for CheckoutProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.options == other.options && self.host == other.host && Rc::ptr_eq(&self.callbacks, &other.callbacks)
+    }
+}
+
+/// The component.
+pub struct Checkout {
+    flow: Flow,
+    tick: Option<Timeout>,
+    requests: Requests,
+    _listeners: Vec<Listener>,
+    customer_token: Option<String>,
+}
+
+fn flow_for(options: &WidgetOptions) -> Flow {
+    Flow::new(FlowConfig {
+        provider: options.provider,
+        order_id: options.order.id.clone(),
+        policy: PollPolicy::default(),
+        sandbox: options.sandbox_origin.clone(),
+    })
+}
+
+fn mount_event(options: &WidgetOptions) -> Event {
+    Event::Mount {
+        now_ms: browser::now_ms(),
+        journal: browser::read_journal(options.provider, &options.order.id),
+        hint: browser::return_hint().and_then(|h| ReturnHint::from_query_value(&h)),
+        fresh_key: browser::fresh_key(),
+    }
+}
+
+fn listeners(link: &html::Scope<Checkout>) -> Vec<Listener> {
+    let Some((window, document)) = browser::window_and_document() else {
+        return Vec::new();
+    };
+    let on_visibility = {
+        let link = link.clone();
+        move |_| link.send_message(Event::Visibility { hidden: browser::document_hidden(), now_ms: browser::now_ms() })
+    };
+    let connectivity = |online: bool| {
+        let link = link.clone();
+        move |_| link.send_message(Event::Connectivity { online, now_ms: browser::now_ms() })
+    };
+    [
+        Listener::new(&document, "visibilitychange", on_visibility),
+        Listener::new(&window, "online", connectivity(true)),
+        Listener::new(&window, "offline", connectivity(false)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+impl Component for Checkout {
+    type Message = Event;
+    type Properties = CheckoutProps;
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let options = &ctx.props().options;
+        ctx.link().send_message(mount_event(options));
+        // A page that loads hidden or offline starts paused.
+        if browser::document_hidden() {
+            ctx.link().send_message(Event::Visibility { hidden: true, now_ms: browser::now_ms() });
+        }
+        if !browser::online() {
+            ctx.link().send_message(Event::Connectivity { online: false, now_ms: browser::now_ms() });
+        }
+        Checkout {
+            flow: flow_for(options),
+            tick: None,
+            requests: Requests::default(),
+            _listeners: listeners(ctx.link()),
+            customer_token: None,
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, event: Event) -> bool {
+        if let Event::StartAnswered { answer: Ok(StartAnswer::IokaTokens(tokens)), .. } = &event {
+            self.customer_token = tokens.customer_access_token.clone();
+        }
+        let (flow, effects) = step(self.flow.clone(), event);
+        let changed = flow.state != self.flow.state;
+        self.flow = flow;
+        for effect in effects {
+            self.run(ctx, effect);
+        }
+        changed
+    }
+
+    fn changed(&mut self, ctx: &Context<Self>, old: &Self::Properties) -> bool {
+        let new = &ctx.props().options;
+        let same_checkout = new.provider == old.options.provider
+            && new.order.id == old.options.order.id
+            && new.backend_url == old.options.backend_url;
+        if !same_checkout {
+            self.tick = None;
+            self.requests.abort_all();
+            self.customer_token = None;
+            self.flow = flow_for(new);
+            ctx.link().send_message(mount_event(new));
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let options = &ctx.props().options;
+        let link = ctx.link();
+        let locale = options.locale;
+        let retry = link.callback(|()| Event::Retry { now_ms: browser::now_ms(), fresh_key: browser::fresh_key() });
+        views::render(
+            &self.flow.state,
+            &views::ViewContext {
+                locale,
+                provider: options.provider,
+                amount: locale.money(options.order.amount, options.order.currency),
+                group: format!("tolem-method-{}", options.order.id),
+                onselect: link.callback(|method_id| Event::Select { method_id }),
+                onpay: link.callback(|()| Event::Pay),
+                oncheck: link.callback(|()| Event::CheckAgain { now_ms: browser::now_ms() }),
+                onretry: retry,
+            },
+        )
+    }
+
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        self.tick = None;
+        self.requests.abort_all();
+    }
+}
+
+impl Checkout {
+    fn run(&mut self, ctx: &Context<Self>, effect: Effect) {
+        let props = ctx.props();
+        let options = props.options.clone();
+        let link = ctx.link().clone();
+        let requests = self.requests.clone();
+        match effect {
+            Effect::CallStart { request, idempotency_key } => {
+                let body = StartRequest {
+                    provider: options.provider,
+                    order: options.order.clone(),
+                    customer: options.customer.clone(),
+                    return_url: options.return_url.clone().unwrap_or_else(browser::current_return_url),
+                    idempotency_key,
+                };
+                link.send_future(async move {
+                    let answer = match to_json(&body) {
+                        Some(json) => {
+                            requests
+                                .json::<StartAnswer>(
+                                    "POST",
+                                    &format!("{}/start", options.backend_url),
+                                    &[],
+                                    Some(json),
+                                    false,
+                                )
+                                .await
+                        }
+                        None => Err(CheckoutError::new(ErrorCode::Internal, "cannot encode the start request", false)),
+                    };
+                    Event::StartAnswered { request, answer }
+                });
+            }
+            Effect::LoadMethods { request, attempt } => {
+                let customer_token = self.customer_token.clone();
+                link.send_future(async move {
+                    let answer = load_ioka_methods(&requests, &options, &attempt, customer_token.as_deref()).await;
+                    Event::MethodsAnswered { request, answer }
+                });
+            }
+            Effect::CallPay { request, attempt, method_id } => {
+                link.send_future(async move {
+                    let answer = redirect_target(&requests, &options, &attempt, &method_id).await.map(|target| {
+                        let parsed = browser::parse_url(&target.url);
+                        RedirectAnswer { target, parsed }
+                    });
+                    Event::PayAnswered { request, answer, now_ms: browser::now_ms() }
+                });
+            }
+            Effect::FetchStatus { request, attempt } => {
+                link.send_future(async move {
+                    let answer = fetch_status(&requests, &options, &attempt).await;
+                    Event::StatusAnswered { request, answer, now_ms: browser::now_ms(), random: browser::random() }
+                });
+            }
+            Effect::ScheduleTick { after_ms } => {
+                self.tick =
+                    Some(Timeout::new(after_ms, move || link.send_message(Event::Tick { now_ms: browser::now_ms() })));
+            }
+            Effect::CancelTick => self.tick = None,
+            Effect::WriteJournal(record) => {
+                if !browser::write_journal(&record) {
+                    web_sys::console::warn_1(
+                        &"tolem: sessionStorage unavailable; a reload will not resume this payment".into(),
+                    );
+                }
+            }
+            Effect::ClearJournal => browser::clear_journal(options.provider, &options.order.id),
+            Effect::Navigate(target) => {
+                if !browser::navigate(&target, options.presentation == Presentation::NewTab) {
+                    link.send_message(Event::NavigationFailed);
+                }
+            }
+            Effect::Notify(n) => notify(&props.host, &props.callbacks, options.provider.as_str(), n),
+        }
+    }
+}
+
+fn notify(host: &web_sys::Element, callbacks: &Callbacks, provider: &str, n: Notify) {
+    match n {
+        Notify::Ready => callbacks.emit(host, "ready", &browser::detail("provider", provider)),
+        Notify::Method { method_id } => callbacks.emit(host, "method", &browser::detail("methodId", &method_id)),
+        Notify::Redirect { url } => callbacks.emit(host, "redirect", &browser::detail("url", &url)),
+        Notify::Status { status } => {
+            callbacks.emit(host, "status", &browser::status_detail(status.as_str(), status.is_final()))
+        }
+        Notify::Error(e) => callbacks.emit(host, "error", &browser::error_detail(e.code.as_str(), &e.message)),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let js = value.serialize(&serializer).ok()?;
+    js_sys::JSON::stringify(&js).ok()?.as_string()
+}
+
+fn config_error(message: &str) -> CheckoutError {
+    CheckoutError::new(ErrorCode::ConfigError, message, false)
+}
+
+async fn send_provider<T: serde::de::DeserializeOwned>(
+    requests: &Requests,
+    req: Option<HttpRequest>,
+) -> Result<T, CheckoutError> {
+    let req = req.ok_or_else(|| CheckoutError::new(ErrorCode::BackendError, "malformed access token", false))?;
+    let headers: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    requests.json(req.method.as_str(), &req.url, &headers, req.body.clone(), true).await
+}
+
+fn ioka_browser(options: &WidgetOptions) -> Result<(String, String), CheckoutError> {
+    let key = options
+        .public_key
+        .clone()
+        .ok_or_else(|| config_error("publicKey is required when the backend answers with ioka tokens"))?;
+    Ok((options.ioka_api(), key))
+}
+
+fn order_token(attempt: &Attempt) -> Option<&str> {
+    match &attempt.mode {
+        Mode::IokaToken { order_access_token } => Some(order_access_token),
+        Mode::Backend => None,
+    }
+}
+
+async fn ioka_order(
+    requests: &Requests,
+    options: &WidgetOptions,
+    attempt: &Attempt,
+) -> Result<IokaOrder, CheckoutError> {
+    let (base, key) = ioka_browser(options)?;
+    let token = order_token(attempt).unwrap_or_default();
+    send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.get_order(token)).await
+}
+
+async fn load_ioka_methods(
+    requests: &Requests,
+    options: &WidgetOptions,
+    attempt: &Attempt,
+    customer_token: Option<&str>,
+) -> Result<Vec<PaymentMethod>, CheckoutError> {
+    // Reading the order proves the token works before the shopper is offered anything.
+    ioka_order(requests, options, attempt).await?;
+    let (base, key) = ioka_browser(options)?;
+    let cards: Vec<IokaCard> = match customer_token {
+        // Saved cards are a convenience: if they cannot be read, a new card still works.
+        Some(token) => send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.customer_cards(token))
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    Ok(ioka::methods_from_cards(&cards, t(options.locale, Text::NewCard)))
+}
+
+async fn redirect_target(
+    requests: &Requests,
+    options: &WidgetOptions,
+    attempt: &Attempt,
+    method_id: &str,
+) -> Result<tolem_core::api::RedirectTarget, CheckoutError> {
+    match attempt.mode {
+        Mode::Backend => {
+            let body =
+                tolem_core::api::PayRequest { attempt_id: attempt.attempt_id.clone(), method_id: method_id.to_owned() };
+            let json = to_json(&body).ok_or_else(|| CheckoutError::new(ErrorCode::Internal, "cannot encode", false))?;
+            let answer: PayResponse =
+                requests.json("POST", &format!("{}/pay", options.backend_url), &[], Some(json), false).await?;
+            Ok(answer.redirect)
+        }
+        Mode::IokaToken { .. } => {
+            let order = ioka_order(requests, options, attempt).await?;
+            let url = order.checkout_url.ok_or_else(|| {
+                CheckoutError::new(ErrorCode::ProviderError, "the ioka order has no checkout_url", false)
+            })?;
+            Ok(tolem_core::api::RedirectTarget { url, method: "GET".into(), fields: vec![] })
+        }
+    }
+}
+
+async fn fetch_status(
+    requests: &Requests,
+    options: &WidgetOptions,
+    attempt: &Attempt,
+) -> Result<PaymentStatus, CheckoutError> {
+    match attempt.mode {
+        Mode::Backend => {
+            let url = format!("{}/status?attemptId={}", options.backend_url, encode_component(&attempt.attempt_id));
+            let answer: StatusResponse = requests.json("GET", &url, &[], None, false).await?;
+            Ok(answer.status)
+        }
+        Mode::IokaToken { .. } => Ok(ioka_order(requests, options, attempt).await?.status.into()),
+    }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what `make demo` / `make test` need, from the package registries only, skipping
+# whatever is already there at the right version. Safe to run again; quick when all is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+# 1. Rust target for the widget.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. Debian packages: Chromium + its driver (same source package), brotli for size reports.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v brotli >/dev/null 2>&1 || missing+=(brotli)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "apt-get install ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+fi
+
+# 3. wasm-bindgen-cli at exactly the version in Cargo.lock (its own lockfile cannot be used
+#    with this registry, hence no --locked; see ../shared/TOOLCHAIN.md).
+wbg=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+  say "cargo install wasm-bindgen-cli $wbg"
+  cargo install wasm-bindgen-cli --version "$wbg" --force
+fi
+
+# 4. trunk 0.21.14 (0.22 needs a newer rustc).
+if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
+  say "cargo install trunk 0.21.14 (about 6-14 minutes on 2 cores)"
+  cargo install --locked trunk --version 0.21.14 --force
+fi
+
+# 5. npm tools: binaryen's wasm-opt 132 (Debian's is too old), playwright-core, axe-core.
+if [ ! -f e2e/node_modules/.package-lock.json ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
+  say "npm ci in e2e/"
+  npm ci --prefix e2e --no-audit --no-fund --loglevel=error
+fi
+
+# 6. Crates for offline trunk builds (trunk runs cargo with --offline).
+cargo fetch --locked >/dev/null 2>&1 || cargo fetch --locked
+say "tools ready"
