@@ -524,11 +524,10 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
 
         (State::StillPending { attempt }, Event::CheckAgain { now_ms }) => begin_polling(flow, attempt, now_ms, None),
 
-        (State::Final { status, .. }, Event::Retry { fresh_key, .. })
-            if matches!(status, PaymentStatus::Cancelled | PaymentStatus::Failed | PaymentStatus::Expired) =>
-        {
-            start(flow, fresh_key)
-        }
+        (
+            State::Final { status: PaymentStatus::Cancelled | PaymentStatus::Failed | PaymentStatus::Expired, .. },
+            Event::Retry { fresh_key, .. },
+        ) => start(flow, fresh_key),
 
         (State::Failed { retry, .. }, Event::Retry { now_ms, fresh_key }) => match retry {
             Retry::Start => start(flow, fresh_key),

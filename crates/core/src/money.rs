@@ -136,13 +136,13 @@ mod tests {
         let kk = NumberStyle { group: '\u{202f}', decimal: ',' };
         assert_eq!(format_amount(MinorUnits(150_000), Currency::Kzt, kk), "1\u{202f}500\u{a0}₸");
         assert_eq!(format_amount(MinorUnits(1_500_000), Currency::Kzt, kk), "15\u{202f}000\u{a0}₸");
-        assert_eq!(format_amount(MinorUnits(123_456_789_01), Currency::Rub, kk), "123\u{202f}456\u{202f}789,01\u{a0}₽");
+        assert_eq!(format_amount(MinorUnits(12_345_678_901), Currency::Rub, kk), "123\u{202f}456\u{202f}789,01\u{a0}₽");
         assert_eq!(format_amount(MinorUnits(5), Currency::Kzt, kk), "0,05\u{a0}₸");
         assert_eq!(
             format_amount(MinorUnits(-250), Currency::Usd, NumberStyle { group: ',', decimal: '.' }),
             "-2.50\u{a0}$"
         );
-        assert_eq!(format_amount(MinorUnits(i64::MIN), Currency::Kzt, kk).len() > 10, true);
+        assert!(format_amount(MinorUnits(i64::MIN), Currency::Kzt, kk).starts_with("-92\u{202f}233"));
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl Faults {
 
     fn take(&self, pick: impl Fn(&FaultRule) -> bool) -> Option<FaultRule> {
         let mut rules = self.rules.lock().ok()?;
-        let index = rules.iter().position(|r| pick(r))?;
+        let index = rules.iter().position(pick)?;
         let rule = rules[index].clone();
         match rules[index].times.as_mut() {
             Some(1) => {

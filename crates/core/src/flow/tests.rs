@@ -87,14 +87,12 @@ fn mount_without_journal_starts() {
 #[test]
 fn mount_with_a_journal_resumes_the_same_attempt() {
     let flow = polling(Some(ReturnHint::Success));
-    match &flow.state {
-        State::AwaitingStatus { attempt: a, poll } => {
-            assert_eq!(a, &attempt());
-            assert_eq!(poll.in_flight, Some(1));
-            assert_eq!(poll.hint, Some(ReturnHint::Success));
-        }
-        other => panic!("{other:?}"),
-    }
+    assert!(
+        matches!(&flow.state, State::AwaitingStatus { attempt: a, poll }
+            if *a == attempt() && poll.in_flight == Some(1) && poll.hint == Some(ReturnHint::Success)),
+        "{:?}",
+        flow.state
+    );
 }
 
 #[test]
@@ -111,13 +109,12 @@ fn stale_expired_or_foreign_journals_are_not_resumed() {
 #[test]
 fn start_answer_offers_methods_with_the_first_selected() {
     let flow = choosing();
-    match &flow.state {
-        State::ChoosingMethod { selected, methods, .. } => {
-            assert_eq!(selected.as_deref(), Some("card"));
-            assert_eq!(methods.len(), 2);
-        }
-        other => panic!("{other:?}"),
-    }
+    assert!(
+        matches!(&flow.state, State::ChoosingMethod { selected, methods, .. }
+            if selected.as_deref() == Some("card") && methods.len() == 2),
+        "{:?}",
+        flow.state
+    );
 }
 
 #[test]
@@ -163,13 +160,11 @@ fn ioka_token_mode_loads_methods_from_ioka() {
         flow,
         Event::PayAnswered { request: 3, answer: redirect("https://stage-checkout.ioka.kz/orders/ord_77"), now_ms: 5 },
     );
-    match &fx[0] {
-        Effect::WriteJournal(j) => {
-            assert_eq!(j.attempt_id, "ord_77");
-            assert_eq!(j.order_access_token.as_deref(), Some("ord_77_secret_abc"));
-        }
-        other => panic!("{other:?}"),
-    }
+    assert!(
+        matches!(&fx[0], Effect::WriteJournal(j)
+            if j.attempt_id == "ord_77" && j.order_access_token.as_deref() == Some("ord_77_secret_abc")),
+        "{fx:?}"
+    );
 }
 
 #[test]

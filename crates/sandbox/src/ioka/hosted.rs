@@ -53,7 +53,7 @@ fn luhn_ok(pan: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn outcome_for(pan: &str) -> Outcome {
@@ -89,7 +89,7 @@ fn money(amount: i64, currency: &str) -> String {
     let digits = major.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('\u{202f}');
         }
         grouped.push(c);
@@ -217,7 +217,7 @@ async fn submit(
                     payment["status"] = json!("REQUIRES_ACTION");
                     let pid = payment["id"].as_str().unwrap_or_default().to_owned();
                     payment["action"] = json!({"url": format!("{}/ioka/checkout/orders/{}/3ds?payment_id={pid}", sb.config.public_base, id)});
-                    if f.get("save").is_some() {
+                    if f.contains_key("save") {
                         payment["save_card"] = json!({"pan": pan, "exp": exp});
                     }
                     if let Err(e) = sb.store.insert("payment", &pid, Some(&id), None, &payment) {

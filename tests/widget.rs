@@ -1,0 +1,214 @@
+//! Widget tests in headless Chromium: mount into a fresh element, answer its requests with
+//! an intercepted `fetch`, wait for its own events (never sleep), flush, assert the DOM.
+#![cfg(all(target_arch = "wasm32", not(target_os = "wasi")))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function install_fetch(routes) {
+  const calls = [];
+  window.__tolemCalls = calls;
+  window.fetch = async (url, init) => {
+    const u = new URL(url, location.href);
+    calls.push(((init && init.method) || "GET") + " " + u.pathname + u.search);
+    const r = routes[u.pathname];
+    if (!r) return new Response('{"error":{"code":"NOT_FOUND","message":"no route"}}', { status: 404 });
+    return new Response(r.body, { status: r.status, headers: { "content-type": "application/json" } });
+  };
+}
+export function calls() { return window.__tolemCalls.slice(); }
+export function next_event(el, name) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("no " + name + " event within 5 s")), 5000);
+    el.addEventListener(name, (e) => { clearTimeout(t); resolve(e.detail); }, { once: true });
+  });
+}
+export function click(el) { el.click(); }
+"#)]
+extern "C" {
+    fn install_fetch(routes: &JsValue);
+    fn calls() -> js_sys::Array;
+    fn next_event(el: &web_sys::Element, name: &str) -> js_sys::Promise;
+    fn click(el: &web_sys::Element);
+}
+
+fn json(s: &str) -> JsValue {
+    js_sys::JSON::parse(s).unwrap()
+}
+
+fn host() -> web_sys::Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let el = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+fn options(order_id: &str, locale: &str) -> JsValue {
+    json(&format!(
+        r#"{{"provider":"ioka","backendUrl":"/api/checkout","locale":"{locale}",
+            "order":{{"id":"{order_id}","amount":1500000,"currency":"KZT"}},
+            "customer":{{"id":"u-1"}},"returnUrl":"https://shop.example/checkout"}}"#
+    ))
+}
+
+const START: &str = r#"{"attemptId":"att_1","status":"pending","tokens":{},
+  "methods":[{"id":"card:crd_1","kind":"saved_card","label":"555555******5599","brand":"MASTERCARD"},
+             {"id":"card","kind":"card","label":"Bank card"}]}"#;
+
+fn routes(pairs: &[(&str, u16, &str)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (path, status, body) in pairs {
+        let r = js_sys::Object::new();
+        js_sys::Reflect::set(&r, &"status".into(), &JsValue::from(*status)).unwrap();
+        js_sys::Reflect::set(&r, &"body".into(), &JsValue::from_str(body)).unwrap();
+        js_sys::Reflect::set(&o, &JsValue::from_str(path), &r).unwrap();
+    }
+    o.into()
+}
+
+fn field(v: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(v, &name.into()).unwrap()
+}
+
+fn calls_to(path: &str) -> usize {
+    calls().iter().filter(|c| c.as_string().unwrap_or_default().contains(path)).count()
+}
+
+#[wasm_bindgen_test]
+async fn shows_methods_in_kazakh_with_tenge_amount() {
+    install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
+    let el = host();
+    let ready = next_event(&el, "tolem:ready");
+    let mut handle = tolem::mount(el.clone().into(), options("W-1", "kk")).unwrap();
+    JsFuture::from(ready).await.unwrap();
+    yew::scheduler::flush().await;
+
+    let radios = el.query_selector_all("[role=radiogroup] input[type=radio]").unwrap();
+    assert_eq!(radios.length(), 2);
+    let first: web_sys::HtmlInputElement = radios.get(0).unwrap().dyn_into().unwrap();
+    assert!(first.checked(), "the first method is preselected");
+    let legend = el.query_selector("legend").unwrap().unwrap().text_content().unwrap();
+    assert_eq!(legend, "Төлем тәсілін таңдаңыз");
+    let pay = el.query_selector(".tolem-pay").unwrap().unwrap().text_content().unwrap();
+    assert_eq!(pay, "Төлеу 15\u{202f}000\u{a0}₸");
+    assert!(el.query_selector("[style]").unwrap().is_none(), "no inline styles");
+    // the start request carried the order and an idempotency key
+    assert_eq!(calls_to("POST /api/checkout/start"), 1);
+
+    handle.unmount();
+    assert_eq!(el.child_element_count(), 0, "unmount empties the host");
+}
+
+#[wasm_bindgen_test]
+async fn double_click_sends_one_pay_and_hostile_redirects_are_blocked() {
+    install_fetch(&routes(&[
+        ("/api/checkout/start", 200, START),
+        ("/api/checkout/pay", 200, r#"{"redirect":{"url":"javascript:alert(document.cookie)","method":"GET"}}"#),
+    ]));
+    let el = host();
+    let ready = next_event(&el, "tolem:ready");
+    let mut handle = tolem::mount(el.clone().into(), options("W-2", "en")).unwrap();
+    JsFuture::from(ready).await.unwrap();
+    yew::scheduler::flush().await;
+
+    let error = next_event(&el, "tolem:error");
+    let pay = el.query_selector(".tolem-pay").unwrap().unwrap();
+    click(&pay);
+    click(&pay);
+    let detail = JsFuture::from(error).await.unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(field(&detail, "code").as_string().as_deref(), Some("REDIRECT_BLOCKED"));
+    assert_eq!(calls_to("POST /api/checkout/pay"), 1, "two clicks, one request");
+    let alert = el.query_selector("[role=alert]").unwrap().unwrap();
+    assert_eq!(alert.get_attribute("data-code").as_deref(), Some("REDIRECT_BLOCKED"));
+    let storage = web_sys::window().unwrap().session_storage().unwrap().unwrap();
+    assert_eq!(storage.get_item("tolem:attempt:ioka:W-2").unwrap(), None, "nothing journaled for a blocked redirect");
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn resumes_from_the_journal_and_announces_the_final_status() {
+    install_fetch(&routes(&[("/api/checkout/status", 200, r#"{"attemptId":"att_9","status":"paid","final":true}"#)]));
+    let storage = web_sys::window().unwrap().session_storage().unwrap().unwrap();
+    let now = js_sys::Date::now() as u64;
+    let record = format!(
+        r#"{{"v":1,"provider":"ioka","attemptId":"att_9","orderId":"W-3","idempotencyKey":"k","createdMs":{now},"expiresMs":{}}}"#,
+        now + 60_000
+    );
+    storage.set_item("tolem:attempt:ioka:W-3", &record).unwrap();
+
+    let el = host();
+    let status = next_event(&el, "tolem:status");
+    let mut handle = tolem::mount(el.clone().into(), options("W-3", "ru")).unwrap();
+    let detail = JsFuture::from(status).await.unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(field(&detail, "status").as_string().as_deref(), Some("paid"));
+    assert_eq!(field(&detail, "final").as_bool(), Some(true));
+    assert_eq!(calls_to("/api/checkout/start"), 0, "a journaled attempt is resumed, not restarted");
+    assert_eq!(calls_to("GET /api/checkout/status?attemptId=att_9"), 1);
+    let result = el.query_selector("[role=status][data-status=paid]").unwrap().unwrap();
+    assert_eq!(result.text_content().unwrap(), "Оплата прошла успешно");
+    assert_eq!(storage.get_item("tolem:attempt:ioka:W-3").unwrap(), None, "journal cleared");
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn malformed_and_failing_backends_show_clear_errors() {
+    install_fetch(&routes(&[("/api/checkout/start", 200, r#"{"attemptId": "att_1", "meth"#)]));
+    let el = host();
+    let error = next_event(&el, "tolem:error");
+    let mut handle = tolem::mount(el.clone().into(), options("W-4", "en")).unwrap();
+    let detail = JsFuture::from(error).await.unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(field(&detail, "code").as_string().as_deref(), Some("BACKEND_ERROR"));
+    let alert = el.query_selector("[role=alert]").unwrap().unwrap();
+    assert!(alert.text_content().unwrap().contains("could not process the request"));
+    handle.unmount();
+
+    install_fetch(&routes(&[(
+        "/api/checkout/start",
+        502,
+        r#"{"error":{"code":"PROVIDER_ERROR","message":"the payment provider is unavailable"}}"#,
+    )]));
+    let el = host();
+    let error = next_event(&el, "tolem:error");
+    let mut handle = tolem::mount(el.clone().into(), options("W-5", "en")).unwrap();
+    let detail = JsFuture::from(error).await.unwrap();
+    assert_eq!(field(&detail, "code").as_string().as_deref(), Some("PROVIDER_ERROR"));
+    // "Try again" starts over and now succeeds
+    install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
+    yew::scheduler::flush().await;
+    let ready = next_event(&el, "tolem:ready");
+    click(&el.query_selector("[role=alert] button").unwrap().unwrap());
+    JsFuture::from(ready).await.unwrap();
+    yew::scheduler::flush().await;
+    assert!(el.query_selector("[role=radiogroup]").unwrap().is_some());
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+fn invalid_options_are_config_errors() {
+    let el = host();
+    for bad in [
+        r#"{"provider":"paypal","backendUrl":"/b","order":{"id":"A","amount":100,"currency":"KZT"}}"#,
+        r#"{"provider":"ioka","backendUrl":"/b","order":{"id":"A","amount":1.5,"currency":"KZT"}}"#,
+        r#"{"provider":"ioka","backendUrl":"/b","order":{"id":"A","amount":-100,"currency":"KZT"}}"#,
+        r#"{"provider":"ioka","backendUrl":"/b","order":{"id":"A B","amount":100,"currency":"KZT"}}"#,
+        r#"{"provider":"ioka","backendUrl":"/b","order":{"id":"A","amount":100,"currency":"KZT"},"locale":"de"}"#,
+        r#"{"provider":"ioka","order":{"id":"A","amount":100,"currency":"KZT"}}"#,
+    ] {
+        let err = match tolem::mount(el.clone().into(), json(bad)) {
+            Err(e) => e,
+            Ok(_) => panic!("accepted {bad}"),
+        };
+        assert_eq!(field(&err, "code").as_string().as_deref(), Some("CONFIG_ERROR"), "{bad}");
+    }
+    let missing = tolem::mount(JsValue::from_str("#no-such-element"), options("W-6", "en"));
+    assert!(missing.is_err());
+}
