@@ -406,7 +406,7 @@ mod tests {
         );
         let parsed = serde_json::from_str(&body);
         assert!(parsed.is_ok(), "{parsed:?}: {body}");
-        parsed.unwrap_or_else(|_| IokaWebhookEvent { event: IokaWebhookEventName::Unknown, order: None, payment: None })
+        parsed.unwrap_or(IokaWebhookEvent { event: IokaWebhookEventName::Unknown, order: None, payment: None })
     }
 
     #[test]
