@@ -322,3 +322,42 @@ async fn state_survives_a_restart() {
     assert_eq!(demo.status(&attempt).await["status"], "pending");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_d_secure_card_asks_for_the_password() {
+    let demo = start_demo(None).await;
+    for (order, password, outcome, status) in
+        [("S-1", "12345678", "tolem_return=success", "paid"), ("S-2", "00000000", "tolem_return=failure", "failed")]
+    {
+        let started = demo.start(order).await;
+        let attempt = started["attemptId"].as_str().unwrap().to_owned();
+        let (_, pay) = demo.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": "card"})).await;
+        let checkout_url = pay["redirect"]["url"].as_str().unwrap().to_owned();
+        let form = [("action", "pay"), ("pan", "4111111111111111"), ("exp", "12/30"), ("cvc", "123")];
+        let page = demo.http.post(&checkout_url).form(&form).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("3-D Secure"), "{html}");
+        let payment_id =
+            html.split("name=\"payment_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let (_, payment) = demo
+            .get(&format!("/sandbox/ioka/v2/orders/{}/payments/{payment_id}", checkout_url.rsplit('/').next().unwrap()))
+            .await;
+        assert_eq!(payment["status"], "REQUIRES_ACTION");
+        assert!(payment["action"]["url"].is_string());
+        let confirm = [("payment_id", payment_id.as_str()), ("password", password), ("action", "confirm")];
+        let r = demo.http.post(format!("{checkout_url}/3ds")).form(&confirm).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        assert!(r.headers()["location"].to_str().unwrap().ends_with(outcome));
+        // the webhook lands asynchronously: the status endpoint reads ioka too, so poll briefly
+        let mut seen = String::new();
+        for _ in 0..100 {
+            seen = demo.status(&attempt).await["status"].as_str().unwrap().to_owned();
+            if seen == status {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(seen, status, "{order}");
+    }
+}
