@@ -142,12 +142,20 @@ fn closed(order: &Value) -> Option<Response> {
     }
 }
 
+/// The order, if it exists and can still be paid; otherwise the page to show instead.
+async fn payable_order(sb: &Sandbox, id: &str) -> Result<Value, Response> {
+    let order = load_order(sb, id).await?;
+    match closed(&order) {
+        Some(page) => Err(page),
+        None => Ok(order),
+    }
+}
+
 async fn page(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>) -> Response {
-    let order = match load_order(&sb, &id).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    closed(&order).unwrap_or_else(|| form(&order, None))
+    match payable_order(&sb, &id).await {
+        Ok(order) => form(&order, None),
+        Err(page) => page,
+    }
 }
 
 /// Where the shopper goes: the specific URL, else `back_url`, else a result page.
@@ -168,8 +176,10 @@ fn card_brand(pan: &str) -> &'static str {
 }
 
 fn masked(pan: &str) -> String {
-    if pan.len() < 10 {
-        return "*".repeat(pan.len());
+    // Only a plausible card number is partly shown; anything else (the Decline button does
+    // not validate the field) is hidden whole, and never sliced on a non-ASCII boundary.
+    if pan.len() < 10 || !pan.bytes().all(|b| b.is_ascii_digit()) {
+        return "*".repeat(pan.chars().count().min(19));
     }
     format!("{}{}{}", &pan[..6], "*".repeat(pan.len() - 10), &pan[pan.len() - 4..])
 }
@@ -179,13 +189,10 @@ async fn submit(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let order = match load_order(&sb, &id).await {
+    let order = match payable_order(&sb, &id).await {
         Ok(o) => o,
         Err(r) => return r,
     };
-    if let Some(r) = closed(&order) {
-        return r;
-    }
     let field = |k: &str| f.get(k).map(|s| s.trim().replace(' ', "")).unwrap_or_default();
     match f.get("action").map(String::as_str) {
         Some("cancel") => go(&order, "back_url", "Cancelled", "You cancelled the payment."),
@@ -246,13 +253,10 @@ async fn three_ds(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let order = match load_order(&sb, &id).await {
+    let order = match payable_order(&sb, &id).await {
         Ok(o) => o,
         Err(r) => return r,
     };
-    if let Some(r) = closed(&order) {
-        return r;
-    }
     let pid = f.get("payment_id").cloned().unwrap_or_default();
     let payment = match sb.store.get("payment", &pid) {
         Ok(Some(p)) if p["order_id"] == order["id"] && p["status"] == "REQUIRES_ACTION" => p,
@@ -397,6 +401,7 @@ mod tests {
         assert!(matches!(outcome_for("4111111111111111"), Outcome::ThreeDs));
         assert!(matches!(outcome_for("4444444411111111"), Outcome::Decline("NOT_ENOUGH_MONEY")));
         assert_eq!(masked("5555555555555599"), "555555******5599");
+        assert_eq!(masked("ёёёёёёёёёёёё"), "************");
         assert_eq!(money(1_500_000, "KZT"), "15\u{202f}000 KZT");
     }
 }
