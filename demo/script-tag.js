@@ -8,4 +8,5 @@ window.checkout = Tolem.mount("#checkout", {
   locale: params.get("locale") || "ru",
   sandboxUrl: location.origin + "/sandbox",
   publicKey: params.get("publicKey") || undefined,
+  presentation: params.get("presentation") || undefined,
 });

@@ -156,3 +156,17 @@ test("ioka token mode: a backend that answers only the two tokens", async () => 
   assert.ok(direct.length >= 2, "methods and status came from ioka's browser API:\n" + direct.join("\n"));
   assert.ok(!page.requests.some((r) => r.includes("/api/checkout/status")), "no backend status calls in token mode");
 });
+
+test("new-tab presentation: the provider opens in a tab, this tab confirms", async () => {
+  const page = await open("/script-tag.html?order=E2E-NEWTAB&locale=en&presentation=new-tab");
+  const pay = page.locator(".tolem-pay");
+  await pay.waitFor();
+  const [popup] = await Promise.all([browser.context.waitForEvent("page"), pay.click()]);
+  await popup.waitForURL(/\/sandbox\/ioka\/checkout\/orders\//);
+  assert.equal(await popup.evaluate(() => window.opener), null, "the provider's page cannot reach back");
+  await page.getByText("Confirming your payment").waitFor();
+  await popup.getByRole("button", { name: "Pay", exact: true }).click();
+  await page.getByText("Payment successful").waitFor({ timeout: 20000 });
+  assert.equal(page.url().includes("sandbox"), false, "the shop's tab never left");
+  await popup.close();
+});

@@ -253,9 +253,15 @@ pub fn navigate(target: &RedirectTarget, new_tab: bool) -> bool {
         return submit_form(&w, target, new_tab).is_some();
     }
     if new_tab {
-        matches!(w.open_with_url_and_target_and_features(&target.url, "_blank", "noopener"), Ok(Some(_)))
-            // with `noopener` some browsers return null even on success
-            || w.open_with_url_and_target(&target.url, "_blank").map(|o| o.is_some()).unwrap_or(false)
+        // `window.open(…, "noopener")` always answers null, which would hide a blocked popup;
+        // open normally and cut the opener link by hand instead.
+        match w.open_with_url_and_target(&target.url, "_blank") {
+            Ok(Some(opened)) => {
+                let _ = Reflect::set(&opened, &"opener".into(), &JsValue::NULL);
+                true
+            }
+            _ => false,
+        }
     } else {
         w.location().assign(&target.url).is_ok()
     }

@@ -52,6 +52,7 @@ fn flow_for(options: &WidgetOptions) -> Flow {
         order_id: options.order.id.clone(),
         policy: PollPolicy::default(),
         sandbox: options.sandbox_origin.clone(),
+        new_tab: options.presentation == Presentation::NewTab,
     })
 }
 

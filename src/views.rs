@@ -49,7 +49,14 @@ pub fn render(state: &State, cx: &ViewContext) -> Html {
         },
         State::AwaitingStatus { poll, .. } => {
             let hint = if poll.trouble { t(l, Text::ConnectionTrouble) } else { t(l, Text::ConfirmingHint) };
-            html! { <Progress text={t(l, Text::Confirming)} {hint} /> }
+            html! {
+                <div class="tolem-confirming">
+                    <Progress text={t(l, Text::Confirming)} {hint} />
+                    if let Some(url) = &poll.payment_page {
+                        <a class="tolem-button" href={url.clone()} target="_blank" rel="noopener">{ t(l, Text::OpenPaymentPage) }</a>
+                    }
+                </div>
+            }
         }
         State::StillPending { .. } => {
             let oncheck = cx.oncheck.reform(|_: MouseEvent| ());

@@ -28,6 +28,8 @@ pub struct FlowConfig {
     pub policy: PollPolicy,
     /// A sandbox origin the shopper may also be sent to (`make demo`, tests).
     pub sandbox: Option<SandboxOrigin>,
+    /// The provider's page opens in a new tab; this tab starts confirming at once.
+    pub new_tab: bool,
 }
 
 /// How the widget talks about this attempt.
@@ -97,6 +99,9 @@ pub struct Poll {
     pub hint: Option<ReturnHint>,
     /// The best status seen so far (never moves backwards).
     pub status: PaymentStatus,
+    /// New-tab presentation: the provider's page, offered as a link in case that tab was
+    /// closed or blocked.
+    pub payment_page: Option<String>,
 }
 
 /// What pressing "try again" on an error does.
@@ -411,7 +416,7 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                         None => Mode::Backend,
                     };
                     let attempt = Attempt { attempt_id: j.attempt_id, idempotency_key: j.idempotency_key, mode };
-                    begin_polling(flow, attempt, now_ms, hint)
+                    begin_polling(flow, attempt, now_ms, hint, None)
                 }
                 None => start(flow, fresh_key),
             }
@@ -500,11 +505,16 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                             record.order_access_token = Some(order_access_token.clone());
                         }
                         let url = target.url.clone();
-                        let fx = vec![
+                        let mut fx = vec![
                             Effect::WriteJournal(record),
                             Effect::Notify(Notify::Redirect { url: url.clone() }),
                             Effect::Navigate(target),
                         ];
+                        if flow.config.new_tab {
+                            let (state, more) = begin_polling(flow, attempt, now_ms, None, Some(url));
+                            fx.extend(more);
+                            return (state, fx);
+                        }
                         (State::Redirecting { attempt, url, blocked: false }, fx)
                     }
                     Err(why) => fail(
@@ -522,7 +532,9 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
 
         (State::AwaitingStatus { attempt, poll }, event) => polling(flow, attempt, poll, event),
 
-        (State::StillPending { attempt }, Event::CheckAgain { now_ms }) => begin_polling(flow, attempt, now_ms, None),
+        (State::StillPending { attempt }, Event::CheckAgain { now_ms }) => {
+            begin_polling(flow, attempt, now_ms, None, None)
+        }
 
         (
             State::Final { status: PaymentStatus::Cancelled | PaymentStatus::Failed | PaymentStatus::Expired, .. },
@@ -532,7 +544,7 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
         (State::Failed { retry, .. }, Event::Retry { now_ms, fresh_key }) => match retry {
             Retry::Start => start(flow, fresh_key),
             Retry::Choose { attempt, methods } => offer_methods(attempt, methods, Retry::Start),
-            Retry::Poll { attempt } => begin_polling(flow, attempt, now_ms, None),
+            Retry::Poll { attempt } => begin_polling(flow, attempt, now_ms, None, None),
         },
 
         // Anything else is stray or late: a second click, an answer to an old request, a
@@ -564,7 +576,13 @@ fn notify_status(status: PaymentStatus) -> Effect {
     Effect::Notify(Notify::Status { status })
 }
 
-fn begin_polling(flow: &mut Flow, attempt: Attempt, now_ms: u64, hint: Option<ReturnHint>) -> Out {
+fn begin_polling(
+    flow: &mut Flow,
+    attempt: Attempt,
+    now_ms: u64,
+    hint: Option<ReturnHint>,
+    payment_page: Option<String>,
+) -> Out {
     let request = flow.request();
     let poll = Poll {
         started_ms: now_ms,
@@ -576,6 +594,7 @@ fn begin_polling(flow: &mut Flow, attempt: Attempt, now_ms: u64, hint: Option<Re
         trouble: false,
         hint,
         status: PaymentStatus::Pending,
+        payment_page,
     };
     let fx = vec![Effect::FetchStatus { request, attempt: attempt.clone() }];
     (State::AwaitingStatus { attempt, poll }, fx)

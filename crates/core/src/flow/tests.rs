@@ -11,6 +11,7 @@ fn config() -> FlowConfig {
         order_id: "A-1".into(),
         policy: PollPolicy { budget_ms: 60_000, ..PollPolicy::default() },
         sandbox: Some(SandboxOrigin { scheme: "http".into(), host: "127.0.0.1".into(), port: "8080".into() }),
+        new_tab: false,
     }
 }
 
@@ -215,6 +216,28 @@ fn pay_answer_writes_the_journal_then_navigates() {
     let (flow, fx) = step(flow, Event::NavigationFailed);
     assert!(fx.is_empty());
     assert!(matches!(flow.state, State::Redirecting { blocked: true, .. }));
+}
+
+#[test]
+fn new_tab_presentation_confirms_here_and_keeps_a_link() {
+    let flow = Flow::new(FlowConfig { new_tab: true, ..config() });
+    let (flow, _) = step(flow, Event::Mount { now_ms: 1, journal: None, hint: None, fresh_key: KEY.into() });
+    let (flow, _) =
+        step(flow, Event::StartAnswered { request: 1, answer: started(PaymentStatus::Pending, vec![method("card")]) });
+    let (flow, _) = step(flow, Event::Pay);
+    let url = "https://checkout.ioka.kz/orders/ord_1";
+    let (flow, fx) = step(flow, Event::PayAnswered { request: 2, answer: redirect(url), now_ms: 9 });
+    assert!(fx.iter().any(|e| matches!(e, Effect::Navigate(t) if t.url == url)), "{fx:?}");
+    assert_eq!(fx.last(), Some(&Effect::FetchStatus { request: 3, attempt: attempt() }));
+    assert!(
+        matches!(&flow.state, State::AwaitingStatus { poll, .. } if poll.payment_page.as_deref() == Some(url)),
+        "{:?}",
+        flow.state
+    );
+    // a blocked popup changes nothing: the link is already on screen
+    let (after, fx) = step(flow.clone(), Event::NavigationFailed);
+    assert!(fx.is_empty());
+    assert_eq!(after, flow);
 }
 
 #[test]
