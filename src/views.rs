@@ -1,16 +1,16 @@
-//! One view per flow state. Views only render; every action is a callback to the component.
+//! One component per flow state. Views only render; every action is a callback prop.
 
 use yew::prelude::*;
 
 use tolem_core::api::{MethodKind, PaymentMethod};
-use tolem_core::error::ErrorCode;
+use tolem_core::error::{CheckoutError, ErrorCode};
 use tolem_core::flow::State;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
 use crate::i18n::{provider_name, t, Locale, Text};
 
-/// What every view may need.
+/// What the component passes to every view.
 pub struct ViewContext {
     /// Language.
     pub locale: Locale,
@@ -32,62 +32,53 @@ pub struct ViewContext {
 
 /// The view for a state.
 pub fn render(state: &State, cx: &ViewContext) -> Html {
-    let l = cx.locale;
+    let locale = cx.locale;
     let body = match state {
         State::Unmounted | State::AwaitingStart { .. } | State::AwaitingMethods { .. } => {
-            html! { <Progress text={t(l, Text::LoadingMethods)} /> }
+            html! { <Progress text={t(locale, Text::LoadingMethods)} /> }
         }
-        State::ChoosingMethod { methods, selected, .. } => methods_view(cx, methods, selected.as_deref(), false),
-        State::AwaitingRedirect { methods, method_id, .. } => methods_view(cx, methods, Some(method_id), true),
-        State::Redirecting { url, blocked, .. } => html! {
-            <div class="tolem-redirect">
-                <Progress text={t(l, Text::Redirecting)} hint={provider_name(cx.provider)} />
-                if *blocked {
-                    <a class="tolem-button tolem-primary" href={url.clone()} rel="noopener">{ t(l, Text::OpenPaymentPage) }</a>
-                }
-            </div>
+        State::ChoosingMethod { methods, selected, .. } => html! {
+            <MethodsView {locale} methods={methods.clone()} selected={selected.clone()} busy={false}
+                amount={cx.amount.clone()} group={cx.group.clone()} onselect={cx.onselect.clone()} onpay={cx.onpay.clone()} />
         },
-        State::AwaitingStatus { poll, .. } => {
-            let hint = if poll.trouble { t(l, Text::ConnectionTrouble) } else { t(l, Text::ConfirmingHint) };
-            html! {
-                <div class="tolem-confirming">
-                    <Progress text={t(l, Text::Confirming)} {hint} />
-                    if let Some(url) = &poll.payment_page {
-                        <a class="tolem-button" href={url.clone()} target="_blank" rel="noopener">{ t(l, Text::OpenPaymentPage) }</a>
-                    }
-                </div>
-            }
-        }
-        State::StillPending { .. } => {
-            let oncheck = cx.oncheck.reform(|_: MouseEvent| ());
-            html! {
-                <div class="tolem-result tolem-pending" role="status">
-                    <h2 class="tolem-title">{ t(l, Text::StillPending) }</h2>
-                    <p>{ t(l, Text::StillPendingHint) }</p>
-                    <button type="button" class="tolem-button" onclick={oncheck}>{ t(l, Text::CheckAgain) }</button>
-                </div>
-            }
-        }
-        State::Final { status, .. } => final_view(cx, *status),
+        State::AwaitingRedirect { methods, method_id, .. } => html! {
+            <MethodsView {locale} methods={methods.clone()} selected={Some(method_id.clone())} busy={true}
+                amount={cx.amount.clone()} group={cx.group.clone()} onselect={cx.onselect.clone()} onpay={cx.onpay.clone()} />
+        },
+        State::Redirecting { url, blocked, .. } => html! {
+            <RedirectView {locale} provider={cx.provider} url={url.clone()} blocked={*blocked} />
+        },
+        State::AwaitingStatus { poll, .. } => html! {
+            <ConfirmingView {locale} trouble={poll.trouble} payment_page={poll.payment_page.clone()} />
+        },
+        State::StillPending { .. } => html! { <StillPendingView {locale} oncheck={cx.oncheck.clone()} /> },
+        State::Final { status, .. } => html! { <ResultView {locale} status={*status} onretry={cx.onretry.clone()} /> },
         State::Failed { error, .. } => {
-            let text = match error.code {
-                ErrorCode::NetworkError => Text::ErrorNetwork,
-                ErrorCode::BackendError => Text::ErrorBackend,
-                ErrorCode::ProviderError => Text::ErrorProvider,
-                ErrorCode::ConfigError => Text::ErrorConfig,
-                ErrorCode::RedirectBlocked => Text::ErrorRedirect,
-                ErrorCode::Internal => Text::ErrorInternal,
-            };
-            let onretry = cx.onretry.reform(|_: MouseEvent| ());
-            html! {
-                <div class="tolem-error" role="alert" data-code={error.code.as_str()}>
-                    <p>{ t(l, text) }</p>
-                    <button type="button" class="tolem-button" onclick={onretry}>{ t(l, Text::TryAgain) }</button>
-                </div>
-            }
+            html! { <ErrorView {locale} error={error.clone()} onretry={cx.onretry.clone()} /> }
         }
     };
-    html! { <div class="tolem-checkout" lang={l.tag()}>{ body }</div> }
+    html! { <div class="tolem-checkout" lang={locale.tag()}>{ body }</div> }
+}
+
+/// Props of [`MethodsView`].
+#[derive(Properties, PartialEq)]
+pub struct MethodsViewProps {
+    /// Language.
+    pub locale: Locale,
+    /// The methods.
+    pub methods: Vec<PaymentMethod>,
+    /// The chosen one.
+    pub selected: Option<String>,
+    /// Pay was pressed and the redirect is being prepared: everything is locked.
+    pub busy: bool,
+    /// The formatted amount.
+    pub amount: String,
+    /// Radio group name.
+    pub group: String,
+    /// A method was picked.
+    pub onselect: Callback<String>,
+    /// Pay was pressed.
+    pub onpay: Callback<()>,
 }
 
 fn method_label(l: Locale, m: &PaymentMethod) -> String {
@@ -98,39 +89,131 @@ fn method_label(l: Locale, m: &PaymentMethod) -> String {
     }
 }
 
-fn methods_view(cx: &ViewContext, methods: &[PaymentMethod], selected: Option<&str>, busy: bool) -> Html {
-    let l = cx.locale;
-    let legend_id = format!("{}-legend", cx.group);
-    let onsubmit = cx.onpay.reform(|e: SubmitEvent| e.prevent_default());
+/// `ChoosingMethod` and `AwaitingRedirect`: a labelled radio group and the Pay button.
+#[component]
+pub fn MethodsView(props: &MethodsViewProps) -> Html {
+    let l = props.locale;
+    let legend_id = format!("{}-legend", props.group);
+    let onsubmit = props.onpay.reform(|e: SubmitEvent| e.prevent_default());
+    let selected = props.selected.as_deref();
     html! {
-        <form class="tolem-methods" {onsubmit} aria-busy={busy.to_string()}>
-            <fieldset class="tolem-fieldset" role="radiogroup" aria-labelledby={legend_id.clone()} disabled={busy}>
+        <form class="tolem-methods" {onsubmit} aria-busy={props.busy.to_string()}>
+            <fieldset class="tolem-fieldset" role="radiogroup" aria-labelledby={legend_id.clone()} disabled={props.busy}>
                 <legend id={legend_id} class="tolem-legend">{ t(l, Text::ChooseMethod) }</legend>
-                { for methods.iter().enumerate().map(|(i, m)| {
-                    let id = format!("{}-{i}", cx.group);
+                { for props.methods.iter().enumerate().map(|(i, m)| {
+                    let id = format!("{}-{i}", props.group);
                     let method_id = m.id.clone();
-                    let onchange = cx.onselect.reform(move |_: Event| method_id.clone());
+                    let onchange = props.onselect.reform(move |_: Event| method_id.clone());
                     html! {
                         <div class="tolem-method">
-                            <input type="radio" class="tolem-radio" id={id.clone()} name={cx.group.clone()} value={m.id.clone()}
+                            <input type="radio" class="tolem-radio" id={id.clone()} name={props.group.clone()} value={m.id.clone()}
                                 checked={selected == Some(m.id.as_str())} {onchange} />
                             <label for={id}>{ method_label(l, m) }</label>
                         </div>
                     }
                 }) }
             </fieldset>
-            <p class="tolem-total">{ t(l, Text::Total) }{ ": " }<strong>{ cx.amount.clone() }</strong></p>
-            <button type="submit" class="tolem-button tolem-primary tolem-pay" disabled={busy || selected.is_none()}>
-                { if busy { t(l, Text::Preparing).to_owned() } else { format!("{} {}", t(l, Text::Pay), cx.amount) } }
+            <p class="tolem-total">{ t(l, Text::Total) }{ ": " }<strong>{ props.amount.clone() }</strong></p>
+            <button type="submit" class="tolem-button tolem-primary tolem-pay" disabled={props.busy || selected.is_none()}>
+                { if props.busy { t(l, Text::Preparing).to_owned() } else { format!("{} {}", t(l, Text::Pay), props.amount) } }
             </button>
-            if busy { <p class="tolem-sr-only" role="status">{ t(l, Text::Preparing) }</p> }
+            if props.busy { <p class="tolem-sr-only" role="status">{ t(l, Text::Preparing) }</p> }
         </form>
     }
 }
 
-fn final_view(cx: &ViewContext, status: PaymentStatus) -> Html {
-    let l = cx.locale;
-    let (text, class, retry) = match status {
+/// Props of [`RedirectView`].
+#[derive(Properties, PartialEq)]
+pub struct RedirectViewProps {
+    /// Language.
+    pub locale: Locale,
+    /// Provider.
+    pub provider: Provider,
+    /// The provider's page.
+    pub url: String,
+    /// Navigation did not happen: show a link.
+    pub blocked: bool,
+}
+
+/// `Redirecting`: says where the shopper is going; a link if the browser did not go.
+#[component]
+pub fn RedirectView(props: &RedirectViewProps) -> Html {
+    let l = props.locale;
+    html! {
+        <div class="tolem-redirect">
+            <Progress text={t(l, Text::Redirecting)} hint={provider_name(props.provider)} />
+            if props.blocked {
+                <a class="tolem-button tolem-primary" href={props.url.clone()} rel="noopener">{ t(l, Text::OpenPaymentPage) }</a>
+            }
+        </div>
+    }
+}
+
+/// Props of [`ConfirmingView`].
+#[derive(Properties, PartialEq)]
+pub struct ConfirmingViewProps {
+    /// Language.
+    pub locale: Locale,
+    /// The last status request failed (retrying).
+    pub trouble: bool,
+    /// New-tab presentation: the provider's page, in case that tab was closed.
+    pub payment_page: Option<String>,
+}
+
+/// `AwaitingStatus`: confirming, with what happens next.
+#[component]
+pub fn ConfirmingView(props: &ConfirmingViewProps) -> Html {
+    let l = props.locale;
+    let hint = if props.trouble { t(l, Text::ConnectionTrouble) } else { t(l, Text::ConfirmingHint) };
+    html! {
+        <div class="tolem-confirming">
+            <Progress text={t(l, Text::Confirming)} {hint} />
+            if let Some(url) = &props.payment_page {
+                <a class="tolem-button" href={url.clone()} target="_blank" rel="noopener">{ t(l, Text::OpenPaymentPage) }</a>
+            }
+        </div>
+    }
+}
+
+/// Props of [`StillPendingView`].
+#[derive(Properties, PartialEq)]
+pub struct StillPendingViewProps {
+    /// Language.
+    pub locale: Locale,
+    /// "Check again".
+    pub oncheck: Callback<()>,
+}
+
+/// `StillPending`: the time budget ran out; honest words and a way to ask again.
+#[component]
+pub fn StillPendingView(props: &StillPendingViewProps) -> Html {
+    let l = props.locale;
+    let oncheck = props.oncheck.reform(|_: MouseEvent| ());
+    html! {
+        <div class="tolem-result tolem-pending" role="status">
+            <h2 class="tolem-title">{ t(l, Text::StillPending) }</h2>
+            <p>{ t(l, Text::StillPendingHint) }</p>
+            <button type="button" class="tolem-button" onclick={oncheck}>{ t(l, Text::CheckAgain) }</button>
+        </div>
+    }
+}
+
+/// Props of [`ResultView`].
+#[derive(Properties, PartialEq)]
+pub struct ResultViewProps {
+    /// Language.
+    pub locale: Locale,
+    /// The final status.
+    pub status: PaymentStatus,
+    /// "Try again" / "Choose another way" (offered when nothing was paid).
+    pub onretry: Callback<()>,
+}
+
+/// `Final`: the outcome, announced.
+#[component]
+pub fn ResultView(props: &ResultViewProps) -> Html {
+    let l = props.locale;
+    let (text, class, retry) = match props.status {
         PaymentStatus::Paid => (Text::Paid, "tolem-success", None),
         PaymentStatus::Authorized => (Text::Authorized, "tolem-success", None),
         PaymentStatus::Refunded => (Text::Refunded, "tolem-neutral", None),
@@ -139,13 +222,45 @@ fn final_view(cx: &ViewContext, status: PaymentStatus) -> Html {
         PaymentStatus::Expired => (Text::Expired, "tolem-failure", Some(Text::TryAgain)),
         PaymentStatus::Pending => (Text::StillPending, "tolem-pending", None),
     };
-    let onretry = cx.onretry.reform(|_: MouseEvent| ());
+    let onretry = props.onretry.reform(|_: MouseEvent| ());
     html! {
-        <div class={classes!("tolem-result", class)} role="status" data-status={status.as_str()}>
+        <div class={classes!("tolem-result", class)} role="status" data-status={props.status.as_str()}>
             <h2 class="tolem-title">{ t(l, text) }</h2>
             if let Some(label) = retry {
                 <button type="button" class="tolem-button" onclick={onretry}>{ t(l, label) }</button>
             }
+        </div>
+    }
+}
+
+/// Props of [`ErrorView`].
+#[derive(Properties, PartialEq)]
+pub struct ErrorViewProps {
+    /// Language.
+    pub locale: Locale,
+    /// What went wrong.
+    pub error: CheckoutError,
+    /// "Try again".
+    pub onretry: Callback<()>,
+}
+
+/// `Failed`: a translated message chosen by the error code, and "Try again".
+#[component]
+pub fn ErrorView(props: &ErrorViewProps) -> Html {
+    let l = props.locale;
+    let text = match props.error.code {
+        ErrorCode::NetworkError => Text::ErrorNetwork,
+        ErrorCode::BackendError => Text::ErrorBackend,
+        ErrorCode::ProviderError => Text::ErrorProvider,
+        ErrorCode::ConfigError => Text::ErrorConfig,
+        ErrorCode::RedirectBlocked => Text::ErrorRedirect,
+        ErrorCode::Internal => Text::ErrorInternal,
+    };
+    let onretry = props.onretry.reform(|_: MouseEvent| ());
+    html! {
+        <div class="tolem-error" role="alert" data-code={props.error.code.as_str()}>
+            <p>{ t(l, text) }</p>
+            <button type="button" class="tolem-button" onclick={onretry}>{ t(l, Text::TryAgain) }</button>
         </div>
     }
 }
