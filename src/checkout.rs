@@ -142,7 +142,7 @@ impl Component for Checkout {
         let options = &ctx.props().options;
         let link = ctx.link();
         let locale = options.locale;
-        let retry = link.callback(|()| Event::Retry { now_ms: browser::now_ms(), fresh_key: browser::fresh_key() });
+        let retry = link.callback(|()| Event::Retry { fresh_key: browser::fresh_key() });
         views::render(
             &self.flow.state,
             &views::ViewContext {

@@ -212,3 +212,30 @@ fn invalid_options_are_config_errors() {
     let missing = tolem::mount(JsValue::from_str("#no-such-element"), options("W-6", "en"));
     assert!(missing.is_err());
 }
+
+#[wasm_bindgen_test]
+async fn an_attempt_the_backend_forgot_starts_over_cleanly() {
+    install_fetch(&routes(&[
+        ("/api/checkout/status", 404, r#"{"error":{"code":"NOT_FOUND","message":"no such attempt"}}"#),
+        ("/api/checkout/start", 200, START),
+    ]));
+    let storage = web_sys::window().unwrap().session_storage().unwrap().unwrap();
+    let now = js_sys::Date::now() as u64;
+    let record = format!(
+        r#"{{"v":1,"provider":"ioka","attemptId":"att_gone","orderId":"W-7","idempotencyKey":"k","createdMs":{now},"expiresMs":{}}}"#,
+        now + 60_000
+    );
+    storage.set_item("tolem:attempt:ioka:W-7", &record).unwrap();
+    let el = host();
+    let error = next_event(&el, "tolem:error");
+    let mut handle = tolem::mount(el.clone().into(), options("W-7", "en")).unwrap();
+    let detail = JsFuture::from(error).await.unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(field(&detail, "code").as_string().as_deref(), Some("BACKEND_ERROR"));
+    assert_eq!(storage.get_item("tolem:attempt:ioka:W-7").unwrap(), None, "the dead journal is forgotten");
+    let ready = next_event(&el, "tolem:ready");
+    click(&el.query_selector("[role=alert] button").unwrap().unwrap());
+    JsFuture::from(ready).await.unwrap();
+    assert_eq!(calls_to("POST /api/checkout/start"), 1, "try again starts over");
+    handle.unmount();
+}

@@ -116,11 +116,6 @@ pub enum Retry {
         /// The methods.
         methods: Vec<PaymentMethod>,
     },
-    /// Ask for the status again.
-    Poll {
-        /// The attempt.
-        attempt: Attempt,
-    },
 }
 
 /// Where the checkout is, named after what it waits for.
@@ -291,8 +286,6 @@ pub enum Event {
     },
     /// "Try again" on an error, or "choose another way" after a cancel.
     Retry {
-        /// Now.
-        now_ms: u64,
         /// A fresh idempotency key, used if this starts over.
         fresh_key: String,
     },
@@ -541,10 +534,9 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
             Event::Retry { fresh_key, .. },
         ) => start(flow, fresh_key),
 
-        (State::Failed { retry, .. }, Event::Retry { now_ms, fresh_key }) => match retry {
+        (State::Failed { retry, .. }, Event::Retry { fresh_key }) => match retry {
             Retry::Start => start(flow, fresh_key),
             Retry::Choose { attempt, methods } => offer_methods(attempt, methods, Retry::Start),
-            Retry::Poll { attempt } => begin_polling(flow, attempt, now_ms, None, None),
         },
 
         // Anything else is stray or late: a second click, an answer to an old request, a
@@ -628,7 +620,14 @@ fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> O
                     }
                 }
                 Err(error) if error.retryable => poll.trouble = true,
-                Err(error) => return fail(error, Retry::Poll { attempt }),
+                Err(error) => {
+                    // Not worth asking again (the backend does not know this attempt, the
+                    // token was refused): forget the journal; "try again" starts over, and
+                    // `start` finds the same provider order by the merchant's order id.
+                    let (state, mut fx) = fail(error, Retry::Start);
+                    fx.splice(0..0, [Effect::CancelTick, Effect::ClearJournal]);
+                    return (state, fx);
+                }
             }
             if flow.config.policy.budget_spent(poll.started_ms, now_ms) {
                 fx.push(Effect::CancelTick);

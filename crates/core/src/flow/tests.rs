@@ -132,7 +132,7 @@ fn start_errors_and_empty_method_lists_fail_with_retry() {
     let (flow, fx) = step(flow, Event::StartAnswered { request: 1, answer: Err(network_error()) });
     assert!(matches!(&flow.state, State::Failed { retry: Retry::Start, .. }));
     assert_eq!(fx, [Effect::Notify(Notify::Error(network_error()))]);
-    let (flow, fx) = step(flow, Event::Retry { now_ms: 2_000, fresh_key: "key-2".into() });
+    let (flow, fx) = step(flow, Event::Retry { fresh_key: "key-2".into() });
     assert_eq!(flow.state, State::AwaitingStart { request: 2, idempotency_key: "key-2".into() });
     assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: "key-2".into() }]);
 
@@ -258,7 +258,7 @@ fn hostile_redirects_are_blocked_and_nothing_is_written() {
         );
         assert!(fx.iter().all(|e| !matches!(e, Effect::WriteJournal(_) | Effect::Navigate(_))), "{url}");
         // "try again" goes back to the same methods, without a new start
-        let (flow, fx) = step(flow, Event::Retry { now_ms: 2, fresh_key: "x".into() });
+        let (flow, fx) = step(flow, Event::Retry { fresh_key: "x".into() });
         assert!(matches!(flow.state, State::ChoosingMethod { .. }));
         assert_eq!(fx, [Effect::Notify(Notify::Ready)]);
     }
@@ -269,7 +269,7 @@ fn pay_errors_return_to_the_methods() {
     let (flow, _) = step(choosing(), Event::Pay);
     let err = CheckoutError::new(ErrorCode::ProviderError, "503", true);
     let (flow, _) = step(flow, Event::PayAnswered { request: 2, answer: Err(err), now_ms: 1 });
-    let (flow, _) = step(flow, Event::Retry { now_ms: 2, fresh_key: "x".into() });
+    let (flow, _) = step(flow, Event::Retry { fresh_key: "x".into() });
     let (_, fx) = step(flow, Event::Pay);
     assert!(matches!(fx.as_slice(), [Effect::CallPay { .. }]));
 }
@@ -332,10 +332,14 @@ fn network_trouble_keeps_polling_and_hard_errors_fail() {
     assert!(matches!(&flow.state, State::AwaitingStatus { poll, .. } if !poll.trouble));
 
     let hard = CheckoutError::new(ErrorCode::BackendError, "404", false);
-    let (flow, _) = answer(polling(None), 1, Err(hard), 2_000);
-    assert!(matches!(&flow.state, State::Failed { retry: Retry::Poll { .. }, .. }));
-    let (_, fx) = step(flow, Event::Retry { now_ms: 3_000, fresh_key: "x".into() });
-    assert!(matches!(fx.as_slice(), [Effect::FetchStatus { .. }]));
+    let (flow, fx) = answer(polling(None), 1, Err(hard), 2_000);
+    assert!(matches!(&flow.state, State::Failed { retry: Retry::Start, .. }));
+    assert!(
+        matches!(fx.as_slice(), [Effect::CancelTick, Effect::ClearJournal, Effect::Notify(Notify::Error(_))]),
+        "{fx:?}"
+    );
+    let (_, fx) = step(flow, Event::Retry { fresh_key: "x".into() });
+    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: "x".into() }]);
 }
 
 #[test]
@@ -392,14 +396,14 @@ fn coming_back_through_the_back_url_with_nothing_paid_is_cancelled() {
     assert_eq!(flow.state, State::Final { attempt: attempt(), status: PaymentStatus::Paid });
     // "choose another way" starts again (the backend returns the same attempt)
     let (flow, _) = answer(polling(Some(ReturnHint::Back)), 1, Ok(PaymentStatus::Pending), 2_000);
-    let (_, fx) = step(flow, Event::Retry { now_ms: 3_000, fresh_key: "k2".into() });
+    let (_, fx) = step(flow, Event::Retry { fresh_key: "k2".into() });
     assert!(matches!(fx.as_slice(), [Effect::CallStart { .. }]));
 }
 
 #[test]
 fn paid_is_final_and_cannot_be_restarted() {
     let (flow, _) = answer(polling(None), 1, Ok(PaymentStatus::Paid), 2_000);
-    let (flow2, fx) = step(flow.clone(), Event::Retry { now_ms: 3_000, fresh_key: "k".into() });
+    let (flow2, fx) = step(flow.clone(), Event::Retry { fresh_key: "k".into() });
     assert!(fx.is_empty());
     assert_eq!(flow2, flow);
 }
