@@ -69,7 +69,7 @@ pub fn mount(target: JsValue, options: JsValue) -> Result<CheckoutHandle, JsValu
     let host = browser::resolve_target(&target).ok_or_else(|| config_error("tolem: mount target not found"))?;
     let parsed = WidgetOptions::from_js(&options).map_err(|e| {
         let detail = browser::error_detail("CONFIG_ERROR", &e);
-        browser::dispatch(&host, "tolem:error", &detail);
+        browser::Callbacks::from_options(&options).emit(&host, "error", &detail);
         config_error(&format!("tolem: {e}"))
     })?;
     let props = CheckoutProps {
@@ -101,7 +101,7 @@ impl CheckoutHandle {
             Ok(p) => p,
             Err(e) => {
                 let detail = browser::error_detail("CONFIG_ERROR", &e);
-                browser::dispatch(&self.host, "tolem:error", &detail);
+                browser::Callbacks::from_options(&merged).emit(&self.host, "error", &detail);
                 return Err(config_error(&format!("tolem: {e}")));
             }
         };

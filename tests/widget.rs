@@ -30,12 +30,23 @@ export function next_event(el, name) {
   });
 }
 export function click(el) { el.click(); }
+export function with_callbacks(options) {
+  window.__tolemCallbacks = [];
+  for (const name of ["onReady", "onMethod", "onStatus", "onError"]) {
+    options[name] = (detail) => window.__tolemCallbacks.push(name + ":" + JSON.stringify(detail));
+  }
+  options.onRedirect = () => { throw new Error("a merchant bug"); };
+  return options;
+}
+export function callbacks() { return window.__tolemCallbacks.slice(); }
 "#)]
 extern "C" {
     fn install_fetch(routes: &JsValue);
     fn calls() -> js_sys::Array;
     fn next_event(el: &web_sys::Element, name: &str) -> js_sys::Promise;
     fn click(el: &web_sys::Element);
+    fn with_callbacks(options: &JsValue) -> JsValue;
+    fn callbacks() -> js_sys::Array;
 }
 
 fn json(s: &str) -> JsValue {
@@ -237,5 +248,33 @@ async fn an_attempt_the_backend_forgot_starts_over_cleanly() {
     click(&el.query_selector("[role=alert] button").unwrap().unwrap());
     JsFuture::from(ready).await.unwrap();
     assert_eq!(calls_to("POST /api/checkout/start"), 1, "try again starts over");
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn update_changes_the_language_and_callbacks_are_called() {
+    install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
+    let el = host();
+    let ready = next_event(&el, "tolem:ready");
+    let mut handle = tolem::mount(el.clone().into(), with_callbacks(&options("W-8", "en"))).unwrap();
+    JsFuture::from(ready).await.unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(el.query_selector("legend").unwrap().unwrap().text_content().unwrap(), "Choose how to pay");
+
+    handle.update(json(r#"{"locale":"ru"}"#)).unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(el.query_selector("legend").unwrap().unwrap().text_content().unwrap(), "Выберите способ оплаты");
+    assert_eq!(calls_to("POST /api/checkout/start"), 1, "a language change does not restart the checkout");
+    assert!(handle.update(json(r#"{"locale":"de"}"#)).is_err(), "an invalid update is refused");
+    assert_eq!(el.query_selector("legend").unwrap().unwrap().text_content().unwrap(), "Выберите способ оплаты");
+
+    let second: web_sys::HtmlElement =
+        el.query_selector_all("input[type=radio]").unwrap().get(1).unwrap().dyn_into().unwrap();
+    second.click();
+    yew::scheduler::flush().await;
+    let seen: Vec<String> = callbacks().iter().filter_map(|v| v.as_string()).collect();
+    assert_eq!(seen[0], r#"onReady:{"provider":"ioka"}"#);
+    assert!(seen.contains(&r#"onMethod:{"methodId":"card"}"#.to_owned()), "{seen:?}");
+    assert!(seen.iter().any(|s| s.starts_with("onError:") && s.contains("CONFIG_ERROR")), "{seen:?}");
     handle.unmount();
 }
