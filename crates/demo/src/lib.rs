@@ -32,6 +32,8 @@ pub struct DemoOptions {
     pub widget_dir: PathBuf,
     /// Folder for the SQLite files; `None` keeps state in memory.
     pub state_dir: Option<PathBuf>,
+    /// How long the backend waits for the provider (the sandbox) per request.
+    pub provider_timeout: Duration,
 }
 
 /// A running demo.
@@ -86,7 +88,7 @@ impl Demo {
             db_path: state_file("backend.db"),
             allowed_origins: vec![origin.clone()],
             max_amount: 100_000_000_000,
-            provider_timeout: Duration::from_secs(5),
+            provider_timeout: options.provider_timeout,
             ioka: Some(IokaConfig {
                 base_url: format!("{origin}/sandbox/ioka"),
                 api_key: Secret::new(demo_credentials::IOKA_API_KEY),

@@ -27,6 +27,7 @@ async fn main() -> std::process::ExitCode {
         storefront_dir: PathBuf::from(env_or("TOLEM_STOREFRONT_DIR", "target/storefront")),
         widget_dir: PathBuf::from(env_or("TOLEM_WIDGET_DIR", "dist")),
         state_dir: (state_dir != ":memory:").then(|| PathBuf::from(state_dir)),
+        provider_timeout: Duration::from_secs(5),
     };
     let max_seconds: Option<u64> = std::env::var("TOLEM_DEMO_MAX_SECONDS").ok().and_then(|v| v.parse().ok());
     let demo = match Demo::bind(port, options).await {

@@ -14,7 +14,16 @@ struct Running {
 }
 
 async fn start_demo(state_dir: Option<PathBuf>) -> Running {
-    let options = DemoOptions { storefront_dir: "/nonexistent".into(), widget_dir: "/nonexistent".into(), state_dir };
+    start_demo_with_timeout(state_dir, Duration::from_secs(5)).await
+}
+
+async fn start_demo_with_timeout(state_dir: Option<PathBuf>, provider_timeout: Duration) -> Running {
+    let options = DemoOptions {
+        storefront_dir: "/nonexistent".into(),
+        widget_dir: "/nonexistent".into(),
+        state_dir,
+        provider_timeout,
+    };
     let demo = Demo::bind(0, options).await.expect("bind");
     let origin = demo.origin.clone();
     tokio::spawn(demo.serve(std::future::pending()));
@@ -360,4 +369,22 @@ async fn three_d_secure_card_asks_for_the_password() {
         }
         assert_eq!(seen, status, "{order}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_provider_times_out_cleanly_and_nothing_is_lost() {
+    let demo = start_demo_with_timeout(None, Duration::from_millis(300)).await;
+    let (code, _) = demo
+        .post(
+            "/sandbox/_control/faults",
+            json!({"provider": "ioka", "method": "GET", "path": "/v2/orders", "latencyMs": 2000, "times": 1}),
+        )
+        .await;
+    assert_eq!(code, 201);
+    let (status, answer) = demo.post("/api/checkout/start", demo.start_body("T-1")).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (502, Some("PROVIDER_ERROR")), "{answer}");
+    assert!(!answer.to_string().contains("timed out"), "details stay in the logs: {answer}");
+    // the next try goes through and still makes exactly one ioka order
+    demo.start("T-1").await;
+    assert_eq!(demo.ioka_orders("T-1").await.len(), 1);
 }
