@@ -87,6 +87,18 @@ fn field(v: &JsValue, name: &str) -> JsValue {
     js_sys::Reflect::get(v, &name.into()).unwrap()
 }
 
+/// Writes a journal record, as the widget does before a redirect, valid for a minute.
+fn journal(attempt_id: &str, order_id: &str) -> web_sys::Storage {
+    let storage = web_sys::window().unwrap().session_storage().unwrap().unwrap();
+    let now = js_sys::Date::now() as u64;
+    let record = format!(
+        r#"{{"v":1,"provider":"ioka","attemptId":"{attempt_id}","orderId":"{order_id}","idempotencyKey":"k","createdMs":{now},"expiresMs":{}}}"#,
+        now + 60_000
+    );
+    storage.set_item(&format!("tolem:attempt:ioka:{order_id}"), &record).unwrap();
+    storage
+}
+
 fn calls_to(path: &str) -> usize {
     calls().iter().filter(|c| c.as_string().unwrap_or_default().contains(path)).count()
 }
@@ -146,13 +158,7 @@ async fn double_click_sends_one_pay_and_hostile_redirects_are_blocked() {
 #[wasm_bindgen_test]
 async fn resumes_from_the_journal_and_announces_the_final_status() {
     install_fetch(&routes(&[("/api/checkout/status", 200, r#"{"attemptId":"att_9","status":"paid","final":true}"#)]));
-    let storage = web_sys::window().unwrap().session_storage().unwrap().unwrap();
-    let now = js_sys::Date::now() as u64;
-    let record = format!(
-        r#"{{"v":1,"provider":"ioka","attemptId":"att_9","orderId":"W-3","idempotencyKey":"k","createdMs":{now},"expiresMs":{}}}"#,
-        now + 60_000
-    );
-    storage.set_item("tolem:attempt:ioka:W-3", &record).unwrap();
+    let storage = journal("att_9", "W-3");
 
     let el = host();
     let status = next_event(&el, "tolem:status");
@@ -230,13 +236,7 @@ async fn an_attempt_the_backend_forgot_starts_over_cleanly() {
         ("/api/checkout/status", 404, r#"{"error":{"code":"NOT_FOUND","message":"no such attempt"}}"#),
         ("/api/checkout/start", 200, START),
     ]));
-    let storage = web_sys::window().unwrap().session_storage().unwrap().unwrap();
-    let now = js_sys::Date::now() as u64;
-    let record = format!(
-        r#"{{"v":1,"provider":"ioka","attemptId":"att_gone","orderId":"W-7","idempotencyKey":"k","createdMs":{now},"expiresMs":{}}}"#,
-        now + 60_000
-    );
-    storage.set_item("tolem:attempt:ioka:W-7", &record).unwrap();
+    let storage = journal("att_gone", "W-7");
     let el = host();
     let error = next_event(&el, "tolem:error");
     let mut handle = tolem::mount(el.clone().into(), options("W-7", "en")).unwrap();
