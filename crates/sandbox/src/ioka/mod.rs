@@ -141,10 +141,6 @@ fn optional_string(v: &Value, field: &str, max: usize) -> Result<Option<String>,
 
 // ---- customers ----
 
-fn customer_view(c: &Value) -> Value {
-    c.clone()
-}
-
 async fn create_customer(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(r) = server_auth(&sb, &headers) {
         return r;
@@ -180,7 +176,7 @@ async fn create_customer(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, bod
         "access_token": token,
     });
     match sb.store.insert("customer", &id, None, external_id.as_deref(), &customer) {
-        Ok(()) => created(json!({"customer": customer_view(&customer), "customer_access_token": token})),
+        Ok(()) => created(json!({"customer": customer, "customer_access_token": token})),
         Err(StoreError::Duplicate) => {
             error(StatusCode::CONFLICT, "CustomerExists", "Customer with this external_id already exists")
         }
@@ -216,7 +212,7 @@ async fn search_customers(
         return r;
     }
     match sb.store.list("customer", q.external_id.as_deref(), None) {
-        Ok(items) => paged(items.iter().map(customer_view).collect(), &q),
+        Ok(items) => paged(items, &q),
         Err(e) => store_failed(&e),
     }
 }
@@ -226,7 +222,7 @@ async fn get_customer(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, Path(i
         return r;
     }
     match sb.store.get("customer", &id) {
-        Ok(Some(c)) => ok(customer_view(&c)),
+        Ok(Some(c)) => ok(c),
         Ok(None) => error(StatusCode::NOT_FOUND, "CustomerNotFound", "Customer not found"),
         Err(e) => store_failed(&e),
     }
