@@ -35,32 +35,26 @@ async fn start_demo_with_timeout(state_dir: Option<PathBuf>, provider_timeout: D
     Running { origin, http }
 }
 
+/// Sends a request; answers the status and the body as JSON (or as a string if it is not JSON).
+async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
 impl Running {
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self
+        let request = self
             .http
             .post(format!("{}{path}", self.origin))
             .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+            .body(body.to_string());
+        answer(request).await
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.origin))
-            .header("API-KEY", creds::IOKA_API_KEY)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        answer(self.http.get(format!("{}{path}", self.origin)).header("API-KEY", creds::IOKA_API_KEY)).await
     }
 
     fn start_body(&self, order_id: &str) -> Value {
