@@ -83,6 +83,60 @@ pub fn encode_component(s: &str) -> String {
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
+/// `application/x-www-form-urlencoded` body (or query) from pairs, in order.
+pub fn encode_form<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode_component(k.as_ref()), encode_component(v.as_ref())))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Decodes a query string or form body into pairs, in order: `+` is a space, `%XX` a byte,
+/// a leading `?` is ignored. Invalid escapes are kept as they are; invalid UTF-8 is replaced.
+pub fn decode_form(query: &str) -> Vec<(String, String)> {
+    query
+        .strip_prefix('?')
+        .unwrap_or(query)
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            (decode_component(k), decode_component(v))
+        })
+        .collect()
+}
+
+fn decode_component(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_value(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +164,22 @@ mod tests {
     fn components_are_percent_encoded() {
         assert_eq!(encode_component("A-1001"), "A-1001");
         assert_eq!(encode_component("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+    }
+
+    #[test]
+    fn forms_round_trip_and_decode_like_browsers() {
+        let pairs = [("a b", "c&d"), ("é", "=")];
+        let encoded = encode_form(&pairs);
+        let decoded = decode_form(&encoded);
+        assert_eq!(decoded, vec![("a b".to_owned(), "c&d".to_owned()), ("é".to_owned(), "=".to_owned())]);
+        assert_eq!(
+            decode_form("?x=1+2&y=%2B%zz&z&w=%4"),
+            vec![
+                ("x".to_owned(), "1 2".to_owned()),
+                ("y".to_owned(), "+%zz".to_owned()),
+                ("z".to_owned(), String::new()),
+                ("w".to_owned(), "%4".to_owned())
+            ]
+        );
     }
 }

@@ -1,7 +1,9 @@
-//! Small, careful helpers for webhook signatures: HMAC, hex, constant-time comparison.
+//! Small, careful helpers for webhook signatures: HMAC, hex, Base64, constant-time comparison.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Sha256, Sha512};
 
 /// Lower-case hex of `bytes`.
 pub fn hex_lower(bytes: &[u8]) -> String {
@@ -41,6 +43,46 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
         }
         Err(_) => Vec::new(),
     }
+}
+
+/// HMAC-SHA512 of `message` under `key`.
+pub fn hmac_sha512(key: &[u8], message: &[u8]) -> Vec<u8> {
+    match Hmac::<Sha512>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(message);
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Checks an HMAC-SHA512 tag in constant time.
+pub fn verify_hmac_sha512(key: &[u8], message: &[u8], tag: &[u8]) -> bool {
+    match Hmac::<Sha512>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(message);
+            mac.verify_slice(tag).is_ok()
+        }
+        Err(_) => false,
+    }
+}
+
+/// Standard Base64 (`+/`, padded).
+pub fn base64_encode(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// Decodes standard Base64 (`+/`, padded). `None` when it is not Base64.
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(s.trim()).ok()
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Checks an HMAC-SHA256 tag in constant time (the comparison does not stop at the first

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod ecommpay;
 pub mod ioka;
 
 /// The five providers Tolem speaks to.
