@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod bereke;
 pub mod ecommpay;
 pub mod ioka;
 
@@ -48,10 +49,22 @@ impl Provider {
     pub fn redirect_hosts(self) -> &'static [&'static str] {
         match self {
             Provider::Ioka => &["checkout.ioka.kz", "stage-checkout.ioka.kz"],
-            Provider::Bereke => &["ecom.berekebank.kz", "test-ecom.berekebank.kz"],
+            Provider::Bereke => &["ecom.berekebank.kz", "3dsec.berekebank.kz"],
             Provider::Ecommpay => &["paymentpage.ecommpay.com"],
             Provider::Paytone => &["checkout.paytone.io", "hpp.paytone.io"],
             Provider::Oneentry => &[],
         }
+    }
+}
+
+/// The provider-side reference for a merchant order's `try_number`-th payment try (RBS
+/// `orderNumber`, ECommPay `payment_id`): the order id itself first, then `{order id}~{n}`.
+/// `~` never appears in order ids, so two orders' references cannot collide; a provider
+/// that refuses a reused reference therefore refuses only a real duplicate.
+pub fn try_reference(order_id: &str, try_number: u32) -> String {
+    if try_number <= 1 {
+        order_id.to_owned()
+    } else {
+        format!("{order_id}~{try_number}")
     }
 }
