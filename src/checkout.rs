@@ -178,6 +178,7 @@ impl Checkout {
                     customer: options.customer.clone(),
                     return_url: options.return_url.clone().unwrap_or_else(browser::current_return_url),
                     idempotency_key,
+                    locale: Some(options.locale.tag().to_owned()),
                 };
                 link.send_future(async move {
                     let answer = match to_json(&body) {

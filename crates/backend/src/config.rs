@@ -20,6 +20,39 @@ pub struct IokaConfig {
     pub manual_capture: bool,
 }
 
+/// Bereke (RBS gateway) settings.
+#[derive(Clone, Debug)]
+pub struct BerekeConfig {
+    /// `…/payment/rest`, e.g. `https://3dsec.berekebank.kz/payment/rest` or the sandbox's.
+    pub base_url: String,
+    /// API user `userName`.
+    pub user_name: String,
+    /// API user `password`.
+    pub password: Secret,
+    /// Callback checksum token.
+    pub callback_token: Secret,
+    /// Two-stage payments: `registerPreAuth.do`, then capture (`deposit.do`) or release
+    /// (`reverse.do`) from the admin API.
+    pub two_stage: bool,
+}
+
+/// ECommPay settings.
+#[derive(Clone, Debug)]
+pub struct EcommpayConfig {
+    /// Payment Page, e.g. `https://paymentpage.ecommpay.com/payment` or the sandbox's.
+    pub payment_page_url: String,
+    /// Gate API base, e.g. `https://api.ecommpay.com` or the sandbox's.
+    pub gate_url: String,
+    /// `project_id`.
+    pub project_id: i64,
+    /// The project's secret key.
+    pub secret: Secret,
+    /// `merchant_callback_url` to send with each payment (else the project's setting).
+    pub callback_url: Option<String>,
+    /// Authorise only (`operation_type=auth`); capture or cancel from the admin API.
+    pub hold: bool,
+}
+
 /// Backend settings.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -34,6 +67,13 @@ pub struct Config {
     pub provider_timeout: Duration,
     /// ioka, if enabled.
     pub ioka: Option<IokaConfig>,
+    /// Bereke, if enabled.
+    pub bereke: Option<BerekeConfig>,
+    /// ECommPay, if enabled.
+    pub ecommpay: Option<EcommpayConfig>,
+    /// Bearer token for the merchant's own calls (`/admin/capture`, `/admin/release`);
+    /// without it those routes are off.
+    pub admin_token: Option<Secret>,
 }
 
 /// A required variable is missing or invalid.
@@ -59,6 +99,18 @@ impl Config {
     /// | `TOLEM_IOKA_PUBLIC_KEY` | ioka public key | — |
     /// | `TOLEM_IOKA_WEBHOOK_KEY` | ioka webhook key | — |
     /// | `TOLEM_IOKA_CAPTURE` | `AUTO` or `MANUAL` | `AUTO` |
+    /// | `TOLEM_BEREKE_USERNAME` | RBS API user (enables Bereke) | — |
+    /// | `TOLEM_BEREKE_PASSWORD` | RBS API password | — |
+    /// | `TOLEM_BEREKE_API_URL` | RBS base | `https://3dsec.berekebank.kz/payment/rest` |
+    /// | `TOLEM_BEREKE_CALLBACK_TOKEN` | callback checksum token | — |
+    /// | `TOLEM_BEREKE_TWO_STAGE` | `1`: hold, then capture/release | off |
+    /// | `TOLEM_ECOMMPAY_PROJECT_ID` | project id (enables ECommPay) | — |
+    /// | `TOLEM_ECOMMPAY_SECRET` | project secret key | — |
+    /// | `TOLEM_ECOMMPAY_PAYMENT_PAGE_URL` | Payment Page | `https://paymentpage.ecommpay.com/payment` |
+    /// | `TOLEM_ECOMMPAY_GATE_URL` | Gate API base | `https://api.ecommpay.com` |
+    /// | `TOLEM_ECOMMPAY_CALLBACK_URL` | `merchant_callback_url` | the project's |
+    /// | `TOLEM_ECOMMPAY_HOLD` | `1`: authorise only, then capture/cancel | off |
+    /// | `TOLEM_ADMIN_TOKEN` | bearer token for `/admin/*` | off |
     ///
     /// # Errors
     /// [`ConfigError`] naming the variable.
@@ -87,7 +139,39 @@ impl Config {
             }),
             None => None,
         };
+        let required =
+            |name: &str, with: &str| var(name).ok_or_else(|| ConfigError(format!("{name} is required with {with}")));
+        let flag = |name: &str| var(name).is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on"));
+        let bereke = match var("TOLEM_BEREKE_USERNAME") {
+            Some(user_name) => Some(BerekeConfig {
+                base_url: var("TOLEM_BEREKE_API_URL")
+                    .unwrap_or_else(|| tolem_core::providers::bereke::TEST_API.to_owned()),
+                user_name,
+                password: Secret::new(required("TOLEM_BEREKE_PASSWORD", "TOLEM_BEREKE_USERNAME")?),
+                callback_token: Secret::new(required("TOLEM_BEREKE_CALLBACK_TOKEN", "TOLEM_BEREKE_USERNAME")?),
+                two_stage: flag("TOLEM_BEREKE_TWO_STAGE"),
+            }),
+            None => None,
+        };
+        let ecommpay = match var("TOLEM_ECOMMPAY_PROJECT_ID") {
+            Some(id) => Some(EcommpayConfig {
+                payment_page_url: var("TOLEM_ECOMMPAY_PAYMENT_PAGE_URL")
+                    .unwrap_or_else(|| tolem_core::providers::ecommpay::PAYMENT_PAGE_URL.to_owned()),
+                gate_url: var("TOLEM_ECOMMPAY_GATE_URL")
+                    .unwrap_or_else(|| tolem_core::providers::ecommpay::GATE_API.to_owned()),
+                project_id: id
+                    .parse()
+                    .map_err(|_| ConfigError("TOLEM_ECOMMPAY_PROJECT_ID must be an integer".into()))?,
+                secret: Secret::new(required("TOLEM_ECOMMPAY_SECRET", "TOLEM_ECOMMPAY_PROJECT_ID")?),
+                callback_url: var("TOLEM_ECOMMPAY_CALLBACK_URL"),
+                hold: flag("TOLEM_ECOMMPAY_HOLD"),
+            }),
+            None => None,
+        };
         Ok(Config {
+            bereke,
+            ecommpay,
+            admin_token: var("TOLEM_ADMIN_TOKEN").map(Secret::new),
             db_path: Some(PathBuf::from(var("TOLEM_DB").unwrap_or_else(|| "tolem-backend.db".into()))),
             allowed_origins: var("TOLEM_ALLOWED_ORIGINS")
                 .map(|v| {
@@ -136,6 +220,9 @@ mod tests {
             max_amount: 1,
             provider_timeout: Duration::from_secs(1),
             ioka: None,
+            bereke: None,
+            ecommpay: None,
+            admin_token: None,
         };
         for (url, ok) in [
             ("https://shop.kz/checkout?x=1", true),

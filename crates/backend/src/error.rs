@@ -30,6 +30,9 @@ pub enum AppError {
     /// The detail is logged, never sent.
     #[error("provider: {0}")]
     Provider(String),
+    /// A merchant-only route without the right bearer token (401 `UNAUTHORIZED`).
+    #[error("unauthorized")]
+    Unauthorized,
     /// Our own failure (500 `INTERNAL`).
     #[error("internal: {0}")]
     Internal(String),
@@ -56,6 +59,7 @@ impl IntoResponse for AppError {
                 "PROVIDER_ERROR",
                 "the payment provider is unavailable, please try again".to_owned(),
             ),
+            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "admin token required".to_owned()),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error".to_owned()),
         };
         if status.is_server_error() {

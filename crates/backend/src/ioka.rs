@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use tolem_core::api::CustomerInfo;
-use tolem_core::http::{HttpRequest, Method};
+use tolem_core::http::HttpRequest;
 use tolem_core::providers::ioka::{
     self, IokaApiError, IokaCaptureMethod, IokaCard, IokaCustomer, IokaCustomerCreated, IokaCustomerRequest, IokaOrder,
     IokaOrderCreated, IokaOrderRequest, IokaServer,
@@ -14,6 +14,7 @@ use tolem_core::providers::ioka::{
 
 use crate::config::IokaConfig;
 use crate::error::AppError;
+use crate::provider_http;
 
 /// An ioka API client.
 pub struct IokaClient {
@@ -56,7 +57,7 @@ fn provider_error(what: &str, e: &IokaApiError) -> AppError {
 impl IokaClient {
     /// A client with a per-request timeout.
     pub fn new(config: IokaConfig, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder().timeout(timeout).build().unwrap_or_default();
+        let http = provider_http::client(timeout);
         IokaClient { config, http }
     }
 
@@ -64,34 +65,8 @@ impl IokaClient {
         IokaServer { base_url: &self.config.base_url, api_key: self.config.api_key.expose() }
     }
 
-    /// Sends a request; network failures and timeouts become [`AppError::Provider`].
     async fn send(&self, req: HttpRequest) -> Result<(u16, String), AppError> {
-        let mut builder = match req.method {
-            Method::Get => self.http.get(&req.url),
-            Method::Post => self.http.post(&req.url),
-        };
-        for (k, v) in &req.headers {
-            builder = builder.header(k, v);
-        }
-        if let Some(body) = req.body {
-            builder = builder.body(body);
-        }
-        let response = builder.send().await.map_err(|e| {
-            let kind = if e.is_timeout() {
-                "timed out"
-            } else if e.is_connect() {
-                "connection failed"
-            } else {
-                "request failed"
-            };
-            AppError::Provider(format!("ioka {} {}: {kind}", req.method.as_str(), path_of(&req.url)))
-        })?;
-        let status = response.status().as_u16();
-        let body = response
-            .text()
-            .await
-            .map_err(|_| AppError::Provider(format!("ioka {}: body unreadable", path_of(&req.url))))?;
-        Ok((status, body))
+        provider_http::send(&self.http, "ioka", req).await
     }
 
     async fn call<T: DeserializeOwned>(&self, req: HttpRequest) -> Result<Result<T, IokaApiError>, AppError> {
@@ -205,20 +180,4 @@ fn check_same(existing: OrderHandle, o: &NewOrder<'_>) -> Result<OrderHandle, Ap
         )));
     }
     Ok(existing)
-}
-
-/// The path of a URL, for logs (no query: it may carry ids we do not need in logs).
-fn path_of(url: &str) -> &str {
-    let without_scheme = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = without_scheme.find('/').map_or("/", |i| &without_scheme[i..]);
-    path.split('?').next().unwrap_or(path)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn paths_for_logs() {
-        assert_eq!(super::path_of("https://x.kz/v2/orders?external_id=1"), "/v2/orders");
-        assert_eq!(super::path_of("http://127.0.0.1:1"), "/");
-    }
 }

@@ -14,15 +14,19 @@ use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+pub mod bereke;
+pub mod cli;
 pub mod config;
+pub mod ecommpay;
 pub mod error;
 pub mod ioka;
 pub mod locks;
+pub mod provider_http;
 mod routes;
 pub mod secret;
 pub mod store;
 
-pub use config::{Config, IokaConfig};
+pub use config::{BerekeConfig, Config, EcommpayConfig, IokaConfig};
 pub use secret::Secret;
 
 /// Largest request body accepted (webhooks included).
@@ -36,6 +40,10 @@ pub struct AppState {
     pub store: store::Store,
     /// The ioka client, when ioka is configured.
     pub ioka: Option<ioka::IokaClient>,
+    /// The Bereke client, when Bereke is configured.
+    pub bereke: Option<bereke::BerekeClient>,
+    /// The ECommPay client, when ECommPay is configured.
+    pub ecommpay: Option<ecommpay::EcommpayClient>,
     /// One in-process lock per merchant order, so concurrent `start`s queue up.
     pub locks: locks::KeyedLocks,
 }
@@ -48,12 +56,14 @@ impl AppState {
     pub fn new(config: Config) -> Result<Arc<AppState>, store::StoreError> {
         let store = store::Store::open(config.db_path.as_deref())?;
         let ioka = config.ioka.clone().map(|c| ioka::IokaClient::new(c, config.provider_timeout));
-        Ok(Arc::new(AppState { config, store, ioka, locks: locks::KeyedLocks::default() }))
+        let bereke = config.bereke.clone().map(|c| bereke::BerekeClient::new(c, config.provider_timeout));
+        let ecommpay = config.ecommpay.clone().map(|c| ecommpay::EcommpayClient::new(c, config.provider_timeout));
+        Ok(Arc::new(AppState { config, store, ioka, bereke, ecommpay, locks: locks::KeyedLocks::default() }))
     }
 }
 
-/// The backend router: `POST /start`, `POST /pay`, `GET /status`, `POST /webhooks/{provider}`,
-/// `GET /health`. Mount it under `/api/checkout`.
+/// The backend router: `POST /start`, `POST /pay`, `GET /status`, `POST /webhooks/{provider}`
+/// (also GET, for RBS callbacks), `POST /admin/capture|release` (bearer token), `GET /health`. Mount it under `/api/checkout`.
 pub fn app(state: Arc<AppState>) -> Router {
     let origins: Vec<HeaderValue> =
         state.config.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
@@ -65,7 +75,9 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/start", post(routes::start::start))
         .route("/pay", post(routes::pay::pay))
         .route("/status", get(routes::status::status))
-        .route("/webhooks/{provider}", post(routes::webhooks::webhook))
+        .route("/webhooks/{provider}", post(routes::webhooks::webhook).get(routes::webhooks::webhook))
+        .route("/admin/capture", post(routes::admin::capture))
+        .route("/admin/release", post(routes::admin::release))
         .route("/health", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors)

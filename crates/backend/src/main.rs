@@ -1,13 +1,36 @@
 //! The backend as its own process: `TOLEM_ADDR` (default `127.0.0.1:8081`), routes under
 //! `/api/checkout`. See `Config::from_env` for the variables.
+//!
+//! `tolem-backend sign|verify <provider> --secret S` is the signature tool (see `cli`).
 
 use std::sync::Arc;
 
 use axum::Router;
 use tolem_backend::{app, AppState, Config};
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if tolem_backend::cli::is_tool_command(&args) {
+        let mut input = String::new();
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input) {
+            eprintln!("tolem-backend: cannot read stdin: {e}");
+            return std::process::ExitCode::from(2);
+        }
+        let outcome = tolem_backend::cli::run(&args, &input);
+        print!("{}", outcome.stdout);
+        eprint!("{}", outcome.stderr);
+        return std::process::ExitCode::from(outcome.code);
+    }
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(serve()),
+        Err(e) => {
+            eprintln!("tolem-backend: cannot start the runtime: {e}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
+
+async fn serve() -> std::process::ExitCode {
     tracing_subscriber::fmt().with_target(false).init();
     let config = match Config::from_env() {
         Ok(c) => c,

@@ -53,6 +53,33 @@ pub struct Attempt {
     pub checkout_url: Option<String>,
     /// Current status.
     pub status: PaymentStatus,
+    /// Which payment try this is (1, 2, …): providers that refuse a reused reference after a
+    /// decline (RBS `orderNumber`, ECommPay `payment_id`) get a new one per try.
+    pub try_number: u32,
+    /// The provider's id for the current try when it differs from the reference we chose
+    /// (RBS `mdOrder`).
+    pub provider_session_id: Option<String>,
+    /// What a hosted page needs later, at `pay`: return URL, description, language, contacts.
+    pub details: AttemptDetails,
+}
+
+/// The parts of the `start` request that hosted-page providers need at `pay`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AttemptDetails {
+    /// The merchant's return URL (the checkout page).
+    pub return_url: String,
+    /// Order description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `kk`, `ru`, `en`.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// Shopper email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Shopper phone.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 /// The attempt store.
@@ -78,6 +105,12 @@ fn row_to_attempt(r: &Row<'_>) -> rusqlite::Result<(Attempt, String, String, Str
             customer_access_token: r.get("customer_access_token")?,
             checkout_url: r.get("checkout_url")?,
             status: PaymentStatus::Pending,
+            try_number: r.get("try_number")?,
+            provider_session_id: r.get("provider_session_id")?,
+            details: r
+                .get::<_, Option<String>>("details")?
+                .and_then(|d| serde_json::from_str(&d).ok())
+                .unwrap_or_default(),
         },
         provider,
         currency,
@@ -145,6 +178,17 @@ impl Store {
                  PRIMARY KEY (provider, receipt)
              );",
         )?;
+        // Version 2: payment tries (RBS / ECommPay need a fresh reference after a decline).
+        let has_tries: bool =
+            conn.prepare("SELECT 1 FROM pragma_table_info('attempts') WHERE name = 'try_number'")?.exists([])?;
+        if !has_tries {
+            conn.execute_batch(
+                "ALTER TABLE attempts ADD COLUMN try_number INTEGER NOT NULL DEFAULT 1;
+                 ALTER TABLE attempts ADD COLUMN provider_session_id TEXT;
+                 ALTER TABLE attempts ADD COLUMN details TEXT;
+                 CREATE UNIQUE INDEX IF NOT EXISTS attempts_session ON attempts(provider, provider_session_id);",
+            )?;
+        }
         Ok(Store { conn: Mutex::new(conn) })
     }
 
@@ -191,8 +235,8 @@ impl Store {
             let n = tx.execute(
                 "INSERT INTO attempts (attempt_id, provider, order_id, amount, currency, idempotency_key,
                      provider_customer_id, provider_order_id, order_access_token, customer_access_token,
-                     checkout_url, status, created_ms, updated_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+                     checkout_url, status, created_ms, updated_ms, try_number, provider_session_id, details)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16)
                  ON CONFLICT DO NOTHING",
                 params![
                     a.attempt_id,
@@ -207,7 +251,10 @@ impl Store {
                     a.customer_access_token,
                     a.checkout_url,
                     a.status.as_str(),
-                    now
+                    now,
+                    a.try_number,
+                    a.provider_session_id,
+                    serde_json::to_string(&a.details).ok()
                 ],
             )?;
             if n == 1 {
@@ -285,6 +332,65 @@ impl Store {
         })
     }
 
+    /// An attempt by the provider's id for its current try (RBS `mdOrder`).
+    pub fn by_session(&self, provider: Provider, session_id: &str) -> Result<Option<Attempt>, StoreError> {
+        self.one(
+            "SELECT * FROM attempts WHERE provider = ?1 AND provider_session_id = ?2",
+            &[&provider.as_str(), &session_id],
+        )
+    }
+
+    /// Records where the current try pays (the hosted page, the provider's id for it), if
+    /// the attempt is still on `try_number`. Returns the attempt as stored.
+    pub fn set_checkout(
+        &self,
+        attempt_id: &str,
+        try_number: u32,
+        session_id: Option<&str>,
+        checkout_url: &str,
+    ) -> Result<Option<Attempt>, StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE attempts SET provider_session_id = ?1, checkout_url = ?2, updated_ms = ?3
+                 WHERE attempt_id = ?4 AND try_number = ?5",
+                params![session_id, checkout_url, now_ms(), attempt_id, try_number],
+            )?;
+            Ok(())
+        })?;
+        self.by_id(attempt_id)
+    }
+
+    /// Moves an attempt to its next payment try with `reference` as the provider reference,
+    /// but only from `from_try` (so two racing callers make one new try). A failed,
+    /// cancelled or expired status goes back to `pending`, recorded as `retry`; a paid or
+    /// held one never moves. Returns the attempt as stored.
+    pub fn next_try(
+        &self,
+        attempt_id: &str,
+        from_try: u32,
+        reference: &dyn Fn(u32) -> String,
+    ) -> Result<Option<Attempt>, StoreError> {
+        self.with(|c| {
+            let now = now_ms();
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE attempts SET try_number = try_number + 1, provider_order_id = ?1, provider_session_id = NULL,
+                     checkout_url = NULL, status = 'pending', updated_ms = ?2
+                 WHERE attempt_id = ?3 AND try_number = ?4 AND status IN ('pending', 'failed', 'cancelled', 'expired')",
+                params![reference(from_try + 1), now, attempt_id, from_try],
+            )?;
+            if n == 1 {
+                tx.execute(
+                    "INSERT INTO status_history (attempt_id, status, source, at_ms) VALUES (?1, 'pending', 'retry', ?2)",
+                    params![attempt_id, now],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })?;
+        self.by_id(attempt_id)
+    }
+
     /// Records a webhook receipt; `false` when it was seen before (a replay).
     pub fn first_receipt(&self, provider: Provider, receipt: &str) -> Result<bool, StoreError> {
         self.with(|c| {
@@ -330,6 +436,9 @@ mod tests {
             customer_access_token: None,
             checkout_url: None,
             status: PaymentStatus::Pending,
+            try_number: 1,
+            provider_session_id: None,
+            details: AttemptDetails::default(),
         }
     }
 
@@ -352,6 +461,19 @@ mod tests {
         s.advance_status(&third.attempt_id, PaymentStatus::Failed, "webhook")?;
         assert_eq!(s.reopen("att_3")?, PaymentStatus::Pending);
         assert_eq!(s.history("att_3")?.last(), Some(&(PaymentStatus::Pending, "retry".to_owned())));
+        let tried = s.next_try("att_3", 1, &|n| format!("A-3~{n}"))?.ok_or(StoreError::Corrupt("gone"))?;
+        assert_eq!((tried.try_number, tried.provider_order_id.as_str()), (2, "A-3~2"));
+        let raced = s.next_try("att_3", 1, &|n| format!("A-3~{n}"))?.ok_or(StoreError::Corrupt("gone"))?;
+        assert_eq!(raced.try_number, 2, "a second caller from try 1 makes no third try");
+        s.advance_status("att_3", PaymentStatus::Paid, "webhook")?;
+        assert_eq!(
+            s.next_try("att_3", 2, &|n| format!("A-3~{n}"))?.map(|a| a.try_number),
+            Some(2),
+            "paid never retries"
+        );
+        let stored = s.set_checkout("att_3", 2, Some("md-1"), "https://pay/1")?.ok_or(StoreError::Corrupt("gone"))?;
+        assert_eq!(stored.provider_session_id.as_deref(), Some("md-1"));
+        assert_eq!(s.by_session(Provider::Ioka, "md-1")?.map(|a| a.attempt_id), Some("att_3".to_owned()));
         assert!(s.first_receipt(Provider::Ioka, "sig1")?);
         assert!(!s.first_receipt(Provider::Ioka, "sig1")?);
         Ok(())

@@ -63,6 +63,9 @@ pub struct StartRequest {
     pub return_url: String,
     /// A key the widget generated for this order; sent on to the provider where it has one.
     pub idempotency_key: String,
+    /// The shopper's language (`kk`, `ru`, `en`), for providers whose hosted page can follow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// One way to pay, as the widget lists it.
@@ -262,6 +265,9 @@ impl StartRequest {
     pub fn validate(&self, max_amount: MinorUnits) -> Result<(), InvalidInput> {
         check_id("order.id", &self.order.id)?;
         check_id("idempotencyKey", &self.idempotency_key)?;
+        if self.locale.as_deref().is_some_and(|l| !matches!(l, "kk" | "ru" | "en")) {
+            return Err(field("locale", "must be kk, ru or en"));
+        }
         if self.order.amount.0 <= 0 {
             return Err(field("order.amount", "must be a positive integer (minor units)"));
         }
@@ -326,6 +332,7 @@ mod tests {
             },
             return_url: "https://shop.kz/checkout".into(),
             idempotency_key: "0b7c2d9e-1f3a-4c5b-8d6e-7f8091a2b3c4".into(),
+            locale: Some("kk".into()),
         }
     }
 
@@ -333,10 +340,13 @@ mod tests {
     fn the_design_example_parses_and_validates() {
         let json = r#"{"provider":"ioka","order":{"id":"A-1001","amount":1500000,"currency":"KZT","description":"Order A-1001"},
             "customer":{"id":"u-42","email":"shopper@example.kz","phone":"+77010000000"},
-            "returnUrl":"https://shop.kz/checkout","idempotencyKey":"0b7c2d9e-1f3a-4c5b-8d6e-7f8091a2b3c4"}"#;
+            "returnUrl":"https://shop.kz/checkout","idempotencyKey":"0b7c2d9e-1f3a-4c5b-8d6e-7f8091a2b3c4","locale":"kk"}"#;
         let parsed: Result<StartRequest, _> = serde_json::from_str(json);
         assert_eq!(parsed.as_ref().ok(), Some(&request()));
         assert_eq!(request().validate(MinorUnits(100_000_000)), Ok(()));
+        let mut foreign = request();
+        foreign.locale = Some("de".into());
+        assert!(foreign.validate(MinorUnits(100_000_000)).is_err(), "only kk, ru, en");
     }
 
     #[test]

@@ -20,8 +20,8 @@ use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use tolem_backend::{AppState, Config, IokaConfig, Secret};
-use tolem_sandbox::{demo_credentials, Sandbox, SandboxConfig};
+use tolem_backend::{AppState, BerekeConfig, Config, EcommpayConfig, IokaConfig, Secret};
+use tolem_sandbox::{demo_credentials, DemoCallbacks, Sandbox, SandboxConfig};
 
 /// Where things are.
 #[derive(Clone, Debug)]
@@ -34,7 +34,14 @@ pub struct DemoOptions {
     pub state_dir: Option<PathBuf>,
     /// How long the backend waits for the provider (the sandbox) per request.
     pub provider_timeout: Duration,
+    /// Bereke two-stage payments (hold, then capture/release through the admin API).
+    pub bereke_two_stage: bool,
+    /// ECommPay authorise-only payments (hold, then capture/cancel through the admin API).
+    pub ecommpay_hold: bool,
 }
+
+/// The demo backend's admin token (`Authorization: Bearer …` on `/api/checkout/admin/*`).
+pub const DEMO_ADMIN_TOKEN: &str = "tolem-demo-admin-token";
 
 /// A running demo.
 pub struct Demo {
@@ -80,7 +87,11 @@ impl Demo {
         let sandbox = Sandbox::open(SandboxConfig::demo(
             format!("{origin}/sandbox"),
             state_file("sandbox.db"),
-            Some(format!("{origin}/api/checkout/webhooks/ioka")),
+            DemoCallbacks {
+                ioka: Some(format!("{origin}/api/checkout/webhooks/ioka")),
+                bereke: Some(format!("{origin}/api/checkout/webhooks/bereke")),
+                ecommpay: Some(format!("{origin}/api/checkout/webhooks/ecommpay")),
+            },
         ))
         .map_err(|e| StartError(format!("sandbox store: {e}")))?;
 
@@ -96,6 +107,22 @@ impl Demo {
                 webhook_key: Secret::new(demo_credentials::IOKA_WEBHOOK_KEY),
                 manual_capture: false,
             }),
+            bereke: Some(BerekeConfig {
+                base_url: format!("{origin}/sandbox/bereke/payment/rest"),
+                user_name: demo_credentials::BEREKE_USER_NAME.to_owned(),
+                password: Secret::new(demo_credentials::BEREKE_PASSWORD),
+                callback_token: Secret::new(demo_credentials::BEREKE_CALLBACK_TOKEN),
+                two_stage: options.bereke_two_stage,
+            }),
+            ecommpay: Some(EcommpayConfig {
+                payment_page_url: format!("{origin}/sandbox/ecommpay/payment"),
+                gate_url: format!("{origin}/sandbox/ecommpay"),
+                project_id: demo_credentials::ECOMMPAY_PROJECT_ID,
+                secret: Secret::new(demo_credentials::ECOMMPAY_SECRET),
+                callback_url: None,
+                hold: options.ecommpay_hold,
+            }),
+            admin_token: Some(Secret::new(DEMO_ADMIN_TOKEN)),
         })
         .map_err(|e| StartError(format!("backend store: {e}")))?;
 

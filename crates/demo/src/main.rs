@@ -1,6 +1,7 @@
 //! `make demo`: `PORT` (default 8080), `TOLEM_STATE_DIR` (default `.state`),
 //! `TOLEM_STOREFRONT_DIR` (default `target/storefront`), `TOLEM_WIDGET_DIR` (default `dist`),
-//! `TOLEM_DEMO_MAX_SECONDS` (stop by itself after this long; tests set it).
+//! `TOLEM_DEMO_MAX_SECONDS` (stop by itself after this long; tests set it),
+//! `TOLEM_BEREKE_TWO_STAGE=1` / `TOLEM_ECOMMPAY_HOLD=1` (hold first, capture later).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,6 +29,8 @@ async fn main() -> std::process::ExitCode {
         widget_dir: PathBuf::from(env_or("TOLEM_WIDGET_DIR", "dist")),
         state_dir: (state_dir != ":memory:").then(|| PathBuf::from(state_dir)),
         provider_timeout: Duration::from_secs(5),
+        bereke_two_stage: env_or("TOLEM_BEREKE_TWO_STAGE", "0") == "1",
+        ecommpay_hold: env_or("TOLEM_ECOMMPAY_HOLD", "0") == "1",
     };
     let max_seconds: Option<u64> = std::env::var("TOLEM_DEMO_MAX_SECONDS").ok().and_then(|v| v.parse().ok());
     let demo = match Demo::bind(port, options).await {
@@ -39,10 +42,16 @@ async fn main() -> std::process::ExitCode {
     };
     let o = demo.origin.clone();
     println!(
-        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk\n  widget files    {o}/tolem/\n  backend         {o}/api/checkout/\n  sandbox         {o}/sandbox/ioka/v2/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka API key    {}\n  ioka public key {}\n  ioka webhook key {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
+        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk  (also provider=bereke, provider=ecommpay)\n  widget files    {o}/tolem/\n  backend         {o}/api/checkout/  (admin token {admin})\n  sandbox         {o}/sandbox/{{ioka,bereke,ecommpay}}/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka            API key {}  public key {}  webhook key {}\n  bereke          userName {}  password {}  callback token {}\n  ecommpay        project {}  secret {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
         creds::IOKA_API_KEY,
         creds::IOKA_PUBLIC_KEY,
-        creds::IOKA_WEBHOOK_KEY
+        creds::IOKA_WEBHOOK_KEY,
+        creds::BEREKE_USER_NAME,
+        creds::BEREKE_PASSWORD,
+        creds::BEREKE_CALLBACK_TOKEN,
+        creds::ECOMMPAY_PROJECT_ID,
+        creds::ECOMMPAY_SECRET,
+        admin = tolem_demo::DEMO_ADMIN_TOKEN,
     );
     let shutdown = async move {
         match max_seconds {

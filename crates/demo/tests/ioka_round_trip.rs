@@ -23,6 +23,8 @@ async fn start_demo_with_timeout(state_dir: Option<PathBuf>, provider_timeout: D
         widget_dir: "/nonexistent".into(),
         state_dir,
         provider_timeout,
+        bereke_two_stage: false,
+        ecommpay_hold: false,
     };
     let demo = Demo::bind(0, options).await.expect("bind");
     let origin = demo.origin.clone();
@@ -228,7 +230,7 @@ async fn bad_input_forged_webhooks_and_provider_faults() {
         (
             {
                 let mut b = demo.start_body("B-1");
-                b["provider"] = json!("bereke");
+                b["provider"] = json!("paytone");
                 b
             },
             "CONFIG_ERROR",

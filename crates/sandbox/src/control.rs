@@ -32,7 +32,8 @@ pub struct FaultRule {
     /// Run the handler, then cut its body short so it is not valid JSON.
     #[serde(default)]
     pub malformed: bool,
-    /// A webhook fault instead of an HTTP one: `drop` or `duplicate`.
+    /// A webhook fault instead of an HTTP one: `drop`, `duplicate`, or `delay` (by
+    /// `latencyMs`).
     #[serde(default)]
     pub webhook: Option<WebhookFault>,
     /// How many times; forever when absent.
@@ -48,6 +49,8 @@ pub enum WebhookFault {
     Drop,
     /// Deliver twice.
     Duplicate,
+    /// Deliver after `latencyMs` (so the shopper can come back first).
+    Delay,
 }
 
 /// One webhook delivery, for tests to inspect.
@@ -130,8 +133,8 @@ impl Faults {
     }
 
     /// The webhook fault for the next delivery, if one is scripted (consumes one use).
-    pub fn take_webhook(&self, provider: &str) -> Option<WebhookFault> {
-        self.take(|r| r.webhook.is_some() && r.provider == provider).and_then(|r| r.webhook)
+    pub fn take_webhook(&self, provider: &str) -> Option<FaultRule> {
+        self.take(|r| r.webhook.is_some() && r.provider == provider)
     }
 
     /// Records a delivery.
@@ -143,6 +146,43 @@ impl Faults {
 
     fn deliveries(&self) -> Vec<Delivery> {
         self.deliveries.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+}
+
+/// Runs a request through the scripted HTTP faults for `provider`: wait, answer with an
+/// error status (the provider's error body from `error_body`, or a cut-off HTML page when
+/// `malformed`), or run the handler and cut its body in half so it is not valid JSON.
+pub async fn apply_http_fault(
+    sb: &Sandbox,
+    provider: &str,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+    error_body: fn(StatusCode) -> axum::response::Response,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(rule) = sb.faults.take_http(provider, req.method().as_str(), req.uri().path()) else {
+        return next.run(req).await;
+    };
+    if let Some(ms) = rule.latency_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    match (rule.status, rule.malformed) {
+        (Some(status), malformed) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if malformed {
+                (status, "<html><body>upstream error").into_response()
+            } else {
+                error_body(status)
+            }
+        }
+        (None, true) => {
+            let inner = next.run(req).await;
+            let status = inner.status();
+            let bytes = axum::body::to_bytes(inner.into_body(), 1 << 20).await.unwrap_or_default();
+            let cut = bytes.slice(..bytes.len() / 2);
+            (status, [("content-type", "application/json")], cut).into_response()
+        }
+        (None, false) => next.run(req).await,
     }
 }
 

@@ -27,6 +27,23 @@ pub fn secret_hex() -> String {
     random_bytes::<32>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A random UUID-shaped id (`8-4-4-4-12` lower-case hex), like RBS's `mdOrder`.
+pub fn uuid() -> String {
+    let h = secret_hex();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
+}
+
+/// `2023-03-10T12:26:17+0000` (ECommPay's format), UTC.
+pub fn ecommpay_now() -> String {
+    let iso = ioka_now();
+    format!("{}+0000", &iso[..19])
+}
+
 /// `2021-11-09T10:05:55.358023`: UTC, microseconds, no offset (ioka's format).
 pub fn ioka_now() -> String {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();

@@ -16,9 +16,13 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 
+pub mod bereke;
 mod control;
+mod deliver;
+pub mod ecommpay;
 mod ids;
 pub mod ioka;
+mod page;
 mod pyjson;
 mod store;
 
@@ -48,6 +52,32 @@ pub struct IokaShop {
     pub webhooks: Vec<SeedWebhook>,
 }
 
+/// The Bereke (RBS) merchant the sandbox emulates.
+#[derive(Clone, Debug)]
+pub struct BerekeMerchant {
+    /// Merchant login (appears in `formUrl`).
+    pub merchant: String,
+    /// API user `userName`.
+    pub user_name: String,
+    /// API user `password`.
+    pub password: String,
+    /// The symmetric callback token (checksum key).
+    pub callback_token: String,
+    /// Where callbacks go (configured by the bank per merchant), if anywhere.
+    pub callback_url: Option<String>,
+}
+
+/// The ECommPay project the sandbox emulates.
+#[derive(Clone, Debug)]
+pub struct EcommpayProject {
+    /// `project_id`.
+    pub project_id: i64,
+    /// The project's secret key (signs everything).
+    pub secret: String,
+    /// The project's callback URL (a `merchant_callback_url` parameter overrides it).
+    pub callback_url: Option<String>,
+}
+
 /// Sandbox configuration.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
@@ -58,6 +88,10 @@ pub struct SandboxConfig {
     pub state_path: Option<PathBuf>,
     /// The ioka shop.
     pub ioka: IokaShop,
+    /// The Bereke merchant.
+    pub bereke: BerekeMerchant,
+    /// The ECommPay project.
+    pub ecommpay: EcommpayProject,
 }
 
 /// The well-known demo credentials (like stripe-mock's test keys): fixed, public, and only
@@ -71,11 +105,34 @@ pub mod demo_credentials {
     pub const IOKA_PUBLIC_KEY: &str = "shp_TOLEMDEMO1_test_public_sandbox0000000000000001";
     /// The key of the pre-registered ioka webhook.
     pub const IOKA_WEBHOOK_KEY: &str = "5a1d0c0ffee0d15ea5edba5eba11cafe0000000000000000000000000000feed";
+    /// Bereke merchant login.
+    pub const BEREKE_MERCHANT: &str = "tolem_demo";
+    /// Bereke API user.
+    pub const BEREKE_USER_NAME: &str = "tolem_demo-api";
+    /// Bereke API password.
+    pub const BEREKE_PASSWORD: &str = "tolem-demo-sandbox-password";
+    /// Bereke callback token.
+    pub const BEREKE_CALLBACK_TOKEN: &str = "tolem-demo-bereke-callback-token";
+    /// ECommPay project id.
+    pub const ECOMMPAY_PROJECT_ID: i64 = 240_001;
+    /// ECommPay project secret.
+    pub const ECOMMPAY_SECRET: &str = "tolem-demo-ecommpay-secret";
+}
+
+/// Where each provider sends its webhooks/callbacks in the demo set-up.
+#[derive(Clone, Debug, Default)]
+pub struct DemoCallbacks {
+    /// ioka webhook URL.
+    pub ioka: Option<String>,
+    /// Bereke callback URL.
+    pub bereke: Option<String>,
+    /// ECommPay project callback URL.
+    pub ecommpay: Option<String>,
 }
 
 impl SandboxConfig {
     /// The demo configuration: demo credentials, one webhook to `webhook_url`.
-    pub fn demo(public_base: String, state_path: Option<PathBuf>, ioka_webhook_url: Option<String>) -> Self {
+    pub fn demo(public_base: String, state_path: Option<PathBuf>, callbacks: DemoCallbacks) -> Self {
         use demo_credentials::*;
         SandboxConfig {
             public_base,
@@ -84,10 +141,23 @@ impl SandboxConfig {
                 shop_id: IOKA_SHOP_ID.to_owned(),
                 api_key: IOKA_API_KEY.to_owned(),
                 public_key: IOKA_PUBLIC_KEY.to_owned(),
-                webhooks: ioka_webhook_url
+                webhooks: callbacks
+                    .ioka
                     .map(|url| SeedWebhook { url, key: IOKA_WEBHOOK_KEY.to_owned() })
                     .into_iter()
                     .collect(),
+            },
+            bereke: BerekeMerchant {
+                merchant: BEREKE_MERCHANT.to_owned(),
+                user_name: BEREKE_USER_NAME.to_owned(),
+                password: BEREKE_PASSWORD.to_owned(),
+                callback_token: BEREKE_CALLBACK_TOKEN.to_owned(),
+                callback_url: callbacks.bereke,
+            },
+            ecommpay: EcommpayProject {
+                project_id: ECOMMPAY_PROJECT_ID,
+                secret: ECOMMPAY_SECRET.to_owned(),
+                callback_url: callbacks.ecommpay,
             },
         }
     }
@@ -128,6 +198,8 @@ pub fn app(sandbox: Arc<Sandbox>) -> Router {
     Router::new()
         .route("/credentials.json", get(credentials))
         .nest("/ioka", ioka::router(sandbox.clone()))
+        .nest("/bereke", bereke::router(sandbox.clone()))
+        .nest("/ecommpay", ecommpay::router(sandbox.clone()))
         .nest("/_control", control::router(sandbox.clone()))
         .with_state(sandbox)
 }
@@ -148,6 +220,20 @@ async fn credentials(State(sb): State<Arc<Sandbox>>) -> Json<serde_json::Value> 
                 {"pan": "4444444444446666", "cvc": "123", "exp": "12/30", "outcome": "declined: internet limit exceeded"},
                 {"pan": "4444444411111111", "cvc": "123", "exp": "12/30", "outcome": "declined: not enough money"}
             ]
+        },
+        "bereke": {
+            "apiBase": format!("{}/bereke/payment/rest", sb.config.public_base),
+            "userName": sb.config.bereke.user_name,
+            "password": sb.config.bereke.password,
+            "callbackToken": sb.config.bereke.callback_token,
+            "testCards": bereke::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": outcome})).collect::<Vec<_>>()
+        },
+        "ecommpay": {
+            "paymentPageUrl": format!("{}/ecommpay/payment", sb.config.public_base),
+            "gateApiBase": format!("{}/ecommpay", sb.config.public_base),
+            "projectId": sb.config.ecommpay.project_id,
+            "secretKey": sb.config.ecommpay.secret,
+            "testCards": ecommpay::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": outcome})).collect::<Vec<_>>()
         }
     }))
 }

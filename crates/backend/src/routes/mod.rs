@@ -1,5 +1,6 @@
 //! One file per route.
 
+pub mod admin;
 pub mod pay;
 pub mod start;
 pub mod status;

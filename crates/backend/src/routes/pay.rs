@@ -6,10 +6,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 use tolem_core::api::{PayRequest, PayResponse, RedirectTarget};
-use tolem_core::providers::{ioka, Provider};
+use tolem_core::providers::bereke::{self as bereke_adapter, OrderRef, RbsRegisterRequest};
+use tolem_core::providers::ecommpay::{self as ecommpay_adapter, PaymentPageRequest};
+use tolem_core::providers::{ioka, try_reference, Provider};
+use tolem_core::status::PaymentStatus;
 
-use super::json_body;
+use super::{json_body, with_query};
 use crate::error::AppError;
+use crate::store::Attempt;
 use crate::AppState;
 
 /// Handler.
@@ -17,20 +21,139 @@ pub async fn pay(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<P
     let req: PayRequest = json_body(&body)?;
     req.validate().map_err(|e| AppError::Invalid(e.to_string()))?;
     let attempt = app.store.by_id(&req.attempt_id)?.ok_or(AppError::NotFound)?;
-    if attempt.status.is_final() {
-        return Err(AppError::Conflict(format!("this attempt is already {}", attempt.status.as_str())));
-    }
-    match attempt.provider {
+    refuse_if_final(&attempt)?;
+    let url = match attempt.provider {
         Provider::Ioka => {
             let known = req.method_id == ioka::NEW_CARD_METHOD || req.method_id.starts_with(ioka::SAVED_CARD_PREFIX);
             if !known {
                 return Err(AppError::Invalid("methodId: unknown method".into()));
             }
             // ioka's hosted page shows the customer's saved cards itself.
-            let url =
-                attempt.checkout_url.ok_or_else(|| AppError::Provider("ioka order has no checkout_url".into()))?;
-            Ok(Json(PayResponse { redirect: RedirectTarget { url, method: "GET".into(), fields: vec![] } }))
+            attempt.checkout_url.ok_or_else(|| AppError::Provider("ioka order has no checkout_url".into()))?
         }
-        other => Err(AppError::ProviderDisabled(other.as_str())),
+        Provider::Bereke => {
+            if req.method_id != bereke_adapter::CARD_METHOD {
+                return Err(AppError::Invalid("methodId: unknown method".into()));
+            }
+            bereke_form_url(&app, attempt).await?
+        }
+        Provider::Ecommpay => {
+            if req.method_id != ecommpay_adapter::PAYMENT_PAGE_METHOD {
+                return Err(AppError::Invalid("methodId: unknown method".into()));
+            }
+            ecommpay_page_url(&app, attempt).await?
+        }
+        other => return Err(AppError::ProviderDisabled(other.as_str())),
+    };
+    Ok(Json(PayResponse { redirect: RedirectTarget { url, method: "GET".into(), fields: vec![] } }))
+}
+
+fn refuse_if_final(attempt: &Attempt) -> Result<(), AppError> {
+    if attempt.status.is_final() {
+        return Err(AppError::Conflict(format!("this attempt is already {}", attempt.status.as_str())));
     }
+    Ok(())
+}
+
+/// The return URLs the provider sends the shopper to, tagged so the widget knows which.
+fn return_url(attempt: &Attempt, how: &str) -> String {
+    with_query(&attempt.details.return_url, "tolem_return", how)
+}
+
+/// The current try's `formUrl`: registered once per try (double clicks and two tabs wait on
+/// one lock and get the same page). A try the bank already settled is never reused.
+async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, AppError> {
+    let client = app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;
+    let _guard = app.locks.lock(&format!("pay:{}", attempt.attempt_id)).await;
+    let mut attempt = app.store.by_id(&attempt.attempt_id)?.ok_or(AppError::NotFound)?;
+    refuse_if_final(&attempt)?;
+    if let (Some(md_order), Some(url)) = (&attempt.provider_session_id, &attempt.checkout_url) {
+        // Still payable? A settled order must not be shown again.
+        if let Some(found) = client.status(OrderRef::OrderId(md_order)).await? {
+            let observed = PaymentStatus::from(&found);
+            if observed != PaymentStatus::Pending {
+                let status = app.store.advance_status(&attempt.attempt_id, observed, "pay")?;
+                return Err(AppError::Conflict(format!("this attempt is already {}", status.as_str())));
+            }
+        }
+        return Ok(url.clone());
+    }
+    loop {
+        let order_number = attempt.provider_order_id.clone();
+        let details = attempt.details.clone();
+        let registered = client
+            .register(&RbsRegisterRequest {
+                order_number: &order_number,
+                amount: attempt.amount,
+                currency: attempt.currency.numeric(),
+                return_url: &return_url(&attempt, "success"),
+                fail_url: &return_url(&attempt, "failure"),
+                description: details.description.as_deref(),
+                language: details.locale.as_deref(),
+                client_id: attempt.provider_customer_id.as_deref(),
+                email: details.email.as_deref(),
+                phone: details.phone.as_deref(),
+                json_params: Some(
+                    serde_json::json!({"tolem_attempt": attempt.attempt_id, "tolem_idempotency_key": attempt.idempotency_key})
+                        .to_string(),
+                ),
+            })
+            .await?;
+        match registered {
+            Some(r) => {
+                let stored = app
+                    .store
+                    .set_checkout(&attempt.attempt_id, attempt.try_number, Some(&r.order_id), &r.form_url)?
+                    .ok_or(AppError::NotFound)?;
+                return stored.checkout_url.ok_or_else(|| AppError::Internal("checkout url not stored".into()));
+            }
+            None => {
+                // errorCode 1: this orderNumber was registered before, but its formUrl never
+                // reached us (a crash or timeout after the bank answered). Nobody can pay an
+                // order whose page nobody has, so move on to the next try's number.
+                tracing::warn!(attempt = %attempt.attempt_id, "Bereke orderNumber already used; registering the next try");
+                let order_id = attempt.order_id.clone();
+                attempt = app
+                    .store
+                    .next_try(&attempt.attempt_id, attempt.try_number, &|n| try_reference(&order_id, n))?
+                    .ok_or(AppError::NotFound)?;
+                if attempt.try_number > 20 {
+                    return Err(AppError::Provider("Bereke refuses every order number".into()));
+                }
+            }
+        }
+    }
+}
+
+/// The signed Payment Page URL for the current try. A `payment_id` the Gate already settled
+/// is never offered again.
+async fn ecommpay_page_url(app: &AppState, attempt: Attempt) -> Result<String, AppError> {
+    let client = app.ecommpay.as_ref().ok_or(AppError::ProviderDisabled("ecommpay"))?;
+    let _guard = app.locks.lock(&format!("pay:{}", attempt.attempt_id)).await;
+    let attempt = app.store.by_id(&attempt.attempt_id)?.ok_or(AppError::NotFound)?;
+    refuse_if_final(&attempt)?;
+    if let Some(observed) = client.status(&attempt.provider_order_id).await? {
+        if observed != PaymentStatus::Pending {
+            let status = app.store.advance_status(&attempt.attempt_id, observed, "pay")?;
+            return Err(AppError::Conflict(format!("this attempt is already {}", status.as_str())));
+        }
+    }
+    let details = &attempt.details;
+    let url = client.payment_page_url(&PaymentPageRequest {
+        payment_id: &attempt.provider_order_id,
+        amount: attempt.amount,
+        currency: attempt.currency.code(),
+        description: details.description.as_deref(),
+        customer_id: attempt.provider_customer_id.as_deref(),
+        customer_email: details.email.as_deref(),
+        customer_phone: details.phone.as_deref(),
+        language: details.locale.as_deref(),
+        success_url: &return_url(&attempt, "success"),
+        fail_url: &return_url(&attempt, "failure"),
+        return_url: &return_url(&attempt, "back"),
+        callback_url: client.config.callback_url.as_deref(),
+        hold: client.config.hold,
+    });
+    let stored = app.store.set_checkout(&attempt.attempt_id, attempt.try_number, None, &url)?;
+    stored.and_then(|a| a.checkout_url).ok_or_else(|| AppError::Internal("checkout url not stored".into()))
 }

@@ -7,13 +7,13 @@ use axum::extract::State;
 use axum::Json;
 use tolem_core::api::{BrowserTokens, MethodKind, PaymentMethod, StartRequest, StartResponse};
 use tolem_core::money::{Currency, MinorUnits};
-use tolem_core::providers::{ioka as ioka_adapter, Provider};
+use tolem_core::providers::{ioka as ioka_adapter, try_reference, Provider};
 use tolem_core::status::PaymentStatus;
 
 use super::{json_body, with_query};
 use crate::error::AppError;
 use crate::ioka::NewOrder;
-use crate::store::Attempt;
+use crate::store::{Attempt, AttemptDetails};
 use crate::AppState;
 
 /// Handler.
@@ -25,6 +25,7 @@ pub async fn start(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json
     }
     match req.provider {
         Provider::Ioka => start_ioka(&app, &req).await,
+        Provider::Bereke | Provider::Ecommpay => start_hosted_page(&app, &req).await,
         other => Err(AppError::ProviderDisabled(other.as_str())),
     }
 }
@@ -79,6 +80,9 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
                 customer_access_token: customer_token,
                 checkout_url: handle.order.checkout_url.clone(),
                 status,
+                try_number: 1,
+                provider_session_id: None,
+                details: AttemptDetails::default(),
             };
             app.store.insert_or_existing(&fresh)?
         }
@@ -107,6 +111,73 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
     }))
 }
 
+/// Bereke and ECommPay: the provider's side is created at `pay` (RBS `register.do`, the
+/// signed Payment Page URL), so `start` only records the attempt, once per merchant order.
+/// An attempt whose last try failed, was cancelled or expired moves to a new try (a new
+/// `orderNumber` / `payment_id`: both providers refuse to reuse one).
+async fn start_hosted_page(app: &AppState, req: &StartRequest) -> Result<Json<StartResponse>, AppError> {
+    let provider = req.provider;
+    let (method_id, label) = match provider {
+        Provider::Bereke => {
+            app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;
+            // Room for the `~n` suffix of later tries within RBS's 32 characters.
+            if req.order.id.len() + 3 > tolem_core::providers::bereke::MAX_ORDER_NUMBER_LEN {
+                return Err(AppError::Invalid("order.id: Bereke accepts order ids of at most 29 characters".into()));
+            }
+            (tolem_core::providers::bereke::CARD_METHOD, "Bank card")
+        }
+        _ => {
+            app.ecommpay.as_ref().ok_or(AppError::ProviderDisabled("ecommpay"))?;
+            (tolem_core::providers::ecommpay::PAYMENT_PAGE_METHOD, "Card or another method")
+        }
+    };
+    let _guard = app.locks.lock(&format!("{}:{}", provider.as_str(), req.order.id)).await;
+    let attempt = match app.store.by_order(provider, &req.order.id)? {
+        Some(existing) => {
+            if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
+                return Err(AppError::Conflict("this order was started with a different amount".into()));
+            }
+            if matches!(existing.status, PaymentStatus::Failed | PaymentStatus::Cancelled | PaymentStatus::Expired) {
+                let order_id = existing.order_id.clone();
+                app.store
+                    .next_try(&existing.attempt_id, existing.try_number, &|n| try_reference(&order_id, n))?
+                    .ok_or(AppError::NotFound)?
+            } else {
+                existing
+            }
+        }
+        None => app.store.insert_or_existing(&Attempt {
+            attempt_id: format!("att_{}", random_id()),
+            provider,
+            order_id: req.order.id.clone(),
+            amount: req.order.amount.0,
+            currency: req.order.currency,
+            idempotency_key: req.idempotency_key.clone(),
+            provider_customer_id: req.customer.id.clone(),
+            provider_order_id: try_reference(&req.order.id, 1),
+            order_access_token: None,
+            customer_access_token: None,
+            checkout_url: None,
+            status: PaymentStatus::Pending,
+            try_number: 1,
+            provider_session_id: None,
+            details: AttemptDetails {
+                return_url: req.return_url.clone(),
+                description: req.order.description.clone(),
+                locale: req.locale.clone(),
+                email: req.customer.email.clone(),
+                phone: req.customer.phone.clone(),
+            },
+        })?,
+    };
+    Ok(Json(StartResponse {
+        attempt_id: attempt.attempt_id,
+        status: attempt.status,
+        methods: vec![PaymentMethod { id: method_id.into(), kind: MethodKind::Card, label: label.into(), brand: None }],
+        tokens: BrowserTokens::default(),
+    }))
+}
+
 /// A declined or cancelled try leaves the ioka order payable (`UNPAID`, attempts left): a
 /// new start reopens the attempt for another try. Anything else stays as it is.
 async fn reopen_if_payable(
@@ -126,7 +197,7 @@ async fn reopen_if_payable(
 }
 
 /// 16 random hex characters.
-fn random_id() -> String {
+pub fn random_id() -> String {
     let mut buf = [0u8; 8];
     if getrandom::fill(&mut buf).is_err() {
         let nanos =

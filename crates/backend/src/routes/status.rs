@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::Json;
 use tolem_core::api::{check_id, StatusResponse};
+use tolem_core::providers::bereke::OrderRef;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
@@ -17,9 +18,21 @@ pub async fn status(
     State(app): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<StatusResponse>, AppError> {
-    let attempt_id = query.get("attemptId").ok_or_else(|| AppError::Invalid("attemptId is required".into()))?;
-    check_id("attemptId", attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let attempt = app.store.by_id(attempt_id)?.ok_or(AppError::NotFound)?;
+    let attempt = match (query.get("attemptId"), query.get("provider"), query.get("orderId")) {
+        (Some(attempt_id), _, _) => {
+            check_id("attemptId", attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
+            app.store.by_id(attempt_id)?.ok_or(AppError::NotFound)?
+        }
+        // The shopper came back from Bereke without the widget's journal (another tab or
+        // browser): RBS's `?orderId=` names the attempt.
+        (None, Some(provider), Some(order_id)) if provider == "bereke" => {
+            let order_id = tolem_core::providers::bereke::parse_return(&format!("?orderId={order_id}"))
+                .ok_or_else(|| AppError::Invalid("orderId: not a Bereke order id".into()))?
+                .order_id;
+            app.store.by_session(Provider::Bereke, &order_id)?.ok_or(AppError::NotFound)?
+        }
+        _ => return Err(AppError::Invalid("attemptId is required".into())),
+    };
     let mut status = attempt.status;
     if !status.is_final() {
         match attempt.provider {
@@ -35,6 +48,28 @@ pub async fn status(
                         Err(e) => {
                             tracing::warn!(error = %e, "status read failed; answering the stored status")
                         }
+                    }
+                }
+            }
+            Provider::Bereke => {
+                if let (Some(client), Some(md_order)) = (&app.bereke, &attempt.provider_session_id) {
+                    match client.status(OrderRef::OrderId(md_order)).await {
+                        Ok(Some(found)) => {
+                            status = app.store.advance_status(&attempt.attempt_id, (&found).into(), "poll")?;
+                        }
+                        Ok(None) => tracing::warn!(attempt = %attempt.attempt_id, "Bereke does not know this order"),
+                        Err(e) => tracing::warn!(error = %e, "status read failed; answering the stored status"),
+                    }
+                }
+            }
+            Provider::Ecommpay => {
+                if let (Some(client), Some(_)) = (&app.ecommpay, &attempt.checkout_url) {
+                    match client.status(&attempt.provider_order_id).await {
+                        Ok(Some(observed)) => {
+                            status = app.store.advance_status(&attempt.attempt_id, observed, "poll")?;
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(error = %e, "status read failed; answering the stored status"),
                     }
                 }
             }

@@ -3,26 +3,94 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use tolem_core::providers::{ioka, Provider};
+use tolem_core::providers::{bereke, ecommpay, ioka, Provider};
+use tolem_core::status::PaymentStatus;
 
 use crate::error::AppError;
 use crate::AppState;
 
-/// Handler.
+/// Handler (POST; RBS callbacks may also come as GET with the parameters in the query).
 pub async fn webhook(
     State(app): State<Arc<AppState>>,
     Path(provider): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, AppError> {
     match Provider::from_wire(&provider) {
         Some(Provider::Ioka) => ioka_webhook(&app, &headers, &body).await,
+        Some(Provider::Bereke) => {
+            // GET: the query; POST: a form body (or, if empty, the query).
+            let params =
+                if body.is_empty() { query.unwrap_or_default() } else { String::from_utf8_lossy(&body).into_owned() };
+            bereke_callback(&app, &params)
+        }
+        Some(Provider::Ecommpay) => ecommpay_callback(&app, &body),
         Some(other) => Err(AppError::ProviderDisabled(other.as_str())),
         None => Err(AppError::NotFound),
     }
+}
+
+/// Finds the attempt a provider reference (`orderNumber` / `payment_id`) belongs to, and
+/// whether the reference is the attempt's current try.
+fn attempt_for_reference(
+    app: &AppState,
+    provider: Provider,
+    reference: &str,
+) -> Result<Option<(crate::store::Attempt, bool)>, AppError> {
+    let order_id = reference.split_once('~').map_or(reference, |(order, _)| order);
+    let attempt = app.store.by_order(provider, order_id)?;
+    Ok(attempt.map(|a| {
+        let current = a.provider_order_id == reference;
+        (a, current)
+    }))
+}
+
+/// Applies a verified notification: replays change nothing; news about an earlier try counts
+/// only if money moved (a late decline of try 1 must not fail try 2).
+fn apply_notification(
+    app: &AppState,
+    provider: Provider,
+    reference: &str,
+    receipt: &str,
+    observed: PaymentStatus,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let Some((attempt, current)) = attempt_for_reference(app, provider, reference)? else {
+        tracing::info!(provider = provider.as_str(), "notification for an unknown order");
+        return Ok(Json(serde_json::json!({"ok": true, "ignored": "unknown order"})));
+    };
+    if !app.store.first_receipt(provider, receipt)? {
+        return Ok(Json(serde_json::json!({"ok": true, "duplicate": true})));
+    }
+    let money_moved = matches!(observed, PaymentStatus::Paid | PaymentStatus::Authorized | PaymentStatus::Refunded);
+    if !current && !money_moved {
+        return Ok(Json(serde_json::json!({"ok": true, "ignored": "earlier try"})));
+    }
+    let status = app.store.advance_status(&attempt.attempt_id, observed, "webhook")?;
+    tracing::info!(attempt = %attempt.attempt_id, provider = provider.as_str(), status = status.as_str(), "notification");
+    Ok(Json(serde_json::json!({"ok": true, "status": status.as_str()})))
+}
+
+fn bereke_callback(app: &AppState, params: &str) -> Result<Json<serde_json::Value>, AppError> {
+    let client = app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;
+    let callback = bereke::verify_callback(params, client.config.callback_token.expose().as_bytes())
+        .map_err(|e| AppError::BadSignature(e.to_string()))?;
+    apply_notification(app, Provider::Bereke, &callback.order_number, &callback.checksum, callback.status())
+}
+
+fn ecommpay_callback(app: &AppState, body: &Bytes) -> Result<Json<serde_json::Value>, AppError> {
+    let client = app.ecommpay.as_ref().ok_or(AppError::ProviderDisabled("ecommpay"))?;
+    let callback = ecommpay::verify_callback(body, client.config.secret.expose().as_bytes())
+        .map_err(|e| AppError::BadSignature(e.to_string()))?;
+    let Some(payment) = &callback.payment else {
+        return Ok(Json(serde_json::json!({"ok": true, "ignored": "no payment in callback"})));
+    };
+    // The signature is unique per body: a natural receipt id.
+    let receipt = tolem_core::signature::hex_lower(&tolem_core::signature::hmac_sha256(b"receipt", body));
+    apply_notification(app, Provider::Ecommpay, &payment.id, &receipt, ecommpay::callback_status(&callback))
 }
 
 async fn ioka_webhook(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Json<serde_json::Value>, AppError> {

@@ -261,6 +261,15 @@ pub enum WebhookError {
     Malformed,
 }
 
+/// The `X-Signature` ioka computes for a webhook body (any JSON).
+///
+/// # Errors
+/// [`WebhookError::Malformed`] when the body is not JSON.
+pub fn webhook_signature(webhook_key: &[u8], raw_body: &[u8]) -> Result<String, WebhookError> {
+    let value: serde_json::Value = serde_json::from_slice(raw_body).map_err(|_| WebhookError::Malformed)?;
+    Ok(crate::signature::hex_lower(&crate::signature::hmac_sha256(webhook_key, dumps_sorted(&value).as_bytes())))
+}
+
 /// Verifies an ioka webhook and parses it.
 ///
 /// `X-Signature` is the lower-case hex HMAC-SHA256, keyed with the webhook's `key`, of the

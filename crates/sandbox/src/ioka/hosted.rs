@@ -6,14 +6,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde_json::{json, Value};
 
 use super::webhooks::send_event;
 use crate::ids::{ioka_now, new_id};
+use crate::page::{self, card_brand, masked, see_other, three_ds_form, three_ds_passed, CardForm, CardInput};
 use crate::Sandbox;
 
 pub fn router() -> Router<Arc<Sandbox>> {
@@ -22,38 +23,10 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route("/checkout/orders/{order_id}/3ds", post(three_ds))
 }
 
-/// The stage test cards' ACS password.
-const ACS_PASSWORD: &str = "12345678";
-
 enum Outcome {
     Success,
     ThreeDs,
     Decline(&'static str),
-}
-
-fn luhn_ok(pan: &str) -> bool {
-    if !(12..=19).contains(&pan.len()) || !pan.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    let sum: u32 = pan
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 1 {
-                let x = d * 2;
-                if x > 9 {
-                    x - 9
-                } else {
-                    x
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
 }
 
 fn outcome_for(pan: &str) -> Outcome {
@@ -65,65 +38,33 @@ fn outcome_for(pan: &str) -> Outcome {
     }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
+const PROVIDER: &str = "ioka";
 
-fn layout(title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<link rel=\"icon\" href=\"data:,\"><title>{title} · ioka sandbox</title><style>\
-body{{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}\
-.banner{{background:#fff4ce;border:1px solid #c9a400;padding:.5rem;border-radius:6px;font-size:.875rem}}\
-label{{display:block;margin-top:.75rem}}input{{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}}\
-.row{{display:flex;gap:.5rem;margin-top:1rem}}button{{font:inherit;padding:.5rem 1rem;border-radius:6px;border:1px solid #444;background:#fff;cursor:pointer}}\
-button.primary{{background:#0b5cad;color:#fff;border-color:#0b5cad}}.amount{{font-size:1.5rem;font-weight:600}}.err{{color:#a00000}}\
-</style></head><body><p class=\"banner\">ioka sandbox: no real money moves.</p>{body}</body></html>"
-    );
-    Html(html).into_response()
-}
-
-fn money(amount: i64, currency: &str) -> String {
-    let major = amount / 100;
-    let minor = amount % 100;
-    let digits = major.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('\u{202f}');
-        }
-        grouped.push(c);
-    }
-    if minor == 0 {
-        format!("{grouped} {currency}")
-    } else {
-        format!("{grouped},{minor:02} {currency}")
-    }
-}
+const TEST_CARDS: [(&str, &str); 4] = [
+    ("5555555555555599", "success"),
+    ("4111111111111111", "3-D Secure (password 12345678)"),
+    ("4444444444446666", "limit exceeded"),
+    ("4444444411111111", "not enough money"),
+];
 
 fn form(order: &Value, error: Option<&str>) -> Response {
     let id = order["id"].as_str().unwrap_or_default();
-    let amount = money(order["amount"].as_i64().unwrap_or(0), order["currency"].as_str().unwrap_or("KZT"));
-    let description = esc(order["description"].as_str().unwrap_or(""));
-    let error = error.map(|e| format!("<p class=\"err\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
-    let body = format!(
-        "<h1>Payment</h1><p class=\"amount\">{amount}</p><p>{description}</p>{error}\
-<form method=\"post\" action=\"{id}\"><label>Card number<input name=\"pan\" inputmode=\"numeric\" autocomplete=\"cc-number\" value=\"5555555555555599\"></label>\
-<label>Expiry (MM/YY)<input name=\"exp\" autocomplete=\"cc-exp\" value=\"12/30\"></label>\
-<label>CVC<input name=\"cvc\" inputmode=\"numeric\" autocomplete=\"cc-csc\" value=\"123\"></label>\
-<label>Card holder<input name=\"holder\" autocomplete=\"cc-name\" value=\"TEST HOLDER\"></label>\
-<label><input type=\"checkbox\" name=\"save\" value=\"1\" style=\"width:auto\"> Save card</label>\
-<div class=\"row\"><button class=\"primary\" name=\"action\" value=\"pay\">Pay</button>\
-<button name=\"action\" value=\"decline\">Decline</button>\
-<button name=\"action\" value=\"cancel\">Cancel</button></div></form>\
-<p><small>Test cards: 5555555555555599 success · 4111111111111111 3-D Secure (password 12345678) · 4444444444446666 limit exceeded · 4444444411111111 not enough money</small></p>",
-        id = esc(id)
-    );
-    layout("Payment", &body)
+    CardForm {
+        provider: PROVIDER,
+        action: id,
+        amount: order["amount"].as_i64().unwrap_or(0),
+        currency: order["currency"].as_str().unwrap_or("KZT"),
+        description: order["description"].as_str().unwrap_or(""),
+        error,
+        hidden: &[],
+        offer_save: true,
+        test_cards: &TEST_CARDS,
+    }
+    .render()
 }
 
 fn message(title: &str, text: &str) -> Response {
-    layout(title, &format!("<h1>{}</h1><p role=\"status\">{}</p>", esc(title), esc(text)))
+    page::message(PROVIDER, title, text)
 }
 
 async fn load_order(sb: &Sandbox, id: &str) -> Result<Value, Response> {
@@ -162,26 +103,9 @@ async fn page(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>) -> Respons
 fn go(order: &Value, specific: &str, title: &str, text: &str) -> Response {
     let url = order[specific].as_str().or_else(|| order["back_url"].as_str());
     match url {
-        Some(u) => (StatusCode::SEE_OTHER, [(header::LOCATION, u.to_owned())], super::empty()).into_response(),
+        Some(u) => see_other(u),
         None => message(title, text),
     }
-}
-
-fn card_brand(pan: &str) -> &'static str {
-    match pan.as_bytes().first() {
-        Some(b'4') => "VISA",
-        Some(b'5') | Some(b'2') => "MASTERCARD",
-        _ => "UNKNOWN",
-    }
-}
-
-fn masked(pan: &str) -> String {
-    // Only a plausible card number is partly shown; anything else (the Decline button does
-    // not validate the field) is hidden whole, and never sliced on a non-ASCII boundary.
-    if pan.len() < 10 || !pan.bytes().all(|b| b.is_ascii_digit()) {
-        return "*".repeat(pan.chars().count().min(19));
-    }
-    format!("{}{}{}", &pan[..6], "*".repeat(pan.len() - 10), &pan[pan.len() - 4..])
 }
 
 async fn submit(
@@ -193,30 +117,21 @@ async fn submit(
         Ok(o) => o,
         Err(r) => return r,
     };
-    let field = |k: &str| f.get(k).map(|s| s.trim().replace(' ', "")).unwrap_or_default();
+    let card = CardInput::from_form(&f);
     match f.get("action").map(String::as_str) {
         Some("cancel") => go(&order, "back_url", "Cancelled", "You cancelled the payment."),
         Some("decline") => {
-            let payment = new_payment(&order, &field("pan"), &f);
+            let payment = new_payment(&order, &card);
             finish(&sb, order, payment, Err("DECLINED_BY_ISSUER")).await
         }
         Some("pay") => {
-            let pan = field("pan");
-            if !luhn_ok(&pan) {
-                return form(&order, Some("Check the card number."));
+            if let Err(problem) = card.check() {
+                return form(&order, Some(problem));
             }
-            let exp = field("exp");
-            let exp_ok = exp.len() == 5
-                && exp.as_bytes()[2] == b'/'
-                && exp[..2].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
-            let cvc = field("cvc");
-            if !exp_ok || !(3..=4).contains(&cvc.len()) || !cvc.bytes().all(|b| b.is_ascii_digit()) {
-                return form(&order, Some("Check the expiry date and CVC."));
-            }
-            let mut payment = new_payment(&order, &pan, &f);
-            match outcome_for(&pan) {
+            let mut payment = new_payment(&order, &card);
+            match outcome_for(&card.pan) {
                 Outcome::Success => {
-                    save_card(&sb, &order, &pan, &exp, &f);
+                    save_card(&sb, &order, &card);
                     finish(&sb, order, payment, Ok(())).await
                 }
                 Outcome::Decline(code) => finish(&sb, order, payment, Err(code)).await,
@@ -224,23 +139,14 @@ async fn submit(
                     payment["status"] = json!("REQUIRES_ACTION");
                     let pid = payment["id"].as_str().unwrap_or_default().to_owned();
                     payment["action"] = json!({"url": format!("{}/ioka/checkout/orders/{}/3ds?payment_id={pid}", sb.config.public_base, id)});
-                    if f.contains_key("save") {
-                        payment["save_card"] = json!({"pan": pan, "exp": exp});
+                    if card.save {
+                        payment["save_card"] = json!({"pan": card.pan, "exp": card.exp, "holder": card.holder});
                     }
                     if let Err(e) = sb.store.insert("payment", &pid, Some(&id), None, &payment) {
                         return super::store_failed(&e);
                     }
                     send_event(&sb, "PAYMENT_ACTION_REQUIRED", &order, Some(&payment));
-                    let body = format!(
-                        "<h1>3-D Secure</h1><p>Enter the one-time password sent by your bank.</p>\
-<form method=\"post\" action=\"{id}/3ds\"><input type=\"hidden\" name=\"payment_id\" value=\"{pid}\">\
-<label>Password<input name=\"password\" autocomplete=\"one-time-code\" value=\"\"></label>\
-<div class=\"row\"><button class=\"primary\" name=\"action\" value=\"confirm\">Confirm</button>\
-<button name=\"action\" value=\"cancel\">Cancel</button></div></form>",
-                        id = esc(&id),
-                        pid = esc(&pid)
-                    );
-                    layout("3-D Secure", &body)
+                    three_ds_form(PROVIDER, &format!("{id}/3ds"), &[("payment_id", &pid)])
                 }
             }
         }
@@ -263,13 +169,12 @@ async fn three_ds(
         Ok(_) => return message("Not found", "No such payment awaiting 3-D Secure."),
         Err(e) => return super::store_failed(&e),
     };
-    let confirmed = f.get("action").map(String::as_str) == Some("confirm")
-        && f.get("password").map(String::as_str) == Some(ACS_PASSWORD);
-    if confirmed {
+    if three_ds_passed(&f) {
         if let (Some(pan), Some(exp)) = (payment["save_card"]["pan"].as_str(), payment["save_card"]["exp"].as_str()) {
-            let mut form = HashMap::new();
-            form.insert("save".to_owned(), "1".to_owned());
-            save_card(&sb, &order, pan, exp, &form);
+            let holder = payment["save_card"]["holder"].as_str().unwrap_or_default().to_owned();
+            let card =
+                CardInput { pan: pan.to_owned(), exp: exp.to_owned(), holder, save: true, ..CardInput::default() };
+            save_card(&sb, &order, &card);
         }
         finish(&sb, order, payment, Ok(())).await
     } else {
@@ -277,7 +182,7 @@ async fn three_ds(
     }
 }
 
-fn new_payment(order: &Value, pan: &str, f: &HashMap<String, String>) -> Value {
+fn new_payment(order: &Value, card: &CardInput) -> Value {
     json!({
         "id": new_id("pay"),
         "order_id": order["id"],
@@ -288,10 +193,10 @@ fn new_payment(order: &Value, pan: &str, f: &HashMap<String, String>) -> Value {
         "refunded_amount": 0,
         "processing_fee": 0.0,
         "payer": {
-            "pan_masked": masked(pan),
-            "expiry_date": f.get("exp").cloned(),
-            "holder": f.get("holder").cloned(),
-            "payment_system": card_brand(pan),
+            "pan_masked": masked(&card.pan),
+            "expiry_date": card.exp,
+            "holder": card.holder,
+            "payment_system": card_brand(&card.pan),
             "emitter": null,
             "email": null,
             "phone": null,
@@ -304,8 +209,8 @@ fn new_payment(order: &Value, pan: &str, f: &HashMap<String, String>) -> Value {
     })
 }
 
-fn save_card(sb: &Sandbox, order: &Value, pan: &str, exp: &str, f: &HashMap<String, String>) {
-    let (Some(customer_id), Some(_)) = (order["customer_id"].as_str(), f.get("save")) else {
+fn save_card(sb: &Sandbox, order: &Value, card: &CardInput) {
+    let (Some(customer_id), true) = (order["customer_id"].as_str(), card.save) else {
         return;
     };
     let id = new_id("crd");
@@ -313,10 +218,10 @@ fn save_card(sb: &Sandbox, order: &Value, pan: &str, exp: &str, f: &HashMap<Stri
         "id": id,
         "customer_id": customer_id,
         "created_at": ioka_now(),
-        "pan_masked": masked(pan),
-        "expiry_date": exp,
-        "holder": f.get("holder"),
-        "payment_system": card_brand(pan),
+        "pan_masked": masked(&card.pan),
+        "expiry_date": card.exp,
+        "holder": card.holder,
+        "payment_system": card_brand(&card.pan),
         "emitter": "SANDBOX BANK",
         "cvc_required": true,
         "error": null,
@@ -393,15 +298,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn test_cards_pass_luhn_and_map_to_outcomes() {
-        for pan in ["5555555555555599", "4111111111111111", "4444444444446666", "4444444411111111"] {
-            assert!(luhn_ok(pan), "{pan}");
-        }
-        assert!(!luhn_ok("5555555555555598"));
+    fn test_cards_map_to_outcomes() {
         assert!(matches!(outcome_for("4111111111111111"), Outcome::ThreeDs));
         assert!(matches!(outcome_for("4444444411111111"), Outcome::Decline("NOT_ENOUGH_MONEY")));
-        assert_eq!(masked("5555555555555599"), "555555******5599");
-        assert_eq!(masked("ёёёёёёёёёёёё"), "************");
-        assert_eq!(money(1_500_000, "KZT"), "15\u{202f}000 KZT");
+        assert!(matches!(outcome_for("5555555555555599"), Outcome::Success));
     }
 }

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -440,9 +440,4 @@ async fn list_webhooks(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Re
         Ok(hooks) => ok(Value::Array(hooks)),
         Err(e) => store_failed(&e),
     }
-}
-
-/// Empty body used by handlers that only redirect.
-pub(crate) fn empty() -> Body {
-    Body::empty()
 }

@@ -2,13 +2,11 @@
 //! (insertion order, `\uXXXX` escapes); `X-Signature` is the hex HMAC-SHA256, keyed with
 //! the webhook's `key`, of the body re-serialised with sorted keys and raw UTF-8.
 
-use std::time::Duration;
-
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::control::{Delivery, WebhookFault};
+use crate::deliver::{self, Outgoing};
 use crate::pyjson::dumps;
 use crate::Sandbox;
 
@@ -51,7 +49,7 @@ pub fn sign(key: &str, body: &Value) -> String {
 }
 
 /// Queues `event` for every subscribed webhook. Returns at once; delivery retries in the
-/// background (3 tries, 1 s apart), unless a scripted fault drops or duplicates it.
+/// background (see [`deliver`]), unless a scripted fault drops, delays or duplicates it.
 pub fn send_event(sb: &Sandbox, event: &str, order: &Value, payment: Option<&Value>) {
     let mut order_out = order.clone();
     if let Some(map) = order_out.as_object_mut() {
@@ -77,49 +75,17 @@ pub fn send_event(sb: &Sandbox, event: &str, order: &Value, payment: Option<&Val
         if target.events.as_ref().is_some_and(|e| !e.iter().any(|x| x == event)) {
             continue;
         }
-        let fault = sb.faults.take_webhook("ioka");
-        if fault == Some(WebhookFault::Drop) {
-            sb.faults.log_delivery(Delivery {
-                provider: "ioka".into(),
-                event: event.into(),
-                url: target.url.clone(),
-                status: None,
-            });
-            continue;
-        }
-        let copies = if fault == Some(WebhookFault::Duplicate) { 2 } else { 1 };
         let raw = dumps(&body, false, true);
         let signature = sign(&target.key, &body);
-        for _ in 0..copies {
-            let client = sb.http.clone();
-            let (url, raw, signature, event) = (target.url.clone(), raw.clone(), signature.clone(), event.to_owned());
-            let faults = sb_faults_handle(sb);
-            tokio::spawn(async move {
-                let mut status = 0u16;
-                for attempt in 0..3 {
-                    if attempt > 0 {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                    let sent = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .header("x-signature", &signature)
-                        .body(raw.clone())
-                        .send()
-                        .await;
-                    status = sent.map(|r| r.status().as_u16()).unwrap_or(0);
-                    if (200..300).contains(&status) {
-                        break;
-                    }
-                }
-                faults(Delivery { provider: "ioka".into(), event, url, status: Some(status) });
-            });
-        }
+        deliver::send(
+            sb,
+            Outgoing {
+                provider: "ioka",
+                event: event.to_owned(),
+                url: target.url,
+                body: Some(raw),
+                headers: vec![("content-type", "application/json".to_owned()), ("x-signature", signature)],
+            },
+        );
     }
-}
-
-/// A `'static` logger for spawned deliveries.
-fn sb_faults_handle(sb: &Sandbox) -> impl Fn(Delivery) + Send + 'static {
-    let log = sb.delivery_log();
-    move |d| log.push(d)
 }

@@ -1,0 +1,92 @@
+//! The merchant's own calls (not the widget's): capture or release a held payment.
+//! `POST /admin/capture` and `POST /admin/release` with `{"attemptId": "att_…"}` and
+//! `Authorization: Bearer <TOLEM_ADMIN_TOKEN>`. Off unless the token is configured.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use tolem_core::api::{check_id, StatusResponse};
+use tolem_core::providers::bereke::OrderRef;
+use tolem_core::providers::Provider;
+use tolem_core::signature::constant_time_eq;
+use tolem_core::status::PaymentStatus;
+
+use super::json_body;
+use crate::error::AppError;
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HoldRequest {
+    attempt_id: String,
+}
+
+fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+    let Some(token) = &app.config.admin_token else {
+        return Err(AppError::NotFound);
+    };
+    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(g) if constant_time_eq(g.trim().as_bytes(), token.expose().as_bytes()) => Ok(()),
+        _ => Err(AppError::Unauthorized),
+    }
+}
+
+/// `POST /admin/capture`.
+pub async fn capture(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<StatusResponse>, AppError> {
+    settle(&app, &headers, &body, true).await
+}
+
+/// `POST /admin/release`.
+pub async fn release(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<StatusResponse>, AppError> {
+    settle(&app, &headers, &body, false).await
+}
+
+async fn settle(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    capture: bool,
+) -> Result<Json<StatusResponse>, AppError> {
+    authorize(app, headers)?;
+    let req: HoldRequest = json_body(body)?;
+    check_id("attemptId", &req.attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let _guard = app.locks.lock(&format!("pay:{}", req.attempt_id)).await;
+    let attempt = app.store.by_id(&req.attempt_id)?.ok_or(AppError::NotFound)?;
+    if attempt.status != PaymentStatus::Authorized {
+        return Err(AppError::Conflict(format!(
+            "only a held payment can be settled; this one is {}",
+            attempt.status.as_str()
+        )));
+    }
+    let observed = match attempt.provider {
+        Provider::Bereke => {
+            let client = app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;
+            let md_order = attempt.provider_session_id.as_deref().ok_or(AppError::NotFound)?;
+            client.settle_hold(md_order, capture).await?;
+            let found = client.status(OrderRef::OrderId(md_order)).await?.ok_or(AppError::NotFound)?;
+            PaymentStatus::from(&found)
+        }
+        Provider::Ecommpay => {
+            let client = app.ecommpay.as_ref().ok_or(AppError::ProviderDisabled("ecommpay"))?;
+            client.settle_hold(&attempt.provider_order_id, capture, attempt.amount, attempt.currency.code()).await?;
+            client.status(&attempt.provider_order_id).await?.unwrap_or(PaymentStatus::Authorized)
+        }
+        other => return Err(AppError::ProviderDisabled(other.as_str())),
+    };
+    let status =
+        app.store.advance_status(&attempt.attempt_id, observed, if capture { "capture" } else { "release" })?;
+    Ok(Json(StatusResponse { attempt_id: attempt.attempt_id, status, is_final: status.is_final() }))
+}

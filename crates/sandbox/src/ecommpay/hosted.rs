@@ -1,0 +1,214 @@
+//! The Payment Page's card form, its 3-D Secure step, the outcome, the callback and the
+//! redirect back to the merchant.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::Form;
+use serde_json::{json, Value};
+
+use super::{signer, KIND, OPENED};
+use crate::deliver::{self, Outgoing};
+use crate::ids::{ecommpay_now, now_ms, secret_hex};
+use crate::page::{self, see_other, three_ds_form, three_ds_passed, CardForm, CardInput};
+use crate::Sandbox;
+
+const LABEL: &str = "ECommPay";
+
+/// The sandbox test cards and what they do.
+pub const TEST_CARDS: [(&str, &str); 4] = [
+    ("4000000000000077", "success"),
+    ("4314220000000056", "3-D Secure (password 12345678), then success"),
+    ("4000000000000002", "declined by the issuer"),
+    ("5555555555555599", "success"),
+];
+
+/// The card form for a payment.
+pub fn form(payment: &Value, error: Option<&str>) -> Response {
+    let payment_id = payment["payment_id"].as_str().unwrap_or_default();
+    CardForm {
+        provider: LABEL,
+        action: "payment",
+        amount: payment["amount"].as_i64().unwrap_or(0),
+        currency: payment["currency"].as_str().unwrap_or(""),
+        description: payment["description"].as_str().unwrap_or(""),
+        error,
+        hidden: &[("payment_id", payment_id)],
+        offer_save: false,
+        test_cards: &TEST_CARDS,
+    }
+    .render()
+}
+
+fn opened(sb: &Sandbox, payment_id: &str) -> Result<Value, Response> {
+    match sb.store.get(KIND, payment_id) {
+        Ok(Some(p)) if p["status"] == OPENED || p["status"] == "awaiting 3ds result" => Ok(p),
+        Ok(Some(p)) if p["status"] == "success" || p["status"] == "awaiting capture" => {
+            Err(page::message(LABEL, "Already paid", "This payment has already been made."))
+        }
+        Ok(Some(_)) => Err(page::message(LABEL, "Payment closed", "This payment can no longer be made.")),
+        Ok(None) => Err(page::message(LABEL, "Not found", "No such payment.")),
+        Err(e) => {
+            tracing::error!(error = %e, "sandbox store");
+            Err(page::message(LABEL, "Error", "Sandbox store failure."))
+        }
+    }
+}
+
+/// `POST /payment`: Pay, Decline or Cancel.
+pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String, String>>) -> Response {
+    let payment_id = f.get("payment_id").cloned().unwrap_or_default();
+    let mut payment = match opened(&sb, &payment_id) {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    let card = CardInput::from_form(&f);
+    match f.get("action").map(String::as_str) {
+        Some("cancel") => {
+            let url = payment["return_url"].as_str().or(payment["fail_url"].as_str());
+            match url {
+                Some(u) => see_other(u),
+                None => page::message(LABEL, "Cancelled", "You cancelled the payment."),
+            }
+        }
+        Some("decline") => finish(&sb, payment, &card, false),
+        Some("pay") => {
+            if let Err(problem) = card.check() {
+                return form(&payment, Some(problem));
+            }
+            match card.pan.as_str() {
+                "4000000000000002" => finish(&sb, payment, &card, false),
+                "4314220000000056" => {
+                    payment["status"] = json!("awaiting 3ds result");
+                    payment["pending_card"] = json!({"pan": card.pan, "exp": card.exp, "holder": card.holder});
+                    if let Err(e) = sb.store.update(KIND, &payment_id, &payment) {
+                        return super::store_failed(&e);
+                    }
+                    let acs = format!("{}/ecommpay/payment/acs", sb.config.public_base);
+                    three_ds_form(LABEL, &acs, &[("payment_id", &payment_id)])
+                }
+                _ => finish(&sb, payment, &card, true),
+            }
+        }
+        _ => form(&payment, Some("Choose Pay, Decline or Cancel.")),
+    }
+}
+
+/// `POST /payment/acs`: the 3-D Secure password.
+pub async fn acs(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String, String>>) -> Response {
+    let payment_id = f.get("payment_id").cloned().unwrap_or_default();
+    let payment = match sb.store.get(KIND, &payment_id) {
+        Ok(Some(p)) if p["status"] == "awaiting 3ds result" => p,
+        _ => return page::message(LABEL, "Not found", "No payment awaiting 3-D Secure."),
+    };
+    let pending = &payment["pending_card"];
+    let card = CardInput {
+        pan: pending["pan"].as_str().unwrap_or_default().to_owned(),
+        exp: pending["exp"].as_str().unwrap_or_default().to_owned(),
+        holder: pending["holder"].as_str().unwrap_or_default().to_owned(),
+        ..CardInput::default()
+    };
+    finish(&sb, payment, &card, three_ds_passed(&f))
+}
+
+fn finish(sb: &Sandbox, mut payment: Value, card: &CardInput, approved: bool) -> Response {
+    let auth = payment["operation_type"] == "auth";
+    let status = match (approved, auth) {
+        (true, true) => "awaiting capture",
+        (true, false) => "success",
+        (false, _) => "decline",
+    };
+    let (month, year) = card.exp.split_once('/').unwrap_or(("", ""));
+    payment["status"] = json!(status);
+    payment["account"] = json!({
+        "number": page::masked(&card.pan),
+        "type": page::card_brand(&card.pan).to_ascii_lowercase(),
+        "card_holder": card.holder,
+        "expiry_month": month,
+        "expiry_year": format!("20{year}"),
+    });
+    if let Some(map) = payment.as_object_mut() {
+        map.remove("pending_card");
+    }
+    let operation = if auth { "auth" } else { "sale" };
+    payment["operations"] = json!([new_operation(&payment, operation, if approved { "success" } else { "decline" })]);
+    let id = payment["payment_id"].as_str().unwrap_or_default().to_owned();
+    if let Err(e) = sb.store.update(KIND, &id, &payment) {
+        return super::store_failed(&e);
+    }
+    send_callback(sb, &payment);
+    let url = if approved { payment["success_url"].as_str() } else { payment["fail_url"].as_str() }
+        .or(payment["return_url"].as_str());
+    match url {
+        Some(u) => see_other(u),
+        None if approved => page::message(LABEL, "Payment successful", "The payment went through."),
+        None => page::message(LABEL, "Payment declined", "The payment was declined."),
+    }
+}
+
+/// A Gate operation record.
+pub fn new_operation(payment: &Value, kind: &str, status: &str) -> Value {
+    let digits: String = secret_hex().bytes().filter(u8::is_ascii_digit).map(char::from).take(6).collect();
+    let sum = json!({"amount": payment["amount"], "currency": payment["currency"]});
+    let (code, message) = if status == "decline" { ("20105", "General decline") } else { ("0", "Success") };
+    json!({
+        "id": 5_028_800_000_000_000_i64 + now_ms() % 10_000_000_000,
+        "type": kind,
+        "status": status,
+        "date": ecommpay_now(),
+        "created_date": ecommpay_now(),
+        "request_id": secret_hex(),
+        "sum_initial": sum,
+        "sum_converted": sum,
+        "provider": {"id": 6, "payment_id": now_ms().to_string(), "date": ecommpay_now(), "auth_code": format!("{digits:0>6}"), "endpoint_id": 6},
+        "code": code,
+        "message": message,
+    })
+}
+
+/// The callback / status body of a payment (format "1" of the docs), unsigned.
+pub fn payment_body(sb: &Sandbox, payment: &Value) -> Value {
+    let last_operation = payment["operations"].as_array().and_then(|ops| ops.last()).cloned().unwrap_or(Value::Null);
+    let mut body = json!({
+        "project_id": sb.config.ecommpay.project_id,
+        "payment": {
+            "id": payment["payment_id"],
+            "type": "purchase",
+            "status": payment["status"],
+            "date": ecommpay_now(),
+            "method": "card",
+            "sum": {"amount": payment["amount"], "currency": payment["currency"]},
+            "description": payment["description"],
+        },
+        "account": payment["account"],
+        "customer": {"id": payment["customer_id"]},
+        "operation": last_operation,
+    });
+    if payment["status"] == "decline" {
+        body["errors"] = json!([{"code": "20105", "message": "General decline"}]);
+    }
+    body
+}
+
+/// Signs and POSTs the callback to the payment's (or the project's) callback URL.
+pub fn send_callback(sb: &Sandbox, payment: &Value) {
+    let url = payment["callback_url"].as_str().map(str::to_owned).or_else(|| sb.config.ecommpay.callback_url.clone());
+    let Some(url) = url else {
+        return;
+    };
+    let mut body = payment_body(sb, payment);
+    let signature = signer::sign(&body, &sb.config.ecommpay.secret);
+    body["signature"] = json!(signature);
+    deliver::send(
+        sb,
+        Outgoing {
+            provider: "ecommpay",
+            event: payment["status"].as_str().unwrap_or_default().to_owned(),
+            url,
+            body: Some(body.to_string()),
+            headers: vec![("content-type", "application/json".to_owned())],
+        },
+    );
+}

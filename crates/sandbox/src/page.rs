@@ -1,0 +1,323 @@
+//! Pieces every hosted payment page shares: the HTML frame, the card form with **Pay**,
+//! **Decline** and **Cancel**, card checks (Luhn, expiry, CVC), masking, and the redirect.
+
+use std::collections::HashMap;
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+/// HTML-escapes text for element content and attribute values.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// A full page with the sandbox banner naming `provider`.
+pub fn layout(provider: &str, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<link rel=\"icon\" href=\"data:,\"><title>{title} · {provider} sandbox</title><style>\
+body{{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}\
+.banner{{background:#fff4ce;border:1px solid #c9a400;padding:.5rem;border-radius:6px;font-size:.875rem}}\
+label{{display:block;margin-top:.75rem}}input{{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}}\
+.row{{display:flex;gap:.5rem;margin-top:1rem}}button{{font:inherit;padding:.5rem 1rem;border-radius:6px;border:1px solid #444;background:#fff;cursor:pointer}}\
+button.primary{{background:#0b5cad;color:#fff;border-color:#0b5cad}}.amount{{font-size:1.5rem;font-weight:600}}.err{{color:#a00000}}\
+</style></head><body><p class=\"banner\">{provider} sandbox: no real money moves.</p>{body}</body></html>",
+        title = esc(title),
+        provider = esc(provider),
+    );
+    Html(html).into_response()
+}
+
+/// A page with a heading and one announced sentence.
+pub fn message(provider: &str, title: &str, text: &str) -> Response {
+    layout(provider, title, &format!("<h1>{}</h1><p role=\"status\">{}</p>", esc(title), esc(text)))
+}
+
+/// `15 000 KZT`, `12,50 KZT` (minor units, two decimals).
+pub fn money(amount: i64, currency: &str) -> String {
+    let major = amount / 100;
+    let minor = amount % 100;
+    let digits = major.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(c);
+    }
+    if minor == 0 {
+        format!("{grouped} {currency}")
+    } else {
+        format!("{grouped},{minor:02} {currency}")
+    }
+}
+
+/// 303 See Other to `url`.
+pub fn see_other(url: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, url.to_owned())], axum::body::Body::empty()).into_response()
+}
+
+/// The Luhn check every card number passes.
+pub fn luhn_ok(pan: &str) -> bool {
+    if !(12..=19).contains(&pan.len()) || !pan.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let sum: u32 = pan
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// `VISA`, `MASTERCARD` or `UNKNOWN` from the first digit.
+pub fn card_brand(pan: &str) -> &'static str {
+    match pan.as_bytes().first() {
+        Some(b'4') => "VISA",
+        Some(b'5') | Some(b'2') => "MASTERCARD",
+        _ => "UNKNOWN",
+    }
+}
+
+/// `555555******5599`; anything that is not a plausible card number is hidden whole.
+pub fn masked(pan: &str) -> String {
+    // The Decline button does not validate the field, so never slice on a non-ASCII boundary.
+    if pan.len() < 10 || !pan.bytes().all(|b| b.is_ascii_digit()) {
+        return "*".repeat(pan.chars().count().min(19));
+    }
+    format!("{}{}{}", &pan[..6], "*".repeat(pan.len() - 10), &pan[pan.len() - 4..])
+}
+
+/// What the shopper typed into the card form.
+#[derive(Clone, Debug, Default)]
+pub struct CardInput {
+    /// Digits only.
+    pub pan: String,
+    /// `MM/YY`.
+    pub exp: String,
+    /// CVC.
+    pub cvc: String,
+    /// Card holder.
+    pub holder: String,
+    /// "Save card" ticked.
+    pub save: bool,
+}
+
+impl CardInput {
+    /// Reads the form fields (spaces in numbers are ignored).
+    pub fn from_form(f: &HashMap<String, String>) -> CardInput {
+        let field = |k: &str| f.get(k).map(|s| s.trim().replace(' ', "")).unwrap_or_default();
+        CardInput {
+            pan: field("pan"),
+            exp: field("exp"),
+            cvc: field("cvc"),
+            holder: f.get("holder").map(|s| s.trim().to_owned()).unwrap_or_default(),
+            save: f.contains_key("save"),
+        }
+    }
+
+    /// `Err(text for the shopper)` when the card cannot be charged as typed.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if !luhn_ok(&self.pan) {
+            return Err("Check the card number.");
+        }
+        let exp_ok = self.exp.len() == 5
+            && self.exp.as_bytes()[2] == b'/'
+            && self.exp[..2].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
+            && self.exp[3..].parse::<u8>().is_ok();
+        if !exp_ok || !(3..=4).contains(&self.cvc.len()) || !self.cvc.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("Check the expiry date and CVC.");
+        }
+        Ok(())
+    }
+}
+
+/// The card form: amount, description, optional error, fields, and the three buttons.
+/// `action` is where it posts; `hidden` adds hidden inputs; `cards` lists test cards.
+pub struct CardForm<'a> {
+    /// Provider label for the banner.
+    pub provider: &'a str,
+    /// Form action URL (relative or absolute).
+    pub action: &'a str,
+    /// Minor units.
+    pub amount: i64,
+    /// Currency shown.
+    pub currency: &'a str,
+    /// Order description.
+    pub description: &'a str,
+    /// Shown above the form.
+    pub error: Option<&'a str>,
+    /// Hidden inputs.
+    pub hidden: &'a [(&'a str, &'a str)],
+    /// The "Save card" box.
+    pub offer_save: bool,
+    /// `(pan, what happens)` test cards.
+    pub test_cards: &'a [(&'a str, &'a str)],
+}
+
+impl CardForm<'_> {
+    /// The page.
+    pub fn render(&self) -> Response {
+        let error = self.error.map(|e| format!("<p class=\"err\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
+        let hidden: String = self
+            .hidden
+            .iter()
+            .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v)))
+            .collect();
+        let save = if self.offer_save {
+            "<label><input type=\"checkbox\" name=\"save\" value=\"1\" style=\"width:auto\"> Save card</label>"
+        } else {
+            ""
+        };
+        let default_pan = self.test_cards.first().map(|c| c.0).unwrap_or("");
+        let cards: Vec<String> = self.test_cards.iter().map(|(pan, what)| format!("{pan} {}", esc(what))).collect();
+        let body = format!(
+            "<h1>Payment</h1><p class=\"amount\">{amount}</p><p>{description}</p>{error}\
+<form method=\"post\" action=\"{action}\">{hidden}<label>Card number<input name=\"pan\" inputmode=\"numeric\" autocomplete=\"cc-number\" value=\"{default_pan}\"></label>\
+<label>Expiry (MM/YY)<input name=\"exp\" autocomplete=\"cc-exp\" value=\"12/30\"></label>\
+<label>CVC<input name=\"cvc\" inputmode=\"numeric\" autocomplete=\"cc-csc\" value=\"123\"></label>\
+<label>Card holder<input name=\"holder\" autocomplete=\"cc-name\" value=\"TEST HOLDER\"></label>{save}\
+<div class=\"row\"><button class=\"primary\" name=\"action\" value=\"pay\">Pay</button>\
+<button name=\"action\" value=\"decline\">Decline</button>\
+<button name=\"action\" value=\"cancel\">Cancel</button></div></form>\
+<p><small>Test cards: {cards}</small></p>",
+            amount = money(self.amount, self.currency),
+            description = esc(self.description),
+            action = esc(self.action),
+            cards = cards.join(" · "),
+        );
+        layout(self.provider, "Payment", &body)
+    }
+}
+
+/// The 3-D Secure password page; posts `password` and `action=confirm|cancel` plus `hidden`.
+pub fn three_ds_form(provider: &str, action: &str, hidden: &[(&str, &str)]) -> Response {
+    let hidden: String = hidden
+        .iter()
+        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v)))
+        .collect();
+    let body = format!(
+        "<h1>3-D Secure</h1><p>Enter the one-time password sent by your bank.</p>\
+<form method=\"post\" action=\"{action}\">{hidden}\
+<label>Password<input name=\"password\" autocomplete=\"one-time-code\" value=\"\"></label>\
+<div class=\"row\"><button class=\"primary\" name=\"action\" value=\"confirm\">Confirm</button>\
+<button name=\"action\" value=\"cancel\">Cancel</button></div></form>",
+        action = esc(action),
+    );
+    layout(provider, "3-D Secure", &body)
+}
+
+/// The ACS password of every sandbox 3-D Secure test card.
+pub const ACS_PASSWORD: &str = "12345678";
+
+/// True when the 3-D Secure form was confirmed with the right password.
+pub fn three_ds_passed(f: &HashMap<String, String>) -> bool {
+    f.get("action").map(String::as_str) == Some("confirm")
+        && f.get("password").map(String::as_str) == Some(ACS_PASSWORD)
+}
+
+/// `url` with `pairs` appended to its query (before any fragment), `&` if it has one.
+pub fn append_query(url: &str, pairs: &[(&str, &str)]) -> String {
+    let (base, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let mut out = base.to_owned();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        let sep = if i == 0 && !base.contains('?') { '?' } else { '&' };
+        out.push(sep);
+        out.push_str(&form_encode(k));
+        out.push('=');
+        out.push_str(&form_encode(v));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Decodes a query string or form body into pairs (`+` is a space, `%XX` a byte).
+pub fn form_decode(query: &str) -> Vec<(String, String)> {
+    fn decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < b.len() => {
+                    match (char::from(b[i + 1]).to_digit(16), char::from(b[i + 2]).to_digit(16)) {
+                        (Some(h), Some(l)) => {
+                            out.push(u8::try_from(h << 4 | l).unwrap_or(b'?'));
+                            i += 2;
+                        }
+                        _ => out.push(b'%'),
+                    }
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cards_money_and_queries() {
+        for pan in ["5555555555555599", "4111111111111111", "4444444444446666", "4444444411111111"] {
+            assert!(luhn_ok(pan), "{pan}");
+        }
+        assert!(!luhn_ok("5555555555555598"));
+        assert_eq!(masked("5555555555555599"), "555555******5599");
+        assert_eq!(masked("ёёёёёёёёёёёё"), "************");
+        assert_eq!(money(1_500_000, "KZT"), "15\u{202f}000 KZT");
+        assert_eq!(
+            append_query("https://s.kz/r", &[("orderId", "u-1"), ("lang", "ru")]),
+            "https://s.kz/r?orderId=u-1&lang=ru"
+        );
+        assert_eq!(append_query("https://s.kz/r?a=1#t", &[("orderId", "u 1")]), "https://s.kz/r?a=1&orderId=u%201#t");
+        assert_eq!(
+            form_decode("a=1+2&b=%2B%zz&c"),
+            vec![("a".into(), "1 2".into()), ("b".into(), "+%zz".into()), ("c".into(), String::new())]
+        );
+    }
+}
