@@ -1,113 +1,13 @@
 //! The ioka round trip over real HTTP on loopback: backend ⇄ sandbox, hosted page, webhooks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::Duration;
 
+use common::*;
 use serde_json::{json, Value};
-use tolem_demo::{Demo, DemoOptions};
 use tolem_sandbox::demo_credentials as creds;
-
-struct Running {
-    origin: String,
-    http: reqwest::Client,
-}
-
-async fn start_demo(state_dir: Option<PathBuf>) -> Running {
-    start_demo_with_timeout(state_dir, Duration::from_secs(5)).await
-}
-
-async fn start_demo_with_timeout(state_dir: Option<PathBuf>, provider_timeout: Duration) -> Running {
-    let options = DemoOptions {
-        storefront_dir: "/nonexistent".into(),
-        widget_dir: "/nonexistent".into(),
-        state_dir,
-        provider_timeout,
-        bereke_two_stage: false,
-        ecommpay_hold: false,
-    };
-    let demo = Demo::bind(0, options).await.expect("bind");
-    let origin = demo.origin.clone();
-    tokio::spawn(demo.serve(std::future::pending()));
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
-    Running { origin, http }
-}
-
-/// Sends a request; answers the status and the body as JSON (or as a string if it is not JSON).
-async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
-    let r = request.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
-impl Running {
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let request = self
-            .http
-            .post(format!("{}{path}", self.origin))
-            .header("content-type", "application/json")
-            .body(body.to_string());
-        answer(request).await
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        answer(self.http.get(format!("{}{path}", self.origin)).header("API-KEY", creds::IOKA_API_KEY)).await
-    }
-
-    fn start_body(&self, order_id: &str) -> Value {
-        json!({
-            "provider": "ioka",
-            "order": {"id": order_id, "amount": 1_500_000, "currency": "KZT", "description": "Заказ"},
-            "customer": {"id": "u-42", "email": "shopper@example.kz", "phone": "+77010000000"},
-            "returnUrl": format!("{}/?provider=ioka", self.origin),
-            "idempotencyKey": format!("key-{order_id}"),
-        })
-    }
-
-    async fn start(&self, order_id: &str) -> Value {
-        let (status, body) = self.post("/api/checkout/start", self.start_body(order_id)).await;
-        assert_eq!(status, 200, "{body}");
-        body
-    }
-
-    async fn ioka_orders(&self, external_id: &str) -> Vec<Value> {
-        let (status, body) = self.get(&format!("/sandbox/ioka/v2/orders?external_id={external_id}")).await;
-        assert_eq!(status, 200);
-        body.as_array().cloned().unwrap_or_default()
-    }
-
-    /// Submits the hosted page form; returns the `Location` it redirects to.
-    async fn hosted(&self, checkout_url: &str, action: &str, pan: &str) -> String {
-        let form = [("action", action), ("pan", pan), ("exp", "12/30"), ("cvc", "123"), ("holder", "TEST")];
-        let r = self.http.post(checkout_url).form(&form).send().await.unwrap();
-        assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap_or_default());
-        r.headers().get("location").unwrap().to_str().unwrap().to_owned()
-    }
-
-    async fn status(&self, attempt_id: &str) -> Value {
-        let (code, body) = self.get(&format!("/api/checkout/status?attemptId={attempt_id}")).await;
-        assert_eq!(code, 200, "{body}");
-        body
-    }
-
-    /// Waits (bounded) until the sandbox has delivered `n` webhooks.
-    async fn deliveries(&self, n: usize) -> Vec<Value> {
-        for _ in 0..200 {
-            let (_, log) = self.get("/sandbox/_control/webhooks").await;
-            let log = log.as_array().cloned().unwrap_or_default();
-            if log.len() >= n {
-                return log;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("fewer than {n} webhooks delivered");
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pay_decline_cancel_and_webhooks() {

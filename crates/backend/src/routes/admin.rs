@@ -64,7 +64,11 @@ async fn settle(
     let req: HoldRequest = json_body(body)?;
     check_id("attemptId", &req.attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
     let _guard = app.locks.lock(&format!("pay:{}", req.attempt_id)).await;
-    let attempt = app.store.by_id(&req.attempt_id)?.ok_or(AppError::NotFound)?;
+    let mut attempt = app.store.by_id(&req.attempt_id)?.ok_or(AppError::NotFound)?;
+    if attempt.status == PaymentStatus::Pending {
+        // The hold may be there before its callback: ask the provider.
+        attempt.status = super::status::refresh(app, &attempt).await?;
+    }
     if attempt.status != PaymentStatus::Authorized {
         return Err(AppError::Conflict(format!(
             "only a held payment can be settled; this one is {}",

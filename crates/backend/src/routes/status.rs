@@ -11,6 +11,7 @@ use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
 use crate::error::AppError;
+use crate::store::Attempt;
 use crate::AppState;
 
 /// Handler.
@@ -33,13 +34,18 @@ pub async fn status(
         }
         _ => return Err(AppError::Invalid("attemptId is required".into())),
     };
+    let status = if attempt.status.is_final() { attempt.status } else { refresh(&app, &attempt).await? };
+    Ok(Json(StatusResponse { attempt_id: attempt.attempt_id, status, is_final: status.is_final() }))
+}
+
+/// The stored status moved forward by a fresh provider read. A failed read is not an answer:
+/// it keeps what we know (the widget asks again, backing off).
+pub async fn refresh(app: &AppState, attempt: &Attempt) -> Result<PaymentStatus, AppError> {
     let mut status = attempt.status;
-    if !status.is_final() {
+    {
         match attempt.provider {
             Provider::Ioka => {
                 if let Some(client) = &app.ioka {
-                    // A failed read is not an answer: keep what we know and let the widget
-                    // ask again (it backs off).
                     match client.order(&attempt.provider_order_id).await {
                         Ok(order) => {
                             let observed: PaymentStatus = order.status.into();
@@ -76,5 +82,5 @@ pub async fn status(
             other => return Err(AppError::ProviderDisabled(other.as_str())),
         }
     }
-    Ok(Json(StatusResponse { attempt_id: attempt.attempt_id, status, is_final: status.is_final() }))
+    Ok(status)
 }

@@ -149,10 +149,7 @@ fn register(sb: &Sandbox, p: &Params, pre_auth: bool) -> Response {
         },
         None => json!({}),
     };
-    let language = match p.get("language") {
-        Some(l @ ("ru" | "en" | "kk")) => l,
-        _ => "ru",
-    };
+    let language = p.get("language").filter(|l| matches!(*l, "ru" | "en" | "kk")).unwrap_or("ru");
     let session_secs = p.get("sessionTimeoutSecs").and_then(|s| s.parse::<i64>().ok()).unwrap_or(DEFAULT_SESSION_SECS);
     let md_order = uuid();
     let now = now_ms();

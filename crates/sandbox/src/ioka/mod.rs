@@ -3,8 +3,6 @@
 //! Server endpoints take `API-KEY`; browser endpoints take `X-Public-Key` plus the order or
 //! customer access token. Every answer carries an `x-trace-id` header, errors are
 //! `{"code", "message"}`, creates answer 201, a duplicate `external_id` answers 409.
-// Helpers return a ready error `Response` (axum's idiom); its size does not matter here.
-#![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
 use std::time::Duration;

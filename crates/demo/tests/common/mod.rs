@@ -1,0 +1,126 @@
+//! Helpers shared by the round-trip tests: a demo on a free loopback port, JSON calls, the
+//! hosted pages' forms, the sandbox's delivery log.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tolem_demo::{Demo, DemoOptions};
+use tolem_sandbox::demo_credentials as creds;
+
+pub struct Running {
+    pub origin: String,
+    pub http: reqwest::Client,
+}
+
+pub async fn start_demo(state_dir: Option<PathBuf>) -> Running {
+    start_demo_with_timeout(state_dir, Duration::from_secs(5)).await
+}
+
+pub async fn start_demo_with_timeout(state_dir: Option<PathBuf>, provider_timeout: Duration) -> Running {
+    start_demo_with(DemoOptions {
+        storefront_dir: "/nonexistent".into(),
+        widget_dir: "/nonexistent".into(),
+        state_dir,
+        provider_timeout,
+        bereke_two_stage: false,
+        ecommpay_hold: false,
+    })
+    .await
+}
+
+pub async fn start_demo_with(options: DemoOptions) -> Running {
+    let demo = Demo::bind(0, options).await.expect("bind");
+    let origin = demo.origin.clone();
+    tokio::spawn(demo.serve(std::future::pending()));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    Running { origin, http }
+}
+
+/// Sends a request; answers the status and the body as JSON (or as a string if it is not JSON).
+pub async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+impl Running {
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.origin))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        answer(request).await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        answer(self.http.get(format!("{}{path}", self.origin)).header("API-KEY", creds::IOKA_API_KEY)).await
+    }
+
+    pub fn start_body(&self, order_id: &str) -> Value {
+        self.start_body_for("ioka", order_id)
+    }
+
+    pub fn start_body_for(&self, provider: &str, order_id: &str) -> Value {
+        json!({
+            "provider": provider,
+            "order": {"id": order_id, "amount": 1_500_000, "currency": "KZT", "description": "Заказ"},
+            "customer": {"id": "u-42", "email": "shopper@example.kz", "phone": "+77010000000"},
+            "returnUrl": format!("{}/?provider={provider}", self.origin),
+            "locale": "kk",
+            "idempotencyKey": format!("key-{order_id}"),
+        })
+    }
+
+    pub async fn start(&self, order_id: &str) -> Value {
+        let (status, body) = self.post("/api/checkout/start", self.start_body(order_id)).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    pub async fn ioka_orders(&self, external_id: &str) -> Vec<Value> {
+        let (status, body) = self.get(&format!("/sandbox/ioka/v2/orders?external_id={external_id}")).await;
+        assert_eq!(status, 200);
+        body.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Submits the hosted page form; returns the `Location` it redirects to.
+    pub async fn hosted(&self, checkout_url: &str, action: &str, pan: &str) -> String {
+        self.hosted_with(checkout_url, action, pan, &[]).await
+    }
+
+    /// Submits a hosted page form with extra (hidden) fields; returns the redirect target.
+    pub async fn hosted_with(&self, url: &str, action: &str, pan: &str, extra: &[(&str, &str)]) -> String {
+        let mut form = vec![("action", action), ("pan", pan), ("exp", "12/30"), ("cvc", "123"), ("holder", "TEST")];
+        form.extend_from_slice(extra);
+        let r = self.http.post(url).form(&form).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap_or_default());
+        r.headers().get("location").unwrap().to_str().unwrap().to_owned()
+    }
+
+    pub async fn status(&self, attempt_id: &str) -> Value {
+        let (code, body) = self.get(&format!("/api/checkout/status?attemptId={attempt_id}")).await;
+        assert_eq!(code, 200, "{body}");
+        body
+    }
+
+    /// Waits (bounded) until the sandbox has delivered `n` webhooks.
+    pub async fn deliveries(&self, n: usize) -> Vec<Value> {
+        for _ in 0..200 {
+            let (_, log) = self.get("/sandbox/_control/webhooks").await;
+            let log = log.as_array().cloned().unwrap_or_default();
+            if log.len() >= n {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("fewer than {n} webhooks delivered");
+    }
+}

@@ -1,0 +1,380 @@
+//! Bereke (RBS) and ECommPay round trips over real HTTP on loopback: backend ⇄ sandbox,
+//! hosted pages, signed callbacks, holds, and the providers' own error semantics.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::{json, Value};
+use tolem_demo::{DemoOptions, DEMO_ADMIN_TOKEN};
+use tolem_sandbox::demo_credentials as creds;
+
+async fn demo_with_holds() -> Running {
+    start_demo_with(DemoOptions {
+        storefront_dir: "/nonexistent".into(),
+        widget_dir: "/nonexistent".into(),
+        state_dir: None,
+        provider_timeout: Duration::from_secs(5),
+        bereke_two_stage: true,
+        ecommpay_hold: true,
+    })
+    .await
+}
+
+impl Running {
+    async fn start_for(&self, provider: &str, order_id: &str) -> Value {
+        let (status, body) = self.post("/api/checkout/start", self.start_body_for(provider, order_id)).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    async fn pay_url(&self, attempt: &str, method: &str) -> String {
+        let (code, pay) = self.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": method})).await;
+        assert_eq!(code, 200, "{pay}");
+        pay["redirect"]["url"].as_str().unwrap().to_owned()
+    }
+
+    /// Bereke: opens `formUrl`, then submits its form. Returns where the shopper lands.
+    async fn bereke_page(&self, form_url: &str, action: &str, pan: &str) -> String {
+        let page = self.http.get(form_url).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(">Pay<") && html.contains(">Decline<") && html.contains(">Cancel<"), "{html}");
+        let md_order = form_url.split("mdOrder=").nth(1).unwrap().to_owned();
+        self.hosted_with(form_url, action, pan, &[("mdOrder", &md_order)]).await
+    }
+
+    /// ECommPay: opens the Payment Page, then submits its form.
+    async fn ecommpay_page(&self, page_url: &str, action: &str, pan: &str) -> String {
+        let page = self.http.get(page_url).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200, "{}", page.text().await.unwrap_or_default());
+        let payment_id = query_value(page_url, "payment_id");
+        let submit = format!("{}/sandbox/ecommpay/payment", self.origin);
+        self.hosted_with(&submit, action, pan, &[("payment_id", &payment_id)]).await
+    }
+
+    async fn rbs(&self, method: &str, params: &[(&str, &str)]) -> Value {
+        let mut form = vec![("userName", creds::BEREKE_USER_NAME), ("password", creds::BEREKE_PASSWORD)];
+        form.extend_from_slice(params);
+        let url = format!("{}/sandbox/bereke/payment/rest/{method}", self.origin);
+        answer(self.http.post(url).form(&form)).await.1
+    }
+
+    async fn admin(&self, action: &str, attempt: &str, token: &str) -> (u16, Value) {
+        let request = self
+            .http
+            .post(format!("{}/api/checkout/admin/{action}", self.origin))
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(json!({ "attemptId": attempt }).to_string());
+        answer(request).await
+    }
+
+    async fn events(&self, provider: &str) -> Vec<Value> {
+        let (_, log) = self.get("/sandbox/_control/webhooks").await;
+        log.as_array().cloned().unwrap_or_default().into_iter().filter(|d| d["provider"] == provider).collect()
+    }
+
+    /// Waits (bounded) for `n` deliveries from `provider`.
+    async fn wait_events(&self, provider: &str, n: usize) -> Vec<Value> {
+        for _ in 0..200 {
+            let log = self.events(provider).await;
+            if log.len() >= n {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("fewer than {n} {provider} deliveries");
+    }
+
+    async fn fault(&self, rule: Value) {
+        let (code, _) = self.post("/sandbox/_control/faults", rule).await;
+        assert_eq!(code, 201);
+    }
+}
+
+/// A query parameter's decoded value.
+fn query_value(url: &str, name: &str) -> String {
+    let query = url.split_once('?').unwrap().1;
+    tolem_core::http::decode_form(query).into_iter().find(|(k, _)| k == name).unwrap().1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bereke_pay_decline_retry_cancel_and_callbacks() {
+    let demo = start_demo(None).await;
+    let started = demo.start_for("bereke", "B-100").await;
+    let attempt = started["attemptId"].as_str().unwrap().to_owned();
+    assert_eq!(started["methods"][0]["id"], "card");
+    assert!(!started.to_string().contains(creds::BEREKE_PASSWORD));
+
+    // Pay: register.do → formUrl → Pay → returnUrl?…&orderId=…&lang=kk → callback → paid.
+    let form_url = demo.pay_url(&attempt, "card").await;
+    assert!(form_url
+        .starts_with(&format!("{}/sandbox/bereke/payment/merchants/tolem_demo/payment_kk.html?mdOrder=", demo.origin)));
+    assert_eq!(demo.pay_url(&attempt, "card").await, form_url, "a second click gets the same page, no new order");
+    let md_order = query_value(&form_url, "mdOrder");
+    let back = demo.bereke_page(&form_url, "pay", "5555555555555599").await;
+    assert_eq!(back, format!("{}/?provider=bereke&tolem_return=success&orderId={md_order}&lang=kk", demo.origin));
+    let log = demo.wait_events("bereke", 1).await;
+    assert_eq!((log[0]["event"].as_str(), log[0]["status"].as_u64()), (Some("deposited:1"), Some(200)));
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    // Without the journal: the return's orderId finds the attempt.
+    let (code, by_return) = demo.get(&format!("/api/checkout/status?provider=bereke&orderId={md_order}")).await;
+    assert_eq!((code, by_return["attemptId"].as_str()), (200, Some(attempt.as_str())));
+    let (code, _) = demo.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": "card"})).await;
+    assert_eq!(code, 409, "a paid attempt cannot be paid again");
+    let status = demo.rbs("getOrderStatusExtended.do", &[("orderNumber", "B-100")]).await;
+    assert_eq!(
+        (status["orderStatus"].as_i64(), status["paymentAmountInfo"]["paymentState"].as_str()),
+        (Some(2), Some("DEPOSITED"))
+    );
+
+    // Decline, then "try again": a new orderNumber (RBS refuses to reuse one), then paid.
+    let attempt = demo.start_for("bereke", "B-101").await["attemptId"].as_str().unwrap().to_owned();
+    let form_url = demo.pay_url(&attempt, "card").await;
+    let back = demo.bereke_page(&form_url, "pay", "4444444444446666").await;
+    assert!(back.contains("tolem_return=failure&orderId="), "{back}");
+    assert_eq!(demo.status(&attempt).await["status"], "failed");
+    let again = demo.start_for("bereke", "B-101").await;
+    assert_eq!((again["attemptId"].as_str(), again["status"].as_str()), (Some(attempt.as_str()), Some("pending")));
+    let second_url = demo.pay_url(&attempt, "card").await;
+    assert_ne!(second_url, form_url);
+    assert_eq!(demo.rbs("getOrderStatusExtended.do", &[("orderNumber", "B-101~2")]).await["orderStatus"], 0);
+    demo.bereke_page(&second_url, "pay", "5555555555555599").await;
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    // The first order is closed for good: its page says so.
+    let closed = demo.http.get(&form_url).send().await.unwrap().text().await.unwrap();
+    assert!(closed.contains("can no longer be paid"), "{closed}");
+
+    // Cancel: back to failUrl, the bank order stays payable, the next pay reuses it.
+    let attempt = demo.start_for("bereke", "B-102").await["attemptId"].as_str().unwrap().to_owned();
+    let form_url = demo.pay_url(&attempt, "card").await;
+    let back = demo.bereke_page(&form_url, "cancel", "").await;
+    assert!(back.contains("tolem_return=failure&orderId="), "{back}");
+    assert_eq!(demo.status(&attempt).await["status"], "pending");
+    assert_eq!(demo.pay_url(&attempt, "card").await, form_url);
+
+    // 3-D Secure: the test card asks for the password.
+    let attempt = demo.start_for("bereke", "B-103").await["attemptId"].as_str().unwrap().to_owned();
+    let form_url = demo.pay_url(&attempt, "card").await;
+    let md_order = query_value(&form_url, "mdOrder");
+    let form = [
+        ("action", "pay"),
+        ("pan", "4111111111111111"),
+        ("exp", "12/30"),
+        ("cvc", "123"),
+        ("holder", "T"),
+        ("mdOrder", &md_order),
+    ];
+    let page = demo.http.post(&form_url).form(&form).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("3-D Secure"), "{page}");
+    let acs = format!("{}/sandbox/bereke/payment/merchants/tolem_demo/acs/{md_order}", demo.origin);
+    let r = demo.http.post(&acs).form(&[("action", "confirm"), ("password", "12345678")]).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bereke_callbacks_early_late_duplicate_and_forged() {
+    let demo = start_demo(None).await;
+    // The shopper comes back before the callback: the status read finds the payment.
+    demo.fault(json!({"provider": "bereke", "webhook": "delay", "latencyMs": 1500, "times": 1})).await;
+    let attempt = demo.start_for("bereke", "C-1").await["attemptId"].as_str().unwrap().to_owned();
+    let form_url = demo.pay_url(&attempt, "card").await;
+    demo.bereke_page(&form_url, "pay", "5555555555555599").await;
+    assert!(demo.events("bereke").await.is_empty(), "the callback is still on its way");
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    let log = demo.wait_events("bereke", 1).await;
+    assert_eq!(log[0]["status"], 200, "the late callback is accepted and changes nothing");
+
+    // A duplicated callback: both answered 200, the second recognised as a replay.
+    demo.fault(json!({"provider": "bereke", "webhook": "duplicate", "times": 1})).await;
+    let attempt = demo.start_for("bereke", "C-2").await["attemptId"].as_str().unwrap().to_owned();
+    let form_url = demo.pay_url(&attempt, "card").await;
+    demo.bereke_page(&form_url, "pay", "5555555555555599").await;
+    let log = demo.wait_events("bereke", 3).await;
+    assert!(log.iter().all(|d| d["status"] == 200), "{log:?}");
+
+    // Forged and tampered callbacks are refused.
+    let md_order = query_value(&form_url, "mdOrder");
+    let genuine = format!("amount=1500000&mdOrder={md_order}&operation=reversed&orderNumber=C-2&status=1");
+    let forged = format!("{genuine}&checksum={}", "A".repeat(64));
+    let (code, body) = answer(demo.http.get(format!("{}/api/checkout/webhooks/bereke?{forged}", demo.origin))).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (401, Some("BAD_SIGNATURE")));
+    let (code, _) = answer(demo.http.get(format!("{}/api/checkout/webhooks/bereke?{genuine}", demo.origin))).await;
+    assert_eq!(code, 401, "no checksum, no trust");
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bereke_gateway_semantics() {
+    let demo = start_demo(None).await;
+    let register = [("orderNumber", "R-1"), ("amount", "1000"), ("returnUrl", "https://shop.kz/r")];
+    let first = demo.rbs("register.do", &register).await;
+    assert!(first["orderId"].is_string() && first["formUrl"].is_string(), "{first}");
+    assert!(first.get("errorCode").is_none_or(|c| c == "0"));
+    assert_eq!(demo.rbs("register.do", &register).await["errorCode"], "1", "a reused orderNumber");
+    assert_eq!(
+        demo.rbs("getOrderStatusExtended.do", &[("orderId", "00000000-0000-0000-0000-000000000000")]).await
+            ["errorCode"],
+        "6"
+    );
+    assert_eq!(demo.rbs("getOrderStatusExtended.do", &[]).await["errorCode"], "1");
+    assert_eq!(demo.rbs("register.do", &[("amount", "1000"), ("returnUrl", "https://s.kz")]).await["errorCode"], "4");
+    assert_eq!(
+        demo.rbs(
+            "register.do",
+            &[("orderNumber", "R-2"), ("amount", "1"), ("returnUrl", "https://s.kz"), ("currency", "999")]
+        )
+        .await["errorCode"],
+        "3"
+    );
+    let url = format!("{}/sandbox/bereke/payment/rest/register.do", demo.origin);
+    let denied = answer(demo.http.post(url).form(&[("userName", "x"), ("password", "y")])).await.1;
+    assert_eq!(denied["errorCode"], "5");
+    let status = demo.rbs("getOrderStatusExtended.do", &[("orderId", first["orderId"].as_str().unwrap())]).await;
+    assert_eq!(
+        (status["errorCode"].as_str(), status["orderStatus"].as_i64(), status["actionCode"].as_i64()),
+        (Some("0"), Some(0), Some(-100))
+    );
+    assert_eq!(status["currency"], "398", "currency defaults to the merchant's (KZT)");
+    let short = demo.rbs("getOrderStatus.do", &[("orderNumber", "R-1")]).await;
+    assert_eq!(short["OrderStatus"], 0);
+    assert_eq!(
+        demo.rbs("deposit.do", &[("orderId", first["orderId"].as_str().unwrap())]).await["errorCode"],
+        "7",
+        "nothing held"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holds_are_captured_or_released_by_the_merchant() {
+    let demo = demo_with_holds().await;
+    for (provider, method) in [("bereke", "card"), ("ecommpay", "payment_page")] {
+        let capture_id = format!("{provider}-H1");
+        let attempt = demo.start_for(provider, &capture_id).await["attemptId"].as_str().unwrap().to_owned();
+        let url = demo.pay_url(&attempt, method).await;
+        if provider == "bereke" {
+            demo.bereke_page(&url, "pay", "5555555555555599").await;
+        } else {
+            assert_eq!(query_value(&url, "operation_type"), "auth");
+            demo.ecommpay_page(&url, "pay", "4000000000000077").await;
+        }
+        assert_eq!(demo.status(&attempt).await["status"], "authorized", "{provider}");
+        let (code, _) = demo.admin("capture", &attempt, "wrong").await;
+        assert_eq!(code, 401);
+        let (code, captured) = demo.admin("capture", &attempt, DEMO_ADMIN_TOKEN).await;
+        assert_eq!((code, captured["status"].as_str()), (200, Some("paid")), "{provider}: {captured}");
+        let (code, _) = demo.admin("release", &attempt, DEMO_ADMIN_TOKEN).await;
+        assert_eq!(code, 409, "a captured payment is not a hold any more");
+
+        let release_id = format!("{provider}-H2");
+        let attempt = demo.start_for(provider, &release_id).await["attemptId"].as_str().unwrap().to_owned();
+        let url = demo.pay_url(&attempt, method).await;
+        if provider == "bereke" {
+            demo.bereke_page(&url, "pay", "5555555555555599").await;
+        } else {
+            demo.ecommpay_page(&url, "pay", "4000000000000077").await;
+        }
+        let (code, released) = demo.admin("release", &attempt, DEMO_ADMIN_TOKEN).await;
+        assert_eq!((code, released["status"].as_str()), (200, Some("cancelled")), "{provider}: {released}");
+    }
+    let bereke = demo.rbs("getOrderStatusExtended.do", &[("orderNumber", "bereke-H2")]).await;
+    assert_eq!(bereke["orderStatus"], 3, "reverse.do released the hold");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecommpay_pay_decline_retry_cancel_and_tampering() {
+    let demo = start_demo(None).await;
+    let started = demo.start_for("ecommpay", "E-100").await;
+    let attempt = started["attemptId"].as_str().unwrap().to_owned();
+    assert_eq!(started["methods"][0]["id"], "payment_page");
+    let url = demo.pay_url(&attempt, "payment_page").await;
+    assert!(url.starts_with(&format!(
+        "{}/sandbox/ecommpay/payment?project_id={}&payment_id=E-100&",
+        demo.origin,
+        creds::ECOMMPAY_PROJECT_ID
+    )));
+    assert!(!url.contains(creds::ECOMMPAY_SECRET));
+    assert_eq!(query_value(&url, "language_code"), "kk");
+
+    // A tampered URL (amount lowered) is refused with ECommPay's error shape.
+    let cheaper = url.replace("payment_amount=1500000", "payment_amount=100");
+    let (code, body) = answer(demo.http.get(&cheaper)).await;
+    assert_eq!(code, 400);
+    assert_eq!(body["errors"][0]["message"], "Signature is invalid", "{body}");
+    let (code, body) = answer(demo.http.get(url.split("&signature=").next().unwrap())).await;
+    assert_eq!((code, body["errors"][0]["field"].as_str()), (400, Some("signature")));
+
+    // Before the shopper submits, the Gate does not know the payment: still pending.
+    assert_eq!(demo.status(&attempt).await["status"], "pending");
+    let back = demo.ecommpay_page(&url, "pay", "4000000000000077").await;
+    assert_eq!(back, format!("{}/?provider=ecommpay&tolem_return=success", demo.origin));
+    let log = demo.wait_events("ecommpay", 1).await;
+    assert_eq!((log[0]["event"].as_str(), log[0]["status"].as_u64()), (Some("success"), Some(200)));
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    let (code, _) = answer(demo.http.get(&url)).await;
+    assert_eq!(code, 400, "a processed payment_id cannot be paid again");
+
+    // Decline → failure URL → failed; try again → payment_id E-101~2 → paid.
+    let attempt = demo.start_for("ecommpay", "E-101").await["attemptId"].as_str().unwrap().to_owned();
+    let url = demo.pay_url(&attempt, "payment_page").await;
+    let back = demo.ecommpay_page(&url, "decline", "").await;
+    assert!(back.ends_with("tolem_return=failure"), "{back}");
+    assert_eq!(demo.status(&attempt).await["status"], "failed");
+    demo.start_for("ecommpay", "E-101").await;
+    let url = demo.pay_url(&attempt, "payment_page").await;
+    assert_eq!(query_value(&url, "payment_id"), "E-101~2");
+    demo.ecommpay_page(&url, "pay", "5555555555555599").await;
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+
+    // Cancel → merchant_return_url (tolem_return=back); nothing at the Gate.
+    let attempt = demo.start_for("ecommpay", "E-102").await["attemptId"].as_str().unwrap().to_owned();
+    let url = demo.pay_url(&attempt, "payment_page").await;
+    let back = demo.ecommpay_page(&url, "cancel", "").await;
+    assert!(back.ends_with("tolem_return=back"), "{back}");
+    assert_eq!(demo.status(&attempt).await["status"], "pending");
+
+    // Forged and replayed callbacks.
+    let forged = json!({"project_id": creds::ECOMMPAY_PROJECT_ID, "payment": {"id": "E-102", "status": "success"}, "signature": "bm9wZQ=="});
+    let (code, _) = demo.post("/api/checkout/webhooks/ecommpay", forged).await;
+    assert_eq!(code, 401);
+    let unsigned = json!({"project_id": creds::ECOMMPAY_PROJECT_ID, "payment": {"id": "E-102", "status": "success"}});
+    let (code, _) = demo.post("/api/checkout/webhooks/ecommpay", unsigned).await;
+    assert_eq!(code, 401);
+    assert_eq!(demo.status(&attempt).await["status"], "pending");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecommpay_accepts_urls_signed_the_sdk_ways() {
+    let demo = start_demo(None).await;
+    // As the Python SDK writes it: `+` for spaces, `{"id": 24}`, a boolean as `True`;
+    // the signature is over the decoded values with the boolean as `1`.
+    let params = json!({
+        "project_id": creds::ECOMMPAY_PROJECT_ID.to_string(),
+        "payment_id": "SDK 1",
+        "payment_amount": "5000",
+        "payment_currency": "KZT",
+        "payment_description": "Тест & co",
+        "interface_type": "{\"id\": 24}",
+        "close_on_missclick": true,
+    });
+    let signature = tolem_core::providers::ecommpay::sign(&params, creds::ECOMMPAY_SECRET.as_bytes());
+    let encode = |s: &str| tolem_core::http::encode_component(s).replace("%20", "+");
+    let query = format!(
+        "project_id={}&payment_id=SDK+1&payment_amount=5000&payment_currency=KZT&payment_description={}&interface_type={}&close_on_missclick=True&signature={}",
+        creds::ECOMMPAY_PROJECT_ID,
+        encode("Тест & co"),
+        encode("{\"id\": 24}"),
+        encode(&signature)
+    );
+    let page = demo.http.get(format!("{}/sandbox/ecommpay/payment?{query}", demo.origin)).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200, "{}", page.text().await.unwrap_or_default());
+    // Signed with the wrong secret: refused.
+    let wrong = tolem_core::providers::ecommpay::sign(&params, b"not the secret");
+    let bad = query.replace(&encode(&signature), &encode(&wrong));
+    let (code, _) = answer(demo.http.get(format!("{}/sandbox/ecommpay/payment?{bad}", demo.origin))).await;
+    assert_eq!(code, 400);
+}
