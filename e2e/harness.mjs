@@ -10,6 +10,7 @@ import { chromium } from "playwright-core";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const API_KEY = "shp_TOLEMDEMO1_test_private_sandbox0000000000000001";
+export const ADMIN_TOKEN = "tolem-demo-admin-token";
 export const PUBLIC_KEY = "shp_TOLEMDEMO1_test_public_sandbox0000000000000001";
 
 function freePort() {
@@ -23,7 +24,7 @@ function freePort() {
   });
 }
 
-export async function startDemo() {
+export async function startDemo(extraEnv = {}) {
   const binary = join(root, "target/debug/tolem-demo");
   for (const need of [binary, join(root, "dist/tolem_bg.wasm"), join(root, "target/storefront/index.html")]) {
     if (!existsSync(need)) throw new Error(`missing ${need}: run make test (it builds everything first)`);
@@ -40,6 +41,7 @@ export async function startDemo() {
       TOLEM_STOREFRONT_DIR: join(root, "target/storefront"),
       TOLEM_WIDGET_DIR: join(root, "dist"),
       TOLEM_DEMO_MAX_SECONDS: "900",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -78,6 +80,17 @@ export async function startDemo() {
     async fault(rule) {
       const r = await fetch(origin + "/sandbox/_control/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
       if (r.status !== 201) throw new Error("fault rejected: " + (await r.text()));
+    },
+    async deliveries(provider) {
+      const r = await this.json("/sandbox/_control/webhooks");
+      return r.body.filter((d) => d.provider === provider);
+    },
+    async admin(action, attemptId) {
+      return this.json(`/api/checkout/admin/${action}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer " + ADMIN_TOKEN },
+        body: JSON.stringify({ attemptId }),
+      });
     },
     async clearFaults() {
       await fetch(origin + "/sandbox/_control/faults", { method: "DELETE" });

@@ -187,6 +187,11 @@ pub fn return_hint() -> Option<String> {
     web_sys::Url::new(&href).ok()?.search_params().get(RETURN_PARAM)
 }
 
+/// This page's query string (`?a=1&b=2`), if any.
+pub fn current_query() -> Option<String> {
+    window()?.location().search().ok().filter(|q| !q.is_empty())
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> u64 {
     let ms = js_sys::Date::now();

@@ -61,6 +61,9 @@ fn mount_event(options: &WidgetOptions) -> Event {
         now_ms: browser::now_ms(),
         journal: browser::read_journal(options.provider, &options.order.id),
         hint: browser::return_hint().and_then(|h| ReturnHint::from_query_value(&h)),
+        provider_order_id: browser::current_query()
+            .and_then(|q| tolem_core::providers::bereke::parse_return(&q))
+            .map(|r| r.order_id),
         fresh_key: browser::fresh_key(),
     }
 }
@@ -285,7 +288,7 @@ fn ioka_browser(options: &WidgetOptions) -> Result<(String, String), CheckoutErr
 fn order_token(attempt: &Attempt) -> Option<&str> {
     match &attempt.mode {
         Mode::IokaToken { order_access_token } => Some(order_access_token),
-        Mode::Backend => None,
+        Mode::Backend | Mode::ProviderReturn { .. } => None,
     }
 }
 
@@ -333,6 +336,9 @@ async fn redirect_target(
                 requests.json("POST", &format!("{}/pay", options.backend_url), &[], Some(json), false).await?;
             Ok(answer.redirect)
         }
+        Mode::ProviderReturn { .. } => {
+            Err(CheckoutError::new(ErrorCode::Internal, "a looked-up attempt cannot start a payment", false))
+        }
         Mode::IokaToken { .. } => {
             let order = ioka_order(requests, options, attempt).await?;
             let url = order.checkout_url.ok_or_else(|| {
@@ -348,9 +354,19 @@ async fn fetch_status(
     options: &WidgetOptions,
     attempt: &Attempt,
 ) -> Result<PaymentStatus, CheckoutError> {
-    match attempt.mode {
+    match &attempt.mode {
         Mode::Backend => {
             let url = format!("{}/status?attemptId={}", options.backend_url, encode_component(&attempt.attempt_id));
+            let answer: StatusResponse = requests.json("GET", &url, &[], None, false).await?;
+            Ok(answer.status)
+        }
+        Mode::ProviderReturn { provider_order_id } => {
+            let url = format!(
+                "{}/status?provider={}&orderId={}",
+                options.backend_url,
+                options.provider.as_str(),
+                encode_component(provider_order_id)
+            );
             let answer: StatusResponse = requests.json("GET", &url, &[], None, false).await?;
             Ok(answer.status)
         }

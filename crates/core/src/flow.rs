@@ -42,6 +42,12 @@ pub enum Mode {
         /// `ord_…_secret_…`
         order_access_token: String,
     },
+    /// The shopper came back from Bereke with its `?orderId=` but without the journal (the
+    /// bank's page opened in another tab or browser): the status is looked up by that id.
+    ProviderReturn {
+        /// RBS `mdOrder`.
+        provider_order_id: String,
+    },
 }
 
 /// The attempt the flow is working on.
@@ -77,6 +83,11 @@ impl ReturnHint {
         }
     }
 }
+
+/// Pending answers after a return through the provider's failure URL before the widget
+/// concludes that nothing was paid (about 2.5 s with the default policy), leaving time for a
+/// decline notice to reach the backend.
+pub const FAILURE_HINT_GRACE_ANSWERS: u32 = 3;
 
 /// Polling bookkeeping while waiting for a final status.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -214,6 +225,8 @@ pub enum Event {
         journal: Option<JournalRecord>,
         /// How the shopper came back, if the URL says so.
         hint: Option<ReturnHint>,
+        /// The provider's own order id from the return URL (RBS `?orderId=`), if any.
+        provider_order_id: Option<String>,
         /// A fresh idempotency key, used if nothing is resumed.
         fresh_key: String,
     },
@@ -400,10 +413,11 @@ type Out = (State, Vec<Effect>);
 
 fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
     match (state, event) {
-        (State::Unmounted, Event::Mount { now_ms, journal, hint, fresh_key }) => {
+        (State::Unmounted, Event::Mount { now_ms, journal, hint, provider_order_id, fresh_key }) => {
             let resumable = journal.filter(|j| j.resumable(flow.config.provider, &flow.config.order_id, now_ms));
-            match resumable {
-                Some(j) => {
+            let from_provider = provider_order_id.filter(|_| flow.config.provider == Provider::Bereke);
+            match (resumable, from_provider) {
+                (Some(j), _) => {
                     let mode = match j.order_access_token {
                         Some(order_access_token) => Mode::IokaToken { order_access_token },
                         None => Mode::Backend,
@@ -411,7 +425,12 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                     let attempt = Attempt { attempt_id: j.attempt_id, idempotency_key: j.idempotency_key, mode };
                     begin_polling(flow, attempt, now_ms, hint, None)
                 }
-                None => start(flow, fresh_key),
+                (None, Some(provider_order_id)) => {
+                    let mode = Mode::ProviderReturn { provider_order_id };
+                    let attempt = Attempt { attempt_id: String::new(), idempotency_key: fresh_key, mode };
+                    begin_polling(flow, attempt, now_ms, hint, None)
+                }
+                (None, None) => start(flow, fresh_key),
             }
         }
 
@@ -608,9 +627,17 @@ fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> O
                         let fx = vec![Effect::CancelTick, Effect::ClearJournal, notify_status(status)];
                         return (State::Final { attempt, status }, fx);
                     }
-                    if poll.hint == Some(ReturnHint::Back) {
+                    let gave_up = match poll.hint {
                         // The shopper left the provider's page without paying, and the
                         // provider confirms nothing was paid.
+                        Some(ReturnHint::Back) => true,
+                        // The provider's failure page, yet nothing is settled: RBS sends a
+                        // cancel there too and leaves the order open. After a grace for a
+                        // late decline notice, nothing was paid: say so.
+                        Some(ReturnHint::Failure) => poll.answers >= FAILURE_HINT_GRACE_ANSWERS,
+                        Some(ReturnHint::Success) | None => false,
+                    };
+                    if gave_up {
                         let status = PaymentStatus::Cancelled;
                         let fx = vec![Effect::CancelTick, Effect::ClearJournal, notify_status(status)];
                         return (State::Final { attempt, status }, fx);

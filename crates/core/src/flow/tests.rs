@@ -24,7 +24,7 @@ fn attempt() -> Attempt {
 }
 
 fn mount(journal: Option<JournalRecord>, hint: Option<ReturnHint>) -> (Flow, Vec<Effect>) {
-    step(Flow::new(config()), Event::Mount { now_ms: 1_000, journal, hint, fresh_key: KEY.into() })
+    step(Flow::new(config()), Event::Mount { now_ms: 1_000, journal, hint, provider_order_id: None, fresh_key: KEY.into() })
 }
 
 fn started(status: PaymentStatus, methods: Vec<PaymentMethod>) -> Result<StartAnswer, CheckoutError> {
@@ -221,7 +221,7 @@ fn pay_answer_writes_the_journal_then_navigates() {
 #[test]
 fn new_tab_presentation_confirms_here_and_keeps_a_link() {
     let flow = Flow::new(FlowConfig { new_tab: true, ..config() });
-    let (flow, _) = step(flow, Event::Mount { now_ms: 1, journal: None, hint: None, fresh_key: KEY.into() });
+    let (flow, _) = step(flow, Event::Mount { now_ms: 1, journal: None, hint: None, provider_order_id: None, fresh_key: KEY.into() });
     let (flow, _) =
         step(flow, Event::StartAnswered { request: 1, answer: started(PaymentStatus::Pending, vec![method("card")]) });
     let (flow, _) = step(flow, Event::Pay);
@@ -401,6 +401,54 @@ fn coming_back_through_the_back_url_with_nothing_paid_is_cancelled() {
 }
 
 #[test]
+fn coming_back_through_the_failure_url_waits_for_a_decline_then_says_nothing_was_paid() {
+    let (flow, _) = answer(polling(Some(ReturnHint::Failure)), 1, Ok(PaymentStatus::Pending), 2_000);
+    assert!(matches!(flow.state, State::AwaitingStatus { .. }), "a decline notice may still be on its way");
+    let (flow, _) = step(flow, Event::Tick { now_ms: 3_000 });
+    let (flow, _) = answer(flow, 2, Ok(PaymentStatus::Pending), 3_000);
+    assert!(matches!(flow.state, State::AwaitingStatus { .. }));
+    let (flow, _) = step(flow, Event::Tick { now_ms: 4_500 });
+    let (flow, fx) = answer(flow, 3, Ok(PaymentStatus::Pending), 4_500);
+    assert_eq!(flow.state, State::Final { attempt: attempt(), status: PaymentStatus::Cancelled });
+    assert!(fx.contains(&Effect::ClearJournal));
+    // the decline, when it arrives in time, is what the shopper sees
+    let (flow, _) = answer(polling(Some(ReturnHint::Failure)), 1, Ok(PaymentStatus::Failed), 2_000);
+    assert_eq!(flow.state, State::Final { attempt: attempt(), status: PaymentStatus::Failed });
+    // and a success hint never short-cuts anything
+    let (flow, _) = answer(polling(Some(ReturnHint::Success)), 1, Ok(PaymentStatus::Pending), 2_000);
+    assert!(matches!(flow.state, State::AwaitingStatus { .. }));
+}
+
+#[test]
+fn a_bereke_return_without_the_journal_is_looked_up_by_the_bank_order_id() {
+    let bereke = FlowConfig { provider: Provider::Bereke, ..config() };
+    let mount = |config: FlowConfig| {
+        step(
+            Flow::new(config),
+            Event::Mount {
+                now_ms: 1,
+                journal: None,
+                hint: Some(ReturnHint::Success),
+                provider_order_id: Some("b43ab099-cbd9".into()),
+                fresh_key: KEY.into(),
+            },
+        )
+    };
+    let (flow, fx) = mount(bereke);
+    let looked_up = Attempt {
+        attempt_id: String::new(),
+        idempotency_key: KEY.into(),
+        mode: Mode::ProviderReturn { provider_order_id: "b43ab099-cbd9".into() },
+    };
+    assert_eq!(fx, [Effect::FetchStatus { request: 1, attempt: looked_up }]);
+    let (flow, _) = answer(flow, 1, Ok(PaymentStatus::Paid), 2);
+    assert!(matches!(flow.state, State::Final { status: PaymentStatus::Paid, .. }));
+    // other providers have no such parameter: a fresh start
+    let (_, fx) = mount(config());
+    assert!(matches!(fx.as_slice(), [Effect::CallStart { .. }]));
+}
+
+#[test]
 fn paid_is_final_and_cannot_be_restarted() {
     let (flow, _) = answer(polling(None), 1, Ok(PaymentStatus::Paid), 2_000);
     let (flow2, fx) = step(flow.clone(), Event::Retry { fresh_key: "k".into() });
@@ -442,7 +490,7 @@ fn stray_events_change_nothing() {
         assert!(fx.is_empty());
     }
     // a second Mount never restarts a mounted flow
-    let (after, fx) = step(choosing(), Event::Mount { now_ms: 1, journal: None, hint: None, fresh_key: "z".into() });
+    let (after, fx) = step(choosing(), Event::Mount { now_ms: 1, journal: None, hint: None, provider_order_id: None, fresh_key: "z".into() });
     assert_eq!(after, choosing());
     assert!(fx.is_empty());
 }
