@@ -24,7 +24,10 @@ fn attempt() -> Attempt {
 }
 
 fn mount(journal: Option<JournalRecord>, hint: Option<ReturnHint>) -> (Flow, Vec<Effect>) {
-    step(Flow::new(config()), Event::Mount { now_ms: 1_000, journal, hint, provider_order_id: None, fresh_key: KEY.into() })
+    step(
+        Flow::new(config()),
+        Event::Mount { now_ms: 1_000, journal, hint, provider_order_id: None, fresh_key: KEY.into() },
+    )
 }
 
 fn started(status: PaymentStatus, methods: Vec<PaymentMethod>) -> Result<StartAnswer, CheckoutError> {
@@ -221,7 +224,10 @@ fn pay_answer_writes_the_journal_then_navigates() {
 #[test]
 fn new_tab_presentation_confirms_here_and_keeps_a_link() {
     let flow = Flow::new(FlowConfig { new_tab: true, ..config() });
-    let (flow, _) = step(flow, Event::Mount { now_ms: 1, journal: None, hint: None, provider_order_id: None, fresh_key: KEY.into() });
+    let (flow, _) = step(
+        flow,
+        Event::Mount { now_ms: 1, journal: None, hint: None, provider_order_id: None, fresh_key: KEY.into() },
+    );
     let (flow, _) =
         step(flow, Event::StartAnswered { request: 1, answer: started(PaymentStatus::Pending, vec![method("card")]) });
     let (flow, _) = step(flow, Event::Pay);
@@ -490,7 +496,10 @@ fn stray_events_change_nothing() {
         assert!(fx.is_empty());
     }
     // a second Mount never restarts a mounted flow
-    let (after, fx) = step(choosing(), Event::Mount { now_ms: 1, journal: None, hint: None, provider_order_id: None, fresh_key: "z".into() });
+    let (after, fx) = step(
+        choosing(),
+        Event::Mount { now_ms: 1, journal: None, hint: None, provider_order_id: None, fresh_key: "z".into() },
+    );
     assert_eq!(after, choosing());
     assert!(fx.is_empty());
 }
