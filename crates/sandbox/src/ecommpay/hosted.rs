@@ -189,7 +189,18 @@ pub fn payment_body(sb: &Sandbox, payment: &Value) -> Value {
     if payment["status"] == "decline" {
         body["errors"] = json!([{"code": "20105", "message": "General decline"}]);
     }
+    drop_nulls(&mut body);
     body
+}
+
+/// ECommPay leaves out what it does not know rather than sending `null` (ECommPay's own JS
+/// SDK cannot even read a callback with a `null` in it: it recurses into every object).
+fn drop_nulls(value: &mut Value) {
+    if let Value::Object(map) = value {
+        map.retain(|_, v| !v.is_null());
+        map.values_mut().for_each(drop_nulls);
+        map.retain(|_, v| !v.as_object().is_some_and(serde_json::Map::is_empty));
+    }
 }
 
 /// Signs and POSTs the callback to the payment's (or the project's) callback URL.
