@@ -1,7 +1,7 @@
 // Mounts the widget exactly as DESIGN §3's script-tag snippet does.
 const params = new URLSearchParams(location.search);
 window.checkout = Tolem.mount("#checkout", {
-  provider: "ioka",
+  provider: params.get("provider") || "ioka",
   backendUrl: "/api/checkout",
   order: { id: params.get("order") || "TAG-1", amount: 250000, currency: "KZT", description: "Script-tag order" },
   customer: { id: "u-7" },

@@ -142,6 +142,23 @@ for (const provider of ["bereke", "ecommpay"]) {
   });
 }
 
+for (const provider of ["bereke", "ecommpay"]) {
+  test(`${provider}: new-tab presentation, the provider's page in a tab, this tab confirms`, async () => {
+    const page = await open(`/script-tag.html?provider=${provider}&order=E2E-${provider}-TAB2&locale=en&presentation=new-tab`);
+    const pay = page.locator(".tolem-pay");
+    await pay.waitFor();
+    const [popup] = await Promise.all([browser.context.waitForEvent("page"), pay.click()]);
+    await popup.waitForURL(PAGE[provider]);
+    assert.equal(await popup.evaluate(() => window.opener), null, "the provider's page cannot reach back");
+    await page.getByText("Confirming your payment").waitFor();
+    await popup.getByLabel("Card number").fill(CARD[provider]);
+    await popup.getByRole("button", { name: "Pay", exact: true }).click();
+    await page.getByText("Payment successful").waitFor({ timeout: 20000 });
+    assert.equal(page.url().includes("sandbox"), false, "the shop's tab never left");
+    await popup.close();
+  });
+}
+
 test("ecommpay: a tampered Payment Page URL is refused by the sandbox", async () => {
   const page = await open("/?provider=ecommpay&locale=en&order=E2E-ecommpay-TAMPER");
   await page.route(PAGE.ecommpay, (route) => route.abort());
