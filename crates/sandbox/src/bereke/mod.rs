@@ -104,9 +104,9 @@ async fn rest(
         "registerPreAuth.do" => register(&sb, &p, true),
         "getOrderStatusExtended.do" => status(&sb, &p, true),
         "getOrderStatus.do" => status(&sb, &p, false),
-        "deposit.do" => deposit(&sb, &p),
-        "reverse.do" => reverse(&sb, &p),
-        _ => refund(&sb, &p),
+        "deposit.do" => deposit(&sb, &p).unwrap_or_else(|refused| refused),
+        "reverse.do" => reverse(&sb, &p).unwrap_or_else(|refused| refused),
+        _ => refund(&sb, &p).unwrap_or_else(|refused| refused),
     }
 }
 
@@ -308,64 +308,49 @@ fn amount_param(p: &Params) -> Result<i64, Response> {
     }
 }
 
-fn deposit(sb: &Sandbox, p: &Params) -> Response {
-    let mut order = match find_order(sb, p) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let amount = match amount_param(p) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+fn deposit(sb: &Sandbox, p: &Params) -> Result<Response, Response> {
+    let mut order = find_order(sb, p)?;
+    let amount = amount_param(p)?;
     if order["orderStatus"] != 1 {
-        return rbs_error("7", "Неверное состояние заказа для завершения");
+        return Err(rbs_error("7", "Неверное состояние заказа для завершения"));
     }
     let approved = order["approvedAmount"].as_i64().unwrap_or(0);
     let take = if amount == 0 { approved } else { amount };
     if take > approved {
-        return rbs_error("5", "Сумма завершения превышает сумму предавторизации");
+        return Err(rbs_error("5", "Сумма завершения превышает сумму предавторизации"));
     }
     order["orderStatus"] = json!(2);
     order["depositedAmount"] = json!(take);
-    settle(sb, &order, "deposited")
+    Ok(settle(sb, &order, "deposited"))
 }
 
-fn reverse(sb: &Sandbox, p: &Params) -> Response {
-    let mut order = match find_order(sb, p) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+fn reverse(sb: &Sandbox, p: &Params) -> Result<Response, Response> {
+    let mut order = find_order(sb, p)?;
     if !(order["orderStatus"] == 1 || order["orderStatus"] == 2) || order["refundedAmount"].as_i64() != Some(0) {
-        return rbs_error("7", "Неверное состояние заказа для отмены");
+        return Err(rbs_error("7", "Неверное состояние заказа для отмены"));
     }
     order["orderStatus"] = json!(3);
     order["depositedAmount"] = json!(0);
-    settle(sb, &order, "reversed")
+    Ok(settle(sb, &order, "reversed"))
 }
 
-fn refund(sb: &Sandbox, p: &Params) -> Response {
-    let mut order = match find_order(sb, p) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let amount = match amount_param(p) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+fn refund(sb: &Sandbox, p: &Params) -> Result<Response, Response> {
+    let mut order = find_order(sb, p)?;
+    let amount = amount_param(p)?;
     if order["orderStatus"] != 2 {
-        return rbs_error("7", "Неверное состояние заказа для возврата");
+        return Err(rbs_error("7", "Неверное состояние заказа для возврата"));
     }
     let deposited = order["depositedAmount"].as_i64().unwrap_or(0);
     let refunded = order["refundedAmount"].as_i64().unwrap_or(0);
     let give = if amount == 0 { deposited - refunded } else { amount };
     if give <= 0 || refunded + give > deposited {
-        return rbs_error("5", "Сумма возврата превышает сумму списания");
+        return Err(rbs_error("5", "Сумма возврата превышает сумму списания"));
     }
     order["refundedAmount"] = json!(refunded + give);
     if refunded + give == deposited {
         order["orderStatus"] = json!(4);
     }
-    settle(sb, &order, "refunded")
+    Ok(settle(sb, &order, "refunded"))
 }
 
 #[cfg(test)]
