@@ -126,6 +126,20 @@ fn finish(raw: (Attempt, String, String, String)) -> Result<Attempt, StoreError>
     Ok(a)
 }
 
+/// Appends one row to an attempt's status history, inside the caller's transaction.
+fn record_history(
+    tx: &rusqlite::Transaction<'_>,
+    attempt_id: &str,
+    status: PaymentStatus,
+    source: &str,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT INTO status_history (attempt_id, status, source, at_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![attempt_id, status.as_str(), source, now],
+    )
+}
+
 /// Milliseconds since the epoch (for timestamps in rows only; logic never reads it).
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -258,10 +272,7 @@ impl Store {
                 ],
             )?;
             if n == 1 {
-                tx.execute(
-                    "INSERT INTO status_history (attempt_id, status, source, at_ms) VALUES (?1, ?2, 'start', ?3)",
-                    params![a.attempt_id, a.status.as_str(), now],
-                )?;
+                record_history(&tx, &a.attempt_id, a.status, "start", now)?;
             }
             tx.commit()?;
             Ok(n == 1)
@@ -298,10 +309,7 @@ impl Store {
                 params![next.as_str(), now, attempt_id, current],
             )?;
             if n == 1 {
-                tx.execute(
-                    "INSERT INTO status_history (attempt_id, status, source, at_ms) VALUES (?1, ?2, ?3, ?4)",
-                    params![attempt_id, next.as_str(), source, now],
-                )?;
+                record_history(&tx, attempt_id, next, source, now)?;
                 tx.commit()?;
                 return Ok(next);
             }
@@ -321,13 +329,11 @@ impl Store {
                 params![now, attempt_id],
             )?;
             if n == 1 {
-                tx.execute(
-                    "INSERT INTO status_history (attempt_id, status, source, at_ms) VALUES (?1, 'pending', 'retry', ?2)",
-                    params![attempt_id, now],
-                )?;
+                record_history(&tx, attempt_id, PaymentStatus::Pending, "retry", now)?;
             }
             tx.commit()?;
-            let status: String = c.query_row("SELECT status FROM attempts WHERE attempt_id = ?1", [attempt_id], |r| r.get(0))?;
+            let status: String =
+                c.query_row("SELECT status FROM attempts WHERE attempt_id = ?1", [attempt_id], |r| r.get(0))?;
             PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))
         })
     }
@@ -380,10 +386,7 @@ impl Store {
                 params![reference(from_try + 1), now, attempt_id, from_try],
             )?;
             if n == 1 {
-                tx.execute(
-                    "INSERT INTO status_history (attempt_id, status, source, at_ms) VALUES (?1, 'pending', 'retry', ?2)",
-                    params![attempt_id, now],
-                )?;
+                record_history(&tx, attempt_id, PaymentStatus::Pending, "retry", now)?;
             }
             tx.commit()?;
             Ok(())
