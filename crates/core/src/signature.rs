@@ -16,16 +16,18 @@ pub fn hex_lower(bytes: &[u8]) -> String {
     s
 }
 
+/// The value of one hex digit (either case).
+pub(crate) fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
 /// Decodes hex (either case). `None` for odd lengths or non-hex characters.
 pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            b'A'..=b'F' => Some(c - b'A' + 10),
-            _ => None,
-        }
-    }
     let bytes = s.as_bytes();
     if !bytes.len().is_multiple_of(2) {
         return None;

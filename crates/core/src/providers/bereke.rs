@@ -331,7 +331,11 @@ pub fn checksum_string(params: &[(String, String)], case_insensitive: bool) -> S
 /// The callback checksum: upper-case hex HMAC-SHA256 of [`checksum_string`] under the
 /// callback token.
 pub fn checksum(params: &[(String, String)], token: &[u8]) -> String {
-    hex_lower(&hmac_sha256(token, checksum_string(params, false).as_bytes())).to_ascii_uppercase()
+    checksum_in_order(params, token, false)
+}
+
+fn checksum_in_order(params: &[(String, String)], token: &[u8], case_insensitive: bool) -> String {
+    hex_lower(&hmac_sha256(token, checksum_string(params, case_insensitive).as_bytes())).to_ascii_uppercase()
 }
 
 /// `operation` of a callback.
@@ -433,10 +437,9 @@ pub fn verify_callback(query: &str, token: &[u8]) -> Result<RbsCallback, RbsCall
     let params = decode_form(query);
     let given = params.iter().find(|(k, _)| k == "checksum").map(|(_, v)| v.trim().to_ascii_uppercase());
     let given = given.ok_or(RbsCallbackError::MissingChecksum)?;
-    let matches = [false, true].iter().any(|&ci| {
-        let expected = hex_lower(&hmac_sha256(token, checksum_string(&params, ci).as_bytes())).to_ascii_uppercase();
-        constant_time_eq(expected.as_bytes(), given.as_bytes())
-    });
+    let matches = [false, true]
+        .iter()
+        .any(|&ci| constant_time_eq(checksum_in_order(&params, token, ci).as_bytes(), given.as_bytes()));
     if !matches {
         return Err(RbsCallbackError::BadChecksum);
     }
