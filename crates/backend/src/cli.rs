@@ -47,13 +47,19 @@ pub fn is_tool_command(args: &[String]) -> bool {
     matches!(args.first().map(String::as_str), Some("sign" | "verify"))
 }
 
+/// The query part of a URL, or the input itself when it is already a query string.
+fn query_part(input: &str) -> &str {
+    let trimmed = input.trim();
+    trimmed.split_once('?').map_or(trimmed, |(_, q)| q)
+}
+
 /// ECommPay parameters from JSON, or from a Payment Page URL or query string.
 fn ecommpay_params(input: &str) -> Option<Value> {
     let trimmed = input.trim();
     if trimmed.starts_with('{') {
         return serde_json::from_str(trimmed).ok();
     }
-    let query = trimmed.split_once('?').map_or(trimmed, |(_, q)| q);
+    let query = query_part(trimmed);
     let map: Map<String, Value> = decode_form(query).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     (!map.is_empty()).then_some(Value::Object(map))
 }
@@ -95,14 +101,9 @@ pub fn run(args: &[String], input: &str) -> Outcome {
                 refuse(format!("signature is invalid; expected {}", ecommpay::sign(&params, key)))
             }
         }
-        ("sign", "bereke") => {
-            let query = input.trim();
-            let query = query.split_once('?').map_or(query, |(_, q)| q);
-            ok(bereke::checksum(&decode_form(query), key) + "\n")
-        }
+        ("sign", "bereke") => ok(bereke::checksum(&decode_form(query_part(input)), key) + "\n"),
         ("verify", "bereke") => {
-            let query = input.trim();
-            let query = query.split_once('?').map_or(query, |(_, q)| q);
+            let query = query_part(input);
             match bereke::verify_callback(query, key) {
                 Ok(_) => ok("authentic\n".into()),
                 Err(e) => refuse(format!("{e}; expected {}", bereke::checksum(&decode_form(query), key))),

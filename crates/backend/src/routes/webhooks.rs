@@ -88,7 +88,7 @@ fn ecommpay_callback(app: &AppState, body: &Bytes) -> Result<Json<serde_json::Va
     let Some(payment) = &callback.payment else {
         return Ok(Json(serde_json::json!({"ok": true, "ignored": "no payment in callback"})));
     };
-    // The signature is unique per body: a natural receipt id.
+    // A digest of the signed body: the same callback sent again has the same one.
     let receipt = tolem_core::signature::hex_lower(&tolem_core::signature::hmac_sha256(b"receipt", body));
     apply_notification(app, Provider::Ecommpay, &payment.id, &receipt, ecommpay::callback_status(&callback))
 }
