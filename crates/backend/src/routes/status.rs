@@ -41,46 +41,36 @@ pub async fn status(
 /// The stored status moved forward by a fresh provider read. A failed read is not an answer:
 /// it keeps what we know (the widget asks again, backing off).
 pub async fn refresh(app: &AppState, attempt: &Attempt) -> Result<PaymentStatus, AppError> {
-    let mut status = attempt.status;
-    {
-        match attempt.provider {
-            Provider::Ioka => {
-                if let Some(client) = &app.ioka {
-                    match client.order(&attempt.provider_order_id).await {
-                        Ok(order) => {
-                            let observed: PaymentStatus = order.status.into();
-                            status = app.store.advance_status(&attempt.attempt_id, observed, "poll")?;
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "status read failed; answering the stored status")
-                        }
+    // `Ok(None)`: nothing to read yet (no provider order for this try, or not configured).
+    let observed: Result<Option<PaymentStatus>, AppError> = match attempt.provider {
+        Provider::Ioka => match &app.ioka {
+            Some(client) => client.order(&attempt.provider_order_id).await.map(|o| Some(o.status.into())),
+            None => Ok(None),
+        },
+        Provider::Bereke => match (&app.bereke, &attempt.provider_session_id) {
+            (Some(client), Some(md_order)) => {
+                client.status(OrderRef::OrderId(md_order)).await.map(|found| match found {
+                    Some(found) => Some(PaymentStatus::from(&found)),
+                    None => {
+                        tracing::warn!(attempt = %attempt.attempt_id, "Bereke does not know this order");
+                        None
                     }
-                }
+                })
             }
-            Provider::Bereke => {
-                if let (Some(client), Some(md_order)) = (&app.bereke, &attempt.provider_session_id) {
-                    match client.status(OrderRef::OrderId(md_order)).await {
-                        Ok(Some(found)) => {
-                            status = app.store.advance_status(&attempt.attempt_id, (&found).into(), "poll")?;
-                        }
-                        Ok(None) => tracing::warn!(attempt = %attempt.attempt_id, "Bereke does not know this order"),
-                        Err(e) => tracing::warn!(error = %e, "status read failed; answering the stored status"),
-                    }
-                }
-            }
-            Provider::Ecommpay => {
-                if let (Some(client), Some(_)) = (&app.ecommpay, &attempt.checkout_url) {
-                    match client.status(&attempt.provider_order_id).await {
-                        Ok(Some(observed)) => {
-                            status = app.store.advance_status(&attempt.attempt_id, observed, "poll")?;
-                        }
-                        Ok(None) => {}
-                        Err(e) => tracing::warn!(error = %e, "status read failed; answering the stored status"),
-                    }
-                }
-            }
-            other => return Err(AppError::ProviderDisabled(other.as_str())),
+            _ => Ok(None),
+        },
+        Provider::Ecommpay => match (&app.ecommpay, &attempt.checkout_url) {
+            (Some(client), Some(_)) => client.status(&attempt.provider_order_id).await,
+            _ => Ok(None),
+        },
+        other => return Err(AppError::ProviderDisabled(other.as_str())),
+    };
+    match observed {
+        Ok(Some(observed)) => Ok(app.store.advance_status(&attempt.attempt_id, observed, "poll")?),
+        Ok(None) => Ok(attempt.status),
+        Err(e) => {
+            tracing::warn!(error = %e, "status read failed; answering the stored status");
+            Ok(attempt.status)
         }
     }
-    Ok(status)
 }
