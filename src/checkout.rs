@@ -329,8 +329,11 @@ async fn redirect_target(
 ) -> Result<tolem_core::api::RedirectTarget, CheckoutError> {
     match attempt.mode {
         Mode::Backend => {
-            let body =
-                tolem_core::api::PayRequest { attempt_id: attempt.attempt_id.clone(), method_id: method_id.to_owned() };
+            let body = tolem_core::api::PayRequest {
+                attempt_id: attempt.attempt_id.clone(),
+                method_id: method_id.to_owned(),
+                fields: Default::default(),
+            };
             let json = to_json(&body).ok_or_else(|| CheckoutError::new(ErrorCode::Internal, "cannot encode", false))?;
             let answer: PayResponse =
                 requests.json("POST", &format!("{}/pay", options.backend_url), &[], Some(json), false).await?;

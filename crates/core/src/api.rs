@@ -3,6 +3,8 @@
 //!
 //! All amounts are integer minor units. Field names are camelCase on the wire.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Currency, MinorUnits};
@@ -81,6 +83,39 @@ pub struct PaymentMethod {
     /// Card brand / payment system, when known (`VISA`, `MASTERCARD`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand: Option<String>,
+    /// The provider's logo for the method (an `https:` image URL), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// What the shopper must fill in before paying with this method (Paytone: a phone
+    /// number for a wallet). Sent back in `POST /pay` as `fields`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<MethodField>,
+}
+
+impl PaymentMethod {
+    /// A method with only the essentials (no logo, nothing to fill in).
+    pub fn plain(id: &str, kind: MethodKind, label: &str) -> Self {
+        PaymentMethod { id: id.into(), kind, label: label.into(), brand: None, logo: None, fields: Vec::new() }
+    }
+}
+
+/// One input a method needs (providers/README §5.1, Paytone `services.*.fields`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodField {
+    /// The provider's key (`phone`).
+    pub key: String,
+    /// The label as the provider words it (in the shopper's language where it has one).
+    pub label: String,
+    /// A hint shown under the input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The provider's regular expression the value must match (JavaScript syntax).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The method cannot be used without it.
+    #[serde(default)]
+    pub required: bool,
 }
 
 /// Kinds of payment method.
@@ -154,7 +189,13 @@ pub struct PayRequest {
     pub attempt_id: String,
     /// From `start`'s methods.
     pub method_id: String,
+    /// Values for the method's `fields` (key → value), when it has any.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
 }
+
+/// Most field values a `pay` request may carry.
+pub const MAX_PAY_FIELDS: usize = 16;
 
 /// Where to send the shopper.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -302,13 +343,21 @@ impl StartRequest {
 }
 
 impl PayRequest {
-    /// Validates ids.
+    /// Validates ids and field values (keys like ids, values short plain text).
     ///
     /// # Errors
     /// The first field that is wrong.
     pub fn validate(&self) -> Result<(), InvalidInput> {
         check_id("attemptId", &self.attempt_id)?;
-        check_id("methodId", &self.method_id)
+        check_id("methodId", &self.method_id)?;
+        if self.fields.len() > MAX_PAY_FIELDS {
+            return Err(field("fields", "has too many entries"));
+        }
+        for (key, value) in &self.fields {
+            check_id("fields", key)?;
+            check_text("fields", value, MAX_TEXT_LEN)?;
+        }
+        Ok(())
     }
 }
 

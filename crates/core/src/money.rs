@@ -127,9 +127,67 @@ pub fn format_amount(amount: MinorUnits, currency: Currency, style: NumberStyle)
     out
 }
 
+/// The amount as a decimal in major units, for providers that want major units (Paytone):
+/// `150050` tiyn → `"1500.5"`, `150000` → `"1500"`, `5` → `"0.05"`. Integer arithmetic only;
+/// trailing zeros of the fraction are dropped.
+pub fn major_decimal(amount: MinorUnits, currency: Currency) -> String {
+    let width = usize::try_from(currency.exponent()).unwrap_or(2);
+    let scale = 10u64.pow(currency.exponent());
+    let abs = amount.0.unsigned_abs();
+    let sign = if amount.0 < 0 { "-" } else { "" };
+    let (major, minor) = (abs / scale, abs % scale);
+    if minor == 0 {
+        return format!("{sign}{major}");
+    }
+    let fraction = format!("{minor:0width$}");
+    format!("{sign}{major}.{}", fraction.trim_end_matches('0'))
+}
+
+/// Reads a provider's major-unit decimal (`"1500.5"`, `"300.00"`, `"4"`) back into minor
+/// units. `None` for signs, exponents, empty parts, overflow, or more non-zero fraction digits
+/// than the currency has (an amount no card can be charged).
+pub fn minor_from_major(text: &str, currency: Currency) -> Option<MinorUnits> {
+    let exponent = usize::try_from(currency.exponent()).ok()?;
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || (text.contains('.') && fraction.is_empty()) {
+        return None;
+    }
+    let significant = fraction.trim_end_matches('0');
+    if significant.len() > exponent {
+        return None;
+    }
+    let minor_text = format!("{significant:0<exponent$}");
+    let major: i64 = whole.parse().ok()?;
+    let minor: i64 = if exponent == 0 { 0 } else { minor_text.parse().ok()? };
+    major.checked_mul(10i64.checked_pow(currency.exponent())?)?.checked_add(minor).map(MinorUnits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn major_units_convert_both_ways_without_floats() {
+        for (minor, text) in
+            [(150_050, "1500.5"), (150_000, "1500"), (5, "0.05"), (1, "0.01"), (99, "0.99"), (10, "0.1")]
+        {
+            assert_eq!(major_decimal(MinorUnits(minor), Currency::Kzt), text);
+            assert_eq!(minor_from_major(text, Currency::Kzt), Some(MinorUnits(minor)), "{text}");
+        }
+        assert_eq!(major_decimal(MinorUnits(100_000_000_000), Currency::Kzt), "1000000000");
+        assert_eq!(minor_from_major("300.00", Currency::Kzt), Some(MinorUnits(30_000)));
+        assert_eq!(minor_from_major("0.29", Currency::Usd), Some(MinorUnits(29)), "0.29 is not 28.999…");
+        for bad in ["", ".5", "5.", "-1", "+1", "1e3", "1.005", "1,5", "NaN", "99999999999999999999"] {
+            assert_eq!(minor_from_major(bad, Currency::Kzt), None, "{bad}");
+        }
+        // Every amount up to a million tenge survives the trip through an f64 JSON number.
+        for minor in (0..100_000_000_i64).step_by(9_973) {
+            let text = major_decimal(MinorUnits(minor), Currency::Kzt);
+            let as_float: f64 = text.parse().unwrap_or(f64::NAN);
+            assert_eq!(minor_from_major(&as_float.to_string(), Currency::Kzt), Some(MinorUnits(minor)));
+        }
+    }
 
     #[test]
     fn amounts_format_without_floats() {

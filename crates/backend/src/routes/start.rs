@@ -92,12 +92,7 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
         Some(customer_id) if !attempt.status.is_final() => {
             ioka_adapter::methods_from_cards(&client.cards(customer_id).await, "Bank card")
         }
-        _ => vec![PaymentMethod {
-            id: ioka_adapter::NEW_CARD_METHOD.into(),
-            kind: MethodKind::Card,
-            label: "Bank card".into(),
-            brand: None,
-        }],
+        _ => vec![PaymentMethod::plain(ioka_adapter::NEW_CARD_METHOD, MethodKind::Card, "Bank card")],
     };
     Ok(Json(StartResponse {
         attempt_id: attempt.attempt_id,
@@ -173,7 +168,7 @@ async fn start_hosted_page(app: &AppState, req: &StartRequest) -> Result<Json<St
     Ok(Json(StartResponse {
         attempt_id: attempt.attempt_id,
         status: attempt.status,
-        methods: vec![PaymentMethod { id: method_id.into(), kind: MethodKind::Card, label: label.into(), brand: None }],
+        methods: vec![PaymentMethod::plain(method_id, MethodKind::Card, label)],
         tokens: BrowserTokens::default(),
     }))
 }

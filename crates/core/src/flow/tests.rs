@@ -16,7 +16,7 @@ fn config() -> FlowConfig {
 }
 
 fn method(id: &str) -> PaymentMethod {
-    PaymentMethod { id: id.into(), kind: MethodKind::Card, label: id.into(), brand: None }
+    PaymentMethod::plain(id, MethodKind::Card, id)
 }
 
 fn attempt() -> Attempt {

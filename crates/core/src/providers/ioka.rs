@@ -302,14 +302,11 @@ pub fn methods_from_cards(cards: &[IokaCard], new_card_label: &str) -> Vec<Payme
             kind: MethodKind::SavedCard,
             label: c.pan_masked.clone().unwrap_or_else(|| c.id.clone()),
             brand: c.payment_system.clone(),
+            logo: None,
+            fields: Vec::new(),
         })
         .collect();
-    methods.push(PaymentMethod {
-        id: NEW_CARD_METHOD.to_owned(),
-        kind: MethodKind::Card,
-        label: new_card_label.to_owned(),
-        brand: None,
-    });
+    methods.push(PaymentMethod::plain(NEW_CARD_METHOD, MethodKind::Card, new_card_label));
     methods
 }
 
