@@ -128,6 +128,8 @@ pub enum MethodKind {
     SavedCard,
     /// A wallet (Apple Pay, Google Pay, Kaspi, …).
     Wallet,
+    /// Cash or another way to pay on delivery: no hosted page; the order is placed.
+    Cash,
 }
 
 /// Tokens the browser may hold (never a secret).

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 pub mod bereke;
 pub mod ecommpay;
 pub mod ioka;
+pub mod oneentry;
 pub mod paytone;
 
 /// The five providers Tolem speaks to.
