@@ -91,6 +91,7 @@ impl Demo {
                 ioka: Some(format!("{origin}/api/checkout/webhooks/ioka")),
                 bereke: Some(format!("{origin}/api/checkout/webhooks/bereke")),
                 ecommpay: Some(format!("{origin}/api/checkout/webhooks/ecommpay")),
+                paytone: Some(format!("{origin}/api/checkout/webhooks/paytone")),
             },
         ))
         .map_err(|e| StartError(format!("sandbox store: {e}")))?;

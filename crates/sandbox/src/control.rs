@@ -32,8 +32,8 @@ pub struct FaultRule {
     /// Run the handler, then cut its body short so it is not valid JSON.
     #[serde(default)]
     pub malformed: bool,
-    /// A webhook fault instead of an HTTP one: `drop`, `duplicate`, or `delay` (by
-    /// `latencyMs`).
+    /// A webhook fault instead of an HTTP one: `drop`, `duplicate`, `delay` (by
+    /// `latencyMs`), or `batch`.
     #[serde(default)]
     pub webhook: Option<WebhookFault>,
     /// How many times; forever when absent.
@@ -51,6 +51,9 @@ pub enum WebhookFault {
     Duplicate,
     /// Deliver after `latencyMs` (so the shopper can come back first).
     Delay,
+    /// Put the notifications of one event into one body (Paytone: `data` as an array);
+    /// providers that never batch deliver normally.
+    Batch,
 }
 
 /// One webhook delivery, for tests to inspect.
@@ -134,7 +137,12 @@ impl Faults {
 
     /// The webhook fault for the next delivery, if one is scripted (consumes one use).
     pub fn take_webhook(&self, provider: &str) -> Option<FaultRule> {
-        self.take(|r| r.webhook.is_some() && r.provider == provider)
+        self.take(|r| r.webhook.is_some_and(|w| w != WebhookFault::Batch) && r.provider == provider)
+    }
+
+    /// The next webhook fault of this kind for `provider`, if one is scripted (consumes one use).
+    pub fn take_webhook_kind(&self, provider: &str, kind: WebhookFault) -> Option<FaultRule> {
+        self.take(|r| r.webhook == Some(kind) && r.provider == provider)
     }
 
     /// Records a delivery.

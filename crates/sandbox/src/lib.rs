@@ -26,6 +26,7 @@ pub mod ecommpay;
 mod ids;
 pub mod ioka;
 mod page;
+pub mod paytone;
 mod pyjson;
 mod store;
 
@@ -81,6 +82,19 @@ pub struct EcommpayProject {
     pub callback_url: Option<String>,
 }
 
+/// The Paytone (Corefy Commerce) account the sandbox emulates.
+#[derive(Clone, Debug)]
+pub struct PaytoneAccount {
+    /// Public API key (`pk_test_…`), browser-safe.
+    pub public_key: String,
+    /// Secret key: Private API and callback signatures.
+    pub secret_key: String,
+    /// Commerce account id (HTTP Basic login of the Private API).
+    pub account_id: String,
+    /// The callback URL of the Commerce settings, if any.
+    pub callback_url: Option<String>,
+}
+
 /// Sandbox configuration.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
@@ -95,6 +109,8 @@ pub struct SandboxConfig {
     pub bereke: BerekeMerchant,
     /// The ECommPay project.
     pub ecommpay: EcommpayProject,
+    /// The Paytone account.
+    pub paytone: PaytoneAccount,
 }
 
 /// The well-known demo credentials (like stripe-mock's test keys): fixed, public, and only
@@ -120,6 +136,12 @@ pub mod demo_credentials {
     pub const ECOMMPAY_PROJECT_ID: i64 = 240_001;
     /// ECommPay project secret.
     pub const ECOMMPAY_SECRET: &str = "tolem-demo-ecommpay-secret";
+    /// Paytone public key.
+    pub const PAYTONE_PUBLIC_KEY: &str = "pk_test_TOLEMDEMO0000000000000001";
+    /// Paytone secret key.
+    pub const PAYTONE_SECRET_KEY: &str = "sk_test_TOLEMDEMO0000000000000001";
+    /// Paytone Commerce account id.
+    pub const PAYTONE_ACCOUNT_ID: &str = "coma_TOLEMDEMO";
 }
 
 /// Where each provider sends its webhooks/callbacks in the demo set-up.
@@ -131,6 +153,8 @@ pub struct DemoCallbacks {
     pub bereke: Option<String>,
     /// ECommPay project callback URL.
     pub ecommpay: Option<String>,
+    /// Paytone callback URL.
+    pub paytone: Option<String>,
 }
 
 impl SandboxConfig {
@@ -161,6 +185,12 @@ impl SandboxConfig {
                 project_id: ECOMMPAY_PROJECT_ID,
                 secret: ECOMMPAY_SECRET.to_owned(),
                 callback_url: callbacks.ecommpay,
+            },
+            paytone: PaytoneAccount {
+                public_key: PAYTONE_PUBLIC_KEY.to_owned(),
+                secret_key: PAYTONE_SECRET_KEY.to_owned(),
+                account_id: PAYTONE_ACCOUNT_ID.to_owned(),
+                callback_url: callbacks.paytone,
             },
         }
     }
@@ -203,6 +233,7 @@ pub fn app(sandbox: Arc<Sandbox>) -> Router {
         .nest("/ioka", ioka::router(sandbox.clone()))
         .nest("/bereke", bereke::router(sandbox.clone()))
         .nest("/ecommpay", ecommpay::router(sandbox.clone()))
+        .nest("/paytone", paytone::router(sandbox.clone()))
         .nest("/_control", control::router(sandbox.clone()))
         .with_state(sandbox)
 }
@@ -237,6 +268,14 @@ async fn credentials(State(sb): State<Arc<Sandbox>>) -> Json<serde_json::Value> 
             "projectId": sb.config.ecommpay.project_id,
             "secretKey": sb.config.ecommpay.secret,
             "testCards": ecommpay::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": outcome})).collect::<Vec<_>>()
+        },
+        "paytone": {
+            "apiBase": format!("{}/paytone", sb.config.public_base),
+            "publicKey": sb.config.paytone.public_key,
+            "secretKey": sb.config.paytone.secret_key,
+            "accountId": sb.config.paytone.account_id,
+            "testCards": paytone::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": outcome})).collect::<Vec<_>>(),
+            "wallet": "Paytone Wallet needs a phone number +7 and 10 digits"
         }
     }))
 }

@@ -286,8 +286,14 @@ fn localized(value: &Value, locale: &str) -> Option<String> {
 
 /// The pre-request's available services as payment methods: id = service code, label and
 /// logo from the method, fields in `weight` order. Services that are not `available` or
-/// that this version cannot read are left out (never guessed at).
-pub fn methods(pre: &Prerequest, locale: &str) -> Vec<PaymentMethod> {
+/// that this version cannot read are left out (never guessed at). Logos must be `https:`
+/// URLs, or URLs under `trusted_origin` (the configured API's own origin, e.g. the sandbox).
+pub fn methods(pre: &Prerequest, locale: &str, trusted_origin: Option<&str>) -> Vec<PaymentMethod> {
+    let logo_ok = |url: &String| {
+        url.starts_with("https://")
+            || trusted_origin
+                .is_some_and(|o| url.strip_prefix(o.trim_end_matches('/')).is_some_and(|r| r.starts_with('/')))
+    };
     let mut out = Vec::new();
     for raw in pre.attributes.services.values() {
         let Ok(service) = serde_json::from_value::<PaytoneService>(raw.clone()) else {
@@ -321,7 +327,7 @@ pub fn methods(pre: &Prerequest, locale: &str) -> Vec<PaymentMethod> {
             kind: if is_card { MethodKind::Card } else { MethodKind::Wallet },
             label,
             brand: None,
-            logo: info.and_then(|i| [i.logo, i.icon].into_iter().flatten().find(|l| l.starts_with("https://"))),
+            logo: info.and_then(|i| [i.logo, i.icon].into_iter().flatten().find(logo_ok)),
             fields,
         });
     }

@@ -99,7 +99,7 @@ const PREREQUEST: &str = r#"{"data":{"type":"payment-prerequest","attributes":{"
 fn prerequest_services_become_methods_with_fields_in_weight_order() {
     let pre: Prerequest = parse(200, PREREQUEST).unwrap();
     assert_eq!(pre.kind, "payment-prerequest");
-    let methods = methods(&pre, "ru");
+    let methods = methods(&pre, "ru", None);
     let ids: Vec<&str> = methods.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(ids, ["bank_card_kzt_hpp", "kaspi_kzt_hpp"], "disabled and unreadable services are left out");
     assert_eq!(methods[0].kind, MethodKind::Card);
@@ -121,6 +121,12 @@ fn prerequest_services_become_methods_with_fields_in_weight_order() {
     assert!(kaspi.fields[0].required);
     assert_eq!(kaspi.fields[1].pattern, None, "an empty regexp means no pattern");
     assert_eq!(kaspi.fields[1].hint.as_deref(), Some("For the receipt"), "falls back to English");
+    let sandboxed = PREREQUEST.replace("https://static.paytone.io", "http://127.0.0.1:8080/sandbox/paytone");
+    let pre: Prerequest = parse(200, &sandboxed).unwrap();
+    let trusted = super::methods(&pre, "en", Some("http://127.0.0.1:8080"));
+    assert_eq!(trusted[0].logo.as_deref(), Some("http://127.0.0.1:8080/sandbox/paytone/logos/bank_card.svg"));
+    assert_eq!(super::methods(&pre, "en", Some("http://127.0.0.1:80"))[0].logo, None, "another origin");
+    assert_eq!(super::methods(&pre, "en", None)[0].logo, None, "plain http is not trusted");
 }
 
 #[test]
