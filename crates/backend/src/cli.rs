@@ -6,12 +6,15 @@
 //! * `sign bereke`: a callback query string → the upper-case hex checksum (`checksum` and
 //!   `sign_alias` are left out of it).
 //! * `sign ioka`: a webhook body → the hex `X-Signature`.
+//! * `sign paytone`: a callback body (raw bytes; a final newline is not part of it) → the
+//!   Base64 `X-Signature`.
 //! * `verify …`: exit 0 when authentic, 1 when not (the reason on stderr), 2 on bad usage.
-//!   ECommPay and Bereke carry the signature in the input; ioka's comes in `--signature`.
+//!   ECommPay and Bereke carry the signature in the input; ioka's and Paytone's come in
+//!   `--signature`.
 
 use serde_json::{Map, Value};
 use tolem_core::http::decode_form;
-use tolem_core::providers::{bereke, ecommpay, ioka};
+use tolem_core::providers::{bereke, ecommpay, ioka, paytone};
 
 /// What the command printed and how it ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -37,7 +40,7 @@ fn usage(problem: &str) -> Outcome {
         code: 2,
         stdout: String::new(),
         stderr: format!(
-            "{problem}\nusage: tolem-backend sign <ecommpay|bereke|ioka> --secret S < input\n       tolem-backend verify <ecommpay|bereke|ioka> --secret S [--signature SIG] < input\n"
+            "{problem}\nusage: tolem-backend sign <ecommpay|bereke|ioka|paytone> --secret S < input\n       tolem-backend verify <ecommpay|bereke|ioka|paytone> --secret S [--signature SIG] < input\n"
         ),
     }
 }
@@ -62,6 +65,11 @@ fn ecommpay_params(input: &str) -> Option<Value> {
     let query = query_part(trimmed);
     let map: Map<String, Value> = decode_form(query).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     (!map.is_empty()).then_some(Value::Object(map))
+}
+
+/// A Paytone callback body as given on stdin, without the newline a shell or file adds.
+fn paytone_body(input: &str) -> &[u8] {
+    input.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(input).as_bytes()
 }
 
 /// Runs the tool: `args` without the program name, `input` = stdin.
@@ -130,7 +138,17 @@ pub fn run(args: &[String], input: &str) -> Outcome {
                 Err(e) => refuse(e.to_string()),
             }
         }
-        (_, p) if !matches!(p, "ecommpay" | "bereke" | "ioka") => usage(&format!("unknown provider {p}")),
+        ("sign", "paytone") => ok(paytone::callback_signature(key, paytone_body(input)) + "\n"),
+        ("verify", "paytone") => {
+            let Some(given) = signature else {
+                return usage("paytone needs --signature (the X-Signature header)");
+            };
+            match paytone::verify_callback(key, paytone_body(input), Some(&given)) {
+                Ok(_) => ok("authentic\n".into()),
+                Err(e) => refuse(format!("{e}; expected {}", paytone::callback_signature(key, paytone_body(input)))),
+            }
+        }
+        (_, p) if !matches!(p, "ecommpay" | "bereke" | "ioka" | "paytone") => usage(&format!("unknown provider {p}")),
         _ => usage(&format!("unknown command {command}")),
     }
 }
@@ -178,6 +196,17 @@ mod tests {
         let verified = run(&args(&["verify", "ioka", "--secret", key, "--signature", expected]), body);
         assert_eq!(verified.code, 0, "{}", verified.stderr);
         assert_eq!(run(&args(&["verify", "ioka", "--secret", key]), "{}").code, 2);
+        // Paytone: the §7.4 vector, over the raw bytes.
+        let body = r#"{"data":{"type":"payment-invoices","id":"cpi_UoIW6RdSYyIRj8vR","attributes":{"status":"processed","resolution":"ok","amount":4,"currency":"UAH","reference_id":"e2041fe2-44da-44da-0090-4ffe9d2f25d0","test_mode":true}}}"#;
+        let signed = run(&args(&["sign", "paytone", "--secret", "test_secret_key"]), &format!("{body}\n"));
+        assert_eq!(signed.stdout.trim(), "aVFNhpSS6VwvPthuiY6BxZa/tko=");
+        let check =
+            |sig: &str| run(&args(&["verify", "paytone", "--secret", "test_secret_key", "--signature", sig]), body);
+        assert_eq!(check("aVFNhpSS6VwvPthuiY6BxZa/tko=").code, 0);
+        let forged = check("aVFNhpSS6VwvPthuiY6BxZa/tkk=");
+        assert_eq!(forged.code, 1);
+        assert!(forged.stderr.contains("expected aVFNhpSS6VwvPthuiY6BxZa/tko="), "{}", forged.stderr);
+        assert_eq!(run(&args(&["verify", "paytone", "--secret", "k"]), body).code, 2);
         assert_eq!(run(&args(&["sign", "paypal", "--secret", "x"]), "").code, 2);
         assert_eq!(run(&args(&["sign", "ioka"]), "").code, 2);
     }

@@ -53,6 +53,19 @@ pub struct EcommpayConfig {
     pub hold: bool,
 }
 
+/// Paytone (Corefy Commerce) settings.
+#[derive(Clone, Debug)]
+pub struct PaytoneConfig {
+    /// API base (Public and Private API and `/hpp/`), e.g. the sandbox's `…/sandbox/paytone`.
+    pub base_url: String,
+    /// Public key (`pk_…`), browser-safe.
+    pub public_key: String,
+    /// Secret key: Private API and callback signatures.
+    pub secret: Secret,
+    /// How the Private API is authenticated.
+    pub auth: tolem_core::providers::paytone::PrivateAuth,
+}
+
 /// Backend settings.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -71,6 +84,8 @@ pub struct Config {
     pub bereke: Option<BerekeConfig>,
     /// ECommPay, if enabled.
     pub ecommpay: Option<EcommpayConfig>,
+    /// Paytone, if enabled.
+    pub paytone: Option<PaytoneConfig>,
     /// Bearer token for the merchant's own calls (`/admin/capture`, `/admin/release`);
     /// without it those routes are off.
     pub admin_token: Option<Secret>,
@@ -110,6 +125,10 @@ impl Config {
     /// | `TOLEM_ECOMMPAY_GATE_URL` | Gate API base | `https://api.ecommpay.com` |
     /// | `TOLEM_ECOMMPAY_CALLBACK_URL` | `merchant_callback_url` | the project's |
     /// | `TOLEM_ECOMMPAY_HOLD` | `1`: authorise only, then capture/cancel | off |
+    /// | `TOLEM_PAYTONE_SECRET_KEY` | secret key (enables Paytone) | — |
+    /// | `TOLEM_PAYTONE_PUBLIC_KEY` | public key | — |
+    /// | `TOLEM_PAYTONE_API_URL` | API base | `https://com.paycore.io` |
+    /// | `TOLEM_PAYTONE_ACCOUNT_ID` | Commerce account id: Private API with HTTP Basic | Bearer |
     /// | `TOLEM_ADMIN_TOKEN` | bearer token for `/admin/*` | off |
     ///
     /// # Errors
@@ -168,9 +187,23 @@ impl Config {
             }),
             None => None,
         };
+        let paytone = match var("TOLEM_PAYTONE_SECRET_KEY") {
+            Some(secret) => Some(PaytoneConfig {
+                base_url: var("TOLEM_PAYTONE_API_URL")
+                    .unwrap_or_else(|| tolem_core::providers::paytone::DEFAULT_API.to_owned()),
+                public_key: required("TOLEM_PAYTONE_PUBLIC_KEY", "TOLEM_PAYTONE_SECRET_KEY")?,
+                secret: Secret::new(secret),
+                auth: match var("TOLEM_PAYTONE_ACCOUNT_ID") {
+                    Some(account_id) => tolem_core::providers::paytone::PrivateAuth::Basic { account_id },
+                    None => tolem_core::providers::paytone::PrivateAuth::Bearer,
+                },
+            }),
+            None => None,
+        };
         Ok(Config {
             bereke,
             ecommpay,
+            paytone,
             admin_token: var("TOLEM_ADMIN_TOKEN").map(Secret::new),
             db_path: Some(PathBuf::from(var("TOLEM_DB").unwrap_or_else(|| "tolem-backend.db".into()))),
             allowed_origins: var("TOLEM_ALLOWED_ORIGINS")
@@ -222,6 +255,7 @@ mod tests {
             ioka: None,
             bereke: None,
             ecommpay: None,
+            paytone: None,
             admin_token: None,
         };
         for (url, ok) in [

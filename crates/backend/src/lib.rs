@@ -21,13 +21,15 @@ pub mod ecommpay;
 pub mod error;
 pub mod ioka;
 pub mod locks;
+pub mod paytone;
 pub mod provider_http;
 mod routes;
 pub mod secret;
 pub mod store;
 
-pub use config::{BerekeConfig, Config, EcommpayConfig, IokaConfig};
+pub use config::{BerekeConfig, Config, EcommpayConfig, IokaConfig, PaytoneConfig};
 pub use secret::Secret;
+pub use tolem_core::providers::paytone::PrivateAuth as PaytoneAuth;
 
 /// Largest request body accepted (webhooks included).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -44,6 +46,8 @@ pub struct AppState {
     pub bereke: Option<bereke::BerekeClient>,
     /// The ECommPay client, when ECommPay is configured.
     pub ecommpay: Option<ecommpay::EcommpayClient>,
+    /// The Paytone client, when Paytone is configured.
+    pub paytone: Option<paytone::PaytoneClient>,
     /// One in-process lock per merchant order, so concurrent `start`s queue up.
     pub locks: locks::KeyedLocks,
 }
@@ -58,7 +62,8 @@ impl AppState {
         let ioka = config.ioka.clone().map(|c| ioka::IokaClient::new(c, config.provider_timeout));
         let bereke = config.bereke.clone().map(|c| bereke::BerekeClient::new(c, config.provider_timeout));
         let ecommpay = config.ecommpay.clone().map(|c| ecommpay::EcommpayClient::new(c, config.provider_timeout));
-        Ok(Arc::new(AppState { config, store, ioka, bereke, ecommpay, locks: locks::KeyedLocks::default() }))
+        let paytone = config.paytone.clone().map(|c| paytone::PaytoneClient::new(c, config.provider_timeout));
+        Ok(Arc::new(AppState { config, store, ioka, bereke, ecommpay, paytone, locks: locks::KeyedLocks::default() }))
     }
 }
 

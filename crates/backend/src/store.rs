@@ -80,6 +80,16 @@ pub struct AttemptDetails {
     /// Shopper phone.
     #[serde(default)]
     pub phone: Option<String>,
+    /// The method the current try pays with (Paytone service code), once chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method_id: Option<String>,
+    /// The method's fields as the shopper filled them in for the current try.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// The provider's last-change stamp of the newest notification applied (Paytone
+    /// `updated`), so an older callback arriving late is recognised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_updated: Option<i64>,
 }
 
 /// The attempt store.
@@ -392,6 +402,18 @@ impl Store {
             Ok(())
         })?;
         self.by_id(attempt_id)
+    }
+
+    /// Replaces an attempt's details.
+    pub fn set_details(&self, attempt_id: &str, details: &AttemptDetails) -> Result<(), StoreError> {
+        let json = serde_json::to_string(details).map_err(|_| StoreError::Corrupt("details"))?;
+        self.with(|c| {
+            c.execute(
+                "UPDATE attempts SET details = ?1, updated_ms = ?2 WHERE attempt_id = ?3",
+                params![json, now_ms(), attempt_id],
+            )?;
+            Ok(())
+        })
     }
 
     /// Records a webhook receipt; `false` when it was seen before (a replay).

@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use tolem_backend::{AppState, BerekeConfig, Config, EcommpayConfig, IokaConfig, Secret};
+use tolem_backend::{AppState, BerekeConfig, Config, EcommpayConfig, IokaConfig, PaytoneConfig, Secret};
 use tolem_sandbox::{demo_credentials, DemoCallbacks, Sandbox, SandboxConfig};
 
 /// Where things are.
@@ -38,6 +38,8 @@ pub struct DemoOptions {
     pub bereke_two_stage: bool,
     /// ECommPay authorise-only payments (hold, then capture/cancel through the admin API).
     pub ecommpay_hold: bool,
+    /// Paytone's Private API with HTTP Basic (account id + secret) instead of a Bearer secret.
+    pub paytone_basic_auth: bool,
 }
 
 /// The demo backend's admin token (`Authorization: Bearer …` on `/api/checkout/admin/*`).
@@ -122,6 +124,17 @@ impl Demo {
                 secret: Secret::new(demo_credentials::ECOMMPAY_SECRET),
                 callback_url: None,
                 hold: options.ecommpay_hold,
+            }),
+            paytone: Some(PaytoneConfig {
+                base_url: format!("{origin}/sandbox/paytone"),
+                public_key: demo_credentials::PAYTONE_PUBLIC_KEY.to_owned(),
+                secret: Secret::new(demo_credentials::PAYTONE_SECRET_KEY),
+                auth: match options.paytone_basic_auth {
+                    true => tolem_backend::PaytoneAuth::Basic {
+                        account_id: demo_credentials::PAYTONE_ACCOUNT_ID.to_owned(),
+                    },
+                    false => tolem_backend::PaytoneAuth::Bearer,
+                },
             }),
             admin_token: Some(Secret::new(DEMO_ADMIN_TOKEN)),
         })

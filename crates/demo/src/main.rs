@@ -31,6 +31,7 @@ async fn main() -> std::process::ExitCode {
         provider_timeout: Duration::from_secs(5),
         bereke_two_stage: env_or("TOLEM_BEREKE_TWO_STAGE", "0") == "1",
         ecommpay_hold: env_or("TOLEM_ECOMMPAY_HOLD", "0") == "1",
+        paytone_basic_auth: env_or("TOLEM_PAYTONE_BASIC_AUTH", "0") == "1",
     };
     let max_seconds: Option<u64> = std::env::var("TOLEM_DEMO_MAX_SECONDS").ok().and_then(|v| v.parse().ok());
     let demo = match Demo::bind(port, options).await {

@@ -8,11 +8,13 @@ use axum::Json;
 use tolem_core::api::{PayRequest, PayResponse, RedirectTarget};
 use tolem_core::providers::bereke::{self as bereke_adapter, OrderRef, RbsRegisterRequest};
 use tolem_core::providers::ecommpay::{self as ecommpay_adapter, PaymentPageRequest};
+use tolem_core::providers::paytone::{InvoiceRequest, InvoiceStatus};
 use tolem_core::providers::{ioka, try_reference, Provider};
 use tolem_core::status::PaymentStatus;
 
 use super::{json_body, with_query};
 use crate::error::AppError;
+use crate::paytone::Created;
 use crate::store::Attempt;
 use crate::AppState;
 
@@ -43,6 +45,7 @@ pub async fn pay(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<P
             }
             ecommpay_page_url(&app, attempt).await?
         }
+        Provider::Paytone => paytone_hpp_url(&app, attempt, &req).await?,
         other => return Err(AppError::ProviderDisabled(other.as_str())),
     };
     Ok(Json(PayResponse { redirect: RedirectTarget { url, method: "GET".into(), fields: vec![] } }))
@@ -156,4 +159,83 @@ async fn ecommpay_page_url(app: &AppState, attempt: Attempt) -> Result<String, A
     });
     let stored = app.store.set_checkout(&attempt.attempt_id, attempt.try_number, None, &url)?;
     stored.and_then(|a| a.checkout_url).ok_or_else(|| AppError::Internal("checkout url not stored".into()))
+}
+
+/// The current try's Paytone hosted page: one invoice per try, created on the first `pay`
+/// (a double click or a second tab gets the same page). Choosing another method (or other
+/// field values) before the invoice was touched makes a new try with a new invoice; a try
+/// Paytone already settled is never offered again.
+async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> Result<String, AppError> {
+    let client = app.paytone.as_ref().ok_or(AppError::ProviderDisabled("paytone"))?;
+    let _guard = app.locks.lock(&format!("pay:{}", attempt.attempt_id)).await;
+    let mut attempt = app.store.by_id(&attempt.attempt_id)?.ok_or(AppError::NotFound)?;
+    refuse_if_final(&attempt)?;
+    if let (Some(invoice_id), Some(url)) = (&attempt.provider_session_id, &attempt.checkout_url) {
+        let invoice = client.invoice(invoice_id).await?;
+        let observed = PaymentStatus::from(invoice.attributes.status);
+        if observed != PaymentStatus::Pending {
+            let status = app.store.advance_status(&attempt.attempt_id, observed, "pay")?;
+            return Err(AppError::Conflict(format!("this attempt is already {}", status.as_str())));
+        }
+        let same_choice = attempt.details.method_id.as_deref() == Some(req.method_id.as_str())
+            && attempt.details.fields == req.fields;
+        if same_choice || invoice.attributes.status != InvoiceStatus::Created {
+            return Ok(url.clone());
+        }
+        attempt = next_paytone_try(app, &attempt)?;
+    }
+    loop {
+        let details = attempt.details.clone();
+        let reference = attempt.provider_order_id.clone();
+        let metadata = [
+            ("tolem_attempt", attempt.attempt_id.as_str()),
+            ("tolem_idempotency_key", attempt.idempotency_key.as_str()),
+        ];
+        let created = client
+            .create_invoice(&InvoiceRequest {
+                reference_id: &reference,
+                amount: tolem_core::money::MinorUnits(attempt.amount),
+                currency: attempt.currency,
+                description: details.description.as_deref(),
+                service: &req.method_id,
+                fields: &req.fields,
+                return_url: &return_url(&attempt, "back"),
+                locale: details.locale.as_deref(),
+                customer_id: attempt.provider_customer_id.as_deref(),
+                email: details.email.as_deref(),
+                phone: details.phone.as_deref(),
+                metadata: &metadata,
+            })
+            .await?;
+        match created {
+            Created::Invoice(invoice) => {
+                let url = client.hpp_url(&invoice.id);
+                let stored = app
+                    .store
+                    .set_checkout(&attempt.attempt_id, attempt.try_number, Some(&invoice.id), &url)?
+                    .ok_or(AppError::NotFound)?;
+                let mut details = stored.details.clone();
+                details.method_id = Some(req.method_id.clone());
+                details.fields = req.fields.clone();
+                details.provider_updated = None;
+                app.store.set_details(&attempt.attempt_id, &details)?;
+                return stored.checkout_url.ok_or_else(|| AppError::Internal("checkout url not stored".into()));
+            }
+            Created::ReferenceTaken => {
+                // An earlier create for this reference whose answer never reached us.
+                tracing::warn!(attempt = %attempt.attempt_id, "Paytone reference_id already used; using the next try's");
+                attempt = next_paytone_try(app, &attempt)?;
+                if attempt.try_number > 20 {
+                    return Err(AppError::Provider("Paytone refuses every reference".into()));
+                }
+            }
+        }
+    }
+}
+
+fn next_paytone_try(app: &AppState, attempt: &Attempt) -> Result<Attempt, AppError> {
+    let order_id = attempt.order_id.clone();
+    app.store
+        .next_try(&attempt.attempt_id, attempt.try_number, &|n| try_reference(&order_id, n))?
+        .ok_or(AppError::NotFound)
 }

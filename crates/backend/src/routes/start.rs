@@ -25,7 +25,35 @@ pub async fn start(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json
     }
     match req.provider {
         Provider::Ioka => start_ioka(&app, &req).await,
-        Provider::Bereke | Provider::Ecommpay => start_hosted_page(&app, &req).await,
+        Provider::Bereke => {
+            app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;
+            // Room for the `~n` suffix of later tries within RBS's 32 characters.
+            if req.order.id.len() + 3 > tolem_core::providers::bereke::MAX_ORDER_NUMBER_LEN {
+                return Err(AppError::Invalid("order.id: Bereke accepts order ids of at most 29 characters".into()));
+            }
+            let card = PaymentMethod::plain(tolem_core::providers::bereke::CARD_METHOD, MethodKind::Card, "Bank card");
+            start_hosted_page(&app, &req, vec![card], BrowserTokens::default()).await
+        }
+        Provider::Ecommpay => {
+            app.ecommpay.as_ref().ok_or(AppError::ProviderDisabled("ecommpay"))?;
+            let page = PaymentMethod::plain(
+                tolem_core::providers::ecommpay::PAYMENT_PAGE_METHOD,
+                MethodKind::Card,
+                "Card or another method",
+            );
+            start_hosted_page(&app, &req, vec![page], BrowserTokens::default()).await
+        }
+        Provider::Paytone => {
+            let client = app.paytone.as_ref().ok_or(AppError::ProviderDisabled("paytone"))?;
+            let locale = req.locale.as_deref().unwrap_or("ru");
+            let methods = client.methods(req.order.currency, req.order.amount, locale).await?;
+            if methods.is_empty() {
+                return Err(AppError::Provider("paytone offers no method for this currency".into()));
+            }
+            let tokens =
+                BrowserTokens { public_key: Some(client.config.public_key.clone()), ..BrowserTokens::default() };
+            start_hosted_page(&app, &req, methods, tokens).await
+        }
         other => Err(AppError::ProviderDisabled(other.as_str())),
     }
 }
@@ -106,26 +134,18 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
     }))
 }
 
-/// Bereke and ECommPay: the provider's side is created at `pay` (RBS `register.do`, the
-/// signed Payment Page URL), so `start` only records the attempt, once per merchant order.
-/// An attempt whose last try failed, was cancelled or expired moves to a new try (a new
-/// `orderNumber` / `payment_id`: both providers refuse to reuse one).
-async fn start_hosted_page(app: &AppState, req: &StartRequest) -> Result<Json<StartResponse>, AppError> {
+/// Bereke, ECommPay and Paytone: the provider's side is created at `pay` (RBS
+/// `register.do`, the signed Payment Page URL, the Paytone invoice), so `start` only records
+/// the attempt, once per merchant order, and offers `methods`. An attempt whose last try
+/// failed, was cancelled or expired moves to a new try (a new `orderNumber` / `payment_id` /
+/// `reference_id`: the providers refuse to reuse one).
+async fn start_hosted_page(
+    app: &AppState,
+    req: &StartRequest,
+    methods: Vec<PaymentMethod>,
+    tokens: BrowserTokens,
+) -> Result<Json<StartResponse>, AppError> {
     let provider = req.provider;
-    let (method_id, label) = match provider {
-        Provider::Bereke => {
-            app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;
-            // Room for the `~n` suffix of later tries within RBS's 32 characters.
-            if req.order.id.len() + 3 > tolem_core::providers::bereke::MAX_ORDER_NUMBER_LEN {
-                return Err(AppError::Invalid("order.id: Bereke accepts order ids of at most 29 characters".into()));
-            }
-            (tolem_core::providers::bereke::CARD_METHOD, "Bank card")
-        }
-        _ => {
-            app.ecommpay.as_ref().ok_or(AppError::ProviderDisabled("ecommpay"))?;
-            (tolem_core::providers::ecommpay::PAYMENT_PAGE_METHOD, "Card or another method")
-        }
-    };
     let _guard = app.locks.lock(&format!("{}:{}", provider.as_str(), req.order.id)).await;
     let attempt = match app.store.by_order(provider, &req.order.id)? {
         Some(existing) => {
@@ -162,15 +182,11 @@ async fn start_hosted_page(app: &AppState, req: &StartRequest) -> Result<Json<St
                 locale: req.locale.clone(),
                 email: req.customer.email.clone(),
                 phone: req.customer.phone.clone(),
+                ..AttemptDetails::default()
             },
         })?,
     };
-    Ok(Json(StartResponse {
-        attempt_id: attempt.attempt_id,
-        status: attempt.status,
-        methods: vec![PaymentMethod::plain(method_id, MethodKind::Card, label)],
-        tokens: BrowserTokens::default(),
-    }))
+    Ok(Json(StartResponse { attempt_id: attempt.attempt_id, status: attempt.status, methods, tokens }))
 }
 
 /// A declined or cancelled try leaves the ioka order payable (`UNPAID`, attempts left): a

@@ -63,6 +63,12 @@ pub async fn refresh(app: &AppState, attempt: &Attempt) -> Result<PaymentStatus,
             (Some(client), Some(_)) => client.status(&attempt.provider_order_id).await,
             _ => Ok(None),
         },
+        Provider::Paytone => match (&app.paytone, &attempt.provider_session_id) {
+            (Some(client), Some(invoice_id)) => {
+                client.invoice(invoice_id).await.map(|invoice| Some(invoice.attributes.status.into()))
+            }
+            _ => Ok(None),
+        },
         other => return Err(AppError::ProviderDisabled(other.as_str())),
     };
     match observed {

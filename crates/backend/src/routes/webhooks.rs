@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use tolem_core::providers::{bereke, ecommpay, ioka, Provider};
+use tolem_core::providers::{bereke, ecommpay, ioka, paytone, Provider};
 use tolem_core::status::PaymentStatus;
 
 use crate::error::AppError;
@@ -29,6 +29,7 @@ pub async fn webhook(
             bereke_callback(&app, &params)
         }
         Some(Provider::Ecommpay) => ecommpay_callback(&app, &body),
+        Some(Provider::Paytone) => paytone_callback(&app, &headers, &body),
         Some(other) => Err(AppError::ProviderDisabled(other.as_str())),
         None => Err(AppError::NotFound),
     }
@@ -91,6 +92,49 @@ fn ecommpay_callback(app: &AppState, body: &Bytes) -> Result<Json<serde_json::Va
     // A digest of the signed body: the same callback sent again has the same one.
     let receipt = tolem_core::signature::hex_lower(&tolem_core::signature::hmac_sha256(b"receipt", body));
     apply_notification(app, Provider::Ecommpay, &payment.id, &receipt, ecommpay::callback_status(&callback))
+}
+
+/// Paytone: `X-Signature` over the raw body; a batched callback carries several invoice
+/// versions. A version older (`updated`) than the newest applied for the current invoice is
+/// ignored, so callbacks out of order cannot undo news.
+fn paytone_callback(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Json<serde_json::Value>, AppError> {
+    let client = app.paytone.as_ref().ok_or(AppError::ProviderDisabled("paytone"))?;
+    let signature = headers.get("x-signature").and_then(|v| v.to_str().ok());
+    let invoices = paytone::verify_callback(client.config.secret.expose().as_bytes(), body, signature)
+        .map_err(|e| AppError::BadSignature(e.to_string()))?;
+    let mut answers = Vec::new();
+    for invoice in invoices {
+        let Some(reference) = invoice.attributes.reference_id.clone() else {
+            answers.push(serde_json::json!({"ok": true, "ignored": "no reference_id"}));
+            continue;
+        };
+        let updated = invoice.attributes.updated;
+        if let Some((attempt, true)) = attempt_for_reference(app, Provider::Paytone, &reference)? {
+            if attempt.provider_session_id.as_deref() == Some(invoice.id.as_str())
+                && !paytone::is_newer(updated, attempt.details.provider_updated)
+            {
+                answers.push(serde_json::json!({"ok": true, "ignored": "older than the last callback"}));
+                continue;
+            }
+        }
+        let status = serde_json::to_value(invoice.attributes.status).unwrap_or_default();
+        let receipt = format!("{}:{}:{}", invoice.id, status.as_str().unwrap_or("?"), updated.unwrap_or(0));
+        let observed = PaymentStatus::from(invoice.attributes.status);
+        let Json(answer) = apply_notification(app, Provider::Paytone, &reference, &receipt, observed)?;
+        if let Some((mut attempt, true)) = attempt_for_reference(app, Provider::Paytone, &reference)? {
+            if attempt.provider_session_id.as_deref() == Some(invoice.id.as_str())
+                && paytone::is_newer(updated, attempt.details.provider_updated)
+            {
+                attempt.details.provider_updated = updated;
+                app.store.set_details(&attempt.attempt_id, &attempt.details)?;
+            }
+        }
+        answers.push(answer);
+    }
+    match answers.len() {
+        1 => Ok(Json(answers.remove(0))),
+        _ => Ok(Json(serde_json::json!({"ok": true, "results": answers}))),
+    }
 }
 
 async fn ioka_webhook(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Json<serde_json::Value>, AppError> {

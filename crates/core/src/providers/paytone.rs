@@ -271,11 +271,13 @@ fn error_message(error: Option<&PaytoneErrorBody>, body: &str) -> String {
 }
 
 /// The label or hint in the shopper's language: a plain text, or the `locale` entry of a
-/// map, else `en`, else `ru`, else any.
+/// map, else Russian for Kazakh shoppers (Paytone has no Kazakh), else `en`, else `ru`,
+/// else any.
 fn localized(value: &Value, locale: &str) -> Option<String> {
+    let second = if locale == "kk" { "ru" } else { "en" };
     match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Object(map) => [locale, "en", "ru"]
+        Value::Object(map) => [locale, second, "en", "ru"]
             .iter()
             .find_map(|l| map.get(*l).and_then(Value::as_str))
             .or_else(|| map.values().find_map(Value::as_str))

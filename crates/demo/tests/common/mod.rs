@@ -26,6 +26,7 @@ pub async fn start_demo_with_timeout(state_dir: Option<PathBuf>, provider_timeou
         provider_timeout,
         bereke_two_stage: false,
         ecommpay_hold: false,
+        paytone_basic_auth: false,
     })
     .await
 }

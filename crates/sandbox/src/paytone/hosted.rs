@@ -21,7 +21,8 @@ use crate::Sandbox;
 const LABEL: &str = "Paytone";
 
 /// The sandbox test cards and what they do.
-pub const TEST_CARDS: [(&str, &str); 2] = [("4242424242424242", "success"), ("4000000000000002", "declined by the issuer")];
+pub const TEST_CARDS: [(&str, &str); 2] =
+    [("4242424242424242", "success"), ("4000000000000002", "declined by the issuer")];
 
 /// Statuses after which the page can no longer take a payment.
 const CLOSED: [&str; 5] = ["processed", "process_failed", "expired", "terminated", "refunded"];

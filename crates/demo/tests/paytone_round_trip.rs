@@ -1,0 +1,268 @@
+//! Paytone round trips over real HTTP on loopback: backend ⇄ sandbox (Public and Private
+//! API), the hosted page, signed callbacks (duplicated, batched, out of order, forged), a
+//! decline and a new try, a cancel, an invoice that expires.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::{json, Value};
+use tolem_demo::DemoOptions;
+use tolem_sandbox::demo_credentials as creds;
+
+impl Running {
+    async fn paytone_start(&self, order_id: &str) -> Value {
+        let (status, body) = self.post("/api/checkout/start", self.start_body_for("paytone", order_id)).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    async fn paytone_pay(&self, attempt: &str, method: &str, fields: Value) -> (u16, Value) {
+        self.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": method, "fields": fields})).await
+    }
+
+    async fn paytone_url(&self, attempt: &str, method: &str, fields: Value) -> String {
+        let (code, pay) = self.paytone_pay(attempt, method, fields).await;
+        assert_eq!(code, 200, "{pay}");
+        pay["redirect"]["url"].as_str().unwrap().to_owned()
+    }
+
+    /// Opens the HPP, then presses a button on it. Returns where the payer lands.
+    async fn hpp(&self, url: &str, action: &str, pan: &str) -> String {
+        let page = self.http.get(url).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(">Pay<") && html.contains(">Decline<") && html.contains(">Cancel<"), "{html}");
+        let cpi = url.split("cpi=").nth(1).unwrap().to_owned();
+        self.hosted_with(&format!("{}/sandbox/paytone/hpp/", self.origin), action, pan, &[("cpi", &cpi)]).await
+    }
+
+    async fn invoice(&self, cpi: &str) -> Value {
+        let (code, body) = self.get(&format!("/sandbox/paytone/public-api/payment-invoices/{cpi}")).await;
+        assert_eq!(code, 200, "{body}");
+        body["data"].clone()
+    }
+
+    async fn paytone_events(&self, n: usize) -> Vec<Value> {
+        self.deliveries(n).await.into_iter().filter(|d| d["provider"] == "paytone").collect()
+    }
+
+    async fn fault(&self, rule: Value) {
+        let (code, body) = self.post("/sandbox/_control/faults", rule).await;
+        assert_eq!(code, 201, "{body}");
+    }
+
+    /// Polls the backend until the attempt reaches `want` (bounded).
+    async fn status_becomes(&self, attempt: &str, want: &str) -> Value {
+        for _ in 0..100 {
+            let s = self.status(attempt).await;
+            if s["status"] == want {
+                return s;
+            }
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        panic!("attempt {attempt} never became {want}: {}", self.status(attempt).await);
+    }
+}
+
+fn cpi_of(url: &str) -> String {
+    url.split("cpi=").nth(1).unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn card_payment_round_trip_with_methods_from_the_prerequest() {
+    let demo = start_demo(None).await;
+    let started = demo.paytone_start("PT-CARD-1").await;
+    assert_eq!(started["tokens"]["publicKey"], creds::PAYTONE_PUBLIC_KEY);
+    assert!(started["tokens"].get("secretKey").is_none());
+    let methods = started["methods"].as_array().unwrap();
+    let ids: Vec<&str> = methods.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["bank_card_kzt_hpp", "paytone_wallet_kzt_hpp"]);
+    assert_eq!(methods[0]["label"], "Bank card");
+    assert!(methods[0]["logo"].as_str().unwrap().starts_with(&format!("{}/sandbox/paytone/logos/", demo.origin)));
+    assert_eq!(methods[1]["fields"][0]["key"], "phone");
+    assert_eq!(methods[1]["fields"][0]["label"], "Номер телефона", "the shopper's language (kk falls back to ru)");
+    assert_eq!(methods[1]["fields"][0]["pattern"], r"^\+7\d{10}$");
+    assert_eq!(methods[1]["fields"][0]["required"], true);
+
+    let attempt = started["attemptId"].as_str().unwrap();
+    let url = demo.paytone_url(attempt, "bank_card_kzt_hpp", json!({})).await;
+    assert!(url.starts_with(&format!("{}/sandbox/paytone/hpp/?cpi=cpi_", demo.origin)), "{url}");
+    assert_eq!(demo.paytone_url(attempt, "bank_card_kzt_hpp", json!({})).await, url, "a second pay: the same page");
+    let invoice = demo.invoice(&cpi_of(&url)).await;
+    assert_eq!(invoice["attributes"]["amount"], json!(15000), "major units: 1 500 000 tiyn = 15 000 ₸");
+    assert_eq!(invoice["attributes"]["reference_id"], "PT-CARD-1");
+    assert_eq!(invoice["attributes"]["metadata"]["tolem_attempt"], attempt);
+    assert_eq!(invoice["attributes"]["status"], "created");
+
+    let landed = demo.hpp(&url, "pay", "4242424242424242").await;
+    assert!(landed.starts_with(&format!("{}/?provider=paytone", demo.origin)) && landed.contains("tolem_return=back"));
+    let events = demo.paytone_events(2).await;
+    assert_eq!(events.len(), 2, "processing, then processed");
+    assert!(events.iter().all(|e| e["status"] == 200), "{events:?}");
+    let status = demo.status_becomes(attempt, "paid").await;
+    assert_eq!(status["final"], true);
+    let (code, body) = demo.paytone_pay(attempt, "bank_card_kzt_hpp", json!({})).await;
+    assert_eq!(code, 409, "a paid attempt is never offered again: {body}");
+}
+
+#[tokio::test]
+async fn wallet_fields_are_required_and_checked_by_the_provider() {
+    let demo = start_demo(None).await;
+    let attempt = demo.paytone_start("PT-WALLET-1").await["attemptId"].as_str().unwrap().to_owned();
+    let (code, body) = demo.paytone_pay(&attempt, "paytone_wallet_kzt_hpp", json!({})).await;
+    assert_eq!(code, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("phone: is required"), "{body}");
+    let (code, body) = demo.paytone_pay(&attempt, "paytone_wallet_kzt_hpp", json!({"phone": "8701"})).await;
+    assert_eq!(code, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("phone"), "{body}");
+    let (code, body) = demo.paytone_pay(&attempt, "no_such_service", json!({})).await;
+    assert_eq!(code, 400, "{body}");
+    let (code, body) = demo.paytone_pay(&attempt, "paytone_wallet_kzt_hpp", json!({"phone": "+7\u{0}"})).await;
+    assert_eq!(code, 400, "control characters never reach the provider: {body}");
+
+    let url = demo.paytone_url(&attempt, "paytone_wallet_kzt_hpp", json!({"phone": "+77011234567"})).await;
+    let invoice = demo.invoice(&cpi_of(&url)).await;
+    assert_eq!(invoice["attributes"]["service"], "paytone_wallet_kzt_hpp");
+    // The shopper goes back and picks the card instead: an untouched invoice is replaced.
+    let card_url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    assert_ne!(card_url, url);
+    assert_eq!(demo.invoice(&cpi_of(&card_url)).await["attributes"]["reference_id"], "PT-WALLET-1~2");
+    demo.hpp(&card_url, "pay", "4242424242424242").await;
+    demo.status_becomes(&attempt, "paid").await;
+}
+
+#[tokio::test]
+async fn decline_then_a_new_try_and_cancel() {
+    let demo = start_demo(None).await;
+    let attempt = demo.paytone_start("PT-DECL-1").await["attemptId"].as_str().unwrap().to_owned();
+    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    demo.hpp(&url, "pay", "4000000000000002").await;
+    demo.status_becomes(&attempt, "failed").await;
+    assert_eq!(demo.invoice(&cpi_of(&url)).await["attributes"]["status"], "process_failed");
+
+    let again = demo.paytone_start("PT-DECL-1").await;
+    assert_eq!(again["attemptId"], attempt.as_str());
+    assert_eq!(again["status"], "pending");
+    let retry_url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    assert_ne!(retry_url, url);
+    assert_eq!(demo.invoice(&cpi_of(&retry_url)).await["attributes"]["reference_id"], "PT-DECL-1~2");
+    demo.hpp(&retry_url, "pay", "4242424242424242").await;
+    demo.status_becomes(&attempt, "paid").await;
+
+    let cancelled = demo.paytone_start("PT-CANCEL-1").await["attemptId"].as_str().unwrap().to_owned();
+    let url = demo.paytone_url(&cancelled, "bank_card_kzt_hpp", json!({})).await;
+    let landed = demo.hpp(&url, "cancel", "").await;
+    assert!(landed.contains("tolem_return=back"));
+    demo.status_becomes(&cancelled, "cancelled").await;
+    assert_eq!(demo.invoice(&cpi_of(&url)).await["attributes"]["status"], "terminated");
+}
+
+#[tokio::test]
+async fn callbacks_duplicated_batched_out_of_order_and_forged() {
+    let demo = start_demo(None).await;
+    // Out of order: the `processing` callback is held back and lands after `processed`.
+    demo.fault(json!({"provider": "paytone", "webhook": "delay", "latencyMs": 600, "times": 1})).await;
+    let attempt = demo.paytone_start("PT-ORDER-1").await["attemptId"].as_str().unwrap().to_owned();
+    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    demo.hpp(&url, "pay", "4242424242424242").await;
+    let events = demo.paytone_events(2).await;
+    assert_eq!(events[0]["event"], "processed", "the newer callback arrived first: {events:?}");
+    assert_eq!(events[1]["event"], "processing");
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+
+    // Duplicated: both copies accepted, one change.
+    let _ = demo.http.delete(format!("{}/sandbox/_control/faults", demo.origin)).send().await.unwrap();
+    demo.fault(json!({"provider": "paytone", "webhook": "duplicate", "times": 2})).await;
+    let attempt = demo.paytone_start("PT-DUP-1").await["attemptId"].as_str().unwrap().to_owned();
+    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    demo.hpp(&url, "pay", "4242424242424242").await;
+    let events = demo.paytone_events(4).await;
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| e["status"] == 200));
+
+    // Batched: one body with both versions.
+    let _ = demo.http.delete(format!("{}/sandbox/_control/faults", demo.origin)).send().await.unwrap();
+    demo.fault(json!({"provider": "paytone", "webhook": "batch", "times": 1})).await;
+    let attempt = demo.paytone_start("PT-BATCH-1").await["attemptId"].as_str().unwrap().to_owned();
+    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    demo.hpp(&url, "pay", "4242424242424242").await;
+    let events = demo.paytone_events(1).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["event"], "processing+processed");
+    assert_eq!(events[0]["status"], 200);
+
+    // The same batched body replayed by hand: 200, duplicates, nothing changes.
+    let cpi = cpi_of(&url);
+    let body = json!({"data": [demo.invoice(&cpi).await]}).to_string();
+    let signature = tolem_sandbox::paytone::signature(creds::PAYTONE_SECRET_KEY, &body);
+    let webhook = format!("{}/api/checkout/webhooks/paytone", demo.origin);
+    let replay = demo.http.post(&webhook).header("x-signature", &signature).body(body.clone()).send().await.unwrap();
+    assert_eq!(replay.status().as_u16(), 200);
+    let forged_body = body.replace("processed", "refunded");
+    let forged = demo.http.post(&webhook).header("x-signature", &signature).body(forged_body).send().await.unwrap();
+    assert_eq!(forged.status().as_u16(), 401);
+    let unsigned = demo.http.post(&webhook).body(body).send().await.unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+}
+
+#[tokio::test]
+async fn an_invoice_that_expires_ends_expired_and_a_new_start_makes_a_new_try() {
+    let demo = start_demo(None).await;
+    let attempt = demo.paytone_start("PT-EXP-1").await["attemptId"].as_str().unwrap().to_owned();
+    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let (code, body) =
+        demo.post(&format!("/sandbox/paytone/_control/invoices/{}/expire", cpi_of(&url)), json!({})).await;
+    assert_eq!(code, 200, "{body}");
+    demo.status_becomes(&attempt, "expired").await;
+    let page = demo.http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("can no longer be paid"), "{page}");
+    let again = demo.paytone_start("PT-EXP-1").await;
+    assert_eq!(again["status"], "pending");
+    let fresh = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    assert_eq!(demo.invoice(&cpi_of(&fresh)).await["attributes"]["reference_id"], "PT-EXP-1~2");
+}
+
+#[tokio::test]
+async fn private_api_with_basic_auth_and_provider_outages() {
+    let demo = start_demo_with(DemoOptions {
+        storefront_dir: "/nonexistent".into(),
+        widget_dir: "/nonexistent".into(),
+        state_dir: None,
+        provider_timeout: Duration::from_millis(800),
+        bereke_two_stage: false,
+        ecommpay_hold: false,
+        paytone_basic_auth: true,
+    })
+    .await;
+    let attempt = demo.paytone_start("PT-BASIC-1").await["attemptId"].as_str().unwrap().to_owned();
+    // The private API refuses a wrong secret and answers the right one either way.
+    let (code, _) = answer(
+        demo.http
+            .get(format!("{}/sandbox/paytone/api/payment-invoices/cpi_x", demo.origin))
+            .header("authorization", "Bearer wrong"),
+    )
+    .await;
+    assert_eq!(code, 401);
+    // A 503 on create: a clean PROVIDER_ERROR, then it works.
+    demo.fault(
+        json!({"provider": "paytone", "method": "POST", "path": "/api/payment-invoices", "status": 503, "times": 1}),
+    )
+    .await;
+    let (code, body) = demo.paytone_pay(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (502, Some("PROVIDER_ERROR")), "{body}");
+    // A timeout on the pre-request: `start` says so cleanly.
+    demo.fault(json!({"provider": "paytone", "path": "/public-api/payment-prerequest", "latencyMs": 2000, "times": 1}))
+        .await;
+    let (code, body) = demo.post("/api/checkout/start", demo.start_body_for("paytone", "PT-BASIC-2")).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (502, Some("PROVIDER_ERROR")), "{body}");
+    // A malformed invoice read keeps the stored status.
+    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    demo.fault(json!({"provider": "paytone", "method": "GET", "path": "/api/payment-invoices/*", "malformed": true, "times": 1})).await;
+    assert_eq!(demo.status(&attempt).await["status"], "pending");
+    demo.hpp(&url, "pay", "4242424242424242").await;
+    demo.status_becomes(&attempt, "paid").await;
+}
