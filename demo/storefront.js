@@ -27,7 +27,7 @@ document.getElementById("locale").addEventListener("change", (e) => navigateWith
 document.getElementById("new-order").addEventListener("click", () => navigateWith({ order: null }));
 
 const log = document.getElementById("events");
-for (const name of ["ready", "method", "redirect", "status", "error"]) {
+for (const name of ["ready", "method", "redirect", "placed", "status", "error"]) {
   document.addEventListener("tolem:" + name, (e) => {
     const li = document.createElement("li");
     li.textContent = "tolem:" + name + " " + JSON.stringify(e.detail);
@@ -39,7 +39,8 @@ function start(tolem) {
   window.checkout = tolem.mount("#checkout", {
     provider,
     backendUrl: "/api/checkout",
-    order: { id: orderId, amount: 1500000, currency: "KZT", description: "Almaty apple tea, 1 kg" },
+    // items: the sandbox's OneEntry product 1 costs 15 000 ₸; OneEntry prices orders itself.
+    order: { id: orderId, amount: 1500000, currency: "KZT", description: "Almaty apple tea, 1 kg", items: [{ productId: 1, quantity: 1 }] },
     customer: { id: "u-42", email: "shopper@example.kz", phone: "+77010000000" },
     locale,
     sandboxUrl: location.origin + "/sandbox",

@@ -150,6 +150,26 @@ pub fn default_locale() -> Locale {
     Locale::Ru
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The browser's own `RegExp`: providers write their field patterns for it.
+    #[wasm_bindgen(js_name = RegExp)]
+    type JsRegExp;
+    #[wasm_bindgen(catch, constructor, js_class = "RegExp")]
+    fn compile(pattern: &str) -> Result<JsRegExp, JsValue>;
+    #[wasm_bindgen(method)]
+    fn test(this: &JsRegExp, text: &str) -> bool;
+}
+
+/// True when `value` matches the provider's `pattern` as JavaScript reads it. A pattern the
+/// browser cannot compile judges nothing (the provider still checks the value).
+pub fn pattern_matches(pattern: Option<&str>, value: &str) -> bool {
+    match pattern {
+        Some(p) => JsRegExp::compile(p).map(|re| re.test(value)).unwrap_or(true),
+        None => true,
+    }
+}
+
 /// Parses with the WHATWG URL parser, exactly as navigation will.
 pub fn parse_url(url: &str) -> Option<ParsedUrl> {
     let base = window().and_then(|w| w.location().href().ok()).unwrap_or_default();

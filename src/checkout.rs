@@ -155,6 +155,8 @@ impl Component for Checkout {
                 group: format!("tolem-method-{}", options.order.id),
                 onselect: link.callback(|method_id| Event::Select { method_id }),
                 onpay: link.callback(|()| Event::Pay),
+                oninput: link.callback(|(key, value, matches)| Event::Input { key, value, matches }),
+                onsignin: link.callback(Event::SignIn),
                 oncheck: link.callback(|()| Event::CheckAgain { now_ms: browser::now_ms() }),
                 onretry: retry,
             },
@@ -174,7 +176,7 @@ impl Checkout {
         let link = ctx.link().clone();
         let requests = self.requests.clone();
         match effect {
-            Effect::CallStart { request, idempotency_key } => {
+            Effect::CallStart { request, idempotency_key, sign_in } => {
                 let body = StartRequest {
                     provider: options.provider,
                     order: options.order.clone(),
@@ -182,6 +184,9 @@ impl Checkout {
                     return_url: options.return_url.clone().unwrap_or_else(browser::current_return_url),
                     idempotency_key,
                     locale: Some(options.locale.tag().to_owned()),
+                    sign_in: sign_in
+                        .map(|s| tolem_core::api::SignInCredentials { email: s.email, password: s.password }),
+                    user_token: options.user_token.clone(),
                 };
                 link.send_future(async move {
                     let answer = match to_json(&body) {
@@ -208,12 +213,16 @@ impl Checkout {
                     Event::MethodsAnswered { request, answer }
                 });
             }
-            Effect::CallPay { request, attempt, method_id } => {
+            Effect::CallPay { request, attempt, method_id, fields } => {
                 link.send_future(async move {
-                    let answer = redirect_target(&requests, &options, &attempt, &method_id).await.map(|target| {
-                        let parsed = browser::parse_url(&target.url);
-                        RedirectAnswer { target, parsed }
-                    });
+                    let answer = match redirect_target(&requests, &options, &attempt, &method_id, fields).await {
+                        Ok(PayOutcome::Placed) => return Event::OrderPlaced { request },
+                        Ok(PayOutcome::Redirect(target)) => {
+                            let parsed = browser::parse_url(&target.url);
+                            Ok(RedirectAnswer { target, parsed })
+                        }
+                        Err(e) => Err(e),
+                    };
                     Event::PayAnswered { request, answer, now_ms: browser::now_ms() }
                 });
             }
@@ -251,6 +260,7 @@ fn notify(host: &web_sys::Element, callbacks: &Callbacks, provider: &str, n: Not
         Notify::Ready => callbacks.emit(host, "ready", &browser::detail("provider", provider)),
         Notify::Method { method_id } => callbacks.emit(host, "method", &browser::detail("methodId", &method_id)),
         Notify::Redirect { url } => callbacks.emit(host, "redirect", &browser::detail("url", &url)),
+        Notify::Placed { method_id } => callbacks.emit(host, "placed", &browser::detail("methodId", &method_id)),
         Notify::Status { status } => {
             callbacks.emit(host, "status", &browser::status_detail(status.as_str(), status.is_final()))
         }
@@ -321,23 +331,40 @@ async fn load_ioka_methods(
     Ok(ioka::methods_from_cards(&cards, t(options.locale, Text::NewCard)))
 }
 
+/// What `pay` came to.
+enum PayOutcome {
+    /// Go to the provider's page.
+    Redirect(tolem_core::api::RedirectTarget),
+    /// The order is placed, paid on delivery.
+    Placed,
+}
+
 async fn redirect_target(
     requests: &Requests,
     options: &WidgetOptions,
     attempt: &Attempt,
     method_id: &str,
-) -> Result<tolem_core::api::RedirectTarget, CheckoutError> {
+    fields: std::collections::BTreeMap<String, String>,
+) -> Result<PayOutcome, CheckoutError> {
     match attempt.mode {
         Mode::Backend => {
             let body = tolem_core::api::PayRequest {
                 attempt_id: attempt.attempt_id.clone(),
                 method_id: method_id.to_owned(),
-                fields: Default::default(),
+                fields,
             };
             let json = to_json(&body).ok_or_else(|| CheckoutError::new(ErrorCode::Internal, "cannot encode", false))?;
             let answer: PayResponse =
                 requests.json("POST", &format!("{}/pay", options.backend_url), &[], Some(json), false).await?;
-            Ok(answer.redirect)
+            match (answer.redirect, answer.placed) {
+                (Some(target), _) => Ok(PayOutcome::Redirect(target)),
+                (None, true) => Ok(PayOutcome::Placed),
+                (None, false) => Err(CheckoutError::new(
+                    ErrorCode::BackendError,
+                    "pay answered neither a redirect nor placed",
+                    false,
+                )),
+            }
         }
         Mode::ProviderReturn { .. } => {
             Err(CheckoutError::new(ErrorCode::Internal, "a looked-up attempt cannot start a payment", false))
@@ -347,7 +374,7 @@ async fn redirect_target(
             let url = order.checkout_url.ok_or_else(|| {
                 CheckoutError::new(ErrorCode::ProviderError, "the ioka order has no checkout_url", false)
             })?;
-            Ok(tolem_core::api::RedirectTarget { url, method: "GET".into(), fields: vec![] })
+            Ok(PayOutcome::Redirect(tolem_core::api::RedirectTarget { url, method: "GET".into(), fields: vec![] }))
         }
     }
 }

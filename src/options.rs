@@ -1,7 +1,7 @@
 //! `mount` options, read from a JS object (camelCase, as in DESIGN §3).
 
 use serde::Deserialize;
-use tolem_core::api::{CustomerInfo, OrderInfo};
+use tolem_core::api::{CustomerInfo, OrderInfo, UserToken};
 use tolem_core::providers::Provider;
 use tolem_core::redirect::SandboxOrigin;
 
@@ -28,6 +28,8 @@ struct RawOptions {
     sandbox_url: Option<String>,
     #[serde(default)]
     ioka_api_url: Option<String>,
+    #[serde(default)]
+    user_token: Option<UserToken>,
 }
 
 /// How to open the provider's page.
@@ -64,6 +66,8 @@ pub struct WidgetOptions {
     pub sandbox_origin: Option<SandboxOrigin>,
     /// ioka API base for token mode.
     pub ioka_api_url: Option<String>,
+    /// A signed-in user's token the page hands over (OneEntry), so no sign-in form is shown.
+    pub user_token: Option<UserToken>,
 }
 
 impl WidgetOptions {
@@ -109,6 +113,7 @@ impl WidgetOptions {
             sandbox_url,
             sandbox_origin,
             ioka_api_url: raw.ioka_api_url.map(|s| s.trim_end_matches('/').to_owned()),
+            user_token: raw.user_token,
         })
     }
 

@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use tolem_core::api::{MethodKind, PaymentMethod};
 use tolem_core::error::{CheckoutError, ErrorCode};
-use tolem_core::flow::State;
+use tolem_core::flow::{FieldProblem, MethodForm, SignIn, State};
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
@@ -24,6 +24,10 @@ pub struct ViewContext {
     pub onselect: Callback<String>,
     /// Pay was pressed.
     pub onpay: Callback<()>,
+    /// A field was typed into: (key, value, matches its pattern).
+    pub oninput: Callback<(String, String, bool)>,
+    /// The sign-in form was submitted.
+    pub onsignin: Callback<SignIn>,
     /// "Check again".
     pub oncheck: Callback<()>,
     /// "Try again" / "Choose another way".
@@ -37,14 +41,20 @@ pub fn render(state: &State, cx: &ViewContext) -> Html {
         State::Unmounted | State::AwaitingStart { .. } | State::AwaitingMethods { .. } => {
             html! { <Progress text={t(locale, Text::LoadingMethods)} /> }
         }
-        State::ChoosingMethod { methods, selected, .. } => html! {
-            <MethodsView {locale} methods={methods.clone()} selected={selected.clone()} busy={false}
-                amount={cx.amount.clone()} group={cx.group.clone()} onselect={cx.onselect.clone()} onpay={cx.onpay.clone()} />
+        State::SigningIn { refused, .. } => html! {
+            <SignInView {locale} refused={*refused} group={cx.group.clone()} onsignin={cx.onsignin.clone()} />
         },
-        State::AwaitingRedirect { methods, method_id, .. } => html! {
-            <MethodsView {locale} methods={methods.clone()} selected={Some(method_id.clone())} busy={true}
-                amount={cx.amount.clone()} group={cx.group.clone()} onselect={cx.onselect.clone()} onpay={cx.onpay.clone()} />
+        State::ChoosingMethod { methods, selected, form, .. } => html! {
+            <MethodsView {locale} methods={methods.clone()} selected={selected.clone()} busy={false} form={form.clone()}
+                amount={cx.amount.clone()} group={cx.group.clone()} onselect={cx.onselect.clone()} onpay={cx.onpay.clone()}
+                oninput={cx.oninput.clone()} />
         },
+        State::AwaitingRedirect { methods, method_id, form, .. } => html! {
+            <MethodsView {locale} methods={methods.clone()} selected={Some(method_id.clone())} busy={true} form={form.clone()}
+                amount={cx.amount.clone()} group={cx.group.clone()} onselect={cx.onselect.clone()} onpay={cx.onpay.clone()}
+                oninput={cx.oninput.clone()} />
+        },
+        State::Placed { .. } => html! { <PlacedView {locale} /> },
         State::Redirecting { url, blocked, .. } => html! {
             <RedirectView {locale} provider={cx.provider} url={url.clone()} blocked={*blocked} />
         },
@@ -79,13 +89,60 @@ pub struct MethodsViewProps {
     pub onselect: Callback<String>,
     /// Pay was pressed.
     pub onpay: Callback<()>,
+    /// What was typed into the chosen method's fields.
+    pub form: MethodForm,
+    /// A field was typed into.
+    pub oninput: Callback<(String, String, bool)>,
 }
 
 fn method_label(l: Locale, m: &PaymentMethod) -> String {
     match m.kind {
         MethodKind::Card => t(l, Text::NewCard).to_owned(),
         MethodKind::SavedCard => format!("{} {}", t(l, Text::SavedCard), m.label),
-        MethodKind::Wallet => m.label.clone(),
+        MethodKind::Wallet | MethodKind::Cash => m.label.clone(),
+    }
+}
+
+/// The chosen method's inputs, each labelled, with its hint and (after Pay) its problem.
+fn method_fields(props: &MethodsViewProps) -> Html {
+    let l = props.locale;
+    let Some(method) = props.methods.iter().find(|m| Some(m.id.as_str()) == props.selected.as_deref()) else {
+        return Html::default();
+    };
+    let problems = if props.form.show_errors { props.form.problems(method) } else { Vec::new() };
+    html! {
+        <div class="tolem-fields">
+        { for method.fields.iter().map(|f| {
+            let id = format!("{}-field-{}", props.group, f.key);
+            let hint_id = format!("{id}-hint");
+            let error_id = format!("{id}-error");
+            let problem = problems.iter().find(|(k, _)| *k == f.key).map(|(_, p)| *p);
+            let described = [f.hint.as_ref().map(|_| hint_id.clone()), problem.map(|_| error_id.clone())]
+                .into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let (key, pattern) = (f.key.clone(), f.pattern.clone());
+            let oninput = props.oninput.reform(move |e: InputEvent| {
+                let value = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+                let matches = crate::browser::pattern_matches(pattern.as_deref(), value.trim());
+                (key.clone(), value, matches)
+            });
+            let value = props.form.values.get(&f.key).cloned().unwrap_or_default();
+            let input_type = if f.key == "phone" { "tel" } else if f.key == "email" { "email" } else { "text" };
+            html! {
+                <div class="tolem-field">
+                    <label class="tolem-field-label" for={id.clone()}>{ f.label.clone() }</label>
+                    <input class="tolem-input" id={id} name={f.key.clone()} type={input_type} {value} {oninput}
+                        required={f.required} aria-invalid={problem.is_some().to_string()}
+                        aria-describedby={(!described.is_empty()).then_some(described)} />
+                    if let Some(hint) = &f.hint { <p class="tolem-hint" id={hint_id}>{ hint.clone() }</p> }
+                    if let Some(p) = problem {
+                        <p class="tolem-field-error" id={error_id} role="alert">
+                            { t(l, if p == FieldProblem::Missing { Text::FieldRequired } else { Text::FieldInvalid }) }
+                        </p>
+                    }
+                </div>
+            }
+        }) }
+        </div>
     }
 }
 
@@ -108,17 +165,93 @@ pub fn MethodsView(props: &MethodsViewProps) -> Html {
                         <div class="tolem-method">
                             <input type="radio" class="tolem-radio" id={id.clone()} name={props.group.clone()} value={m.id.clone()}
                                 checked={selected == Some(m.id.as_str())} {onchange} />
-                            <label for={id}>{ method_label(l, m) }</label>
+                            <label for={id}>
+                                if let Some(logo) = &m.logo {
+                                    <img class="tolem-logo" src={logo.clone()} alt="" width="32" height="20" />
+                                }
+                                { method_label(l, m) }
+                            </label>
                         </div>
                     }
                 }) }
             </fieldset>
+            { method_fields(props) }
             <p class="tolem-total">{ t(l, Text::Total) }{ ": " }<strong>{ props.amount.clone() }</strong></p>
             <button type="submit" class="tolem-button tolem-primary tolem-pay" disabled={props.busy || selected.is_none()}>
                 { if props.busy { t(l, Text::Preparing).to_owned() } else { format!("{} {}", t(l, Text::Pay), props.amount) } }
             </button>
             if props.busy { <p class="tolem-sr-only" role="status">{ t(l, Text::Preparing) }</p> }
         </form>
+    }
+}
+
+/// Props of [`SignInView`].
+#[derive(Properties, PartialEq)]
+pub struct SignInViewProps {
+    /// Language.
+    pub locale: Locale,
+    /// The last sign-in was refused.
+    pub refused: bool,
+    /// Unique prefix for element ids.
+    pub group: String,
+    /// Submitted.
+    pub onsignin: Callback<SignIn>,
+}
+
+/// `SigningIn`: email and password for the shop's account (OneEntry).
+#[component]
+pub fn SignInView(props: &SignInViewProps) -> Html {
+    let l = props.locale;
+    let email = use_node_ref();
+    let password = use_node_ref();
+    let onsubmit = {
+        let (email, password, onsignin) = (email.clone(), password.clone(), props.onsignin.clone());
+        move |e: SubmitEvent| {
+            e.prevent_default();
+            let read = |r: &NodeRef| r.cast::<web_sys::HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let sign_in = SignIn { email: read(&email).trim().to_owned(), password: read(&password) };
+            if !sign_in.email.is_empty() && !sign_in.password.is_empty() {
+                onsignin.emit(sign_in);
+            }
+        }
+    };
+    let title_id = format!("{}-signin", props.group);
+    let (email_id, password_id) = (format!("{title_id}-email"), format!("{title_id}-password"));
+    html! {
+        <form class="tolem-signin" {onsubmit} aria-labelledby={title_id.clone()}>
+            <h2 class="tolem-title" id={title_id}>{ t(l, Text::SignInTitle) }</h2>
+            <p class="tolem-hint">{ t(l, Text::SignInHint) }</p>
+            if props.refused { <p class="tolem-field-error" role="alert">{ t(l, Text::SignInRefused) }</p> }
+            <div class="tolem-field">
+                <label class="tolem-field-label" for={email_id.clone()}>{ t(l, Text::Email) }</label>
+                <input class="tolem-input" id={email_id} ref={email} type="email" name="email" autocomplete="email" required=true />
+            </div>
+            <div class="tolem-field">
+                <label class="tolem-field-label" for={password_id.clone()}>{ t(l, Text::Password) }</label>
+                <input class="tolem-input" id={password_id} ref={password} type="password" name="password"
+                    autocomplete="current-password" required=true />
+            </div>
+            <button type="submit" class="tolem-button tolem-primary">{ t(l, Text::SignIn) }</button>
+        </form>
+    }
+}
+
+/// Props of [`PlacedView`].
+#[derive(Properties, PartialEq)]
+pub struct PlacedViewProps {
+    /// Language.
+    pub locale: Locale,
+}
+
+/// `Placed`: the order is placed, paid on delivery.
+#[component]
+pub fn PlacedView(props: &PlacedViewProps) -> Html {
+    let l = props.locale;
+    html! {
+        <div class="tolem-result tolem-success" role="status" data-status="placed">
+            <h2 class="tolem-title">{ t(l, Text::OrderPlaced) }</h2>
+            <p>{ t(l, Text::OrderPlacedHint) }</p>
+        </div>
     }
 }
 

@@ -33,6 +33,54 @@ pub struct OrderInfo {
     /// Text shown to the shopper on the provider's page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The products, for providers that price the order themselves (OneEntry computes
+    /// `totalSum` from its own product prices; the backend checks it equals `amount`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<OrderItem>,
+}
+
+/// One product line of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderItem {
+    /// The provider's product id (OneEntry's numeric id).
+    pub product_id: i64,
+    /// How many (at least 1).
+    pub quantity: i64,
+}
+
+/// The shopper's email and password, for providers where the shopper signs in (OneEntry).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInCredentials {
+    /// Email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Never prints the password.
+impl std::fmt::Debug for SignInCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInCredentials").field("email", &self.email).field("password", &"[redacted]").finish()
+    }
+}
+
+/// A signed-in user's tokens handed over by the merchant's page (OneEntry).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserToken {
+    /// Bearer access token.
+    pub access_token: String,
+    /// Refresh token, so the backend can renew an expired access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// Never prints the tokens.
+impl std::fmt::Debug for UserToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UserToken([redacted])")
+    }
 }
 
 /// The shopper, as the merchant knows them. Every field is optional.
@@ -68,6 +116,12 @@ pub struct StartRequest {
     /// The shopper's language (`kk`, `ru`, `en`), for providers whose hosted page can follow it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// The shopper's sign-in, when the backend asked for one (`SIGN_IN_REQUIRED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<SignInCredentials>,
+    /// A user token the merchant's page already has (OneEntry), instead of a sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_token: Option<UserToken>,
 }
 
 /// One way to pay, as the widget lists it.
@@ -217,12 +271,17 @@ fn default_method() -> String {
     "GET".to_owned()
 }
 
-/// `POST /pay` answer.
+/// `POST /pay` answer: a redirect, or (cash on delivery) an order placed with nothing to
+/// pay online.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PayResponse {
     /// Where to go.
-    pub redirect: RedirectTarget,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<RedirectTarget>,
+    /// The order is placed and is paid on delivery; there is nowhere to go.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub placed: bool,
 }
 
 /// `GET /status?attemptId=…` answer.
@@ -340,6 +399,25 @@ impl StartRequest {
             return Err(field("returnUrl", "is too long"));
         }
         check_text("returnUrl", &self.return_url, MAX_URL_LEN)?;
+        if self.order.items.len() > 100 {
+            return Err(field("order.items", "has more than 100 lines"));
+        }
+        if self.order.items.iter().any(|i| i.product_id <= 0 || !(1..=10_000).contains(&i.quantity)) {
+            return Err(field("order.items", "needs positive product ids and quantities of 1 to 10000"));
+        }
+        if let Some(s) = &self.sign_in {
+            check_text("signIn.email", &s.email, MAX_CONTACT_LEN)?;
+            if !s.email.contains('@') {
+                return Err(field("signIn.email", "is not an email address"));
+            }
+            check_text("signIn.password", &s.password, MAX_TEXT_LEN)?;
+        }
+        if let Some(t) = &self.user_token {
+            check_text("userToken.accessToken", &t.access_token, MAX_URL_LEN)?;
+            if let Some(r) = &t.refresh_token {
+                check_text("userToken.refreshToken", r, MAX_URL_LEN)?;
+            }
+        }
         Ok(())
     }
 }
@@ -375,6 +453,7 @@ mod tests {
                 amount: MinorUnits(1_500_000),
                 currency: Currency::Kzt,
                 description: Some("Order A-1001".into()),
+                items: vec![],
             },
             customer: CustomerInfo {
                 id: Some("u-42".into()),
@@ -384,6 +463,8 @@ mod tests {
             return_url: "https://shop.kz/checkout".into(),
             idempotency_key: "0b7c2d9e-1f3a-4c5b-8d6e-7f8091a2b3c4".into(),
             locale: Some("kk".into()),
+            sign_in: None,
+            user_token: None,
         }
     }
 

@@ -35,6 +35,12 @@ impl ErrorCode {
     }
 }
 
+/// Backend error code: this provider needs the shopper signed in (OneEntry) and nothing
+/// identified them.
+pub const SIGN_IN_REQUIRED: &str = "SIGN_IN_REQUIRED";
+/// Backend error code: the email or password was wrong.
+pub const SIGN_IN_FAILED: &str = "SIGN_IN_FAILED";
+
 /// An error the checkout shows and reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckoutError {
@@ -44,12 +50,16 @@ pub struct CheckoutError {
     pub message: String,
     /// True when trying the same thing again may work (network trouble, 5xx, 429).
     pub retryable: bool,
+    /// The merchant backend's own error code (`SIGN_IN_REQUIRED`, `INVALID_REQUEST`, …),
+    /// when the error came from its error body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend_code: Option<String>,
 }
 
 impl CheckoutError {
     /// A new error.
     pub fn new(code: ErrorCode, message: impl Into<String>, retryable: bool) -> Self {
-        CheckoutError { code, message: message.into(), retryable }
+        CheckoutError { code, message: message.into(), retryable, backend_code: None }
     }
 
     /// Classifies an HTTP answer from the merchant backend that was not a success.
@@ -62,7 +72,14 @@ impl CheckoutError {
             Some("PROVIDER_ERROR") => ErrorCode::ProviderError,
             _ => ErrorCode::BackendError,
         };
-        CheckoutError::new(code, format!("backend answered {http_status}: {message}"), retryable)
+        let mut error = CheckoutError::new(code, format!("backend answered {http_status}: {message}"), retryable);
+        error.backend_code = backend_code.map(str::to_owned);
+        error
+    }
+
+    /// True when the backend asks the shopper to sign in first (OneEntry).
+    pub fn asks_to_sign_in(&self) -> bool {
+        matches!(self.backend_code.as_deref(), Some(SIGN_IN_REQUIRED | SIGN_IN_FAILED))
     }
 }
 

@@ -9,8 +9,10 @@
 //! answer; an answer to anything but the request in flight is stale and ignored, as is any
 //! event that means nothing in the current state (a second click on Pay, a late timer).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::api::{PaymentMethod, RedirectTarget, StartAnswer};
-use crate::error::{CheckoutError, ErrorCode};
+use crate::error::{CheckoutError, ErrorCode, SIGN_IN_FAILED};
 use crate::journal::JournalRecord;
 use crate::poll::PollPolicy;
 use crate::providers::{ioka, Provider};
@@ -115,6 +117,75 @@ pub struct Poll {
     pub payment_page: Option<String>,
 }
 
+/// What the shopper typed into the chosen method's fields (Paytone: a phone number).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MethodForm {
+    /// Values by field key, as typed.
+    pub values: BTreeMap<String, String>,
+    /// Keys whose value does not match the field's pattern. The browser's own `RegExp`
+    /// decides (the provider writes JavaScript patterns), and says so in [`Event::Input`].
+    pub mismatched: BTreeSet<String>,
+    /// Pay was pressed while something was missing or wrong: show what.
+    pub show_errors: bool,
+}
+
+/// What is wrong with one field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldProblem {
+    /// Required and empty.
+    Missing,
+    /// Does not match the provider's pattern.
+    Mismatch,
+}
+
+impl MethodForm {
+    /// The problems of `method`'s fields, in the method's order.
+    pub fn problems(&self, method: &PaymentMethod) -> Vec<(String, FieldProblem)> {
+        method
+            .fields
+            .iter()
+            .filter_map(|f| {
+                let value = self.values.get(&f.key).map_or("", |v| v.trim());
+                if value.is_empty() {
+                    f.required.then(|| (f.key.clone(), FieldProblem::Missing))
+                } else if self.mismatched.contains(&f.key) {
+                    Some((f.key.clone(), FieldProblem::Mismatch))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// The values to send with `pay`: only `method`'s fields, trimmed, non-empty.
+    pub fn submitted(&self, method: &PaymentMethod) -> BTreeMap<String, String> {
+        method
+            .fields
+            .iter()
+            .filter_map(|f| {
+                let value = self.values.get(&f.key)?.trim();
+                (!value.is_empty()).then(|| (f.key.clone(), value.to_owned()))
+            })
+            .collect()
+    }
+}
+
+/// The shopper's sign-in, on its way to the backend (never stored in a state).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignIn {
+    /// Email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Never prints the password.
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignIn").field("email", &self.email).field("password", &"[redacted]").finish()
+    }
+}
+
 /// What pressing "try again" on an error does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Retry {
@@ -126,6 +197,8 @@ pub enum Retry {
         attempt: Attempt,
         /// The methods.
         methods: Vec<PaymentMethod>,
+        /// What the shopper had typed (kept, so nothing is lost).
+        form: MethodForm,
     },
 }
 
@@ -140,6 +213,13 @@ pub enum State {
         request: u64,
         /// The key sent with `start`.
         idempotency_key: String,
+    },
+    /// The backend needs the shopper signed in (OneEntry): the email + password form.
+    SigningIn {
+        /// The key `start` goes on with.
+        idempotency_key: String,
+        /// The last sign-in was refused (wrong email or password).
+        refused: bool,
     },
     /// ioka token mode: waiting for ioka's browser API to list methods.
     AwaitingMethods {
@@ -156,6 +236,8 @@ pub enum State {
         methods: Vec<PaymentMethod>,
         /// The chosen method id.
         selected: Option<String>,
+        /// The chosen method's fields as typed.
+        form: MethodForm,
     },
     /// Pay was pressed: waiting for the redirect target. The Pay button is locked.
     AwaitingRedirect {
@@ -165,8 +247,15 @@ pub enum State {
         methods: Vec<PaymentMethod>,
         /// The chosen method.
         method_id: String,
+        /// The fields as typed (kept to go back on error).
+        form: MethodForm,
         /// Request number.
         request: u64,
+    },
+    /// The order is placed with nothing to pay online (cash on delivery): done.
+    Placed {
+        /// The attempt.
+        attempt: Attempt,
     },
     /// Sending the shopper to the provider's page.
     Redirecting {
@@ -249,8 +338,25 @@ pub enum Event {
         /// Method id.
         method_id: String,
     },
+    /// The shopper typed into a method's field.
+    Input {
+        /// Field key.
+        key: String,
+        /// The value now.
+        value: String,
+        /// The value matches the field's pattern (or it has none), as the browser's
+        /// `RegExp` judged it.
+        matches: bool,
+    },
     /// The shopper pressed Pay.
     Pay,
+    /// The shopper submitted the sign-in form.
+    SignIn(SignIn),
+    /// `pay` answered that the order is placed with nothing to pay online.
+    OrderPlaced {
+        /// Which request.
+        request: u64,
+    },
     /// The redirect target arrived.
     PayAnswered {
         /// Which request.
@@ -314,6 +420,11 @@ pub enum Notify {
         /// Its id.
         method_id: String,
     },
+    /// The order is placed, to be paid on delivery.
+    Placed {
+        /// The method chosen.
+        method_id: String,
+    },
     /// The shopper is being sent away.
     Redirect {
         /// Where.
@@ -337,6 +448,8 @@ pub enum Effect {
         request: u64,
         /// The idempotency key to send.
         idempotency_key: String,
+        /// The shopper's sign-in, when the backend asked for one.
+        sign_in: Option<SignIn>,
     },
     /// ioka token mode: read the order and the customer's cards from ioka's browser API.
     LoadMethods {
@@ -353,6 +466,8 @@ pub enum Effect {
         attempt: Attempt,
         /// The chosen method.
         method_id: String,
+        /// The method's field values.
+        fields: BTreeMap<String, String>,
     },
     /// Read the status (`GET /status`, or the ioka order).
     FetchStatus {
@@ -465,6 +580,10 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                         ),
                     }
                 }
+                Err(error) if error.asks_to_sign_in() => {
+                    let refused = error.backend_code.as_deref() == Some(SIGN_IN_FAILED);
+                    (State::SigningIn { idempotency_key, refused }, vec![])
+                }
                 Err(error) => fail(error, Retry::Start),
             }
         }
@@ -478,23 +597,56 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
             }
         }
 
-        (State::ChoosingMethod { attempt, methods, selected }, Event::Select { method_id }) => {
+        (State::SigningIn { idempotency_key, .. }, Event::SignIn(sign_in)) => {
+            let request = flow.request();
+            let fx =
+                vec![Effect::CallStart { request, idempotency_key: idempotency_key.clone(), sign_in: Some(sign_in) }];
+            (State::AwaitingStart { request, idempotency_key }, fx)
+        }
+
+        (State::ChoosingMethod { attempt, methods, selected, mut form }, Event::Select { method_id }) => {
             if methods.iter().any(|m| m.id == method_id) && selected.as_deref() != Some(&method_id) {
+                form.show_errors = false;
                 let fx = vec![Effect::Notify(Notify::Method { method_id: method_id.clone() })];
-                (State::ChoosingMethod { attempt, methods, selected: Some(method_id) }, fx)
+                (State::ChoosingMethod { attempt, methods, selected: Some(method_id), form }, fx)
             } else {
-                (State::ChoosingMethod { attempt, methods, selected }, vec![])
+                (State::ChoosingMethod { attempt, methods, selected, form }, vec![])
             }
         }
 
-        (State::ChoosingMethod { attempt, methods, selected: Some(method_id) }, Event::Pay) => {
+        (State::ChoosingMethod { attempt, methods, selected, mut form }, Event::Input { key, value, matches }) => {
+            if matches {
+                form.mismatched.remove(&key);
+            } else {
+                form.mismatched.insert(key.clone());
+            }
+            form.values.insert(key, value);
+            (State::ChoosingMethod { attempt, methods, selected, form }, vec![])
+        }
+
+        (State::ChoosingMethod { attempt, methods, selected: Some(method_id), mut form }, Event::Pay) => {
+            let Some(method) = methods.iter().find(|m| m.id == method_id) else {
+                return (State::ChoosingMethod { attempt, methods, selected: None, form }, vec![]);
+            };
+            if !form.problems(method).is_empty() {
+                form.show_errors = true;
+                return (State::ChoosingMethod { attempt, methods, selected: Some(method_id), form }, vec![]);
+            }
+            let fields = form.submitted(method);
             let request = flow.request();
-            let fx = vec![Effect::CallPay { request, attempt: attempt.clone(), method_id: method_id.clone() }];
-            (State::AwaitingRedirect { attempt, methods, method_id, request }, fx)
+            let fx = vec![Effect::CallPay { request, attempt: attempt.clone(), method_id: method_id.clone(), fields }];
+            (State::AwaitingRedirect { attempt, methods, method_id, form, request }, fx)
+        }
+
+        (State::AwaitingRedirect { attempt, method_id, request, .. }, Event::OrderPlaced { request: r })
+            if r == request =>
+        {
+            let fx = vec![Effect::ClearJournal, Effect::Notify(Notify::Placed { method_id })];
+            (State::Placed { attempt }, fx)
         }
 
         (
-            State::AwaitingRedirect { attempt, methods, request, .. },
+            State::AwaitingRedirect { attempt, methods, form, request, .. },
             Event::PayAnswered { request: r, answer, now_ms },
         ) if r == request => match answer {
             Ok(RedirectAnswer { target, parsed }) => {
@@ -531,11 +683,11 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                     }
                     Err(why) => fail(
                         CheckoutError::new(ErrorCode::RedirectBlocked, why, false),
-                        Retry::Choose { attempt, methods },
+                        Retry::Choose { attempt, methods, form },
                     ),
                 }
             }
-            Err(error) => fail(error, Retry::Choose { attempt, methods }),
+            Err(error) => fail(error, Retry::Choose { attempt, methods, form }),
         },
 
         (State::Redirecting { attempt, url, .. }, Event::NavigationFailed) => {
@@ -555,7 +707,11 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
 
         (State::Failed { retry, .. }, Event::Retry { fresh_key }) => match retry {
             Retry::Start => start(flow, fresh_key),
-            Retry::Choose { attempt, methods } => offer_methods(attempt, methods, Retry::Start),
+            Retry::Choose { attempt, methods, form } => {
+                let selected = methods.first().map(|m| m.id.clone());
+                let form = MethodForm { show_errors: false, ..form };
+                (State::ChoosingMethod { attempt, methods, selected, form }, vec![Effect::Notify(Notify::Ready)])
+            }
         },
 
         // Anything else is stray or late: a second click, an answer to an old request, a
@@ -566,7 +722,7 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
 
 fn start(flow: &mut Flow, idempotency_key: String) -> Out {
     let request = flow.request();
-    let fx = vec![Effect::CallStart { request, idempotency_key: idempotency_key.clone() }];
+    let fx = vec![Effect::CallStart { request, idempotency_key: idempotency_key.clone(), sign_in: None }];
     (State::AwaitingStart { request, idempotency_key }, fx)
 }
 
@@ -575,7 +731,8 @@ fn offer_methods(attempt: Attempt, methods: Vec<PaymentMethod>, retry: Retry) ->
         return fail(CheckoutError::new(ErrorCode::BackendError, "no payment methods offered", false), retry);
     }
     let selected = methods.first().map(|m| m.id.clone());
-    (State::ChoosingMethod { attempt, methods, selected }, vec![Effect::Notify(Notify::Ready)])
+    let form = MethodForm::default();
+    (State::ChoosingMethod { attempt, methods, selected, form }, vec![Effect::Notify(Notify::Ready)])
 }
 
 fn fail(error: CheckoutError, retry: Retry) -> Out {

@@ -130,10 +130,10 @@ async fn bad_input_forged_webhooks_and_provider_faults() {
         (
             {
                 let mut b = demo.start_body("B-1");
-                b["provider"] = json!("paytone");
+                b["provider"] = json!("paypal");
                 b
             },
-            "CONFIG_ERROR",
+            "INVALID_REQUEST",
         ),
     ] {
         let (status, answer) = demo.post("/api/checkout/start", body).await;

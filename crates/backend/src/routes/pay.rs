@@ -48,7 +48,10 @@ pub async fn pay(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<P
         Provider::Paytone => paytone_hpp_url(&app, attempt, &req).await?,
         other => return Err(AppError::ProviderDisabled(other.as_str())),
     };
-    Ok(Json(PayResponse { redirect: RedirectTarget { url, method: "GET".into(), fields: vec![] } }))
+    Ok(Json(PayResponse {
+        redirect: Some(RedirectTarget { url, method: "GET".into(), fields: vec![] }),
+        placed: false,
+    }))
 }
 
 fn refuse_if_final(attempt: &Attempt) -> Result<(), AppError> {

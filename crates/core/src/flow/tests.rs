@@ -85,7 +85,7 @@ fn in_flight(flow: &Flow) -> Option<u64> {
 fn mount_without_journal_starts() {
     let (flow, fx) = mount(None, None);
     assert_eq!(flow.state, State::AwaitingStart { request: 1, idempotency_key: KEY.into() });
-    assert_eq!(fx, [Effect::CallStart { request: 1, idempotency_key: KEY.into() }]);
+    assert_eq!(fx, [Effect::CallStart { request: 1, idempotency_key: KEY.into(), sign_in: None }]);
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn start_errors_and_empty_method_lists_fail_with_retry() {
     assert_eq!(fx, [Effect::Notify(Notify::Error(network_error()))]);
     let (flow, fx) = step(flow, Event::Retry { fresh_key: "key-2".into() });
     assert_eq!(flow.state, State::AwaitingStart { request: 2, idempotency_key: "key-2".into() });
-    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: "key-2".into() }]);
+    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: "key-2".into(), sign_in: None }]);
 
     let (flow, _) = step(flow, Event::StartAnswered { request: 2, answer: started(PaymentStatus::Pending, vec![]) });
     assert!(matches!(&flow.state, State::Failed { error, .. } if error.code == ErrorCode::BackendError));
@@ -196,7 +196,10 @@ fn selecting_notifies_once_and_ignores_unknown_methods() {
 fn pay_locks_so_a_double_click_sends_one_request() {
     let flow = choosing();
     let (flow, fx) = step(flow, Event::Pay);
-    assert_eq!(fx, [Effect::CallPay { request: 2, attempt: attempt(), method_id: "card".into() }]);
+    assert_eq!(
+        fx,
+        [Effect::CallPay { request: 2, attempt: attempt(), method_id: "card".into(), fields: BTreeMap::new() }]
+    );
     let (flow, fx) = step(flow, Event::Pay);
     assert!(fx.is_empty(), "second click must do nothing");
     assert!(matches!(flow.state, State::AwaitingRedirect { .. }));
@@ -345,7 +348,7 @@ fn network_trouble_keeps_polling_and_hard_errors_fail() {
         "{fx:?}"
     );
     let (_, fx) = step(flow, Event::Retry { fresh_key: "x".into() });
-    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: "x".into() }]);
+    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: "x".into(), sign_in: None }]);
 }
 
 #[test]
@@ -510,4 +513,108 @@ fn return_hints_parse() {
     assert_eq!(ReturnHint::from_query_value("failure"), Some(ReturnHint::Failure));
     assert_eq!(ReturnHint::from_query_value("back"), Some(ReturnHint::Back));
     assert_eq!(ReturnHint::from_query_value("paid"), None);
+}
+
+fn wallet() -> PaymentMethod {
+    let mut m = PaymentMethod::plain("wallet_kzt_hpp", MethodKind::Wallet, "Wallet");
+    m.fields = vec![crate::api::MethodField {
+        key: "phone".into(),
+        label: "Phone".into(),
+        hint: None,
+        pattern: Some(r"^\+7\d{10}$".into()),
+        required: true,
+    }];
+    m
+}
+
+fn choosing_wallet() -> Flow {
+    let (flow, _) = mount(None, None);
+    let answer = started(PaymentStatus::Pending, vec![wallet(), method("card")]);
+    step(flow, Event::StartAnswered { request: 1, answer }).0
+}
+
+fn form_of(flow: &Flow) -> MethodForm {
+    match &flow.state {
+        State::ChoosingMethod { form, .. } | State::AwaitingRedirect { form, .. } => form.clone(),
+        other => panic!("no form in {other:?}"),
+    }
+}
+
+#[test]
+fn required_and_mismatched_fields_keep_pay_from_going_out() {
+    let flow = choosing_wallet();
+    let (flow, fx) = step(flow, Event::Pay);
+    assert!(fx.is_empty(), "a required field is empty: nothing is sent");
+    assert!(form_of(&flow).show_errors);
+    assert_eq!(form_of(&flow).problems(&wallet()), [("phone".to_owned(), FieldProblem::Missing)]);
+
+    let (flow, _) = step(flow, Event::Input { key: "phone".into(), value: "8701".into(), matches: false });
+    let (flow, fx) = step(flow, Event::Pay);
+    assert!(fx.is_empty());
+    assert_eq!(form_of(&flow).problems(&wallet()), [("phone".to_owned(), FieldProblem::Mismatch)]);
+
+    let (flow, _) = step(flow, Event::Input { key: "phone".into(), value: " +77011234567 ".into(), matches: true });
+    let (flow, fx) = step(flow, Event::Pay);
+    let fields: BTreeMap<String, String> = [("phone".to_owned(), "+77011234567".to_owned())].into();
+    assert_eq!(fx, [Effect::CallPay { request: 2, attempt: attempt(), method_id: "wallet_kzt_hpp".into(), fields }]);
+
+    // An error on the way back keeps what was typed.
+    let error = CheckoutError::new(ErrorCode::BackendError, "refused", false);
+    let (flow, _) = step(flow, Event::PayAnswered { request: 2, answer: Err(error), now_ms: 5 });
+    let (flow, _) = step(flow, Event::Retry { fresh_key: "k2".into() });
+    assert_eq!(form_of(&flow).values.get("phone").map(String::as_str), Some(" +77011234567 "));
+    assert!(!form_of(&flow).show_errors);
+}
+
+#[test]
+fn fields_of_another_method_are_not_sent() {
+    let flow = choosing_wallet();
+    let (flow, _) = step(flow, Event::Input { key: "phone".into(), value: "+77011234567".into(), matches: true });
+    let (flow, _) = step(flow, Event::Select { method_id: "card".into() });
+    let (_, fx) = step(flow, Event::Pay);
+    assert_eq!(
+        fx,
+        [Effect::CallPay { request: 2, attempt: attempt(), method_id: "card".into(), fields: BTreeMap::new() }]
+    );
+}
+
+#[test]
+fn a_placed_order_ends_without_a_redirect() {
+    let (flow, _) = step(choosing(), Event::Pay);
+    let (flow, fx) = step(flow.clone(), Event::OrderPlaced { request: 9 });
+    assert!(fx.is_empty(), "an answer to another request is ignored");
+    let (flow, fx) = step(flow, Event::OrderPlaced { request: 2 });
+    assert_eq!(flow.state, State::Placed { attempt: attempt() });
+    assert_eq!(fx, [Effect::ClearJournal, Effect::Notify(Notify::Placed { method_id: "card".into() })]);
+    let (_, fx) = step(flow, Event::Pay);
+    assert!(fx.is_empty());
+}
+
+#[test]
+fn the_backend_can_ask_for_a_sign_in_and_refuse_a_wrong_one() {
+    let (flow, _) = mount(None, None);
+    let required = CheckoutError::from_backend_status(401, Some("SIGN_IN_REQUIRED"), "sign in");
+    let (flow, fx) = step(flow, Event::StartAnswered { request: 1, answer: Err(required) });
+    assert!(fx.is_empty(), "no error event: a form is not an error");
+    assert_eq!(flow.state, State::SigningIn { idempotency_key: KEY.into(), refused: false });
+
+    let sign_in = SignIn { email: "u@x.kz".into(), password: "wrong".into() };
+    assert!(!format!("{sign_in:?}").contains("wrong"), "the password never prints");
+    let (flow, fx) = step(flow, Event::SignIn(sign_in.clone()));
+    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: KEY.into(), sign_in: Some(sign_in) }]);
+    let refused = CheckoutError::from_backend_status(401, Some("SIGN_IN_FAILED"), "wrong");
+    let (flow, _) = step(flow, Event::StartAnswered { request: 2, answer: Err(refused) });
+    assert_eq!(flow.state, State::SigningIn { idempotency_key: KEY.into(), refused: true });
+
+    let right = SignIn { email: "u@x.kz".into(), password: "right".into() };
+    let (flow, _) = step(flow, Event::SignIn(right));
+    let (flow, _) =
+        step(flow, Event::StartAnswered { request: 3, answer: started(PaymentStatus::Pending, vec![method("cash")]) });
+    assert!(matches!(flow.state, State::ChoosingMethod { .. }));
+
+    // Any other refusal is an error with "try again", as before.
+    let (flow, _) = mount(None, None);
+    let other = CheckoutError::from_backend_status(400, Some("INVALID_REQUEST"), "bad");
+    let (flow, _) = step(flow, Event::StartAnswered { request: 1, answer: Err(other) });
+    assert!(matches!(flow.state, State::Failed { retry: Retry::Start, .. }));
 }
