@@ -154,7 +154,7 @@ pub fn MethodsView(props: &MethodsViewProps) -> Html {
     let onsubmit = props.onpay.reform(|e: SubmitEvent| e.prevent_default());
     let selected = props.selected.as_deref();
     html! {
-        <form class="tolem-methods" {onsubmit} aria-busy={props.busy.to_string()}>
+        <form class="tolem-methods" {onsubmit} aria-busy={props.busy.to_string()} novalidate=true>
             <fieldset class="tolem-fieldset" role="radiogroup" aria-labelledby={legend_id.clone()} disabled={props.busy}>
                 <legend id={legend_id} class="tolem-legend">{ t(l, Text::ChooseMethod) }</legend>
                 { for props.methods.iter().enumerate().map(|(i, m)| {

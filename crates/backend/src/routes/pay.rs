@@ -202,7 +202,8 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
                 description: details.description.as_deref(),
                 service: &req.method_id,
                 fields: &req.fields,
-                return_url: &return_url(&attempt, "back"),
+                // One return URL for every outcome, so no hint: the widget asks the status.
+                return_url: &details.return_url,
                 locale: details.locale.as_deref(),
                 customer_id: attempt.provider_customer_id.as_deref(),
                 email: details.email.as_deref(),
