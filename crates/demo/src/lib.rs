@@ -94,6 +94,7 @@ impl Demo {
                 bereke: Some(format!("{origin}/api/checkout/webhooks/bereke")),
                 ecommpay: Some(format!("{origin}/api/checkout/webhooks/ecommpay")),
                 paytone: Some(format!("{origin}/api/checkout/webhooks/paytone")),
+                oneentry_return: Some(format!("{origin}/?provider=oneentry")),
             },
         ))
         .map_err(|e| StartError(format!("sandbox store: {e}")))?;

@@ -25,6 +25,7 @@ mod deliver;
 pub mod ecommpay;
 mod ids;
 pub mod ioka;
+pub mod oneentry;
 mod page;
 pub mod paytone;
 mod pyjson;
@@ -95,6 +96,20 @@ pub struct PaytoneAccount {
     pub callback_url: Option<String>,
 }
 
+/// The OneEntry project the sandbox emulates.
+#[derive(Clone, Debug)]
+pub struct OneEntryProject {
+    /// The project's app token (`x-app-token`).
+    pub app_token: String,
+    /// Users who can sign in: (email, password).
+    pub users: Vec<(String, String)>,
+    /// The orders storage marker.
+    pub storage_marker: String,
+    /// The payment accounts' `successUrl` / `cancelUrl` (where the hosted page sends the
+    /// shopper back).
+    pub return_url: String,
+}
+
 /// Sandbox configuration.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
@@ -111,6 +126,8 @@ pub struct SandboxConfig {
     pub ecommpay: EcommpayProject,
     /// The Paytone account.
     pub paytone: PaytoneAccount,
+    /// The OneEntry project.
+    pub oneentry: OneEntryProject,
 }
 
 /// The well-known demo credentials (like stripe-mock's test keys): fixed, public, and only
@@ -142,6 +159,12 @@ pub mod demo_credentials {
     pub const PAYTONE_SECRET_KEY: &str = "sk_test_TOLEMDEMO0000000000000001";
     /// Paytone Commerce account id.
     pub const PAYTONE_ACCOUNT_ID: &str = "coma_TOLEMDEMO";
+    /// OneEntry app token.
+    pub const ONEENTRY_APP_TOKEN: &str = "oe_app_TOLEMDEMO0000000000000001";
+    /// OneEntry demo user email.
+    pub const ONEENTRY_EMAIL: &str = "shopper@example.kz";
+    /// OneEntry demo user password.
+    pub const ONEENTRY_PASSWORD: &str = "tolem-demo-password";
 }
 
 /// Where each provider sends its webhooks/callbacks in the demo set-up.
@@ -155,6 +178,8 @@ pub struct DemoCallbacks {
     pub ecommpay: Option<String>,
     /// Paytone callback URL.
     pub paytone: Option<String>,
+    /// Where OneEntry's payment accounts send the shopper back (the storefront).
+    pub oneentry_return: Option<String>,
 }
 
 impl SandboxConfig {
@@ -162,7 +187,7 @@ impl SandboxConfig {
     pub fn demo(public_base: String, state_path: Option<PathBuf>, callbacks: DemoCallbacks) -> Self {
         use demo_credentials::*;
         SandboxConfig {
-            public_base,
+            public_base: public_base.clone(),
             state_path,
             ioka: IokaShop {
                 shop_id: IOKA_SHOP_ID.to_owned(),
@@ -191,6 +216,12 @@ impl SandboxConfig {
                 secret_key: PAYTONE_SECRET_KEY.to_owned(),
                 account_id: PAYTONE_ACCOUNT_ID.to_owned(),
                 callback_url: callbacks.paytone,
+            },
+            oneentry: OneEntryProject {
+                app_token: ONEENTRY_APP_TOKEN.to_owned(),
+                users: vec![(ONEENTRY_EMAIL.to_owned(), ONEENTRY_PASSWORD.to_owned())],
+                storage_marker: "orders".to_owned(),
+                return_url: callbacks.oneentry_return.unwrap_or_else(|| format!("{public_base}/oneentry/done")),
             },
         }
     }
@@ -234,6 +265,7 @@ pub fn app(sandbox: Arc<Sandbox>) -> Router {
         .nest("/bereke", bereke::router(sandbox.clone()))
         .nest("/ecommpay", ecommpay::router(sandbox.clone()))
         .nest("/paytone", paytone::router(sandbox.clone()))
+        .nest("/oneentry", oneentry::router(sandbox.clone()))
         .nest("/_control", control::router(sandbox.clone()))
         .with_state(sandbox)
 }
@@ -276,6 +308,14 @@ async fn credentials(State(sb): State<Arc<Sandbox>>) -> Json<serde_json::Value> 
             "accountId": sb.config.paytone.account_id,
             "testCards": paytone::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": outcome})).collect::<Vec<_>>(),
             "wallet": "Paytone Wallet needs a phone number +7 and 10 digits"
+        },
+        "oneentry": {
+            "projectUrl": format!("{}/oneentry", sb.config.public_base),
+            "appToken": sb.config.oneentry.app_token,
+            "users": sb.config.oneentry.users.iter().map(|(e, p)| serde_json::json!({"email": e, "password": p})).collect::<Vec<_>>(),
+            "ordersStorage": sb.config.oneentry.storage_marker,
+            "products": oneentry::PRODUCTS.iter().map(|(id, title, price)| serde_json::json!({"id": id, "title": title, "price": price / 100})).collect::<Vec<_>>(),
+            "accounts": ["stripe (hosted page at once)", "paypal (paymentUrl from the second read)", "cash (no page: pay on delivery)"]
         }
     }))
 }

@@ -115,6 +115,19 @@ impl Store {
         })
     }
 
+    /// The ids of a kind's documents, oldest first.
+    pub fn ids(&self, kind: &str) -> Result<Vec<String>, StoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare("SELECT id FROM docs WHERE kind = ?1 ORDER BY seq")?;
+            let rows = stmt.query_map(params![kind], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row?);
+            }
+            Ok(out)
+        })
+    }
+
     /// Documents of a kind, oldest first, optionally only those with this external id or
     /// this parent.
     pub fn list(&self, kind: &str, external_id: Option<&str>, parent: Option<&str>) -> Result<Vec<Value>, StoreError> {

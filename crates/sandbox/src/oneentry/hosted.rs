@@ -1,0 +1,84 @@
+//! The hosted payment page behind a OneEntry session's `paymentUrl` (standing in for the
+//! Stripe / PayPal page OneEntry would send the shopper to): Pay, Decline, Cancel, then the
+//! payment account's `successUrl` / `cancelUrl`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Form;
+use serde_json::{json, Value};
+
+use super::{store_failed, SESSION};
+use crate::ids::ioka_now;
+use crate::page::{self, see_other, CardForm, CardInput};
+use crate::Sandbox;
+
+const LABEL: &str = "OneEntry";
+
+/// Test cards and what they do.
+pub const TEST_CARDS: [(&str, &str); 2] = [("4242424242424242", "success"), ("4000000000000002", "declined")];
+
+fn load(sb: &Sandbox, id: i64) -> Option<Value> {
+    sb.store.get(SESSION, &id.to_string()).ok().flatten()
+}
+
+/// `GET /checkout/{session}`.
+pub async fn page(State(sb): State<Arc<Sandbox>>, Path(id): Path<i64>) -> Response {
+    match load(&sb, id) {
+        Some(s) if s["status"] == "waiting" && !s["paymentUrl"].is_null() => form(&s, None),
+        Some(s) if s["status"] == "waiting" => page::message(LABEL, "Not ready", "This payment page is not ready yet."),
+        Some(_) => page::message(LABEL, "Session closed", "This payment session is closed."),
+        None => page::message(LABEL, "Not found", "No such payment session."),
+    }
+}
+
+fn form(s: &Value, problem: Option<&str>) -> Response {
+    let id = s["id"].to_string();
+    CardForm {
+        provider: LABEL,
+        action: &id,
+        amount: s["amount"].as_i64().unwrap_or(0) * 100,
+        currency: "KZT",
+        description: "",
+        error: problem,
+        hidden: &[],
+        offer_save: false,
+        test_cards: &TEST_CARDS,
+    }
+    .render()
+}
+
+/// `POST /checkout/{session}`: Pay, Decline or Cancel.
+pub async fn submit(
+    State(sb): State<Arc<Sandbox>>,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(mut s) = load(&sb, id).filter(|s| s["status"] == "waiting" && !s["paymentUrl"].is_null()) else {
+        return page::message(LABEL, "Session closed", "This payment session is closed.");
+    };
+    let card = CardInput::from_form(&f);
+    let status = match f.get("action").map(String::as_str) {
+        Some("cancel") => "canceled",
+        Some("decline") => "failed",
+        Some("pay") => {
+            if let Err(problem) = card.check() {
+                return form(&s, Some(problem));
+            }
+            if card.pan == "4000000000000002" {
+                "failed"
+            } else {
+                "paid"
+            }
+        }
+        _ => return form(&s, Some("Choose Pay, Decline or Cancel.")),
+    };
+    s["status"] = json!(status);
+    s["updatedDate"] = json!(format!("{}Z", &ioka_now()[..23]));
+    if let Err(e) = sb.store.update(SESSION, &id.to_string(), &s) {
+        return store_failed(&e);
+    }
+    see_other(&sb.config.oneentry.return_url)
+}
