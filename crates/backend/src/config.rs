@@ -66,6 +66,27 @@ pub struct PaytoneConfig {
     pub auth: tolem_core::providers::paytone::PrivateAuth,
 }
 
+/// OneEntry settings.
+#[derive(Clone, Debug)]
+pub struct OneEntryConfig {
+    /// `PROJECT_URL`, e.g. `https://shop.oneentry.cloud` or the sandbox's `…/sandbox/oneentry`.
+    pub project_url: String,
+    /// The project's app token (`x-app-token`).
+    pub app_token: String,
+    /// The orders storage marker.
+    pub storage_marker: String,
+    /// The order form's identifier.
+    pub form_identifier: String,
+    /// `formData` language.
+    pub lang_code: String,
+    /// Session status → Tolem status.
+    pub statuses: tolem_core::providers::oneentry::SessionStatusTable,
+    /// How many times `pay` reads a session whose `paymentUrl` is still null.
+    pub url_reads: u32,
+    /// The pause between those reads.
+    pub url_read_pause: Duration,
+}
+
 /// Backend settings.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -86,6 +107,8 @@ pub struct Config {
     pub ecommpay: Option<EcommpayConfig>,
     /// Paytone, if enabled.
     pub paytone: Option<PaytoneConfig>,
+    /// OneEntry, if enabled.
+    pub oneentry: Option<OneEntryConfig>,
     /// Bearer token for the merchant's own calls (`/admin/capture`, `/admin/release`);
     /// without it those routes are off.
     pub admin_token: Option<Secret>,
@@ -129,6 +152,12 @@ impl Config {
     /// | `TOLEM_PAYTONE_PUBLIC_KEY` | public key | — |
     /// | `TOLEM_PAYTONE_API_URL` | API base | `https://com.paycore.io` |
     /// | `TOLEM_PAYTONE_ACCOUNT_ID` | Commerce account id: Private API with HTTP Basic | Bearer |
+    /// | `TOLEM_ONEENTRY_URL` | project URL (enables OneEntry) | — |
+    /// | `TOLEM_ONEENTRY_APP_TOKEN` | app token | — |
+    /// | `TOLEM_ONEENTRY_STORAGE` | orders storage marker | `orders` |
+    /// | `TOLEM_ONEENTRY_FORM` | order form identifier | `orderForm` |
+    /// | `TOLEM_ONEENTRY_LANG` | `formData` language | `en_US` |
+    /// | `TOLEM_ONEENTRY_STATUSES` | more session statuses, `name=status,…` | — |
     /// | `TOLEM_ADMIN_TOKEN` | bearer token for `/admin/*` | off |
     ///
     /// # Errors
@@ -200,10 +229,27 @@ impl Config {
             }),
             None => None,
         };
+        let oneentry = match var("TOLEM_ONEENTRY_URL") {
+            Some(project_url) => Some(OneEntryConfig {
+                project_url,
+                app_token: required("TOLEM_ONEENTRY_APP_TOKEN", "TOLEM_ONEENTRY_URL")?,
+                storage_marker: var("TOLEM_ONEENTRY_STORAGE").unwrap_or_else(|| "orders".into()),
+                form_identifier: var("TOLEM_ONEENTRY_FORM").unwrap_or_else(|| "orderForm".into()),
+                lang_code: var("TOLEM_ONEENTRY_LANG").unwrap_or_else(|| "en_US".into()),
+                statuses: tolem_core::providers::oneentry::SessionStatusTable::with_overrides(
+                    &var("TOLEM_ONEENTRY_STATUSES").unwrap_or_default(),
+                )
+                .map_err(|e| ConfigError(format!("TOLEM_ONEENTRY_STATUSES: {e}")))?,
+                url_reads: 6,
+                url_read_pause: Duration::from_millis(500),
+            }),
+            None => None,
+        };
         Ok(Config {
             bereke,
             ecommpay,
             paytone,
+            oneentry,
             admin_token: var("TOLEM_ADMIN_TOKEN").map(Secret::new),
             db_path: Some(PathBuf::from(var("TOLEM_DB").unwrap_or_else(|| "tolem-backend.db".into()))),
             allowed_origins: var("TOLEM_ALLOWED_ORIGINS")
@@ -256,6 +302,7 @@ mod tests {
             bereke: None,
             ecommpay: None,
             paytone: None,
+            oneentry: None,
             admin_token: None,
         };
         for (url, ok) in [

@@ -30,6 +30,13 @@ pub enum AppError {
     /// The detail is logged, never sent.
     #[error("provider: {0}")]
     Provider(String),
+    /// The provider needs the shopper signed in and nothing identified them (401
+    /// `SIGN_IN_REQUIRED`: the widget shows its sign-in form).
+    #[error("sign-in required")]
+    SignInRequired,
+    /// The shopper's email or password was refused (401 `SIGN_IN_FAILED`).
+    #[error("sign-in refused")]
+    SignInFailed,
     /// A merchant-only route without the right bearer token (401 `UNAUTHORIZED`).
     #[error("unauthorized")]
     Unauthorized,
@@ -60,6 +67,12 @@ impl IntoResponse for AppError {
                 "the payment provider is unavailable, please try again".to_owned(),
             ),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "admin token required".to_owned()),
+            AppError::SignInRequired => {
+                (StatusCode::UNAUTHORIZED, tolem_core::error::SIGN_IN_REQUIRED, "please sign in".to_owned())
+            }
+            AppError::SignInFailed => {
+                (StatusCode::UNAUTHORIZED, tolem_core::error::SIGN_IN_FAILED, "wrong email or password".to_owned())
+            }
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error".to_owned()),
         };
         if status.is_server_error() {

@@ -21,14 +21,16 @@ pub mod ecommpay;
 pub mod error;
 pub mod ioka;
 pub mod locks;
+pub mod oneentry;
 pub mod paytone;
 pub mod provider_http;
 mod routes;
 pub mod secret;
 pub mod store;
 
-pub use config::{BerekeConfig, Config, EcommpayConfig, IokaConfig, PaytoneConfig};
+pub use config::{BerekeConfig, Config, EcommpayConfig, IokaConfig, OneEntryConfig, PaytoneConfig};
 pub use secret::Secret;
+pub use tolem_core::providers::oneentry::SessionStatusTable as OneEntryStatuses;
 pub use tolem_core::providers::paytone::PrivateAuth as PaytoneAuth;
 
 /// Largest request body accepted (webhooks included).
@@ -48,6 +50,8 @@ pub struct AppState {
     pub ecommpay: Option<ecommpay::EcommpayClient>,
     /// The Paytone client, when Paytone is configured.
     pub paytone: Option<paytone::PaytoneClient>,
+    /// The OneEntry client, when OneEntry is configured.
+    pub oneentry: Option<oneentry::OneEntryClient>,
     /// One in-process lock per merchant order, so concurrent `start`s queue up.
     pub locks: locks::KeyedLocks,
 }
@@ -63,7 +67,17 @@ impl AppState {
         let bereke = config.bereke.clone().map(|c| bereke::BerekeClient::new(c, config.provider_timeout));
         let ecommpay = config.ecommpay.clone().map(|c| ecommpay::EcommpayClient::new(c, config.provider_timeout));
         let paytone = config.paytone.clone().map(|c| paytone::PaytoneClient::new(c, config.provider_timeout));
-        Ok(Arc::new(AppState { config, store, ioka, bereke, ecommpay, paytone, locks: locks::KeyedLocks::default() }))
+        let oneentry = config.oneentry.clone().map(|c| oneentry::OneEntryClient::new(c, config.provider_timeout));
+        Ok(Arc::new(AppState {
+            config,
+            store,
+            ioka,
+            bereke,
+            ecommpay,
+            paytone,
+            oneentry,
+            locks: locks::KeyedLocks::default(),
+        }))
     }
 }
 

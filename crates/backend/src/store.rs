@@ -90,6 +90,13 @@ pub struct AttemptDetails {
     /// `updated`), so an older callback arriving late is recognised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_updated: Option<i64>,
+    /// The shopper's tokens at a provider where they sign in (OneEntry). Browser-safe by
+    /// the provider's design, but never printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_token: Option<tolem_core::api::UserToken>,
+    /// The order's products (OneEntry prices them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<tolem_core::api::OrderItem>,
 }
 
 /// The attempt store.
@@ -374,6 +381,18 @@ impl Store {
             Ok(())
         })?;
         self.by_id(attempt_id)
+    }
+
+    /// Records the provider's id for the current try (OneEntry's order id) before there is a
+    /// page to pay on, if the attempt is still on `try_number`.
+    pub fn set_session(&self, attempt_id: &str, try_number: u32, session_id: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE attempts SET provider_session_id = ?1, updated_ms = ?2 WHERE attempt_id = ?3 AND try_number = ?4",
+                params![session_id, now_ms(), attempt_id, try_number],
+            )?;
+            Ok(())
+        })
     }
 
     /// Moves an attempt to its next payment try with `reference` as the provider reference,

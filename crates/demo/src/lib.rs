@@ -20,7 +20,9 @@ use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use tolem_backend::{AppState, BerekeConfig, Config, EcommpayConfig, IokaConfig, PaytoneConfig, Secret};
+use tolem_backend::{
+    AppState, BerekeConfig, Config, EcommpayConfig, IokaConfig, OneEntryConfig, PaytoneConfig, Secret,
+};
 use tolem_sandbox::{demo_credentials, DemoCallbacks, Sandbox, SandboxConfig};
 
 /// Where things are.
@@ -136,6 +138,16 @@ impl Demo {
                     },
                     false => tolem_backend::PaytoneAuth::Bearer,
                 },
+            }),
+            oneentry: Some(OneEntryConfig {
+                project_url: format!("{origin}/sandbox/oneentry"),
+                app_token: demo_credentials::ONEENTRY_APP_TOKEN.to_owned(),
+                storage_marker: "orders".to_owned(),
+                form_identifier: "orderForm".to_owned(),
+                lang_code: "en_US".to_owned(),
+                statuses: tolem_backend::OneEntryStatuses::default(),
+                url_reads: 6,
+                url_read_pause: Duration::from_millis(300),
             }),
             admin_token: Some(Secret::new(DEMO_ADMIN_TOKEN)),
         })

@@ -8,6 +8,7 @@ use axum::Json;
 use tolem_core::api::{PayRequest, PayResponse, RedirectTarget};
 use tolem_core::providers::bereke::{self as bereke_adapter, OrderRef, RbsRegisterRequest};
 use tolem_core::providers::ecommpay::{self as ecommpay_adapter, PaymentPageRequest};
+use tolem_core::providers::oneentry::{self as oneentry_adapter, FormEntry, NewOrder, ProductLine};
 use tolem_core::providers::paytone::{InvoiceRequest, InvoiceStatus};
 use tolem_core::providers::{ioka, try_reference, Provider};
 use tolem_core::status::PaymentStatus;
@@ -46,7 +47,10 @@ pub async fn pay(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<P
             ecommpay_page_url(&app, attempt).await?
         }
         Provider::Paytone => paytone_hpp_url(&app, attempt, &req).await?,
-        other => return Err(AppError::ProviderDisabled(other.as_str())),
+        Provider::Oneentry => match oneentry_pay(&app, attempt, &req).await? {
+            Some(url) => url,
+            None => return Ok(Json(PayResponse { redirect: None, placed: true })),
+        },
     };
     Ok(Json(PayResponse {
         redirect: Some(RedirectTarget { url, method: "GET".into(), fields: vec![] }),
@@ -185,7 +189,7 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
         if same_choice || invoice.attributes.status != InvoiceStatus::Created {
             return Ok(url.clone());
         }
-        attempt = next_paytone_try(app, &attempt)?;
+        attempt = new_try(app, &attempt)?;
     }
     loop {
         let details = attempt.details.clone();
@@ -228,7 +232,7 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
             Created::ReferenceTaken => {
                 // An earlier create for this reference whose answer never reached us.
                 tracing::warn!(attempt = %attempt.attempt_id, "Paytone reference_id already used; using the next try's");
-                attempt = next_paytone_try(app, &attempt)?;
+                attempt = new_try(app, &attempt)?;
                 if attempt.try_number > 20 {
                     return Err(AppError::Provider("Paytone refuses every reference".into()));
                 }
@@ -237,9 +241,104 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
     }
 }
 
-fn next_paytone_try(app: &AppState, attempt: &Attempt) -> Result<Attempt, AppError> {
+fn new_try(app: &AppState, attempt: &Attempt) -> Result<Attempt, AppError> {
     let order_id = attempt.order_id.clone();
     app.store
         .next_try(&attempt.attempt_id, attempt.try_number, &|n| try_reference(&order_id, n))?
         .ok_or(AppError::NotFound)
+}
+
+/// OneEntry: one order per try in the orders storage (priced by OneEntry from its products,
+/// and refused when that price is not the amount the shopper was shown), then a payment
+/// session whose `paymentUrl` may appear only on a later read. A cash account places the
+/// order and answers `None`: nothing to pay online.
+async fn oneentry_pay(app: &AppState, attempt: Attempt, req: &PayRequest) -> Result<Option<String>, AppError> {
+    let client = app.oneentry.as_ref().ok_or(AppError::ProviderDisabled("oneentry"))?;
+    let _guard = app.locks.lock(&format!("pay:{}", attempt.attempt_id)).await;
+    let mut attempt = app.store.by_id(&attempt.attempt_id)?.ok_or(AppError::NotFound)?;
+    refuse_if_final(&attempt)?;
+    let mut user = attempt.details.user_token.clone().ok_or(AppError::SignInRequired)?;
+    let mut order_id: Option<i64> = attempt.provider_session_id.as_deref().and_then(|s| s.parse().ok());
+    if order_id.is_some() && attempt.details.method_id.as_deref() != Some(req.method_id.as_str()) {
+        // Another payment account: OneEntry ties the order to one, so a new try, a new order.
+        attempt = new_try(app, &attempt)?;
+        order_id = None;
+    }
+    let order_id = match order_id {
+        Some(id) => id,
+        None => {
+            let details = attempt.details.clone();
+            let mut form_data = vec![FormEntry {
+                marker: "order_number".into(),
+                value: attempt.provider_order_id.clone(),
+                kind: "string".into(),
+            }];
+            for (marker, value) in [("email", &details.email), ("phone", &details.phone)] {
+                if let Some(v) = value {
+                    form_data.push(FormEntry { marker: marker.into(), value: v.clone(), kind: "string".into() });
+                }
+            }
+            let products: Vec<ProductLine> =
+                details.items.iter().map(|i| ProductLine { product_id: i.product_id, quantity: i.quantity }).collect();
+            let config = &client.config;
+            let (created, _) = client
+                .create_order(
+                    &mut user,
+                    &NewOrder {
+                        storage_marker: &config.storage_marker,
+                        form_identifier: &config.form_identifier,
+                        payment_account_identifier: &req.method_id,
+                        form_data: &form_data,
+                        products: &products,
+                    },
+                )
+                .await?;
+            let total = created.total_sum.as_ref().and_then(|t| match t {
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                serde_json::Value::String(s) => Some(s.clone()),
+                _ => None,
+            });
+            let total = total.and_then(|t| tolem_core::money::minor_from_major(&t, attempt.currency));
+            if total != Some(tolem_core::money::MinorUnits(attempt.amount)) {
+                tracing::warn!(attempt = %attempt.attempt_id, "OneEntry priced the order differently");
+                return Err(AppError::Conflict("the shop's prices differ from the order amount".into()));
+            }
+            app.store.set_session(&attempt.attempt_id, attempt.try_number, &created.id.to_string())?;
+            attempt.details.method_id = Some(req.method_id.clone());
+            created.id
+        }
+    };
+    attempt.details.user_token = Some(user.clone());
+    app.store.set_details(&attempt.attempt_id, &attempt.details)?;
+    if oneentry_adapter::is_cash(&req.method_id) {
+        tracing::info!(attempt = %attempt.attempt_id, "OneEntry order placed, pay on delivery");
+        return Ok(None);
+    }
+    let (mut session, _) = client.latest_session(&mut user, order_id).await?;
+    if let Some(s) = &session {
+        let observed = client.config.statuses.map(&s.status);
+        if observed != PaymentStatus::Pending {
+            let status = app.store.advance_status(&attempt.attempt_id, observed, "pay")?;
+            return Err(AppError::Conflict(format!("this attempt is already {}", status.as_str())));
+        }
+    }
+    if session.is_none() {
+        session = Some(client.create_session(&mut user, order_id).await?.0);
+    }
+    let mut reads = 0;
+    while session.as_ref().is_some_and(|s| s.payment_url.is_none()) && reads < client.config.url_reads {
+        tokio::time::sleep(client.config.url_read_pause).await;
+        session = client.latest_session(&mut user, order_id).await?.0;
+        reads += 1;
+    }
+    attempt.details.user_token = Some(user);
+    app.store.set_details(&attempt.attempt_id, &attempt.details)?;
+    match session.and_then(|s| s.payment_url) {
+        Some(url) => {
+            let stored =
+                app.store.set_checkout(&attempt.attempt_id, attempt.try_number, Some(&order_id.to_string()), &url)?;
+            Ok(stored.and_then(|a| a.checkout_url))
+        }
+        None => Err(AppError::Provider("the OneEntry payment page is not ready yet".into())),
+    }
 }

@@ -54,8 +54,37 @@ pub async fn start(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json
                 BrowserTokens { public_key: Some(client.config.public_key.clone()), ..BrowserTokens::default() };
             start_hosted_page(&app, &req, methods, tokens).await
         }
-        other => Err(AppError::ProviderDisabled(other.as_str())),
+        Provider::Oneentry => start_oneentry(&app, &req).await,
     }
+}
+
+/// OneEntry: the shopper must be signed in (a user token from the page, a sign-in from the
+/// widget, or the tokens an earlier `start` stored); the project's payment accounts are the
+/// methods. The OneEntry order is created at `pay`, once the account is chosen.
+async fn start_oneentry(app: &AppState, req: &StartRequest) -> Result<Json<StartResponse>, AppError> {
+    let client = app.oneentry.as_ref().ok_or(AppError::ProviderDisabled("oneentry"))?;
+    if req.order.items.is_empty() {
+        return Err(AppError::Invalid("order.items: OneEntry prices the order from its products; list them".into()));
+    }
+    let given = match (&req.user_token, &req.sign_in) {
+        (Some(token), _) => Some(token.clone()),
+        (None, Some(s)) => Some(client.sign_in(&s.email, &s.password).await?),
+        (None, None) => None,
+    };
+    let stored = app.store.by_order(Provider::Oneentry, &req.order.id)?.and_then(|a| a.details.user_token);
+    let mut user = given.or(stored).ok_or(AppError::SignInRequired)?;
+    let (accounts, _) = client.accounts(&mut user).await?;
+    let lang = tolem_core::providers::oneentry::lang_code(req.locale.as_deref().unwrap_or("ru"));
+    let methods = tolem_core::providers::oneentry::methods(&accounts, lang);
+    if methods.is_empty() {
+        return Err(AppError::Provider("oneentry offers no payment account".into()));
+    }
+    let Json(answer) = start_hosted_page(app, req, methods, BrowserTokens::default()).await?;
+    if let Some(mut attempt) = app.store.by_id(&answer.attempt_id)? {
+        attempt.details.user_token = Some(user);
+        app.store.set_details(&attempt.attempt_id, &attempt.details)?;
+    }
+    Ok(Json(answer))
 }
 
 async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResponse>, AppError> {
@@ -182,6 +211,7 @@ async fn start_hosted_page(
                 locale: req.locale.clone(),
                 email: req.customer.email.clone(),
                 phone: req.customer.phone.clone(),
+                items: req.order.items.clone(),
                 ..AttemptDetails::default()
             },
         })?,

@@ -38,6 +38,24 @@ pub async fn status(
     Ok(Json(StatusResponse { attempt_id: attempt.attempt_id, status, is_final: status.is_final() }))
 }
 
+/// OneEntry: the newest session of the try's order, through the configured status table.
+/// A placed cash order has no page (`checkout_url`) and nothing to read: it stays pending.
+async fn oneentry_status(app: &AppState, attempt: &Attempt) -> Result<Option<PaymentStatus>, AppError> {
+    let order_id = attempt.provider_session_id.as_deref().and_then(|s| s.parse::<i64>().ok());
+    let (Some(client), Some(order_id), Some(mut user), Some(_)) =
+        (&app.oneentry, order_id, attempt.details.user_token.clone(), &attempt.checkout_url)
+    else {
+        return Ok(None);
+    };
+    let (session, refreshed) = client.latest_session(&mut user, order_id).await?;
+    if refreshed {
+        let mut details = attempt.details.clone();
+        details.user_token = Some(user);
+        app.store.set_details(&attempt.attempt_id, &details)?;
+    }
+    Ok(session.map(|s| client.config.statuses.map(&s.status)))
+}
+
 /// The stored status moved forward by a fresh provider read. A failed read is not an answer:
 /// it keeps what we know (the widget asks again, backing off).
 pub async fn refresh(app: &AppState, attempt: &Attempt) -> Result<PaymentStatus, AppError> {
@@ -69,7 +87,7 @@ pub async fn refresh(app: &AppState, attempt: &Attempt) -> Result<PaymentStatus,
             }
             _ => Ok(None),
         },
-        other => return Err(AppError::ProviderDisabled(other.as_str())),
+        Provider::Oneentry => oneentry_status(app, attempt).await,
     };
     match observed {
         Ok(Some(observed)) => Ok(app.store.advance_status(&attempt.attempt_id, observed, "poll")?),

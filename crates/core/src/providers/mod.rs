@@ -54,7 +54,8 @@ impl Provider {
             Provider::Bereke => &["ecom.berekebank.kz", "3dsec.berekebank.kz"],
             Provider::Ecommpay => &["paymentpage.ecommpay.com"],
             Provider::Paytone => &["checkout.paytone.io", "hpp.paytone.io"],
-            Provider::Oneentry => &[],
+            // OneEntry's `paymentUrl` is its payment provider's page (Stripe, PayPal).
+            Provider::Oneentry => &["checkout.stripe.com", "www.paypal.com", "www.sandbox.paypal.com"],
         }
     }
 }
