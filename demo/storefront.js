@@ -2,10 +2,15 @@
 // trunk built (window.wasmBindings), and logs every tolem:* event.
 const params = new URLSearchParams(location.search);
 const provider = params.get("provider") || "ioka";
-const locale = params.get("locale") || document.documentElement.lang || "kk";
-let orderId = params.get("order");
-if (!orderId) {
-  orderId = "DEMO-" + Math.random().toString(36).slice(2, 8).toUpperCase();
+const locale = params.get("locale") || sessionStorage.getItem("tolem-demo-locale") || document.documentElement.lang || "kk";
+sessionStorage.setItem("tolem-demo-locale", locale);
+// A provider that sends every shopper back to one fixed URL (OneEntry's account settings)
+// returns without ?order=: the shop remembers its current order, as a real cart would.
+const remembered = "tolem-demo-order-" + provider;
+let orderId = params.get("order") || sessionStorage.getItem(remembered);
+if (!orderId) orderId = "DEMO-" + Math.random().toString(36).slice(2, 8).toUpperCase();
+sessionStorage.setItem(remembered, orderId);
+if (params.get("order") !== orderId) {
   params.set("order", orderId);
   history.replaceState(null, "", location.pathname + "?" + params.toString());
 }
@@ -24,7 +29,10 @@ function navigateWith(changes) {
 }
 document.getElementById("provider").addEventListener("change", (e) => navigateWith({ provider: e.target.value }));
 document.getElementById("locale").addEventListener("change", (e) => navigateWith({ locale: e.target.value }));
-document.getElementById("new-order").addEventListener("click", () => navigateWith({ order: null }));
+document.getElementById("new-order").addEventListener("click", () => {
+  sessionStorage.removeItem(remembered);
+  navigateWith({ order: null });
+});
 
 const log = document.getElementById("events");
 for (const name of ["ready", "method", "redirect", "placed", "status", "error"]) {

@@ -43,7 +43,7 @@ async fn main() -> std::process::ExitCode {
     };
     let o = demo.origin.clone();
     println!(
-        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk  (also provider=bereke, provider=ecommpay)\n  widget files    {o}/tolem/\n  backend         {o}/api/checkout/  (admin token {admin})\n  sandbox         {o}/sandbox/{{ioka,bereke,ecommpay}}/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka            API key {}  public key {}  webhook key {}\n  bereke          userName {}  password {}  callback token {}\n  ecommpay        project {}  secret {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
+        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk  (also bereke, ecommpay, paytone, oneentry)\n  widget files    {o}/tolem/\n  backend         {o}/api/checkout/  (admin token {admin})\n  sandbox         {o}/sandbox/{{ioka,bereke,ecommpay,paytone,oneentry}}/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka            API key {}  public key {}  webhook key {}\n  bereke          userName {}  password {}  callback token {}\n  ecommpay        project {}  secret {}\n  paytone         public key {}  secret key {}  account {}\n  oneentry        app token {}  user {} / {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
         creds::IOKA_API_KEY,
         creds::IOKA_PUBLIC_KEY,
         creds::IOKA_WEBHOOK_KEY,
@@ -52,6 +52,12 @@ async fn main() -> std::process::ExitCode {
         creds::BEREKE_CALLBACK_TOKEN,
         creds::ECOMMPAY_PROJECT_ID,
         creds::ECOMMPAY_SECRET,
+        creds::PAYTONE_PUBLIC_KEY,
+        creds::PAYTONE_SECRET_KEY,
+        creds::PAYTONE_ACCOUNT_ID,
+        creds::ONEENTRY_APP_TOKEN,
+        creds::ONEENTRY_EMAIL,
+        creds::ONEENTRY_PASSWORD,
         admin = tolem_demo::DEMO_ADMIN_TOKEN,
     );
     let shutdown = async move {

@@ -94,7 +94,7 @@ async fn sign_in_is_asked_for_refused_when_wrong_and_accounts_become_methods() {
         methods,
         [
             ("stripe".into(), "card".into(), "Card (Stripe)".into()),
-            ("paypal".into(), "card".into(), "PayPal".into()),
+            ("paypal".into(), "wallet".into(), "PayPal".into()),
             ("cash".into(), "cash".into(), "Cash".into())
         ]
     );

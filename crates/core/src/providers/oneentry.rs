@@ -248,13 +248,20 @@ pub fn is_cash(identifier: &str) -> bool {
     CASH_ACCOUNTS.iter().any(|c| identifier.eq_ignore_ascii_case(c))
 }
 
-/// Visible payment accounts as methods: id = account identifier.
+/// Visible payment accounts as methods: id = account identifier; a Stripe account is a card,
+/// a cash account pays on delivery, any other (PayPal, …) is a wallet named as OneEntry names it.
 pub fn methods(accounts: &[PaymentAccount], lang_code: &str) -> Vec<PaymentMethod> {
     accounts
         .iter()
         .filter(|a| a.is_visible)
         .map(|a| {
-            let kind = if is_cash(&a.identifier) { MethodKind::Cash } else { MethodKind::Card };
+            let kind = if is_cash(&a.identifier) {
+                MethodKind::Cash
+            } else if a.kind.as_deref() == Some("stripe") {
+                MethodKind::Card
+            } else {
+                MethodKind::Wallet
+            };
             PaymentMethod::plain(&a.identifier, kind, &account_title(a, lang_code))
         })
         .collect()

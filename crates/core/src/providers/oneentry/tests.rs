@@ -113,11 +113,12 @@ fn session_statuses_map_with_a_configurable_table() {
 #[test]
 fn accounts_become_methods_and_cash_is_marked() {
     let accounts = r#"[{"id":1,"identifier":"stripe","type":"stripe","isVisible":true,"isUsed":true,"testMode":true,"localizeInfos":{"en_US":{"title":"Card (Stripe)"}}},
+        {"id":4,"identifier":"paypal","type":"custom","localizeInfos":{"ru_RU":{"title":"PayPal"}}},
         {"id":2,"identifier":"cash","type":"custom","isVisible":true,"localizeInfos":{"title":"Cash"}},
         {"id":3,"identifier":"hidden","type":"custom","isVisible":false,"localizeInfos":{}}]"#;
     let accounts: Vec<PaymentAccount> = parse(200, accounts).unwrap();
     let methods = methods(&accounts, "ru_RU");
-    assert_eq!(methods.len(), 2);
+    assert_eq!(methods.len(), 3);
     assert_eq!(
         (methods[0].id.as_str(), methods[0].label.as_str(), methods[0].kind),
         ("stripe", "Card (Stripe)", MethodKind::Card)
