@@ -380,6 +380,20 @@ impl Requests {
         body: Option<String>,
         provider_direct: bool,
     ) -> Result<T, CheckoutError> {
+        let value = self.json_value(method, url, headers, body, provider_direct).await?;
+        decode(value, url, provider_direct)
+    }
+
+    /// GET or POST JSON, with a timeout; answers the body as a JS value, for callers that
+    /// look at it before choosing a type.
+    pub async fn json_value(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+        provider_direct: bool,
+    ) -> Result<JsValue, CheckoutError> {
         let controller = AbortController::new().map_err(|_| internal("AbortController unavailable"))?;
         if let Ok(mut live) = self.live.try_borrow_mut() {
             live.push(controller.clone());
@@ -393,12 +407,16 @@ impl Requests {
         if let Ok(mut live) = self.live.try_borrow_mut() {
             live.retain(|c| c != &controller);
         }
-        let value = result?;
-        serde_wasm_bindgen::from_value(value).map_err(|e| {
-            let code = if provider_direct { ErrorCode::ProviderError } else { ErrorCode::BackendError };
-            CheckoutError::new(code, format!("unexpected answer from {}: {e}", path_of(url)), true)
-        })
+        result
     }
+}
+
+/// A JSON body as `T`; a body of another shape is the backend's (or provider's) error.
+pub fn decode<T: DeserializeOwned>(value: JsValue, url: &str, provider_direct: bool) -> Result<T, CheckoutError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| {
+        let code = if provider_direct { ErrorCode::ProviderError } else { ErrorCode::BackendError };
+        CheckoutError::new(code, format!("unexpected answer from {}: {e}", path_of(url)), true)
+    })
 }
 
 fn internal(message: &str) -> CheckoutError {

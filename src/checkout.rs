@@ -189,18 +189,12 @@ impl Checkout {
                     user_token: options.user_token.clone(),
                 };
                 link.send_future(async move {
+                    let url = format!("{}/start", options.backend_url);
                     let answer = match to_json(&body) {
-                        Some(json) => {
-                            requests
-                                .json::<StartAnswer>(
-                                    "POST",
-                                    &format!("{}/start", options.backend_url),
-                                    &[],
-                                    Some(json),
-                                    false,
-                                )
-                                .await
-                        }
+                        Some(json) => match requests.json_value("POST", &url, &[], Some(json), false).await {
+                            Ok(value) => start_answer(value, &url),
+                            Err(e) => Err(e),
+                        },
                         None => Err(CheckoutError::new(ErrorCode::Internal, "cannot encode the start request", false)),
                     };
                     Event::StartAnswered { request, answer }
@@ -265,6 +259,16 @@ fn notify(host: &web_sys::Element, callbacks: &Callbacks, provider: &str, n: Not
             callbacks.emit(host, "status", &browser::status_detail(status.as_str(), status.is_final()))
         }
         Notify::Error(e) => callbacks.emit(host, "error", &browser::error_detail(e.code.as_str(), &e.message)),
+    }
+}
+
+/// Tolem's `start` answer (it has `attemptId`) or ioka's guide shape (only the tokens).
+/// Looking first is cheaper than serde's untagged enums, which buffer the whole body.
+fn start_answer(value: wasm_bindgen::JsValue, url: &str) -> Result<StartAnswer, CheckoutError> {
+    if js_sys::Reflect::has(&value, &"attemptId".into()).unwrap_or(false) {
+        browser::decode(value, url, false).map(StartAnswer::Attempt)
+    } else {
+        browser::decode(value, url, false).map(StartAnswer::IokaTokens)
     }
 }
 
@@ -344,7 +348,7 @@ async fn redirect_target(
     options: &WidgetOptions,
     attempt: &Attempt,
     method_id: &str,
-    fields: std::collections::BTreeMap<String, String>,
+    fields: tolem_core::api::FieldValues,
 ) -> Result<PayOutcome, CheckoutError> {
     match attempt.mode {
         Mode::Backend => {

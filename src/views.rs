@@ -117,15 +117,23 @@ fn method_fields(props: &MethodsViewProps) -> Html {
             let hint_id = format!("{id}-hint");
             let error_id = format!("{id}-error");
             let problem = problems.iter().find(|(k, _)| *k == f.key).map(|(_, p)| *p);
-            let described = [f.hint.as_ref().map(|_| hint_id.clone()), problem.map(|_| error_id.clone())]
-                .into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let mut described = String::new();
+            if f.hint.is_some() {
+                described.push_str(&hint_id);
+            }
+            if problem.is_some() {
+                if !described.is_empty() {
+                    described.push(' ');
+                }
+                described.push_str(&error_id);
+            }
             let (key, pattern) = (f.key.clone(), f.pattern.clone());
             let oninput = props.oninput.reform(move |e: InputEvent| {
                 let value = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
                 let matches = crate::browser::pattern_matches(pattern.as_deref(), value.trim());
                 (key.clone(), value, matches)
             });
-            let value = props.form.values.get(&f.key).cloned().unwrap_or_default();
+            let value = props.form.values.get(&f.key).unwrap_or_default().to_owned();
             let input_type = if f.key == "phone" { "tel" } else if f.key == "email" { "email" } else { "text" };
             html! {
                 <div class="tolem-field">
@@ -202,19 +210,13 @@ pub struct SignInViewProps {
 #[component]
 pub fn SignInView(props: &SignInViewProps) -> Html {
     let l = props.locale;
-    let email = use_node_ref();
-    let password = use_node_ref();
-    let onsubmit = {
-        let (email, password, onsignin) = (email.clone(), password.clone(), props.onsignin.clone());
-        move |e: SubmitEvent| {
-            e.prevent_default();
-            let read = |r: &NodeRef| r.cast::<web_sys::HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
-            let sign_in = SignIn { email: read(&email).trim().to_owned(), password: read(&password) };
-            if !sign_in.email.is_empty() && !sign_in.password.is_empty() {
-                onsignin.emit(sign_in);
-            }
-        }
-    };
+    let onsubmit = props.onsignin.reform(|e: SubmitEvent| {
+        e.prevent_default();
+        let form = e.target_unchecked_into::<web_sys::HtmlFormElement>();
+        let data = web_sys::FormData::new_with_form(&form).ok();
+        let read = |name: &str| data.as_ref().and_then(|d| d.get(name).as_string()).unwrap_or_default();
+        SignIn { email: read("email").trim().to_owned(), password: read("password") }
+    });
     let title_id = format!("{}-signin", props.group);
     let (email_id, password_id) = (format!("{title_id}-email"), format!("{title_id}-password"));
     html! {
@@ -224,11 +226,11 @@ pub fn SignInView(props: &SignInViewProps) -> Html {
             if props.refused { <p class="tolem-field-error" role="alert">{ t(l, Text::SignInRefused) }</p> }
             <div class="tolem-field">
                 <label class="tolem-field-label" for={email_id.clone()}>{ t(l, Text::Email) }</label>
-                <input class="tolem-input" id={email_id} ref={email} type="email" name="email" autocomplete="email" required=true />
+                <input class="tolem-input" id={email_id} type="email" name="email" autocomplete="email" required=true />
             </div>
             <div class="tolem-field">
                 <label class="tolem-field-label" for={password_id.clone()}>{ t(l, Text::Password) }</label>
-                <input class="tolem-input" id={password_id} ref={password} type="password" name="password"
+                <input class="tolem-input" id={password_id} type="password" name="password"
                     autocomplete="current-password" required=true />
             </div>
             <button type="submit" class="tolem-button tolem-primary">{ t(l, Text::SignIn) }</button>

@@ -84,8 +84,8 @@ pub struct AttemptDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method_id: Option<String>,
     /// The method's fields as the shopper filled them in for the current try.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub fields: std::collections::BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "tolem_core::api::FieldValues::is_empty")]
+    pub fields: tolem_core::api::FieldValues,
     /// The provider's last-change stamp of the newest notification applied (Paytone
     /// `updated`), so an older callback arriving late is recognised.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -3,8 +3,6 @@
 //!
 //! All amounts are integer minor units. Field names are camelCase on the wire.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Currency, MinorUnits};
@@ -246,8 +244,64 @@ pub struct PayRequest {
     /// From `start`'s methods.
     pub method_id: String,
     /// Values for the method's `fields` (key → value), when it has any.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "FieldValues::is_empty")]
+    pub fields: FieldValues,
+}
+
+/// Field values by key, in the order given, on the wire as a JSON object. A list rather than a
+/// map: a handful of entries, and no map code in the widget's bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldValues(pub Vec<(String, String)>);
+
+impl FieldValues {
+    /// No values.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The value for `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Sets `key` (replacing an earlier value).
+    pub fn set(&mut self, key: String, value: String) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// The same keys and values, in any order.
+    pub fn same_as(&self, other: &FieldValues) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().all(|(k, v)| other.get(k) == Some(v.as_str()))
+    }
+}
+
+impl Serialize for FieldValues {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldValues {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = FieldValues;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of text values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FieldValues, A::Error> {
+                let mut values = FieldValues::default();
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    values.set(k, v);
+                }
+                Ok(values)
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
 }
 
 /// Most field values a `pay` request may carry.
@@ -430,10 +484,10 @@ impl PayRequest {
     pub fn validate(&self) -> Result<(), InvalidInput> {
         check_id("attemptId", &self.attempt_id)?;
         check_id("methodId", &self.method_id)?;
-        if self.fields.len() > MAX_PAY_FIELDS {
+        if self.fields.0.len() > MAX_PAY_FIELDS {
             return Err(field("fields", "has too many entries"));
         }
-        for (key, value) in &self.fields {
+        for (key, value) in &self.fields.0 {
             check_id("fields", key)?;
             check_text("fields", value, MAX_TEXT_LEN)?;
         }
@@ -517,6 +571,29 @@ mod tests {
         assert!(serde_json::from_str::<OrderInfo>(json).is_err());
         let json = r#"{"id":"A","amount":1500,"currency":"XYZ"}"#;
         assert!(serde_json::from_str::<OrderInfo>(json).is_err());
+    }
+
+    #[test]
+    fn field_values_are_an_object_on_the_wire() {
+        let pay: PayRequest =
+            serde_json::from_str(r#"{"attemptId":"att_1","methodId":"m","fields":{"phone":"+7","phone":"+77"}}"#)
+                .unwrap();
+        assert_eq!(pay.fields, FieldValues(vec![("phone".into(), "+77".into())]), "a repeated key: the last wins");
+        assert_eq!(
+            serde_json::to_string(&pay).unwrap(),
+            r#"{"attemptId":"att_1","methodId":"m","fields":{"phone":"+77"}}"#
+        );
+        let bare: PayRequest = serde_json::from_str(r#"{"attemptId":"att_1","methodId":"m"}"#).unwrap();
+        assert!(bare.fields.is_empty());
+        assert_eq!(serde_json::to_string(&bare).unwrap(), r#"{"attemptId":"att_1","methodId":"m"}"#);
+        assert!(serde_json::from_str::<PayRequest>(r#"{"attemptId":"a","methodId":"m","fields":{"n":1}}"#).is_err());
+        assert!(serde_json::from_str::<PayRequest>(r#"{"attemptId":"a","methodId":"m","fields":["x"]}"#).is_err());
+        let many = FieldValues((0..17).map(|i| (format!("k{i}"), "v".to_owned())).collect());
+        let too_many = PayRequest { attempt_id: "a".into(), method_id: "m".into(), fields: many };
+        assert!(too_many.validate().is_err());
+        let a = FieldValues(vec![("a".into(), "1".into()), ("b".into(), "2".into())]);
+        let b = FieldValues(vec![("b".into(), "2".into()), ("a".into(), "1".into())]);
+        assert!(a.same_as(&b) && !a.same_as(&FieldValues::default()));
     }
 
     #[test]

@@ -9,9 +9,7 @@
 //! answer; an answer to anything but the request in flight is stale and ignored, as is any
 //! event that means nothing in the current state (a second click on Pay, a late timer).
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use crate::api::{PaymentMethod, RedirectTarget, StartAnswer};
+use crate::api::{FieldValues, PaymentMethod, RedirectTarget, StartAnswer};
 use crate::error::{CheckoutError, ErrorCode, SIGN_IN_FAILED};
 use crate::journal::JournalRecord;
 use crate::poll::PollPolicy;
@@ -121,10 +119,10 @@ pub struct Poll {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MethodForm {
     /// Values by field key, as typed.
-    pub values: BTreeMap<String, String>,
+    pub values: FieldValues,
     /// Keys whose value does not match the field's pattern. The browser's own `RegExp`
     /// decides (the provider writes JavaScript patterns), and says so in [`Event::Input`].
-    pub mismatched: BTreeSet<String>,
+    pub mismatched: Vec<String>,
     /// Pay was pressed while something was missing or wrong: show what.
     pub show_errors: bool,
 }
@@ -145,7 +143,7 @@ impl MethodForm {
             .fields
             .iter()
             .filter_map(|f| {
-                let value = self.values.get(&f.key).map_or("", |v| v.trim());
+                let value = self.values.get(&f.key).map_or("", str::trim);
                 if value.is_empty() {
                     f.required.then(|| (f.key.clone(), FieldProblem::Missing))
                 } else if self.mismatched.contains(&f.key) {
@@ -158,15 +156,17 @@ impl MethodForm {
     }
 
     /// The values to send with `pay`: only `method`'s fields, trimmed, non-empty.
-    pub fn submitted(&self, method: &PaymentMethod) -> BTreeMap<String, String> {
-        method
-            .fields
-            .iter()
-            .filter_map(|f| {
-                let value = self.values.get(&f.key)?.trim();
-                (!value.is_empty()).then(|| (f.key.clone(), value.to_owned()))
-            })
-            .collect()
+    pub fn submitted(&self, method: &PaymentMethod) -> FieldValues {
+        FieldValues(
+            method
+                .fields
+                .iter()
+                .filter_map(|f| {
+                    let value = self.values.get(&f.key)?.trim();
+                    (!value.is_empty()).then(|| (f.key.clone(), value.to_owned()))
+                })
+                .collect(),
+        )
     }
 }
 
@@ -467,7 +467,7 @@ pub enum Effect {
         /// The chosen method.
         method_id: String,
         /// The method's field values.
-        fields: BTreeMap<String, String>,
+        fields: FieldValues,
     },
     /// Read the status (`GET /status`, or the ioka order).
     FetchStatus {
@@ -615,12 +615,11 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
         }
 
         (State::ChoosingMethod { attempt, methods, selected, mut form }, Event::Input { key, value, matches }) => {
-            if matches {
-                form.mismatched.remove(&key);
-            } else {
-                form.mismatched.insert(key.clone());
+            form.mismatched.retain(|k| *k != key);
+            if !matches {
+                form.mismatched.push(key.clone());
             }
-            form.values.insert(key, value);
+            form.values.set(key, value);
             (State::ChoosingMethod { attempt, methods, selected, form }, vec![])
         }
 

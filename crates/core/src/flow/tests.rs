@@ -198,7 +198,7 @@ fn pay_locks_so_a_double_click_sends_one_request() {
     let (flow, fx) = step(flow, Event::Pay);
     assert_eq!(
         fx,
-        [Effect::CallPay { request: 2, attempt: attempt(), method_id: "card".into(), fields: BTreeMap::new() }]
+        [Effect::CallPay { request: 2, attempt: attempt(), method_id: "card".into(), fields: FieldValues::default() }]
     );
     let (flow, fx) = step(flow, Event::Pay);
     assert!(fx.is_empty(), "second click must do nothing");
@@ -555,14 +555,14 @@ fn required_and_mismatched_fields_keep_pay_from_going_out() {
 
     let (flow, _) = step(flow, Event::Input { key: "phone".into(), value: " +77011234567 ".into(), matches: true });
     let (flow, fx) = step(flow, Event::Pay);
-    let fields: BTreeMap<String, String> = [("phone".to_owned(), "+77011234567".to_owned())].into();
+    let fields = FieldValues(vec![("phone".to_owned(), "+77011234567".to_owned())]);
     assert_eq!(fx, [Effect::CallPay { request: 2, attempt: attempt(), method_id: "wallet_kzt_hpp".into(), fields }]);
 
     // An error on the way back keeps what was typed.
     let error = CheckoutError::new(ErrorCode::BackendError, "refused", false);
     let (flow, _) = step(flow, Event::PayAnswered { request: 2, answer: Err(error), now_ms: 5 });
     let (flow, _) = step(flow, Event::Retry { fresh_key: "k2".into() });
-    assert_eq!(form_of(&flow).values.get("phone").map(String::as_str), Some(" +77011234567 "));
+    assert_eq!(form_of(&flow).values.get("phone"), Some(" +77011234567 "));
     assert!(!form_of(&flow).show_errors);
 }
 
@@ -574,7 +574,7 @@ fn fields_of_another_method_are_not_sent() {
     let (_, fx) = step(flow, Event::Pay);
     assert_eq!(
         fx,
-        [Effect::CallPay { request: 2, attempt: attempt(), method_id: "card".into(), fields: BTreeMap::new() }]
+        [Effect::CallPay { request: 2, attempt: attempt(), method_id: "card".into(), fields: FieldValues::default() }]
     );
 }
 

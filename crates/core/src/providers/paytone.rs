@@ -9,12 +9,10 @@
 //! Paytone's hosts and the Private API's authentication are not in the sources ([GUESS]):
 //! the base URL and [`PrivateAuth`] are configuration.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 use sha1::{Digest, Sha1};
 
-use crate::api::{MethodField, MethodKind, PaymentMethod};
+use crate::api::{FieldValues, MethodField, MethodKind, PaymentMethod};
 use crate::http::{encode_component, HttpRequest, Method};
 use crate::money::{major_decimal, Currency, MinorUnits};
 use crate::signature::{base64_decode, base64_encode, constant_time_eq};
@@ -116,7 +114,7 @@ pub struct InvoiceRequest<'a> {
     /// The chosen service code (the method id the widget sent).
     pub service: &'a str,
     /// The service's fields, as the payer filled them in.
-    pub fields: &'a BTreeMap<String, String>,
+    pub fields: &'a FieldValues,
     /// Where the hosted page sends the payer back.
     pub return_url: &'a str,
     /// HPP language (`en`, `ru`, `uk`; Kazakh falls back to Russian).

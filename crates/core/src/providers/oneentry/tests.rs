@@ -125,6 +125,10 @@ fn accounts_become_methods_and_cash_is_marked() {
     );
     assert_eq!(
         (methods[1].id.as_str(), methods[1].label.as_str(), methods[1].kind),
+        ("paypal", "PayPal", MethodKind::Wallet)
+    );
+    assert_eq!(
+        (methods[2].id.as_str(), methods[2].label.as_str(), methods[2].kind),
         ("cash", "Cash", MethodKind::Cash)
     );
     assert_eq!(lang_code("kk"), "kk_KZ");

@@ -138,7 +138,7 @@ fn requests_carry_major_units_and_the_right_auth() {
     assert_eq!(body, json!({"amount": 1500.5, "currency": "KZT", "public_key": "pk_test_1"}));
     assert!(r.body.as_deref().unwrap().contains(r#""amount":1500.5"#), "the exact decimal on the wire");
 
-    let fields: BTreeMap<String, String> = [("phone".to_owned(), "+77010000000".to_owned())].into();
+    let fields = FieldValues(vec![("phone".to_owned(), "+77010000000".to_owned())]);
     let invoice = InvoiceRequest {
         reference_id: "A-1~2",
         amount: MinorUnits(29),
