@@ -50,8 +50,8 @@ test("pay: methods, hosted page, back, paid", async () => {
   const orders = await demo.iokaOrders("E2E-PAY");
   assert.equal(orders.length, 1);
   assert.equal(orders[0].status, "PAID");
-  const sessionKeys = await page.evaluate(() => Object.keys(sessionStorage));
-  assert.deepEqual(sessionKeys, [], "the journal is cleared once final");
+  const journalKeys = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith("tolem:")));
+  assert.deepEqual(journalKeys, [], "the journal is cleared once final (the storefront's own keys aside)");
 });
 
 test("decline: the shopper sees 'declined' and can try again", async () => {
