@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const API_KEY = "shp_TOLEMDEMO1_test_private_sandbox0000000000000001";
@@ -128,4 +130,32 @@ export async function startBrowser() {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/// One demo process and one browser for a test file: started before its tests, stopped after
+/// them. After each test the sandbox's faults are cleared, and every page the test opened with
+/// `page()` must have logged no page or console errors; then it is closed.
+export function demoSuite(extraEnv = {}) {
+  const suite = { demo: null, browser: null, pages: [] };
+  before(async () => {
+    suite.demo = await startDemo(extraEnv);
+    suite.browser = await startBrowser();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.demo?.stop();
+  });
+  afterEach(async () => {
+    await suite.demo.clearFaults();
+    for (const p of suite.pages.splice(0)) {
+      assert.deepEqual(p.problems, [], "no page errors or console errors");
+      await p.close();
+    }
+  });
+  suite.page = async () => {
+    const page = await suite.browser.page();
+    suite.pages.push(page);
+    return page;
+  };
+  return suite;
 }

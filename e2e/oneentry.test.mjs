@@ -1,34 +1,17 @@
 // OneEntry end to end: the widget's sign-in form (wrong password, then right), accounts as
 // methods, the session's hosted page, a paymentUrl that appears only on a later read, cash
 // on delivery, an access token that expires mid-flow, decline + new try, cancel.
-import { test, before, after, afterEach } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, startBrowser } from "./harness.mjs";
+import { demoSuite } from "./harness.mjs";
 
 const EMAIL = "shopper@example.kz";
 const PASSWORD = "tolem-demo-password";
-let demo, browser;
-const pages = [];
-before(async () => {
-  demo = await startDemo();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
-afterEach(async () => {
-  await demo.clearFaults();
-  for (const p of pages.splice(0)) {
-    assert.deepEqual(p.problems, [], "no page errors or console errors");
-    await p.close();
-  }
-});
+const suite = demoSuite();
 
 async function open(order, locale = "en") {
-  const page = await browser.page();
-  pages.push(page);
-  await page.goto(`${demo.origin}/?provider=oneentry&locale=${locale}&order=${order}`);
+  const page = await suite.page();
+  await page.goto(`${suite.demo.origin}/?provider=oneentry&locale=${locale}&order=${order}`);
   return page;
 }
 
@@ -92,11 +75,11 @@ test("an access token that expires mid-flow is refreshed by the backend; the sho
   const page = await open("E2E-OE-REFRESH");
   await signIn(page);
   await page.locator(".tolem-pay").waitFor();
-  const expired = await demo.json("/sandbox/oneentry/_control/tokens/expire", { method: "POST" });
+  const expired = await suite.demo.json("/sandbox/oneentry/_control/tokens/expire", { method: "POST" });
   assert.ok(expired.body.expired >= 1);
   await payOnPage(page, "Pay");
   assert.equal(await result(page), "paid");
-  const refreshes = await demo.json("/sandbox/oneentry/_control/refreshes");
+  const refreshes = await suite.demo.json("/sandbox/oneentry/_control/refreshes");
   assert.equal(refreshes.body.refreshes, 1);
 });
 

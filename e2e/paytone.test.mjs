@@ -1,32 +1,15 @@
 // Paytone end to end: methods from the pre-request (logos, a wallet that needs a phone
 // number checked by the provider's regexp), the sandbox's hosted page, decline + new try,
 // cancel, callbacks duplicated and out of order, an invoice that expires.
-import { test, before, after, afterEach } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, startBrowser } from "./harness.mjs";
+import { demoSuite } from "./harness.mjs";
 
-let demo, browser;
-const pages = [];
-before(async () => {
-  demo = await startDemo();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
-afterEach(async () => {
-  await demo.clearFaults();
-  for (const p of pages.splice(0)) {
-    assert.deepEqual(p.problems, [], "no page errors or console errors");
-    await p.close();
-  }
-});
+const suite = demoSuite();
 
 async function open(order, locale = "en") {
-  const page = await browser.page();
-  pages.push(page);
-  await page.goto(`${demo.origin}/?provider=paytone&locale=${locale}&order=${order}`);
+  const page = await suite.page();
+  await page.goto(`${suite.demo.origin}/?provider=paytone&locale=${locale}&order=${order}`);
   await page.locator(".tolem-pay").waitFor();
   return page;
 }
@@ -80,7 +63,7 @@ test("wallet: the phone field is required and checked by the provider's regexp b
   await phone.fill("+77011234567");
   await page.locator(".tolem-pay").click();
   await page.waitForURL(HPP);
-  const invoice = await demo.json(`/sandbox/paytone/public-api/payment-invoices/${cpiOf(page)}`);
+  const invoice = await suite.demo.json(`/sandbox/paytone/public-api/payment-invoices/${cpiOf(page)}`);
   assert.equal(invoice.body.data.attributes.service, "paytone_wallet_kzt_hpp");
   await page.getByRole("button", { name: "Pay", exact: true }).click();
   await page.waitForURL(/provider=paytone/);
@@ -96,7 +79,7 @@ test("decline, then try again with a new invoice, then paid", async () => {
   const first = page.requests.filter((r) => r.includes("/api/checkout/pay")).length;
   await page.getByRole("button", { name: "Try again" }).click();
   const cpi = await payByCard(page, "Pay");
-  const second = await demo.json(`/sandbox/paytone/public-api/payment-invoices/${cpi}`);
+  const second = await suite.demo.json(`/sandbox/paytone/public-api/payment-invoices/${cpi}`);
   assert.equal(second.body.data.attributes.reference_id, "E2E-PT-DECL~2");
   await page.waitForURL(/provider=paytone/);
   assert.equal(await result(page), "paid");
@@ -113,21 +96,21 @@ test("cancel on the hosted page ends as cancelled", async () => {
 });
 
 test("callbacks duplicated and out of order: paid once, the stale one ignored", async () => {
-  await demo.fault({ provider: "paytone", webhook: "delay", latencyMs: 1500, times: 1 });
-  await demo.fault({ provider: "paytone", webhook: "duplicate", times: 1 });
+  await suite.demo.fault({ provider: "paytone", webhook: "delay", latencyMs: 1500, times: 1 });
+  await suite.demo.fault({ provider: "paytone", webhook: "duplicate", times: 1 });
   const page = await open("E2E-PT-ORDER");
   await payByCard(page, "Pay");
   await page.waitForURL(/provider=paytone/);
   assert.equal(await result(page), "paid");
   let log = [];
   for (let i = 0; i < 100 && log.length < 3; i++) {
-    log = await demo.deliveries("paytone");
+    log = await suite.demo.deliveries("paytone");
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.deepEqual(log.map((d) => d.event), ["processed", "processed", "processing"], "newest first, duplicated, then the stale one");
   assert.ok(log.every((d) => d.status === 200));
   const attempt = page.requests.map((r) => r.split(" ")[1]).find((u) => u.includes("attemptId="));
-  const status = await demo.json(new URL(attempt).pathname + new URL(attempt).search);
+  const status = await suite.demo.json(new URL(attempt).pathname + new URL(attempt).search);
   assert.equal(status.body.status, "paid");
 });
 
@@ -135,7 +118,7 @@ test("an invoice that expires while the shopper is away ends as expired, with a 
   const page = await open("E2E-PT-EXPIRE");
   await page.locator(".tolem-pay").click();
   await page.waitForURL(HPP);
-  const expired = await demo.json(`/sandbox/paytone/_control/invoices/${cpiOf(page)}/expire`, { method: "POST" });
+  const expired = await suite.demo.json(`/sandbox/paytone/_control/invoices/${cpiOf(page)}/expire`, { method: "POST" });
   assert.equal(expired.status, 200);
   await page.reload();
   await page.getByText("This invoice can no longer be paid.").waitFor();

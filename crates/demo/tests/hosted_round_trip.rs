@@ -32,9 +32,7 @@ impl Running {
     }
 
     async fn pay_url(&self, attempt: &str, method: &str) -> String {
-        let (code, pay) = self.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": method})).await;
-        assert_eq!(code, 200, "{pay}");
-        pay["redirect"]["url"].as_str().unwrap().to_owned()
+        self.pay_url_with(attempt, method, json!({})).await
     }
 
     /// Bereke: opens `formUrl`, then submits its form. Returns where the shopper lands.

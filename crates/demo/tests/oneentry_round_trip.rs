@@ -29,10 +29,6 @@ impl Running {
         body
     }
 
-    async fn oneentry_pay(&self, attempt: &str, method: &str) -> (u16, Value) {
-        self.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": method})).await
-    }
-
     /// Signs in at the sandbox directly, as the OneEntry SDK would in a browser.
     async fn oneentry_tokens(&self) -> Value {
         let request = self
@@ -115,11 +111,11 @@ async fn sign_in_is_asked_for_refused_when_wrong_and_accounts_become_methods() {
 async fn stripe_account_pays_through_the_session_page_and_the_order_is_priced_by_oneentry() {
     let demo = start_demo(None).await;
     let attempt = demo.oneentry_start("OE-PAY-1").await["attemptId"].as_str().unwrap().to_owned();
-    let (code, pay) = demo.oneentry_pay(&attempt, "stripe").await;
+    let (code, pay) = demo.pay(&attempt, "stripe", json!({})).await;
     assert_eq!(code, 200, "{pay}");
     let url = pay["redirect"]["url"].as_str().unwrap().to_owned();
     assert!(url.starts_with(&format!("{}/sandbox/oneentry/checkout/", demo.origin)), "{url}");
-    let (_, again) = demo.oneentry_pay(&attempt, "stripe").await;
+    let (_, again) = demo.pay(&attempt, "stripe", json!({})).await;
     assert_eq!(again["redirect"]["url"], url.as_str(), "double pay: the same session");
 
     let token = demo.oneentry_tokens().await["accessToken"].as_str().unwrap().to_owned();
@@ -145,14 +141,14 @@ async fn stripe_account_pays_through_the_session_page_and_the_order_is_priced_by
 async fn a_payment_url_that_appears_only_on_a_later_read_and_a_cash_order() {
     let demo = start_demo(None).await;
     let attempt = demo.oneentry_start("OE-LATE-1").await["attemptId"].as_str().unwrap().to_owned();
-    let (code, pay) = demo.oneentry_pay(&attempt, "paypal").await;
+    let (code, pay) = demo.pay(&attempt, "paypal", json!({})).await;
     assert_eq!(code, 200, "the backend kept reading until paymentUrl appeared: {pay}");
     let url = pay["redirect"]["url"].as_str().unwrap().to_owned();
     demo.oneentry_page(&url, "pay", "4242424242424242").await;
     assert_eq!(demo.status(&attempt).await["status"], "paid");
 
     let cash = demo.oneentry_start("OE-CASH-1").await["attemptId"].as_str().unwrap().to_owned();
-    let (code, placed) = demo.oneentry_pay(&cash, "cash").await;
+    let (code, placed) = demo.pay(&cash, "cash", json!({})).await;
     assert_eq!(code, 200, "{placed}");
     assert_eq!(placed, json!({"placed": true}), "no redirect for cash");
     let status = demo.status(&cash).await;
@@ -166,7 +162,7 @@ async fn an_expired_access_token_is_refreshed_mid_flow_and_the_payment_goes_on()
     let (code, expired) = demo.post("/sandbox/oneentry/_control/tokens/expire", json!({})).await;
     assert_eq!(code, 200);
     assert!(expired["expired"].as_i64().unwrap() >= 1);
-    let (code, pay) = demo.oneentry_pay(&attempt, "stripe").await;
+    let (code, pay) = demo.pay(&attempt, "stripe", json!({})).await;
     assert_eq!(code, 200, "{pay}");
     let (_, refreshes) = demo.get("/sandbox/oneentry/_control/refreshes").await;
     assert_eq!(refreshes["refreshes"], 1, "one refresh, then the retry worked");
@@ -182,20 +178,20 @@ async fn an_expired_access_token_is_refreshed_mid_flow_and_the_payment_goes_on()
 async fn decline_then_a_new_order_then_paid_and_cancel() {
     let demo = start_demo(None).await;
     let attempt = demo.oneentry_start("OE-DECL-1").await["attemptId"].as_str().unwrap().to_owned();
-    let url = demo.oneentry_pay(&attempt, "stripe").await.1["redirect"]["url"].as_str().unwrap().to_owned();
+    let url = demo.pay(&attempt, "stripe", json!({})).await.1["redirect"]["url"].as_str().unwrap().to_owned();
     demo.oneentry_page(&url, "decline", "").await;
     assert_eq!(demo.status(&attempt).await["status"], "failed");
-    let (code, _) = demo.oneentry_pay(&attempt, "stripe").await;
+    let (code, _) = demo.pay(&attempt, "stripe", json!({})).await;
     assert_eq!(code, 409, "a failed try is not offered again without a new start");
     let again = demo.post("/api/checkout/start", demo.oneentry_body("OE-DECL-1", json!({}))).await.1;
     assert_eq!(again["status"], "pending");
-    let retry = demo.oneentry_pay(&attempt, "stripe").await.1["redirect"]["url"].as_str().unwrap().to_owned();
+    let retry = demo.pay(&attempt, "stripe", json!({})).await.1["redirect"]["url"].as_str().unwrap().to_owned();
     assert_ne!(retry, url, "a new order and session for the new try");
     demo.oneentry_page(&retry, "pay", "4242424242424242").await;
     assert_eq!(demo.status(&attempt).await["status"], "paid");
 
     let cancelled = demo.oneentry_start("OE-CANCEL-1").await["attemptId"].as_str().unwrap().to_owned();
-    let url = demo.oneentry_pay(&cancelled, "stripe").await.1["redirect"]["url"].as_str().unwrap().to_owned();
+    let url = demo.pay(&cancelled, "stripe", json!({})).await.1["redirect"]["url"].as_str().unwrap().to_owned();
     demo.oneentry_page(&url, "cancel", "").await;
     assert_eq!(demo.status(&cancelled).await["status"], "cancelled");
 }
@@ -210,7 +206,7 @@ async fn prices_that_differ_from_the_amount_are_refused_and_the_app_token_is_req
     body["order"]["amount"] = json!(100);
     let (code, started) = demo.post("/api/checkout/start", body).await;
     assert_eq!(code, 200, "{started}");
-    let (code, refused) = demo.oneentry_pay(started["attemptId"].as_str().unwrap(), "stripe").await;
+    let (code, refused) = demo.pay(started["attemptId"].as_str().unwrap(), "stripe", json!({})).await;
     assert_eq!((code, refused["error"]["code"].as_str()), (409, Some("CONFLICT")), "{refused}");
 
     let (code, body) =

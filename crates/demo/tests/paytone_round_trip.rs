@@ -19,16 +19,6 @@ impl Running {
         body
     }
 
-    async fn paytone_pay(&self, attempt: &str, method: &str, fields: Value) -> (u16, Value) {
-        self.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": method, "fields": fields})).await
-    }
-
-    async fn paytone_url(&self, attempt: &str, method: &str, fields: Value) -> String {
-        let (code, pay) = self.paytone_pay(attempt, method, fields).await;
-        assert_eq!(code, 200, "{pay}");
-        pay["redirect"]["url"].as_str().unwrap().to_owned()
-    }
-
     /// Opens the HPP, then presses a button on it. Returns where the payer lands.
     async fn hpp(&self, url: &str, action: &str, pan: &str) -> String {
         let page = self.http.get(url).send().await.unwrap();
@@ -88,9 +78,9 @@ async fn card_payment_round_trip_with_methods_from_the_prerequest() {
     assert_eq!(methods[1]["fields"][0]["required"], true);
 
     let attempt = started["attemptId"].as_str().unwrap();
-    let url = demo.paytone_url(attempt, "bank_card_kzt_hpp", json!({})).await;
+    let url = demo.pay_url_with(attempt, "bank_card_kzt_hpp", json!({})).await;
     assert!(url.starts_with(&format!("{}/sandbox/paytone/hpp/?cpi=cpi_", demo.origin)), "{url}");
-    assert_eq!(demo.paytone_url(attempt, "bank_card_kzt_hpp", json!({})).await, url, "a second pay: the same page");
+    assert_eq!(demo.pay_url_with(attempt, "bank_card_kzt_hpp", json!({})).await, url, "a second pay: the same page");
     let invoice = demo.invoice(&cpi_of(&url)).await;
     assert_eq!(invoice["attributes"]["amount"], json!(15000), "major units: 1 500 000 tiyn = 15 000 ₸");
     assert_eq!(invoice["attributes"]["reference_id"], "PT-CARD-1");
@@ -104,7 +94,7 @@ async fn card_payment_round_trip_with_methods_from_the_prerequest() {
     assert!(events.iter().all(|e| e["status"] == 200), "{events:?}");
     let status = demo.status_becomes(attempt, "paid").await;
     assert_eq!(status["final"], true);
-    let (code, body) = demo.paytone_pay(attempt, "bank_card_kzt_hpp", json!({})).await;
+    let (code, body) = demo.pay(attempt, "bank_card_kzt_hpp", json!({})).await;
     assert_eq!(code, 409, "a paid attempt is never offered again: {body}");
 }
 
@@ -112,22 +102,22 @@ async fn card_payment_round_trip_with_methods_from_the_prerequest() {
 async fn wallet_fields_are_required_and_checked_by_the_provider() {
     let demo = start_demo(None).await;
     let attempt = demo.paytone_start("PT-WALLET-1").await["attemptId"].as_str().unwrap().to_owned();
-    let (code, body) = demo.paytone_pay(&attempt, "paytone_wallet_kzt_hpp", json!({})).await;
+    let (code, body) = demo.pay(&attempt, "paytone_wallet_kzt_hpp", json!({})).await;
     assert_eq!(code, 400, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("phone: is required"), "{body}");
-    let (code, body) = demo.paytone_pay(&attempt, "paytone_wallet_kzt_hpp", json!({"phone": "8701"})).await;
+    let (code, body) = demo.pay(&attempt, "paytone_wallet_kzt_hpp", json!({"phone": "8701"})).await;
     assert_eq!(code, 400, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("phone"), "{body}");
-    let (code, body) = demo.paytone_pay(&attempt, "no_such_service", json!({})).await;
+    let (code, body) = demo.pay(&attempt, "no_such_service", json!({})).await;
     assert_eq!(code, 400, "{body}");
-    let (code, body) = demo.paytone_pay(&attempt, "paytone_wallet_kzt_hpp", json!({"phone": "+7\u{0}"})).await;
+    let (code, body) = demo.pay(&attempt, "paytone_wallet_kzt_hpp", json!({"phone": "+7\u{0}"})).await;
     assert_eq!(code, 400, "control characters never reach the provider: {body}");
 
-    let url = demo.paytone_url(&attempt, "paytone_wallet_kzt_hpp", json!({"phone": "+77011234567"})).await;
+    let url = demo.pay_url_with(&attempt, "paytone_wallet_kzt_hpp", json!({"phone": "+77011234567"})).await;
     let invoice = demo.invoice(&cpi_of(&url)).await;
     assert_eq!(invoice["attributes"]["service"], "paytone_wallet_kzt_hpp");
     // The shopper goes back and picks the card instead: an untouched invoice is replaced.
-    let card_url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let card_url = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
     assert_ne!(card_url, url);
     assert_eq!(demo.invoice(&cpi_of(&card_url)).await["attributes"]["reference_id"], "PT-WALLET-1~2");
     demo.hpp(&card_url, "pay", "4242424242424242").await;
@@ -138,7 +128,7 @@ async fn wallet_fields_are_required_and_checked_by_the_provider() {
 async fn decline_then_a_new_try_and_cancel() {
     let demo = start_demo(None).await;
     let attempt = demo.paytone_start("PT-DECL-1").await["attemptId"].as_str().unwrap().to_owned();
-    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let url = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
     demo.hpp(&url, "pay", "4000000000000002").await;
     demo.status_becomes(&attempt, "failed").await;
     assert_eq!(demo.invoice(&cpi_of(&url)).await["attributes"]["status"], "process_failed");
@@ -146,14 +136,14 @@ async fn decline_then_a_new_try_and_cancel() {
     let again = demo.paytone_start("PT-DECL-1").await;
     assert_eq!(again["attemptId"], attempt.as_str());
     assert_eq!(again["status"], "pending");
-    let retry_url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let retry_url = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
     assert_ne!(retry_url, url);
     assert_eq!(demo.invoice(&cpi_of(&retry_url)).await["attributes"]["reference_id"], "PT-DECL-1~2");
     demo.hpp(&retry_url, "pay", "4242424242424242").await;
     demo.status_becomes(&attempt, "paid").await;
 
     let cancelled = demo.paytone_start("PT-CANCEL-1").await["attemptId"].as_str().unwrap().to_owned();
-    let url = demo.paytone_url(&cancelled, "bank_card_kzt_hpp", json!({})).await;
+    let url = demo.pay_url_with(&cancelled, "bank_card_kzt_hpp", json!({})).await;
     let landed = demo.hpp(&url, "cancel", "").await;
     assert_eq!(landed, format!("{}/?provider=paytone", demo.origin));
     demo.status_becomes(&cancelled, "cancelled").await;
@@ -166,7 +156,7 @@ async fn callbacks_duplicated_batched_out_of_order_and_forged() {
     // Out of order: the `processing` callback is held back and lands after `processed`.
     demo.fault(json!({"provider": "paytone", "webhook": "delay", "latencyMs": 600, "times": 1})).await;
     let attempt = demo.paytone_start("PT-ORDER-1").await["attemptId"].as_str().unwrap().to_owned();
-    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let url = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
     demo.hpp(&url, "pay", "4242424242424242").await;
     let events = demo.paytone_events(2).await;
     assert_eq!(events[0]["event"], "processed", "the newer callback arrived first: {events:?}");
@@ -177,7 +167,7 @@ async fn callbacks_duplicated_batched_out_of_order_and_forged() {
     let _ = demo.http.delete(format!("{}/sandbox/_control/faults", demo.origin)).send().await.unwrap();
     demo.fault(json!({"provider": "paytone", "webhook": "duplicate", "times": 2})).await;
     let attempt = demo.paytone_start("PT-DUP-1").await["attemptId"].as_str().unwrap().to_owned();
-    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let url = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
     demo.hpp(&url, "pay", "4242424242424242").await;
     let events = demo.paytone_events(4).await;
     assert_eq!(events.len(), 4);
@@ -187,7 +177,7 @@ async fn callbacks_duplicated_batched_out_of_order_and_forged() {
     let _ = demo.http.delete(format!("{}/sandbox/_control/faults", demo.origin)).send().await.unwrap();
     demo.fault(json!({"provider": "paytone", "webhook": "batch", "times": 1})).await;
     let attempt = demo.paytone_start("PT-BATCH-1").await["attemptId"].as_str().unwrap().to_owned();
-    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let url = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
     demo.hpp(&url, "pay", "4242424242424242").await;
     let events = demo.paytone_events(1).await;
     assert_eq!(events.len(), 1);
@@ -213,7 +203,7 @@ async fn callbacks_duplicated_batched_out_of_order_and_forged() {
 async fn an_invoice_that_expires_ends_expired_and_a_new_start_makes_a_new_try() {
     let demo = start_demo(None).await;
     let attempt = demo.paytone_start("PT-EXP-1").await["attemptId"].as_str().unwrap().to_owned();
-    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let url = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
     let (code, body) =
         demo.post(&format!("/sandbox/paytone/_control/invoices/{}/expire", cpi_of(&url)), json!({})).await;
     assert_eq!(code, 200, "{body}");
@@ -222,7 +212,7 @@ async fn an_invoice_that_expires_ends_expired_and_a_new_start_makes_a_new_try() 
     assert!(page.contains("can no longer be paid"), "{page}");
     let again = demo.paytone_start("PT-EXP-1").await;
     assert_eq!(again["status"], "pending");
-    let fresh = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let fresh = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
     assert_eq!(demo.invoice(&cpi_of(&fresh)).await["attributes"]["reference_id"], "PT-EXP-1~2");
 }
 
@@ -252,7 +242,7 @@ async fn private_api_with_basic_auth_and_provider_outages() {
         json!({"provider": "paytone", "method": "POST", "path": "/api/payment-invoices", "status": 503, "times": 1}),
     )
     .await;
-    let (code, body) = demo.paytone_pay(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let (code, body) = demo.pay(&attempt, "bank_card_kzt_hpp", json!({})).await;
     assert_eq!((code, body["error"]["code"].as_str()), (502, Some("PROVIDER_ERROR")), "{body}");
     // A timeout on the pre-request: `start` says so cleanly.
     demo.fault(json!({"provider": "paytone", "path": "/public-api/payment-prerequest", "latencyMs": 2000, "times": 1}))
@@ -260,7 +250,7 @@ async fn private_api_with_basic_auth_and_provider_outages() {
     let (code, body) = demo.post("/api/checkout/start", demo.start_body_for("paytone", "PT-BASIC-2")).await;
     assert_eq!((code, body["error"]["code"].as_str()), (502, Some("PROVIDER_ERROR")), "{body}");
     // A malformed invoice read keeps the stored status.
-    let url = demo.paytone_url(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    let url = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
     demo.fault(json!({"provider": "paytone", "method": "GET", "path": "/api/payment-invoices/*", "malformed": true, "times": 1})).await;
     assert_eq!(demo.status(&attempt).await["status"], "pending");
     demo.hpp(&url, "pay", "4242424242424242").await;

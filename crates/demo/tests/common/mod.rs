@@ -86,6 +86,18 @@ impl Running {
         body
     }
 
+    /// `POST /pay` with field values; answers the status and body.
+    pub async fn pay(&self, attempt: &str, method: &str, fields: Value) -> (u16, Value) {
+        self.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": method, "fields": fields})).await
+    }
+
+    /// `POST /pay` that must succeed; answers the redirect URL.
+    pub async fn pay_url_with(&self, attempt: &str, method: &str, fields: Value) -> String {
+        let (code, pay) = self.pay(attempt, method, fields).await;
+        assert_eq!(code, 200, "{pay}");
+        pay["redirect"]["url"].as_str().unwrap().to_owned()
+    }
+
     pub async fn ioka_orders(&self, external_id: &str) -> Vec<Value> {
         let (status, body) = self.get(&format!("/sandbox/ioka/v2/orders?external_id={external_id}")).await;
         assert_eq!(status, 200);
