@@ -156,16 +156,19 @@ extern "C" {
     #[wasm_bindgen(js_name = RegExp)]
     type JsRegExp;
     #[wasm_bindgen(catch, constructor, js_class = "RegExp")]
-    fn compile(pattern: &str) -> Result<JsRegExp, JsValue>;
+    fn compile(pattern: &str, flags: &str) -> Result<JsRegExp, JsValue>;
     #[wasm_bindgen(method)]
     fn test(this: &JsRegExp, text: &str) -> bool;
 }
 
-/// True when `value` matches the provider's `pattern` as JavaScript reads it. A pattern the
-/// browser cannot compile judges nothing (the provider still checks the value).
+/// True when `value` matches the provider's `pattern` as JavaScript reads it: in Unicode
+/// mode where the pattern allows it (`\p{L}`), else as written. A pattern the browser cannot
+/// compile judges nothing (the provider still checks the value).
 pub fn pattern_matches(pattern: Option<&str>, value: &str) -> bool {
     match pattern {
-        Some(p) => JsRegExp::compile(p).map(|re| re.test(value)).unwrap_or(true),
+        Some(p) => {
+            JsRegExp::compile(p, "u").or_else(|_| JsRegExp::compile(p, "")).map(|re| re.test(value)).unwrap_or(true)
+        }
         None => true,
     }
 }
@@ -487,4 +490,24 @@ async fn send(
         let code = if provider_direct { ErrorCode::ProviderError } else { ErrorCode::BackendError };
         CheckoutError::new(code, format!("{} answered with malformed JSON", path_of(url)), true)
     })
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn provider_patterns_are_judged_by_the_browsers_regexp() {
+        let phone = Some(r"^\+7\d{10}$");
+        assert!(super::pattern_matches(phone, "+77011234567"));
+        assert!(!super::pattern_matches(phone, "87011234567"));
+        assert!(!super::pattern_matches(phone, "+7701123456"));
+        assert!(super::pattern_matches(None, "anything"), "no pattern, nothing to judge");
+        assert!(super::pattern_matches(Some("(unclosed"), "x"), "a pattern the browser cannot compile judges nothing");
+        assert!(super::pattern_matches(Some("^\\p{L}+$"), "Төлем"), "JavaScript syntax, Unicode mode");
+        assert!(!super::pattern_matches(Some("^\\p{L}+$"), "Төлем1"));
+        assert!(super::pattern_matches(Some(r"^\-\d+$"), "-12"), "a pattern only the legacy mode accepts still works");
+    }
 }

@@ -139,7 +139,7 @@ fn method_fields(props: &MethodsViewProps) -> Html {
                 <div class="tolem-field">
                     <label class="tolem-field-label" for={id.clone()}>{ f.label.clone() }</label>
                     <input class="tolem-input" id={id} name={f.key.clone()} type={input_type} {value} {oninput}
-                        required={f.required} aria-invalid={problem.is_some().to_string()}
+                        required={f.required} disabled={props.busy} aria-invalid={problem.is_some().to_string()}
                         aria-describedby={(!described.is_empty()).then_some(described)} />
                     if let Some(hint) = &f.hint { <p class="tolem-hint" id={hint_id}>{ hint.clone() }</p> }
                     if let Some(p) = problem {
