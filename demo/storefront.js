@@ -52,6 +52,10 @@ function start(tolem) {
     customer: { id: "u-42", email: "shopper@example.kz", phone: "+77010000000" },
     locale,
     sandboxUrl: location.origin + "/sandbox",
+    // ?signin=direct: OneEntry's sign-in goes straight to OneEntry, not through the backend.
+    ...(params.get("signin") === "direct"
+      ? { oneentry: { projectUrl: location.origin + "/sandbox/oneentry", appToken: "oe_app_TOLEMDEMO0000000000000001" } }
+      : {}),
   });
 }
 

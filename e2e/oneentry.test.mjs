@@ -9,9 +9,9 @@ const EMAIL = "shopper@example.kz";
 const PASSWORD = "tolem-demo-password";
 const suite = demoSuite();
 
-async function open(order, locale = "en") {
+async function open(order, locale = "en", extra = "") {
   const page = await suite.page();
-  await page.goto(`${suite.demo.origin}/?provider=oneentry&locale=${locale}&order=${order}`);
+  await page.goto(`${suite.demo.origin}/?provider=oneentry&locale=${locale}&order=${order}${extra}`);
   return page;
 }
 
@@ -97,4 +97,22 @@ test("decline, then try again without signing in again, then paid; cancel ends c
   await signIn(other);
   await payOnPage(other, "Cancel");
   assert.equal(await result(other), "cancelled");
+});
+
+test("signing in straight at OneEntry: the password goes only to OneEntry, the backend gets the user's token", async () => {
+  const page = await open("E2E-OE-DIRECT", "en", "&signin=direct");
+  const bodies = [];
+  page.on("request", (r) => bodies.push([r.url(), r.postData() || ""]));
+  await signIn(page, "wrong-password");
+  await page.getByRole("alert").filter({ hasText: "Wrong email or password" }).waitFor();
+  await signIn(page);
+  await page.locator(".tolem-pay").waitFor();
+  const toOneEntry = bodies.filter(([u]) => u.includes("/sandbox/oneentry/api/content/users-auth-providers/marker/email/users/auth"));
+  assert.equal(toOneEntry.length, 2, "both tries went to OneEntry itself");
+  const toBackend = bodies.filter(([u]) => u.includes("/api/checkout/"));
+  assert.ok(toBackend.length >= 1);
+  assert.ok(toBackend.every(([, b]) => !b.includes(PASSWORD) && !b.includes("wrong-password")), "no password reached the backend");
+  assert.ok(toBackend.some(([u, b]) => u.endsWith("/start") && b.includes('"userToken"')), "the backend got the user's token");
+  await payOnPage(page, "Pay");
+  assert.equal(await result(page), "paid");
 });

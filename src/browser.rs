@@ -476,11 +476,10 @@ async fn send(
         if provider_direct {
             let code = field(&["code"]).unwrap_or_default();
             let retryable = status >= 500 || status == 429;
-            return Err(CheckoutError::new(
-                ErrorCode::ProviderError,
-                format!("provider answered {status} {code}"),
-                retryable,
-            ));
+            let mut error =
+                CheckoutError::new(ErrorCode::ProviderError, format!("provider answered {status} {code}"), retryable);
+            error.backend_code = Some(format!("HTTP_{status}"));
+            return Err(error);
         }
         let code = field(&["error", "code"]);
         let message = field(&["error", "message"]).unwrap_or_else(|| format!("HTTP {status}"));

@@ -30,6 +30,19 @@ struct RawOptions {
     ioka_api_url: Option<String>,
     #[serde(default)]
     user_token: Option<UserToken>,
+    #[serde(default)]
+    oneentry: Option<OneEntryProject>,
+}
+
+/// A OneEntry project the widget signs the shopper in at directly, so the password goes only
+/// to OneEntry; the backend then gets the user's token.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OneEntryProject {
+    /// `PROJECT_URL`, e.g. `https://shop.oneentry.cloud`.
+    pub project_url: String,
+    /// The project's app token (a public project token).
+    pub app_token: String,
 }
 
 /// How to open the provider's page.
@@ -68,6 +81,8 @@ pub struct WidgetOptions {
     pub ioka_api_url: Option<String>,
     /// A signed-in user's token the page hands over (OneEntry), so no sign-in form is shown.
     pub user_token: Option<UserToken>,
+    /// Sign in straight at this OneEntry project (else the sign-in goes through the backend).
+    pub oneentry: Option<OneEntryProject>,
 }
 
 impl WidgetOptions {
@@ -114,6 +129,9 @@ impl WidgetOptions {
             sandbox_origin,
             ioka_api_url: raw.ioka_api_url.map(|s| s.trim_end_matches('/').to_owned()),
             user_token: raw.user_token,
+            oneentry: raw
+                .oneentry
+                .map(|p| OneEntryProject { project_url: p.project_url.trim_end_matches('/').to_owned(), ..p }),
         })
     }
 

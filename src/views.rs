@@ -54,7 +54,13 @@ pub fn render(state: &State, cx: &ViewContext) -> Html {
                 amount={cx.amount.clone()} group={cx.group.clone()} onselect={cx.onselect.clone()} onpay={cx.onpay.clone()}
                 oninput={cx.oninput.clone()} />
         },
-        State::Placed { .. } => html! { <PlacedView {locale} /> },
+        // Placed: the order is placed, paid on delivery.
+        State::Placed { .. } => html! {
+            <div class="tolem-result tolem-success" role="status" data-status="placed">
+                <h2 class="tolem-title">{ t(locale, Text::OrderPlaced) }</h2>
+                <p>{ t(locale, Text::OrderPlacedHint) }</p>
+            </div>
+        },
         State::Redirecting { url, blocked, .. } => html! {
             <RedirectView {locale} provider={cx.provider} url={url.clone()} blocked={*blocked} />
         },
@@ -235,25 +241,6 @@ pub fn SignInView(props: &SignInViewProps) -> Html {
             </div>
             <button type="submit" class="tolem-button tolem-primary">{ t(l, Text::SignIn) }</button>
         </form>
-    }
-}
-
-/// Props of [`PlacedView`].
-#[derive(Properties, PartialEq)]
-pub struct PlacedViewProps {
-    /// Language.
-    pub locale: Locale,
-}
-
-/// `Placed`: the order is placed, paid on delivery.
-#[component]
-pub fn PlacedView(props: &PlacedViewProps) -> Html {
-    let l = props.locale;
-    html! {
-        <div class="tolem-result tolem-success" role="status" data-status="placed">
-            <h2 class="tolem-title">{ t(l, Text::OrderPlaced) }</h2>
-            <p>{ t(l, Text::OrderPlacedHint) }</p>
-        </div>
     }
 }
 

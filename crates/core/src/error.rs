@@ -51,7 +51,8 @@ pub struct CheckoutError {
     /// True when trying the same thing again may work (network trouble, 5xx, 429).
     pub retryable: bool,
     /// The merchant backend's own error code (`SIGN_IN_REQUIRED`, `INVALID_REQUEST`, …),
-    /// when the error came from its error body.
+    /// when the error came from its error body; `HTTP_<status>` for a provider called straight
+    /// from the browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend_code: Option<String>,
 }

@@ -73,7 +73,33 @@ pub struct NewOrder<'a> {
 
 /// The `x-device-metadata` value for a device with this fingerprint.
 pub fn device_metadata(fingerprint: &str, os: &str, browser: &str, location: &str) -> String {
-    json!({"fingerprint": fingerprint, "deviceInfo": {"os": os, "browser": browser, "location": location}}).to_string()
+    format!(
+        r#"{{"fingerprint":{},"deviceInfo":{{"os":{},"browser":{},"location":{}}}}}"#,
+        json_text(fingerprint),
+        json_text(os),
+        json_text(browser),
+        json_text(location)
+    )
+}
+
+/// `s` as a JSON string literal, quotes included. Written out by hand so that the widget,
+/// which signs in straight at OneEntry, carries no JSON serialiser for it.
+pub fn json_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `en_US`-style code for a Tolem locale.
@@ -87,6 +113,10 @@ pub fn lang_code(locale: &str) -> &'static str {
 
 impl OneEntryApi<'_> {
     fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> HttpRequest {
+        self.request_text(method, path, token, body.map(|b| b.to_string()))
+    }
+
+    fn request_text(&self, method: Method, path: &str, token: Option<&str>, body: Option<String>) -> HttpRequest {
         let mut headers = vec![
             ("Content-Type".to_owned(), "application/json".to_owned()),
             ("x-app-token".to_owned(), self.app_token.to_owned()),
@@ -97,12 +127,7 @@ impl OneEntryApi<'_> {
         if let Some(t) = token {
             headers.push(("Authorization".to_owned(), format!("Bearer {t}")));
         }
-        HttpRequest {
-            method,
-            url: format!("{}{path}", self.project_url.trim_end_matches('/')),
-            headers,
-            body: body.map(|b| b.to_string()),
-        }
+        HttpRequest { method, url: format!("{}{path}", self.project_url.trim_end_matches('/')), headers, body }
     }
 
     fn auth_path(marker: &str, action: &str) -> String {
@@ -111,11 +136,12 @@ impl OneEntryApi<'_> {
 
     /// Email sign-in: `authData` with the `email_reg` and `password_reg` markers.
     pub fn sign_in(&self, email: &str, password: &str) -> HttpRequest {
-        let body = json!({"authData": [
-            {"marker": "email_reg", "value": email},
-            {"marker": "password_reg", "value": password},
-        ]});
-        self.request(Method::Post, &Self::auth_path(EMAIL_AUTH_MARKER, "auth"), None, Some(body))
+        let body = format!(
+            r#"{{"authData":[{{"marker":"email_reg","value":{}}},{{"marker":"password_reg","value":{}}}]}}"#,
+            json_text(email),
+            json_text(password)
+        );
+        self.request_text(Method::Post, &Self::auth_path(EMAIL_AUTH_MARKER, "auth"), None, Some(body))
     }
 
     /// Trades a refresh token for a new pair.

@@ -31,6 +31,23 @@ fn sign_in_and_refresh_requests_match_the_sdk() {
 }
 
 #[test]
+fn json_text_escapes_what_json_needs_and_round_trips() {
+    for s in ["plain", "qu\"ote", "back\\slash", "line\nbreak\ttab\r", "\u{1}\u{1f}", "Төлем ₸ 😀", ""] {
+        let text = json_text(s);
+        assert_eq!(serde_json::from_str::<String>(&text).unwrap(), s, "{text}");
+    }
+    let r = api().sign_in("a\"b@x.kz", "p\\w");
+    let body: Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["authData"][0]["value"], "a\"b@x.kz");
+    assert_eq!(body["authData"][1]["value"], "p\\w");
+    let meta: Value = serde_json::from_str(&device_metadata("UQ_1", "Linux", "Chrome \"x\"", "kk-KZ")).unwrap();
+    assert_eq!(
+        meta,
+        json!({"fingerprint": "UQ_1", "deviceInfo": {"os": "Linux", "browser": "Chrome \"x\"", "location": "kk-KZ"}})
+    );
+}
+
+#[test]
 fn orders_and_sessions_requests_carry_the_user_token() {
     let order = NewOrder {
         storage_marker: "orders",
