@@ -6,14 +6,19 @@ const locale = params.get("locale") || sessionStorage.getItem("tolem-demo-locale
 sessionStorage.setItem("tolem-demo-locale", locale);
 // A provider that sends every shopper back to one fixed URL (OneEntry's account settings)
 // returns without ?order=: the shop remembers its current order, as a real cart would.
+// How the OneEntry checkout is wired (?signin=direct, ?oneentry=direct) is remembered too.
+const oneentryMode =
+  (params.get("oneentry") === "direct" && "direct") || (params.get("signin") === "direct" && "signin") ||
+  (params.has("order") ? "" : sessionStorage.getItem("tolem-demo-oneentry-mode")) || "";
+sessionStorage.setItem("tolem-demo-oneentry-mode", oneentryMode);
+if (oneentryMode === "direct") params.set("oneentry", "direct");
+if (oneentryMode === "signin") params.set("signin", "direct");
 const remembered = "tolem-demo-order-" + provider;
 let orderId = params.get("order") || sessionStorage.getItem(remembered);
 if (!orderId) orderId = "DEMO-" + Math.random().toString(36).slice(2, 8).toUpperCase();
 sessionStorage.setItem(remembered, orderId);
-if (params.get("order") !== orderId) {
-  params.set("order", orderId);
-  history.replaceState(null, "", location.pathname + "?" + params.toString());
-}
+params.set("order", orderId);
+if (location.search !== "?" + params.toString()) history.replaceState(null, "", location.pathname + "?" + params.toString());
 document.documentElement.lang = locale;
 document.getElementById("order-id").textContent = orderId;
 document.getElementById("provider").value = provider;
@@ -52,9 +57,16 @@ function start(tolem) {
     customer: { id: "u-42", email: "shopper@example.kz", phone: "+77010000000" },
     locale,
     sandboxUrl: location.origin + "/sandbox",
-    // ?signin=direct: OneEntry's sign-in goes straight to OneEntry, not through the backend.
-    ...(params.get("signin") === "direct"
-      ? { oneentry: { projectUrl: location.origin + "/sandbox/oneentry", appToken: "oe_app_TOLEMDEMO0000000000000001" } }
+    // OneEntry: ?signin=direct signs in straight at OneEntry (the rest through the backend);
+    // ?oneentry=direct does everything straight at OneEntry, with no merchant backend at all.
+    ...(oneentryMode === "signin" || oneentryMode === "direct"
+      ? {
+          oneentry: {
+            projectUrl: location.origin + "/sandbox/oneentry",
+            appToken: "oe_app_TOLEMDEMO0000000000000001",
+            direct: oneentryMode === "direct",
+          },
+        }
       : {}),
   });
 }

@@ -116,3 +116,36 @@ test("signing in straight at OneEntry: the password goes only to OneEntry, the b
   await payOnPage(page, "Pay");
   assert.equal(await result(page), "paid");
 });
+
+test("straight from the browser, no merchant backend: sign-in, accounts, order, session, paid; reload resumes", async () => {
+  const page = await open("E2E-OE-NOBACKEND", "en", "&oneentry=direct");
+  const bodies = [];
+  page.on("request", (r) => bodies.push(r.url()));
+  await signIn(page, "wrong-password");
+  await page.getByRole("alert").filter({ hasText: "Wrong email or password" }).waitFor();
+  await signIn(page);
+  await page.locator(".tolem-pay").waitFor();
+  const labels = (await page.locator(".tolem-method label").allInnerTexts()).map((l) => l.trim());
+  assert.deepEqual(labels, ["Bank card", "PayPal", "Cash"]);
+  // PayPal: the paymentUrl appears only on a later read, and the widget keeps reading.
+  await page.getByLabel("PayPal").check();
+  await suite.demo.json("/sandbox/oneentry/_control/tokens/expire", { method: "POST" });
+  await payOnPage(page, "Pay");
+  assert.equal(await result(page), "paid");
+  assert.ok(!bodies.some((u) => u.includes("/api/checkout/")), "not one call to a merchant backend");
+  assert.ok(bodies.some((u) => u.includes("/users/refresh")), "the expired token was refreshed by the widget");
+  await page.reload();
+  assert.equal(await result(page), "paid", "a reload finds the same order paid, no new order");
+});
+
+test("straight from the browser: cash places the order; decline, then a new order on try again", async () => {
+  const page = await open("E2E-OE-NOBACKEND-2", "en", "&oneentry=direct");
+  await signIn(page);
+  await payOnPage(page, "Decline");
+  assert.equal(await result(page), "failed");
+  await page.getByRole("button", { name: "Try again" }).click();
+  await page.locator(".tolem-pay").waitFor();
+  await page.getByLabel("Cash").check();
+  await page.locator(".tolem-pay").click();
+  await page.getByRole("heading", { name: "Order placed" }).waitFor();
+});

@@ -358,6 +358,28 @@ pub fn window_and_document() -> Option<(web_sys::EventTarget, web_sys::EventTarg
     Some((w.into(), d.into()))
 }
 
+/// A sessionStorage value.
+pub fn session_get(key: &str) -> Option<String> {
+    session_storage()?.get_item(key).ok().flatten()
+}
+
+/// Sets a sessionStorage value (quietly does nothing where storage is unavailable).
+pub fn session_set(key: &str, value: &str) {
+    if let Some(s) = session_storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Requests in flight, aborted together when the widget unmounts.
 #[derive(Clone, Default)]
 pub struct Requests {

@@ -188,6 +188,10 @@ impl Checkout {
                     user_token: options.user_token.clone(),
                 };
                 link.send_future(async move {
+                    if let Some(project) = options.oneentry_direct() {
+                        let answer = crate::oneentry_direct::start(&requests, &options, project, sign_in).await;
+                        return Event::StartAnswered { request, answer };
+                    }
                     match (sign_in, &options.oneentry) {
                         // Straight at OneEntry: the password never reaches the merchant backend.
                         (Some(s), Some(project)) => match oneentry_sign_in(&requests, project, &s).await {
@@ -275,7 +279,7 @@ fn notify(host: &web_sys::Element, callbacks: &Callbacks, provider: &str, n: Not
 
 /// Signs the shopper in at the OneEntry project itself (its app token is a public project
 /// token). A refusal reads as the backend's `SIGN_IN_FAILED`, so the form says so.
-async fn oneentry_sign_in(
+pub(crate) async fn oneentry_sign_in(
     requests: &Requests,
     project: &crate::options::OneEntryProject,
     sign_in: &tolem_core::flow::SignIn,
@@ -382,7 +386,7 @@ async fn load_ioka_methods(
 }
 
 /// What `pay` came to.
-enum PayOutcome {
+pub(crate) enum PayOutcome {
     /// Go to the provider's page.
     Redirect(tolem_core::api::RedirectTarget),
     /// The order is placed, paid on delivery.
@@ -396,6 +400,9 @@ async fn redirect_target(
     method_id: &str,
     fields: tolem_core::api::FieldValues,
 ) -> Result<PayOutcome, CheckoutError> {
+    if let (Mode::Backend, Some(project)) = (&attempt.mode, options.oneentry_direct()) {
+        return crate::oneentry_direct::pay(requests, options, project, method_id).await;
+    }
     match attempt.mode {
         Mode::Backend => {
             let body = tolem_core::api::PayRequest {
@@ -434,6 +441,9 @@ async fn fetch_status(
     options: &WidgetOptions,
     attempt: &Attempt,
 ) -> Result<PaymentStatus, CheckoutError> {
+    if let (Mode::Backend, Some(project)) = (&attempt.mode, options.oneentry_direct()) {
+        return crate::oneentry_direct::status(requests, options, project).await;
+    }
     match &attempt.mode {
         Mode::Backend => {
             let url = format!("{}/status?attemptId={}", options.backend_url, encode_component(&attempt.attempt_id));

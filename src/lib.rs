@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 mod browser;
 mod checkout;
 mod i18n;
+mod oneentry_direct;
 mod options;
 mod views;
 

@@ -12,6 +12,7 @@ use crate::i18n::Locale;
 #[serde(rename_all = "camelCase")]
 struct RawOptions {
     provider: String,
+    #[serde(default)]
     backend_url: String,
     order: OrderInfo,
     #[serde(default)]
@@ -43,6 +44,24 @@ pub struct OneEntryProject {
     pub project_url: String,
     /// The project's app token (a public project token).
     pub app_token: String,
+    /// Everything straight from the browser (accounts, order, session, status), with no
+    /// merchant backend; else only the sign-in is.
+    #[serde(default)]
+    pub direct: bool,
+    /// The orders storage marker (direct mode).
+    #[serde(default = "orders_storage")]
+    pub orders_storage: String,
+    /// The order form identifier (direct mode).
+    #[serde(default = "order_form")]
+    pub order_form: String,
+}
+
+fn orders_storage() -> String {
+    "orders".into()
+}
+
+fn order_form() -> String {
+    "orderForm".into()
 }
 
 /// How to open the provider's page.
@@ -86,6 +105,13 @@ pub struct WidgetOptions {
 }
 
 impl WidgetOptions {
+    /// The OneEntry project when everything goes straight to it (no merchant backend).
+    pub fn oneentry_direct(&self) -> Option<&OneEntryProject> {
+        self.oneentry.as_ref().filter(|p| p.direct && self.provider == Provider::Oneentry)
+    }
+}
+
+impl WidgetOptions {
     /// Parses and validates.
     ///
     /// # Errors
@@ -99,7 +125,8 @@ impl WidgetOptions {
         if raw.order.amount.0 <= 0 {
             return Err("order.amount must be a positive integer in minor units".into());
         }
-        if raw.backend_url.is_empty() {
+        let direct = provider == Provider::Oneentry && raw.oneentry.as_ref().is_some_and(|p| p.direct);
+        if raw.backend_url.is_empty() && !direct {
             return Err("backendUrl is required".into());
         }
         let locale = match raw.locale.as_deref() {

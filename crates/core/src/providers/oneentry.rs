@@ -7,7 +7,7 @@
 //! access token expired: refresh once with the refresh token, then retry once
 //! ([`OneEntryError::Unauthorized`] tells the caller to do so).
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::api::{MethodKind, PaymentMethod};
 use crate::http::{encode_component, HttpRequest, Method};
@@ -112,10 +112,6 @@ pub fn lang_code(locale: &str) -> &'static str {
 }
 
 impl OneEntryApi<'_> {
-    fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> HttpRequest {
-        self.request_text(method, path, token, body.map(|b| b.to_string()))
-    }
-
     fn request_text(&self, method: Method, path: &str, token: Option<&str>, body: Option<String>) -> HttpRequest {
         let mut headers = vec![
             ("Content-Type".to_owned(), "application/json".to_owned()),
@@ -146,40 +142,56 @@ impl OneEntryApi<'_> {
 
     /// Trades a refresh token for a new pair.
     pub fn refresh(&self, refresh_token: &str) -> HttpRequest {
-        let body = json!({"refreshToken": refresh_token});
-        self.request(Method::Post, &Self::auth_path(EMAIL_AUTH_MARKER, "refresh"), None, Some(body))
+        let body = format!(r#"{{"refreshToken":{}}}"#, json_text(refresh_token));
+        self.request_text(Method::Post, &Self::auth_path(EMAIL_AUTH_MARKER, "refresh"), None, Some(body))
     }
 
     /// The project's payment accounts.
     pub fn accounts(&self, token: &str) -> HttpRequest {
-        self.request(Method::Get, "/api/content/payments/accounts", Some(token), None)
+        self.request_text(Method::Get, "/api/content/payments/accounts", Some(token), None)
     }
 
     /// Creates an order (`formData` under the language code).
     pub fn create_order(&self, order: &NewOrder<'_>, token: &str) -> HttpRequest {
-        let body = json!({
-            "formIdentifier": order.form_identifier,
-            "paymentAccountIdentifier": order.payment_account_identifier,
-            "formData": {self.lang_code: order.form_data},
-            "products": order.products,
-        });
+        let mut body = format!(
+            r#"{{"formIdentifier":{},"paymentAccountIdentifier":{},"formData":{{{}:["#,
+            json_text(order.form_identifier),
+            json_text(order.payment_account_identifier),
+            json_text(self.lang_code)
+        );
+        for (i, f) in order.form_data.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let entry = format!(
+                r#"{sep}{{"marker":{},"value":{},"type":{}}}"#,
+                json_text(&f.marker),
+                json_text(&f.value),
+                json_text(&f.kind)
+            );
+            body.push_str(&entry);
+        }
+        body.push_str(r#"]},"products":["#);
+        for (i, p) in order.products.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            body.push_str(&format!(r#"{sep}{{"productId":{},"quantity":{}}}"#, p.product_id, p.quantity));
+        }
+        body.push_str("]}");
         let path = format!(
             "/api/content/orders-storage/marker/{}/orders?langCode={}",
             encode_component(order.storage_marker),
             encode_component(self.lang_code)
         );
-        self.request(Method::Post, &path, Some(token), Some(body))
+        self.request_text(Method::Post, &path, Some(token), Some(body))
     }
 
     /// Opens a payment session for an order.
     pub fn create_session(&self, order_id: i64, token: &str) -> HttpRequest {
-        let body = json!({"orderId": order_id, "type": "session", "automaticTaxEnabled": false});
-        self.request(Method::Post, "/api/content/payments/sessions", Some(token), Some(body))
+        let body = format!(r#"{{"orderId":{order_id},"type":"session","automaticTaxEnabled":false}}"#);
+        self.request_text(Method::Post, "/api/content/payments/sessions", Some(token), Some(body))
     }
 
     /// The order's sessions (an array or an object, see [`SessionsByOrder`]).
     pub fn sessions_by_order(&self, order_id: i64, token: &str) -> HttpRequest {
-        self.request(Method::Get, &format!("/api/content/payments/sessions/order/{order_id}"), Some(token), None)
+        self.request_text(Method::Get, &format!("/api/content/payments/sessions/order/{order_id}"), Some(token), None)
     }
 }
 
@@ -257,16 +269,52 @@ impl SessionStatusTable {
     }
 }
 
-/// The account's title in this language (`localizeInfos` keyed by language or flat),
-/// else its identifier.
-pub fn account_title(account: &PaymentAccount, lang_code: &str) -> String {
-    let info = &account.localize_infos;
-    let title = |v: &Value| v.get("title").and_then(Value::as_str).map(str::to_owned);
-    title(info)
-        .or_else(|| info.get(lang_code).and_then(title))
-        .or_else(|| info.get("en_US").and_then(title))
-        .or_else(|| info.as_object().and_then(|m| m.values().find_map(title)))
-        .unwrap_or_else(|| account.identifier.clone())
+/// What Tolem needs of a payment account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountSummary {
+    /// Marker (`stripe`, `cash`).
+    pub identifier: String,
+    /// `stripe`, `custom`.
+    pub kind: Option<String>,
+    /// Shown to shoppers.
+    pub is_visible: bool,
+    /// `localizeInfos.title` when the infos are flat.
+    pub title: Option<String>,
+    /// `(language, title)` when the infos are keyed by language.
+    pub titles: Vec<(String, String)>,
+}
+
+impl AccountSummary {
+    /// The title in this language, else the flat title, else `en_US`, else any, else the
+    /// identifier.
+    pub fn title_in(&self, lang_code: &str) -> String {
+        let by = |lang: &str| self.titles.iter().find(|(l, _)| l == lang).map(|(_, t)| t.clone());
+        self.title
+            .clone()
+            .or_else(|| by(lang_code))
+            .or_else(|| by("en_US"))
+            .or_else(|| self.titles.first().map(|(_, t)| t.clone()))
+            .unwrap_or_else(|| self.identifier.clone())
+    }
+}
+
+impl PaymentAccount {
+    /// The parts Tolem uses.
+    pub fn summary(&self) -> AccountSummary {
+        let info = &self.localize_infos;
+        let title_of = |v: &Value| v.get("title").and_then(Value::as_str).map(str::to_owned);
+        let titles = info
+            .as_object()
+            .map(|m| m.iter().filter_map(|(lang, v)| title_of(v).map(|t| (lang.clone(), t))).collect())
+            .unwrap_or_default();
+        AccountSummary {
+            identifier: self.identifier.clone(),
+            kind: self.kind.clone(),
+            is_visible: self.is_visible,
+            title: title_of(info),
+            titles,
+        }
+    }
 }
 
 /// True for an account that takes no payment online (the order is placed, paid on delivery).
@@ -277,6 +325,11 @@ pub fn is_cash(identifier: &str) -> bool {
 /// Visible payment accounts as methods: id = account identifier; a Stripe account is a card,
 /// a cash account pays on delivery, any other (PayPal, …) is a wallet named as OneEntry names it.
 pub fn methods(accounts: &[PaymentAccount], lang_code: &str) -> Vec<PaymentMethod> {
+    methods_from(&accounts.iter().map(PaymentAccount::summary).collect::<Vec<_>>(), lang_code)
+}
+
+/// [`methods`] from accounts already summarised (the widget reads them without serde).
+pub fn methods_from(accounts: &[AccountSummary], lang_code: &str) -> Vec<PaymentMethod> {
     accounts
         .iter()
         .filter(|a| a.is_visible)
@@ -288,7 +341,7 @@ pub fn methods(accounts: &[PaymentAccount], lang_code: &str) -> Vec<PaymentMetho
             } else {
                 MethodKind::Wallet
             };
-            PaymentMethod::plain(&a.identifier, kind, &account_title(a, lang_code))
+            PaymentMethod::plain(&a.identifier, kind, &a.title_in(lang_code))
         })
         .collect()
 }

@@ -1,4 +1,5 @@
 use super::*;
+use serde_json::json;
 
 fn api() -> OneEntryApi<'static> {
     OneEntryApi {
