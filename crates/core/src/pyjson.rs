@@ -60,8 +60,9 @@ fn write_value(out: &mut String, value: &Value) {
     }
 }
 
-/// `ensure_ascii=False`: only `"`, `\` and control characters are escaped.
-fn write_string(out: &mut String, s: &str) {
+/// `ensure_ascii=False`: only `"`, `\` and control characters are escaped (also plain JSON's
+/// rule, so OneEntry's request bodies use it too).
+pub(crate) fn write_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -86,19 +86,7 @@ pub fn device_metadata(fingerprint: &str, os: &str, browser: &str, location: &st
 /// which signs in straight at OneEntry, carries no JSON serialiser for it.
 pub fn json_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::pyjson::write_string(&mut out, s);
     out
 }
 
