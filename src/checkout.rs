@@ -194,7 +194,8 @@ impl Checkout {
                     }
                     match (sign_in, &options.oneentry) {
                         // Straight at OneEntry: the password never reaches the merchant backend.
-                        (Some(s), Some(project)) => match oneentry_sign_in(&requests, project, &s).await {
+                        (Some(s), Some(project)) => match crate::oneentry_direct::sign_in(&requests, project, &s).await
+                        {
                             Ok(token) => body.user_token = Some(token),
                             Err(answer) => return Event::StartAnswered { request, answer: Err(answer) },
                         },
@@ -274,41 +275,6 @@ fn notify(host: &web_sys::Element, callbacks: &Callbacks, provider: &str, n: Not
             callbacks.emit(host, "status", &browser::status_detail(status.as_str(), status.is_final()))
         }
         Notify::Error(e) => callbacks.emit(host, "error", &browser::error_detail(e.code.as_str(), &e.message)),
-    }
-}
-
-/// Signs the shopper in at the OneEntry project itself (its app token is a public project
-/// token). A refusal reads as the backend's `SIGN_IN_FAILED`, so the form says so.
-pub(crate) async fn oneentry_sign_in(
-    requests: &Requests,
-    project: &crate::options::OneEntryProject,
-    sign_in: &tolem_core::flow::SignIn,
-) -> Result<tolem_core::api::UserToken, CheckoutError> {
-    use tolem_core::providers::oneentry::{self, OneEntryApi};
-    let metadata = oneentry::device_metadata("UQ_tolemwidget_000000000001", "web", "tolem", "kk-KZ");
-    let api = OneEntryApi {
-        project_url: &project.project_url,
-        app_token: &project.app_token,
-        device_metadata: &metadata,
-        lang_code: "en_US",
-    };
-    let req = api.sign_in(&sign_in.email, &sign_in.password);
-    let headers: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    match requests.json_value("POST", &req.url, &headers, req.body.clone(), true).await {
-        // Read the two tokens as they are (no struct decoder for one small answer).
-        Ok(answer) => {
-            let text = |key: &str| js_sys::Reflect::get(&answer, &key.into()).ok().and_then(|v| v.as_string());
-            match (text("accessToken"), text("refreshToken")) {
-                (Some(access_token), refresh_token) => Ok(tolem_core::api::UserToken { access_token, refresh_token }),
-                (None, _) => {
-                    Err(CheckoutError::new(ErrorCode::ProviderError, "OneEntry sign-in answered no accessToken", true))
-                }
-            }
-        }
-        Err(e) if matches!(e.backend_code.as_deref(), Some("HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404")) => Err(
-            CheckoutError::from_backend_status(401, Some(tolem_core::error::SIGN_IN_FAILED), "wrong email or password"),
-        ),
-        Err(e) => Err(e),
     }
 }
 

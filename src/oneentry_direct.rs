@@ -1,5 +1,6 @@
-//! OneEntry straight from the browser (`oneentry: { projectUrl, appToken, direct: true }`),
-//! for storefronts built on OneEntry with no backend of their own: the widget makes the calls
+//! OneEntry straight from the browser. With `oneentry: { projectUrl, appToken }` the
+//! shopper's sign-in goes to OneEntry itself ([`sign_in`]); with `direct: true` as well —
+//! for storefronts built on OneEntry with no backend of their own — the widget makes the calls
 //! OneEntry's own SDK makes from a storefront, with the project's app token and the shopper's
 //! token — sign-in, payment accounts, the order (priced by OneEntry from its products), the
 //! payment session, its status. A 401 refreshes the user's tokens once and retries once.
@@ -13,7 +14,7 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::JsValue;
 
 use tolem_core::api::{PaymentMethod, RedirectTarget, StartAnswer, StartResponse, UserToken};
-use tolem_core::error::{CheckoutError, ErrorCode, SIGN_IN_REQUIRED};
+use tolem_core::error::{CheckoutError, ErrorCode, SIGN_IN_FAILED, SIGN_IN_REQUIRED};
 use tolem_core::flow::SignIn;
 use tolem_core::http::HttpRequest;
 use tolem_core::money::minor_from_major;
@@ -169,6 +170,26 @@ fn session_status(session: &JsValue) -> PaymentStatus {
     SessionStatusTable::default().map(&text(session, "status").unwrap_or_default())
 }
 
+/// Signs the shopper in at the OneEntry project (its app token is a public project token). A
+/// refusal reads as the backend's `SIGN_IN_FAILED`, so the form says so.
+pub async fn sign_in(
+    requests: &Requests,
+    project: &OneEntryProject,
+    sign_in: &SignIn,
+) -> Result<UserToken, CheckoutError> {
+    let metadata = metadata();
+    match send(requests, api(project, &metadata).sign_in(&sign_in.email, &sign_in.password)).await {
+        Ok(answer) => match (text(&answer, "accessToken"), text(&answer, "refreshToken")) {
+            (Some(access_token), refresh_token) => Ok(UserToken { access_token, refresh_token }),
+            (None, _) => Err(provider_error("OneEntry sign-in answered no accessToken", true)),
+        },
+        Err(e) if matches!(e.backend_code.as_deref(), Some("HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404")) => {
+            Err(CheckoutError::from_backend_status(401, Some(SIGN_IN_FAILED), "wrong email or password"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// In place of `POST /start`: who the shopper is (a sign-in, the page's token, or what this
 /// browser kept), and the project's accounts as methods.
 pub async fn start(
@@ -179,7 +200,7 @@ pub async fn start(
 ) -> Result<StartAnswer, CheckoutError> {
     let kept = load(options);
     let (token, order) = match (sign_in, &options.user_token) {
-        (Some(s), _) => (crate::checkout::oneentry_sign_in(requests, project, &s).await?, kept.and_then(|k| k.order)),
+        (Some(s), _) => (self::sign_in(requests, project, &s).await?, kept.and_then(|k| k.order)),
         (None, Some(t)) => (t.clone(), kept.and_then(|k| k.order)),
         (None, None) => match kept {
             Some(k) => (UserToken { access_token: k.access_token, refresh_token: k.refresh_token }, k.order),
