@@ -199,10 +199,7 @@ impl Checkout {
                             Ok(token) => body.user_token = Some(token),
                             Err(answer) => return Event::StartAnswered { request, answer: Err(answer) },
                         },
-                        (Some(s), None) => {
-                            body.sign_in =
-                                Some(tolem_core::api::SignInCredentials { email: s.email, password: s.password })
-                        }
+                        (Some(s), None) => body.sign_in = Some(s),
                         (None, _) => {}
                     }
                     let url = format!("{}/start", options.backend_url);

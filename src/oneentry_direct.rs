@@ -13,9 +13,8 @@
 use js_sys::{Array, Reflect};
 use wasm_bindgen::JsValue;
 
-use tolem_core::api::{PaymentMethod, RedirectTarget, StartAnswer, StartResponse, UserToken};
+use tolem_core::api::{PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer, StartResponse, UserToken};
 use tolem_core::error::{CheckoutError, ErrorCode, SIGN_IN_FAILED, SIGN_IN_REQUIRED};
-use tolem_core::flow::SignIn;
 use tolem_core::http::HttpRequest;
 use tolem_core::money::minor_from_major;
 use tolem_core::providers::oneentry::{
@@ -175,7 +174,7 @@ fn session_status(session: &JsValue) -> PaymentStatus {
 pub async fn sign_in(
     requests: &Requests,
     project: &OneEntryProject,
-    sign_in: &SignIn,
+    sign_in: &SignInCredentials,
 ) -> Result<UserToken, CheckoutError> {
     let metadata = metadata();
     match send(requests, api(project, &metadata).sign_in(&sign_in.email, &sign_in.password)).await {
@@ -196,7 +195,7 @@ pub async fn start(
     requests: &Requests,
     options: &WidgetOptions,
     project: &OneEntryProject,
-    sign_in: Option<SignIn>,
+    sign_in: Option<SignInCredentials>,
 ) -> Result<StartAnswer, CheckoutError> {
     let kept = load(options);
     let (token, order) = match (sign_in, &options.user_token) {

@@ -2,9 +2,10 @@
 
 use yew::prelude::*;
 
+use tolem_core::api::SignInCredentials;
 use tolem_core::api::{MethodKind, PaymentMethod};
 use tolem_core::error::{CheckoutError, ErrorCode};
-use tolem_core::flow::{FieldProblem, MethodForm, SignIn, State};
+use tolem_core::flow::{FieldProblem, MethodForm, State};
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
@@ -27,7 +28,7 @@ pub struct ViewContext {
     /// A field was typed into: (key, value, matches its pattern).
     pub oninput: Callback<(String, String, bool)>,
     /// The sign-in form was submitted.
-    pub onsignin: Callback<SignIn>,
+    pub onsignin: Callback<SignInCredentials>,
     /// "Check again".
     pub oncheck: Callback<()>,
     /// "Try again" / "Choose another way".
@@ -209,7 +210,7 @@ pub struct SignInViewProps {
     /// Unique prefix for element ids.
     pub group: String,
     /// Submitted.
-    pub onsignin: Callback<SignIn>,
+    pub onsignin: Callback<SignInCredentials>,
 }
 
 /// `SigningIn`: email and password for the shop's account (OneEntry).
@@ -221,7 +222,7 @@ pub fn SignInView(props: &SignInViewProps) -> Html {
         let form = e.target_unchecked_into::<web_sys::HtmlFormElement>();
         let data = web_sys::FormData::new_with_form(&form).ok();
         let read = |name: &str| data.as_ref().and_then(|d| d.get(name).as_string()).unwrap_or_default();
-        SignIn { email: read("email").trim().to_owned(), password: read("password") }
+        SignInCredentials { email: read("email").trim().to_owned(), password: read("password") }
     });
     let title_id = format!("{}-signin", props.group);
     let (email_id, password_id) = (format!("{title_id}-email"), format!("{title_id}-password"));

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use tolem_core::api::PaymentMethod;
 use tolem_core::money::{Currency, MinorUnits};
-use tolem_core::providers::paytone::{
-    self, Invoice, InvoiceRequest, PaytoneError, Prerequest, PrivateApi, PrivateAuth, PublicApi,
-};
+use tolem_core::providers::paytone::{self, Invoice, InvoiceRequest, PaytoneError, Prerequest, PrivateApi, PublicApi};
 
 use crate::config::PaytoneConfig;
 use crate::error::AppError;
@@ -80,10 +78,5 @@ impl PaytoneClient {
     /// The hosted page of an invoice.
     pub fn hpp_url(&self, invoice_id: &str) -> String {
         paytone::hpp_url(&self.config.base_url, invoice_id)
-    }
-
-    /// The Private API's authentication in use.
-    pub fn auth(&self) -> &PrivateAuth {
-        &self.config.auth
     }
 }

@@ -9,7 +9,7 @@
 //! answer; an answer to anything but the request in flight is stale and ignored, as is any
 //! event that means nothing in the current state (a second click on Pay, a late timer).
 
-use crate::api::{FieldValues, PaymentMethod, RedirectTarget, StartAnswer};
+use crate::api::{FieldValues, PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer};
 use crate::error::{CheckoutError, ErrorCode, SIGN_IN_FAILED};
 use crate::journal::JournalRecord;
 use crate::poll::PollPolicy;
@@ -167,22 +167,6 @@ impl MethodForm {
                 })
                 .collect(),
         )
-    }
-}
-
-/// The shopper's sign-in, on its way to the backend (never stored in a state).
-#[derive(Clone, PartialEq, Eq)]
-pub struct SignIn {
-    /// Email.
-    pub email: String,
-    /// Password.
-    pub password: String,
-}
-
-/// Never prints the password.
-impl std::fmt::Debug for SignIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignIn").field("email", &self.email).field("password", &"[redacted]").finish()
     }
 }
 
@@ -351,7 +335,7 @@ pub enum Event {
     /// The shopper pressed Pay.
     Pay,
     /// The shopper submitted the sign-in form.
-    SignIn(SignIn),
+    SignIn(SignInCredentials),
     /// `pay` answered that the order is placed with nothing to pay online.
     OrderPlaced {
         /// Which request.
@@ -449,7 +433,7 @@ pub enum Effect {
         /// The idempotency key to send.
         idempotency_key: String,
         /// The shopper's sign-in, when the backend asked for one.
-        sign_in: Option<SignIn>,
+        sign_in: Option<SignInCredentials>,
     },
     /// ioka token mode: read the order and the customer's cards from ioka's browser API.
     LoadMethods {

@@ -1,7 +1,7 @@
 //! Every transition of the checkout flow, driven natively.
 
 use super::*;
-use crate::api::{IokaTokensResponse, MethodKind, StartResponse};
+use crate::api::{IokaTokensResponse, MethodKind, SignInCredentials, StartResponse};
 
 const KEY: &str = "key-1";
 
@@ -598,7 +598,7 @@ fn the_backend_can_ask_for_a_sign_in_and_refuse_a_wrong_one() {
     assert!(fx.is_empty(), "no error event: a form is not an error");
     assert_eq!(flow.state, State::SigningIn { idempotency_key: KEY.into(), refused: false });
 
-    let sign_in = SignIn { email: "u@x.kz".into(), password: "wrong".into() };
+    let sign_in = SignInCredentials { email: "u@x.kz".into(), password: "wrong".into() };
     assert!(!format!("{sign_in:?}").contains("wrong"), "the password never prints");
     let (flow, fx) = step(flow, Event::SignIn(sign_in.clone()));
     assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: KEY.into(), sign_in: Some(sign_in) }]);
@@ -606,7 +606,7 @@ fn the_backend_can_ask_for_a_sign_in_and_refuse_a_wrong_one() {
     let (flow, _) = step(flow, Event::StartAnswered { request: 2, answer: Err(refused) });
     assert_eq!(flow.state, State::SigningIn { idempotency_key: KEY.into(), refused: true });
 
-    let right = SignIn { email: "u@x.kz".into(), password: "right".into() };
+    let right = SignInCredentials { email: "u@x.kz".into(), password: "right".into() };
     let (flow, _) = step(flow, Event::SignIn(right));
     let (flow, _) =
         step(flow, Event::StartAnswered { request: 3, answer: started(PaymentStatus::Pending, vec![method("cash")]) });
