@@ -32,6 +32,7 @@ export async function startDemo(extraEnv = {}) {
     if (!existsSync(need)) throw new Error(`missing ${need}: run make test (it builds everything first)`);
   }
   const port = await freePort();
+  const cdnPort = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), "tolem-e2e-"));
   const logs = [];
   const child = spawn(binary, [], {
@@ -42,6 +43,7 @@ export async function startDemo(extraEnv = {}) {
       TOLEM_STATE_DIR: stateDir,
       TOLEM_STOREFRONT_DIR: join(root, "target/storefront"),
       TOLEM_WIDGET_DIR: join(root, "dist"),
+      TOLEM_CDN_PORT: String(cdnPort),
       TOLEM_DEMO_MAX_SECONDS: "900",
       ...extraEnv,
     },
@@ -65,6 +67,8 @@ export async function startDemo(extraEnv = {}) {
   }
   return {
     origin,
+    /** The CDN-like second origin serving the widget files at /tolem/. */
+    cdnOrigin: `http://127.0.0.1:${cdnPort}`,
     logs,
     async stop() {
       child.kill("SIGTERM");
@@ -98,6 +102,23 @@ export async function startDemo(extraEnv = {}) {
       await fetch(origin + "/sandbox/_control/faults", { method: "DELETE" });
     },
   };
+}
+
+/** The policy DESIGN §5 and the README give merchants, word for word. */
+export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
+
+/**
+ * Records every `securitypolicyviolation` on every document the page loads (before the page's
+ * own scripts run), into `page.cspViolations`.
+ */
+export async function watchCsp(page) {
+  page.cspViolations = [];
+  await page.exposeBinding("__tolemCspViolation", (_source, v) => page.cspViolations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__tolemCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
 }
 
 export async function startBrowser() {

@@ -46,6 +46,13 @@ pub fn fresh_root(host: &Element) -> Option<Element> {
     Some(root)
 }
 
+/// Replaces the host's content with an existing widget root.
+pub fn adopt_root(host: &Element, root: &Element) -> Option<()> {
+    clear_children(host);
+    host.append_child(root).ok()?;
+    Some(())
+}
+
 /// Removes the host's children.
 pub fn clear_children(host: &Element) {
     while let Some(child) = host.first_child() {
@@ -87,7 +94,7 @@ pub fn dispatch(host: &Element, name: &str, detail: &JsValue) {
     }
 }
 
-/// The merchant's callbacks (`onReady`, `onMethod`, `onRedirect`, `onStatus`, `onError`).
+/// The merchant's callbacks (`onReady`, `onMethod`, `onRedirect`, `onPlaced`, `onStatus`, `onError`).
 #[derive(Default)]
 pub struct Callbacks {
     on_ready: Option<Function>,
@@ -95,6 +102,7 @@ pub struct Callbacks {
     on_redirect: Option<Function>,
     on_status: Option<Function>,
     on_error: Option<Function>,
+    on_placed: Option<Function>,
 }
 
 impl Callbacks {
@@ -107,6 +115,7 @@ impl Callbacks {
             on_redirect: get("onRedirect"),
             on_status: get("onStatus"),
             on_error: get("onError"),
+            on_placed: get("onPlaced"),
         }
     }
 
@@ -120,6 +129,7 @@ impl Callbacks {
             "redirect" => &self.on_redirect,
             "status" => &self.on_status,
             "error" => &self.on_error,
+            "placed" => &self.on_placed,
             _ => &None,
         };
         if let Some(f) = callback {
@@ -183,6 +193,12 @@ pub fn parse_url(url: &str) -> Option<ParsedUrl> {
         port: u.port(),
         has_credentials: !u.username().is_empty() || !u.password().is_empty(),
     })
+}
+
+/// `url` resolved against this page (so `/sandbox` works as well as a full URL).
+pub fn absolute_url(url: &str) -> Option<String> {
+    let base = window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    web_sys::Url::new_with_base(url, &base).ok().map(|u| u.href())
 }
 
 /// The origin parts of an absolute URL.

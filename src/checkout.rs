@@ -128,8 +128,12 @@ impl Component for Checkout {
 
     fn changed(&mut self, ctx: &Context<Self>, old: &Self::Properties) -> bool {
         let new = &ctx.props().options;
+        // A new amount or currency is a new checkout too: the shopper must never be shown
+        // one total while the provider's order holds another.
         let same_checkout = new.provider == old.options.provider
             && new.order.id == old.options.order.id
+            && new.order.amount == old.options.order.amount
+            && new.order.currency == old.options.order.currency
             && new.backend_url == old.options.backend_url;
         if !same_checkout {
             self.tick = None;

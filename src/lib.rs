@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+use yew::prelude::{function_component, html, Html, Properties};
 
 mod browser;
 mod checkout;
@@ -24,6 +25,39 @@ use checkout::{Checkout, CheckoutProps};
 thread_local! {
     /// Host elements of mounted widgets, so the panic hook can tell each of them.
     static HOSTS: RefCell<Vec<web_sys::Element>> = const { RefCell::new(Vec::new()) };
+    /// Yew apps whose widget was unmounted, kept for the next mount (see [`Slot`]).
+    static PARKED: RefCell<Vec<Parked>> = const { RefCell::new(Vec::new()) };
+    /// Tells one checkout from the next in a reused [`Slot`].
+    static GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Props of a [`Slot`]: the checkout it shows, if any.
+#[derive(Properties, PartialEq)]
+struct SlotProps {
+    checkout: Option<CheckoutProps>,
+    generation: u64,
+}
+
+/// The root of each Yew app: shows one checkout, or nothing while parked.
+///
+/// Yew never removes the event listeners an app registers on its root element (it assumes an
+/// app lives as long as the page), so an app per mount would leak a root, its listeners and
+/// their closures every time a widget is unmounted. Instead an unmounted widget's app is
+/// parked with its root detached and reused by the next mount: the number of apps is the
+/// most widgets ever mounted at once, however often they come and go. A new `generation` is
+/// a new key, so the reused app starts its checkout from scratch.
+#[function_component]
+fn Slot(props: &SlotProps) -> Html {
+    match &props.checkout {
+        Some(checkout) => html! { <Checkout key={props.generation} ..checkout.clone() /> },
+        None => html! {},
+    }
+}
+
+/// A parked app and the root element it renders into.
+struct Parked {
+    app: yew::AppHandle<Slot>,
+    root: web_sys::Element,
 }
 
 /// Installs the panic hook once: a bug in Tolem dispatches `tolem:error` with code
@@ -47,7 +81,9 @@ fn install_panic_hook() {
 /// A mounted checkout: `update(partial)` and `unmount()`.
 #[wasm_bindgen]
 pub struct CheckoutHandle {
-    app: Option<yew::AppHandle<Checkout>>,
+    app: Option<yew::AppHandle<Slot>>,
+    root: web_sys::Element,
+    generation: u64,
     host: web_sys::Element,
     options: JsValue,
 }
@@ -78,15 +114,32 @@ pub fn mount(target: JsValue, options: JsValue) -> Result<CheckoutHandle, JsValu
         host: host.clone(),
         callbacks: Rc::new(browser::Callbacks::from_options(&options)),
     };
-    // A fresh child: Yew owns it, the merchant's element keeps its own attributes.
-    let root = browser::fresh_root(&host).ok_or_else(|| config_error("tolem: cannot create the widget root"))?;
-    let app = yew::Renderer::<Checkout>::with_root_and_props(root, props).render();
+    // A fresh child of the merchant's element for Yew to own (the element keeps its own
+    // attributes): a parked app's root when there is one, else a new app.
+    let generation = GENERATION.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    });
+    let slot = SlotProps { checkout: Some(props), generation };
+    let parked = PARKED.with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()));
+    let (app, root) = match parked {
+        Some(Parked { mut app, root }) => {
+            browser::adopt_root(&host, &root).ok_or_else(|| config_error("tolem: cannot attach the widget root"))?;
+            app.update(slot);
+            (app, root)
+        }
+        None => {
+            let root =
+                browser::fresh_root(&host).ok_or_else(|| config_error("tolem: cannot create the widget root"))?;
+            (yew::Renderer::<Slot>::with_root_and_props(root.clone(), slot).render(), root)
+        }
+    };
     HOSTS.with(|h| {
         if let Ok(mut h) = h.try_borrow_mut() {
             h.push(host.clone());
         }
     });
-    Ok(CheckoutHandle { app: Some(app), host, options })
+    Ok(CheckoutHandle { app: Some(app), root, generation, host, options })
 }
 
 #[wasm_bindgen]
@@ -107,10 +160,13 @@ impl CheckoutHandle {
             }
         };
         if let Some(app) = self.app.as_mut() {
-            app.update(CheckoutProps {
-                options: Rc::new(parsed),
-                host: self.host.clone(),
-                callbacks: Rc::new(browser::Callbacks::from_options(&merged)),
+            app.update(SlotProps {
+                checkout: Some(CheckoutProps {
+                    options: Rc::new(parsed),
+                    host: self.host.clone(),
+                    callbacks: Rc::new(browser::Callbacks::from_options(&merged)),
+                }),
+                generation: self.generation,
             });
         }
         self.options = merged;
@@ -119,8 +175,17 @@ impl CheckoutHandle {
 
     /// Removes the widget, cancelling its timers, listeners and requests.
     pub fn unmount(&mut self) {
-        if let Some(app) = self.app.take() {
-            app.destroy();
+        if let Some(mut app) = self.app.take() {
+            // The checkout is destroyed (its timers, listeners and requests go with it); the
+            // app and its root wait, detached, for the next mount.
+            app.update(SlotProps { checkout: None, generation: self.generation });
+            let _ = self.root.parent_node().map(|p| p.remove_child(&self.root));
+            let parked = Parked { app, root: self.root.clone() };
+            PARKED.with(|p| {
+                if let Ok(mut p) = p.try_borrow_mut() {
+                    p.push(parked);
+                }
+            });
         }
         browser::clear_children(&self.host);
         let host = self.host.clone();

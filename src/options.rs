@@ -138,7 +138,15 @@ impl WidgetOptions {
             Some("new-tab") => Presentation::NewTab,
             Some(other) => return Err(format!("presentation must be 'redirect' or 'new-tab', not {other:?}")),
         };
-        let sandbox_url = raw.sandbox_url.map(|s| s.trim_end_matches('/').to_owned());
+        // Relative to the page, like every other URL the merchant writes (`/sandbox`).
+        let sandbox_url = match raw.sandbox_url {
+            Some(u) => Some(
+                crate::browser::absolute_url(&u)
+                    .map(|a| a.trim_end_matches('/').to_owned())
+                    .ok_or_else(|| format!("sandboxUrl {u:?} is not a URL"))?,
+            ),
+            None => None,
+        };
         let sandbox_origin = match &sandbox_url {
             Some(u) => Some(crate::browser::origin_parts(u).ok_or_else(|| format!("sandboxUrl {u:?} is not a URL"))?),
             None => None,

@@ -6,6 +6,12 @@
 //! | `/tolem/` | the widget files a merchant would host (`tolem.js`, `tolem_bg.wasm`, `tolem.css`) |
 //! | `/api/checkout/*` | the reference merchant backend |
 //! | `/sandbox/*` | the provider sandbox |
+//! | `/embed/*` | one page per way of embedding Tolem, served under the strict CSP merchants use |
+//! | `/embed/vendor/tolem/` | the widget files again, in a sub-folder |
+//! | `/embed/npm/` | an app bundled from the npm package (when `npm_app_dir` is set) |
+//!
+//! A second port serves the widget files with CORS, the way a CDN would, so the cross-origin
+//! embed (`/embed/cdn.html`) works from `make demo` too.
 //!
 //! The backend reaches the sandbox over real HTTP on loopback, exactly as it would reach
 //! ioka's stage API.
@@ -25,6 +31,8 @@ use tolem_backend::{
 };
 use tolem_sandbox::{demo_credentials, DemoCallbacks, Sandbox, SandboxConfig};
 
+mod embed;
+
 /// Where things are.
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
@@ -32,6 +40,12 @@ pub struct DemoOptions {
     pub storefront_dir: PathBuf,
     /// Widget files.
     pub widget_dir: PathBuf,
+    /// The embedding pages (`demo/embed`).
+    pub embed_dir: PathBuf,
+    /// An app bundled from the npm package, served at `/embed/npm/`.
+    pub npm_app_dir: Option<PathBuf>,
+    /// The port of the CDN-like second origin (0 picks a free port; `None`: no CDN).
+    pub cdn_port: Option<u16>,
     /// Folder for the SQLite files; `None` keeps state in memory.
     pub state_dir: Option<PathBuf>,
     /// How long the backend waits for the provider (the sandbox) per request.
@@ -44,6 +58,24 @@ pub struct DemoOptions {
     pub paytone_basic_auth: bool,
 }
 
+impl Default for DemoOptions {
+    /// `make demo`'s folders, state in memory, single-stage payments, no CDN port.
+    fn default() -> Self {
+        DemoOptions {
+            storefront_dir: "target/storefront".into(),
+            widget_dir: "dist".into(),
+            embed_dir: "demo/embed".into(),
+            npm_app_dir: None,
+            cdn_port: None,
+            state_dir: None,
+            provider_timeout: Duration::from_secs(5),
+            bereke_two_stage: false,
+            ecommpay_hold: false,
+            paytone_basic_auth: false,
+        }
+    }
+}
+
 /// The demo backend's admin token (`Authorization: Bearer …` on `/api/checkout/admin/*`).
 pub const DEMO_ADMIN_TOKEN: &str = "tolem-demo-admin-token";
 
@@ -51,12 +83,15 @@ pub const DEMO_ADMIN_TOKEN: &str = "tolem-demo-admin-token";
 pub struct Demo {
     /// `http://127.0.0.1:PORT`
     pub origin: String,
+    /// The CDN-like second origin serving the widget files, when there is one.
+    pub cdn_origin: Option<String>,
     /// The sandbox, for tests that script faults directly.
     pub sandbox: Arc<Sandbox>,
     /// The backend state, for tests that inspect attempts.
     pub backend: Arc<AppState>,
     router: Router,
     listener: TcpListener,
+    cdn: Option<(Router, TcpListener)>,
 }
 
 /// Failures while starting.
@@ -153,14 +188,28 @@ impl Demo {
         })
         .map_err(|e| StartError(format!("backend store: {e}")))?;
 
+        let cdn = match options.cdn_port {
+            Some(p) => {
+                let l = TcpListener::bind(("127.0.0.1", p))
+                    .await
+                    .map_err(|e| StartError(format!("cannot listen on 127.0.0.1:{p} (CDN): {e}")))?;
+                let p = l.local_addr().map_err(|e| StartError(e.to_string()))?.port();
+                Some((format!("http://127.0.0.1:{p}"), l))
+            }
+            None => None,
+        };
+        let cdn_origin = cdn.as_ref().map(|(o, _)| o.clone());
+
         let no_cache = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         let router = Router::new()
             .nest("/api/checkout", tolem_backend::app(backend.clone()))
             .nest("/sandbox", tolem_sandbox::app(sandbox.clone()))
             .nest_service("/tolem", ServeDir::new(&options.widget_dir))
+            .nest("/embed", embed::router(&options, cdn_origin.clone()))
             .fallback_service(ServeDir::new(&options.storefront_dir))
-            .layer(no_cache);
-        Ok(Demo { origin, sandbox, backend, router, listener })
+            .layer(no_cache.clone());
+        let cdn = cdn.map(|(_, listener)| (embed::cdn_router(&options.widget_dir).layer(no_cache), listener));
+        Ok(Demo { origin, cdn_origin, sandbox, backend, router, listener, cdn })
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
@@ -168,6 +217,11 @@ impl Demo {
     /// # Errors
     /// When the server fails.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        let cdn = self.cdn.map(|(router, listener)| tokio::spawn(async move { axum::serve(listener, router).await }));
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        if let Some(task) = cdn {
+            task.abort();
+        }
+        served
     }
 }

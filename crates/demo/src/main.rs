@@ -1,5 +1,8 @@
 //! `make demo`: `PORT` (default 8080), `TOLEM_STATE_DIR` (default `.state`),
 //! `TOLEM_STOREFRONT_DIR` (default `target/storefront`), `TOLEM_WIDGET_DIR` (default `dist`),
+//! `TOLEM_EMBED_DIR` (default `demo/embed`), `TOLEM_NPM_APP_DIR` (an app bundled from the npm
+//! package, served at `/embed/npm/`), `TOLEM_CDN_PORT` (default `PORT + 1`: the widget files
+//! with CORS, as from a CDN),
 //! `TOLEM_DEMO_MAX_SECONDS` (stop by itself after this long; tests set it),
 //! `TOLEM_BEREKE_TWO_STAGE=1` / `TOLEM_ECOMMPAY_HOLD=1` (hold first, capture later).
 
@@ -27,6 +30,15 @@ async fn main() -> std::process::ExitCode {
     let options = DemoOptions {
         storefront_dir: PathBuf::from(env_or("TOLEM_STOREFRONT_DIR", "target/storefront")),
         widget_dir: PathBuf::from(env_or("TOLEM_WIDGET_DIR", "dist")),
+        embed_dir: PathBuf::from(env_or("TOLEM_EMBED_DIR", "demo/embed")),
+        npm_app_dir: std::env::var("TOLEM_NPM_APP_DIR").ok().filter(|v| !v.is_empty()).map(PathBuf::from),
+        cdn_port: match env_or("TOLEM_CDN_PORT", &port.saturating_add(1).to_string()).parse() {
+            Ok(p) => Some(p),
+            Err(_) => {
+                eprintln!("tolem-demo: TOLEM_CDN_PORT must be a number");
+                return std::process::ExitCode::from(2);
+            }
+        },
         state_dir: (state_dir != ":memory:").then(|| PathBuf::from(state_dir)),
         provider_timeout: Duration::from_secs(5),
         bereke_two_stage: env_or("TOLEM_BEREKE_TWO_STAGE", "0") == "1",
@@ -43,7 +55,7 @@ async fn main() -> std::process::ExitCode {
     };
     let o = demo.origin.clone();
     println!(
-        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk  (also bereke, ecommpay, paytone, oneentry)\n  widget files    {o}/tolem/\n  backend         {o}/api/checkout/  (admin token {admin})\n  sandbox         {o}/sandbox/{{ioka,bereke,ecommpay,paytone,oneentry}}/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka            API key {}  public key {}  webhook key {}\n  bereke          userName {}  password {}  callback token {}\n  ecommpay        project {}  secret {}\n  paytone         public key {}  secret key {}  account {}\n  oneentry        app token {}  user {} / {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
+        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk  (also bereke, ecommpay, paytone, oneentry)\n  widget files    {o}/tolem/  and, as from a CDN, {cdn}/tolem/\n  embeddings      {o}/embed/script-tag.html  cdn.html  element.html  (strict CSP)\n  backend         {o}/api/checkout/  (admin token {admin})\n  sandbox         {o}/sandbox/{{ioka,bereke,ecommpay,paytone,oneentry}}/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka            API key {}  public key {}  webhook key {}\n  bereke          userName {}  password {}  callback token {}\n  ecommpay        project {}  secret {}\n  paytone         public key {}  secret key {}  account {}\n  oneentry        app token {}  user {} / {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
         creds::IOKA_API_KEY,
         creds::IOKA_PUBLIC_KEY,
         creds::IOKA_WEBHOOK_KEY,
@@ -59,6 +71,7 @@ async fn main() -> std::process::ExitCode {
         creds::ONEENTRY_EMAIL,
         creds::ONEENTRY_PASSWORD,
         admin = tolem_demo::DEMO_ADMIN_TOKEN,
+        cdn = demo.cdn_origin.as_deref().unwrap_or("(none)"),
     );
     let shutdown = async move {
         match max_seconds {

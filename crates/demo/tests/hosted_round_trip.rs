@@ -13,13 +13,11 @@ use tolem_sandbox::demo_credentials as creds;
 
 async fn demo_with_holds() -> Running {
     start_demo_with(DemoOptions {
-        storefront_dir: "/nonexistent".into(),
-        widget_dir: "/nonexistent".into(),
-        state_dir: None,
         provider_timeout: Duration::from_secs(5),
         bereke_two_stage: true,
         ecommpay_hold: true,
         paytone_basic_auth: true,
+        ..DemoOptions::default()
     })
     .await
 }

@@ -219,13 +219,9 @@ async fn an_invoice_that_expires_ends_expired_and_a_new_start_makes_a_new_try() 
 #[tokio::test]
 async fn private_api_with_basic_auth_and_provider_outages() {
     let demo = start_demo_with(DemoOptions {
-        storefront_dir: "/nonexistent".into(),
-        widget_dir: "/nonexistent".into(),
-        state_dir: None,
         provider_timeout: Duration::from_millis(800),
-        bereke_two_stage: false,
-        ecommpay_hold: false,
         paytone_basic_auth: true,
+        ..DemoOptions::default()
     })
     .await;
     let attempt = demo.paytone_start("PT-BASIC-1").await["attemptId"].as_str().unwrap().to_owned();

@@ -19,16 +19,7 @@ pub async fn start_demo(state_dir: Option<PathBuf>) -> Running {
 }
 
 pub async fn start_demo_with_timeout(state_dir: Option<PathBuf>, provider_timeout: Duration) -> Running {
-    start_demo_with(DemoOptions {
-        storefront_dir: "/nonexistent".into(),
-        widget_dir: "/nonexistent".into(),
-        state_dir,
-        provider_timeout,
-        bereke_two_stage: false,
-        ecommpay_hold: false,
-        paytone_basic_auth: false,
-    })
-    .await
+    start_demo_with(DemoOptions { state_dir, provider_timeout, ..DemoOptions::default() }).await
 }
 
 pub async fn start_demo_with(options: DemoOptions) -> Running {
