@@ -275,9 +275,12 @@ pub async fn pay(
             let id = number(&created, "id")
                 .ok_or_else(|| provider_error("OneEntry created an order without an id", false))?
                 as i64;
-            let total = Reflect::get(&created, &"totalSum".into())
-                .ok()
-                .and_then(|t| t.as_string().or_else(|| t.as_f64().map(|n| n.to_string())));
+            let total = Reflect::get(&created, &"totalSum".into()).ok().and_then(|t| match t.as_string() {
+                Some(s) => Some(s),
+                // JSON's own spelling of the number: no Rust float formatting in the wasm.
+                None if t.as_f64().is_some() => js_sys::JSON::stringify(&t).ok().and_then(|s| s.as_string()),
+                None => None,
+            });
             if total.and_then(|t| minor_from_major(&t, options.order.currency)) != Some(options.order.amount) {
                 save(options, &stored);
                 return Err(CheckoutError::new(

@@ -19,7 +19,7 @@ rm -rf "$tmp" "$stage" "$out" && mkdir -p "$tmp" "$stage" "$out/npm"
 # One bindgen run (target web: an ES module glue) serves both the script tag and npm.
 wasm-bindgen --target web --no-typescript --out-dir "$tmp" --out-name tolem "$wasm"
 # Rust's wasm32 target features; wasm-opt must accept them (binaryen >= 117).
-wasm-opt -Oz --strip-debug --strip-producers \
+wasm-opt -Oz --converge --strip-debug --strip-producers \
   --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-multivalue \
   -o "$out/tolem_bg.wasm" "$tmp/tolem_bg.wasm"

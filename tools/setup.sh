@@ -38,7 +38,8 @@ if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
   cargo install --locked trunk --version 0.21.14 --force
 fi
 
-# 5. npm tools: binaryen's wasm-opt 132 (Debian's is too old), playwright-core, axe-core.
+# 5. npm tools: binaryen's wasm-opt 132 (Debian's is too old), esbuild (builds tolem.js and the
+#    npm entry), playwright-core, axe-core, and for the npm package's tests vite and typescript.
 if [ ! -f e2e/node_modules/.package-lock.json ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
   say "npm ci in e2e/"
   npm ci --prefix e2e --no-audit --no-fund --loglevel=error

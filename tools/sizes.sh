@@ -3,13 +3,13 @@
 # (DESIGN §5: the CI gate starts at 100 KB brotli for wasm + js + css).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# DESIGN §5 wants <= 100 KB now and ~67 KB later; the widget measures ~149 KiB with all five
-# providers, so the gate holds the line against regressions at 152 KiB until the size work
-# (issues 5 and 8) lands. It was 140 KiB with three providers. Paytone's method fields and
-# logos, OneEntry's sign-in and "order placed" cost ~8 KB and OneEntry straight from the
-# browser (no merchant backend) ~8 KB more; ~6 KB were won back on the way (no BTreeMap and
-# no untagged serde in the widget, no JSON library for OneEntry's bodies).
-BUDGET_BROTLI=${BUDGET_BROTLI:-155648}
+# DESIGN §5 wants <= 100 KB now and ~67 KB later. The widget measures ~150 KB with all five
+# providers and three languages: Yew (~90 KB of wasm before wasm-opt, plus hashbrown and
+# tracing it brings), serde + serde-wasm-bindgen (~47 KB) and core's formatting are most of it,
+# so 100 KB needs the widget off Yew and serde, which is issue 8's size work. Until then the gate
+# holds the line just above today's figure: 148 KiB (was 152 KiB; 140 KiB with three providers).
+# Issue 5 won back ~2 KB: esbuild minifies the glue, no Rust float formatting, wasm-opt --converge.
+BUDGET_BROTLI=${BUDGET_BROTLI:-151552}
 total_raw=0; total_gz=0; total_br=0
 printf '%-22s %10s %10s %10s\n' file raw gzip brotli
 for f in dist/tolem_bg.wasm dist/tolem.js dist/tolem.css; do
@@ -23,3 +23,6 @@ if [ "$total_br" -gt "$BUDGET_BROTLI" ]; then
   exit 1
 fi
 echo "size budget: $total_br / $BUDGET_BROTLI bytes brotli"
+tgz=$(ls dist/tolem-checkout-*.tgz 2>/dev/null | head -1)
+[ -n "$tgz" ] && printf 'npm tarball: %s, %d bytes\n' "$(basename "$tgz")" "$(stat -c %s "$tgz")"
+exit 0
