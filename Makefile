@@ -6,13 +6,13 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 PORT ?= 8080
 
-.PHONY: demo test setup dist storefront lint test-native test-wasm test-e2e sizes clean
+.PHONY: demo test setup dist lint test-native test-wasm test-e2e sizes clean
 
-demo: setup dist storefront
+demo: setup dist
 	cargo build --release -p tolem-demo
 	PORT=$(PORT) target/release/tolem-demo
 
-test: setup lint test-native test-wasm dist storefront test-e2e
+test: setup lint test-native test-wasm dist test-e2e
 	@echo "make test: all green"
 
 setup:
@@ -25,10 +25,6 @@ dist:
 	cargo build --release --target wasm32-unknown-unknown --lib
 	tools/dist.sh
 	tools/sizes.sh
-
-# The demo storefront (trunk builds the widget into it as an ES module).
-storefront:
-	trunk build --release
 
 lint:
 	cargo fmt --all --check

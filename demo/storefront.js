@@ -1,5 +1,5 @@
-// The demo storefront: mounts the widget the way a merchant would, with the ES module that
-// trunk built (window.wasmBindings), and logs every tolem:* event.
+// The demo storefront: mounts the widget the way a merchant would, with the script tag's
+// window.Tolem (dist/tolem.js, served at /tolem/), and logs every tolem:* event.
 const params = new URLSearchParams(location.search);
 const provider = params.get("provider") || "ioka";
 const locale = params.get("locale") || sessionStorage.getItem("tolem-demo-locale") || document.documentElement.lang || "kk";
@@ -71,8 +71,4 @@ function start(tolem) {
   });
 }
 
-if (window.wasmBindings) {
-  start(window.wasmBindings);
-} else {
-  addEventListener("TrunkApplicationStarted", () => start(window.wasmBindings), { once: true });
-}
+start(window.Tolem);

@@ -53,6 +53,16 @@ test("script tag from a sub-folder, strict CSP, SRI: round trip to paid", async 
   assert.deepEqual(globals, ["Tolem"], "one global");
 });
 
+test("the demo storefront itself is the script tag under the strict CSP (Paytone's logos and fields too)", async () => {
+  const page = await open("/?provider=paytone&locale=en&order=EMB-SHOP");
+  assert.equal(page.csp, STRICT_CSP);
+  await page.getByRole("radiogroup").waitFor();
+  await page.locator("img.tolem-logo").first().waitFor();
+  assert.equal(await page.locator("img.tolem-logo").first().evaluate((i) => i.complete && i.naturalWidth > 0), true, "the logo loaded");
+  assert.ok(page.requests.includes(`GET ${suite.demo.origin}/tolem/tolem.js`), "the storefront uses dist/tolem.js");
+  assert.deepEqual(page.cspViolations, []);
+});
+
 test("script tag from a second origin (a CDN with CORS): round trip to paid", async () => {
   const cdn = suite.demo.cdnOrigin;
   const page = await open("/embed/cdn.html?order=EMB-CDN&locale=ru");

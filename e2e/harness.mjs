@@ -28,7 +28,7 @@ function freePort() {
 
 export async function startDemo(extraEnv = {}) {
   const binary = join(root, "target/debug/tolem-demo");
-  for (const need of [binary, join(root, "dist/tolem_bg.wasm"), join(root, "target/storefront/index.html")]) {
+  for (const need of [binary, join(root, "dist/tolem_bg.wasm"), join(root, "dist/tolem.js")]) {
     if (!existsSync(need)) throw new Error(`missing ${need}: run make test (it builds everything first)`);
   }
   const port = await freePort();
@@ -41,7 +41,8 @@ export async function startDemo(extraEnv = {}) {
       ...process.env,
       PORT: String(port),
       TOLEM_STATE_DIR: stateDir,
-      TOLEM_STOREFRONT_DIR: join(root, "target/storefront"),
+      TOLEM_STOREFRONT_DIR: join(root, "demo"),
+      TOLEM_EMBED_DIR: join(root, "demo/embed"),
       TOLEM_WIDGET_DIR: join(root, "dist"),
       TOLEM_CDN_PORT: String(cdnPort),
       TOLEM_DEMO_MAX_SECONDS: "900",

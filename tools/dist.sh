@@ -23,7 +23,12 @@ wasm-opt -Oz --converge --strip-debug --strip-producers \
   --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-multivalue \
   -o "$out/tolem_bg.wasm" "$tmp/tolem_bg.wasm"
-wasm_sri="sha384-$(openssl dgst -sha384 -binary "$out/tolem_bg.wasm" | base64 -w0)"
+# Subresource Integrity hash ("sha384-…") of a file.
+sri() {
+  node -e 'const c = require("crypto"), f = require("fs");
+    process.stdout.write("sha384-" + c.createHash("sha384").update(f.readFileSync(process.argv[1])).digest("base64"));' "$1"
+}
+wasm_sri=$(sri "$out/tolem_bg.wasm")
 
 cp www/runtime.js www/script-tag.js www/index.js "$stage/"
 cp "$tmp/tolem.js" "$stage/tolem_glue.js"
@@ -48,7 +53,7 @@ cp "$out/tolem_bg.wasm" "$out/tolem.css" "$out/npm/"
   echo "{"
   sep=""
   for f in tolem.js tolem_bg.wasm tolem.css; do
-    printf '%s  "%s": "sha384-%s"' "$sep" "$f" "$(openssl dgst -sha384 -binary "$out/$f" | base64 -w0)"
+    printf '%s  "%s": "%s"' "$sep" "$f" "$(sri "$out/$f")"
     sep=$',\n'
   done
   printf '\n}\n'

@@ -32,19 +32,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; the
   cargo install wasm-bindgen-cli --version "$wbg" --force
 fi
 
-# 4. trunk 0.21.14 (0.22 needs a newer rustc).
-if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
-  say "cargo install trunk 0.21.14 (about 6-14 minutes on 2 cores)"
-  cargo install --locked trunk --version 0.21.14 --force
-fi
-
-# 5. npm tools: binaryen's wasm-opt 132 (Debian's is too old), esbuild (builds tolem.js and the
+# 4. npm tools: binaryen's wasm-opt 132 (Debian's is too old), esbuild (builds tolem.js and the
 #    npm entry), playwright-core, axe-core, and for the npm package's tests vite and typescript.
 if [ ! -f e2e/node_modules/.package-lock.json ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
   say "npm ci in e2e/"
   npm ci --prefix e2e --no-audit --no-fund --loglevel=error
 fi
 
-# 6. Crates for offline trunk builds (trunk runs cargo with --offline).
+# 5. Every crate, fetched once, so the builds after this need no registry.
 cargo fetch --locked >/dev/null 2>&1 || cargo fetch --locked
 say "tools ready"

@@ -2,7 +2,7 @@
 //!
 //! | path | what |
 //! |---|---|
-//! | `/` | the demo storefront (trunk-built) |
+//! | `/` | the demo storefront (`demo/`: static pages using the built widget, under the strict CSP) |
 //! | `/tolem/` | the widget files a merchant would host (`tolem.js`, `tolem_bg.wasm`, `tolem.css`) |
 //! | `/api/checkout/*` | the reference merchant backend |
 //! | `/sandbox/*` | the provider sandbox |
@@ -24,7 +24,7 @@ use axum::http::{header, HeaderValue};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 use tolem_backend::{
     AppState, BerekeConfig, Config, EcommpayConfig, IokaConfig, OneEntryConfig, PaytoneConfig, Secret,
@@ -36,7 +36,7 @@ mod embed;
 /// Where things are.
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
-    /// Storefront files (trunk's output).
+    /// Storefront files (`demo/`).
     pub storefront_dir: PathBuf,
     /// Widget files.
     pub widget_dir: PathBuf,
@@ -62,7 +62,7 @@ impl Default for DemoOptions {
     /// `make demo`'s folders, state in memory, single-stage payments, no CDN port.
     fn default() -> Self {
         DemoOptions {
-            storefront_dir: "target/storefront".into(),
+            storefront_dir: "demo".into(),
             widget_dir: "dist".into(),
             embed_dir: "demo/embed".into(),
             npm_app_dir: None,
@@ -206,7 +206,11 @@ impl Demo {
             .nest("/sandbox", tolem_sandbox::app(sandbox.clone()))
             .nest_service("/tolem", ServeDir::new(&options.widget_dir))
             .nest("/embed", embed::router(&options, cdn_origin.clone()))
-            .fallback_service(ServeDir::new(&options.storefront_dir))
+            .fallback_service(SetResponseHeader::if_not_present(
+                ServeDir::new(&options.storefront_dir),
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(embed::STRICT_CSP),
+            ))
             .layer(no_cache.clone());
         let cdn = cdn.map(|(_, listener)| (embed::cdn_router(&options.widget_dir).layer(no_cache), listener));
         Ok(Demo { origin, cdn_origin, sandbox, backend, router, listener, cdn })

@@ -1,5 +1,5 @@
 //! `make demo`: `PORT` (default 8080), `TOLEM_STATE_DIR` (default `.state`),
-//! `TOLEM_STOREFRONT_DIR` (default `target/storefront`), `TOLEM_WIDGET_DIR` (default `dist`),
+//! `TOLEM_STOREFRONT_DIR` (default `demo`), `TOLEM_WIDGET_DIR` (default `dist`),
 //! `TOLEM_EMBED_DIR` (default `demo/embed`), `TOLEM_NPM_APP_DIR` (an app bundled from the npm
 //! package, served at `/embed/npm/`), `TOLEM_CDN_PORT` (default `PORT + 1`: the widget files
 //! with CORS, as from a CDN),
@@ -28,7 +28,7 @@ async fn main() -> std::process::ExitCode {
     };
     let state_dir = env_or("TOLEM_STATE_DIR", ".state");
     let options = DemoOptions {
-        storefront_dir: PathBuf::from(env_or("TOLEM_STOREFRONT_DIR", "target/storefront")),
+        storefront_dir: PathBuf::from(env_or("TOLEM_STOREFRONT_DIR", "demo")),
         widget_dir: PathBuf::from(env_or("TOLEM_WIDGET_DIR", "dist")),
         embed_dir: PathBuf::from(env_or("TOLEM_EMBED_DIR", "demo/embed")),
         npm_app_dir: std::env::var("TOLEM_NPM_APP_DIR").ok().filter(|v| !v.is_empty()).map(PathBuf::from),
