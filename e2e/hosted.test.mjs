@@ -144,7 +144,7 @@ for (const provider of ["bereke", "ecommpay"]) {
 
 for (const provider of ["bereke", "ecommpay"]) {
   test(`${provider}: new-tab presentation, the provider's page in a tab, this tab confirms`, async () => {
-    const page = await open(`/script-tag.html?provider=${provider}&order=E2E-${provider}-TAB2&locale=en&presentation=new-tab`);
+    const page = await open(`/embed/script-tag.html?provider=${provider}&order=E2E-${provider}-TAB2&locale=en&presentation=new-tab`);
     const pay = page.locator(".tolem-pay");
     await pay.waitFor();
     const [popup] = await Promise.all([browser.context.waitForEvent("page"), pay.click()]);

@@ -128,7 +128,7 @@ test("a provider outage during start is reported as such, and retry recovers", a
 });
 
 test("plain script tag: window.Tolem round trip", async () => {
-  const page = await open("/script-tag.html?order=E2E-TAG&locale=en");
+  const page = await open("/embed/script-tag.html?order=E2E-TAG&locale=en");
   await payOnSandbox(page, "Pay");
   await page.waitForURL(/script-tag\.html.*tolem_return=success/);
   await page.getByText("Payment successful").waitFor();
@@ -148,7 +148,7 @@ test("ioka token mode: a backend that answers only the two tokens", async () => 
       body: JSON.stringify({ order_access_token: real.tokens.orderAccessToken, customer_access_token: real.tokens.customerAccessToken }),
     });
   });
-  await page.goto(`${demo.origin}/script-tag.html?order=E2E-TOKEN&locale=en&publicKey=${PUBLIC_KEY}`);
+  await page.goto(`${demo.origin}/embed/script-tag.html?order=E2E-TOKEN&locale=en&publicKey=${PUBLIC_KEY}`);
   await payOnSandbox(page, "Pay");
   await page.waitForURL(/tolem_return=success/);
   await page.getByText("Payment successful").waitFor();
@@ -158,7 +158,7 @@ test("ioka token mode: a backend that answers only the two tokens", async () => 
 });
 
 test("new-tab presentation: the provider opens in a tab, this tab confirms", async () => {
-  const page = await open("/script-tag.html?order=E2E-NEWTAB&locale=en&presentation=new-tab");
+  const page = await open("/embed/script-tag.html?order=E2E-NEWTAB&locale=en&presentation=new-tab");
   const pay = page.locator(".tolem-pay");
   await pay.waitFor();
   const [popup] = await Promise.all([browser.context.waitForEvent("page"), pay.click()]);

@@ -1,5 +1,6 @@
 // Mounts the widget exactly as the README's script-tag snippet does; the query string picks
-// the provider, order and language (?provider=ioka&order=A-1001&locale=en).
+// the provider, order and language (?provider=ioka&order=A-1001&locale=en), and for the tests
+// ioka's token mode (&publicKey=…) and the new-tab presentation (&presentation=new-tab).
 const params = new URLSearchParams(location.search);
 window.checkout = Tolem.mount("#checkout", {
   provider: params.get("provider") || "ioka",
@@ -8,4 +9,6 @@ window.checkout = Tolem.mount("#checkout", {
   customer: { id: "u-42", email: "shopper@example.kz" },
   locale: params.get("locale") || "kk",
   sandboxUrl: "/sandbox",
+  publicKey: params.get("publicKey") || undefined,
+  presentation: params.get("presentation") || undefined,
 });
