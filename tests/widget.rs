@@ -278,3 +278,38 @@ async fn update_changes_the_language_and_callbacks_are_called() {
     assert!(seen.iter().any(|s| s.starts_with("onError:") && s.contains("CONFIG_ERROR")), "{seen:?}");
     handle.unmount();
 }
+
+#[wasm_bindgen_test]
+async fn a_reused_widget_root_starts_from_scratch_and_a_new_amount_starts_again() {
+    install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
+    let first_host = host();
+    let ready = next_event(&first_host, "tolem:ready");
+    let mut first = tolem::mount(first_host.clone().into(), options("W-9", "kk")).unwrap();
+    JsFuture::from(ready).await.unwrap();
+    yew::scheduler::flush().await;
+    let second_radio: web_sys::HtmlElement =
+        first_host.query_selector_all("input[type=radio]").unwrap().get(1).unwrap().dyn_into().unwrap();
+    second_radio.click();
+    yew::scheduler::flush().await;
+    first.unmount();
+    assert_eq!(first_host.child_element_count(), 0);
+
+    // The next mount reuses the parked app and its root: nothing of W-9 may show through.
+    let other_host = host();
+    let ready = next_event(&other_host, "tolem:ready");
+    let mut other = tolem::mount(other_host.clone().into(), options("W-10", "en")).unwrap();
+    JsFuture::from(ready).await.unwrap();
+    yew::scheduler::flush().await;
+    let radios = other_host.query_selector_all("input[type=radio]").unwrap();
+    let preselected: web_sys::HtmlInputElement = radios.get(0).unwrap().dyn_into().unwrap();
+    assert!(preselected.checked(), "a fresh checkout, not W-9's selection");
+    assert_eq!(other_host.query_selector("legend").unwrap().unwrap().text_content().unwrap(), "Choose how to pay");
+    assert_eq!(first_host.child_element_count(), 0, "the old host stays empty");
+
+    let starts = calls_to("POST /api/checkout/start");
+    let ready = next_event(&other_host, "tolem:ready");
+    other.update(json(r#"{"order":{"id":"W-10","amount":990000,"currency":"KZT"}}"#)).unwrap();
+    JsFuture::from(ready).await.unwrap();
+    assert_eq!(calls_to("POST /api/checkout/start"), starts + 1, "a new amount is a new start");
+    other.unmount();
+}
