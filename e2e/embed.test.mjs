@@ -13,9 +13,24 @@ const suite = demoSuite();
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const integrity = JSON.parse(readFileSync(join(root, "dist/integrity.json"), "utf8"));
 
+/** The attributes of an ioka checkout on the demo; `extra` adds or overrides. */
+const attributes = (extra) => ({ provider: "ioka", "backend-url": "/api/checkout", amount: "150000", currency: "KZT", locale: "en", "sandbox-url": "/sandbox", ...extra });
+
+/** Gives the page `window.tolemElement(attrs)`: a <tolem-checkout> with those attributes. */
+async function withElementHelper(page) {
+  await page.addInitScript(() => {
+    window.tolemElement = (attrs) => {
+      const el = document.createElement("tolem-checkout");
+      for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+      return el;
+    };
+  });
+}
+
 async function open(path) {
   const page = await suite.page();
   await watchCsp(page);
+  await withElementHelper(page);
   const response = await page.goto(suite.demo.origin + path);
   page.csp = response.headers()["content-security-policy"];
   return page;
@@ -164,16 +179,15 @@ test("inside a shadow root: events cross it; removing the element aborts its req
   await suite.demo.fault({ provider: "ioka", latencyMs: 3000 });
   const aborted = [];
   page.on("requestfailed", (r) => aborted.push(`${r.url()} ${r.failure()?.errorText}`));
-  await page.evaluate(() => {
+  const shadowed = attributes({ "order-id": "EMB-SHADOW" });
+  await page.evaluate((attrs) => {
     const host = document.getElementById("place");
     const shadow = host.attachShadow({ mode: "open" });
     const css = document.createElement("link");
     css.rel = "stylesheet";
     css.href = "/embed/vendor/tolem/tolem.css";
-    const el = document.createElement("tolem-checkout");
-    for (const [k, v] of Object.entries({ provider: "ioka", "backend-url": "/api/checkout", "order-id": "EMB-SHADOW", amount: "150000", currency: "KZT", locale: "en", "sandbox-url": "/sandbox" })) el.setAttribute(k, v);
-    shadow.append(css, el);
-  });
+    shadow.append(css, window.tolemElement(attrs));
+  }, shadowed);
   await page.waitForRequest((r) => r.url().endsWith("/api/checkout/start"));
   await page.evaluate(() => document.getElementById("place").shadowRoot.querySelector("tolem-checkout").remove());
   await page.waitForTimeout(200);
@@ -182,12 +196,7 @@ test("inside a shadow root: events cross it; removing the element aborts its req
   await suite.demo.clearFaults();
 
   // Again, without the delay: the widget renders inside the shadow root, events reach the document.
-  await page.evaluate(() => {
-    const shadow = document.getElementById("place").shadowRoot;
-    const el = document.createElement("tolem-checkout");
-    for (const [k, v] of Object.entries({ provider: "ioka", "backend-url": "/api/checkout", "order-id": "EMB-SHADOW", amount: "150000", currency: "KZT", locale: "en", "sandbox-url": "/sandbox" })) el.setAttribute(k, v);
-    shadow.append(el);
-  });
+  await page.evaluate((attrs) => document.getElementById("place").shadowRoot.append(window.tolemElement(attrs)), shadowed);
   await page.locator("#place tolem-checkout [role=radiogroup]").waitFor();
   assert.ok((await log(page)).some((l) => l.startsWith("tolem:ready")), "tolem:ready crossed the shadow boundary");
   assert.deepEqual(page.cspViolations, []);
@@ -195,14 +204,11 @@ test("inside a shadow root: events cross it; removing the element aborts its req
 
 test("several widgets on one page work independently", async () => {
   const page = await open("/embed/blank.html");
-  await page.evaluate(() => {
-    for (const [id, locale] of [["EMB-MULTI-A", "kk"], ["EMB-MULTI-B", "en"]]) {
-      const el = document.createElement("tolem-checkout");
-      el.id = id;
-      for (const [k, v] of Object.entries({ provider: "ioka", "backend-url": "/api/checkout", "order-id": id, amount: "150000", currency: "KZT", locale, "sandbox-url": "/sandbox", presentation: "new-tab" })) el.setAttribute(k, v);
-      document.getElementById("place").append(el);
-    }
-  });
+  const two = [
+    attributes({ id: "EMB-MULTI-A", "order-id": "EMB-MULTI-A", locale: "kk", presentation: "new-tab" }),
+    attributes({ id: "EMB-MULTI-B", "order-id": "EMB-MULTI-B", presentation: "new-tab" }),
+  ];
+  await page.evaluate((all) => document.getElementById("place").append(...all.map(window.tolemElement)), two);
   const a = page.locator("#EMB-MULTI-A");
   const b = page.locator("#EMB-MULTI-B");
   await a.getByRole("radiogroup").waitFor();
@@ -223,6 +229,7 @@ test("several widgets on one page work independently", async () => {
 
 test("mounting and unmounting 100 times leaves no listeners, timers or memory behind", async () => {
   const page = await suite.page();
+  await withElementHelper(page);
   // Count live timers and window/document listeners as the page sees them.
   await page.addInitScript(() => {
     const live = new Set();
@@ -249,10 +256,9 @@ test("mounting and unmounting 100 times leaves no listeners, timers or memory be
   await cdp.send("Performance.enable");
 
   const cycle = (n) =>
-    page.evaluate(async (n) => {
+    page.evaluate(async ({ n, attrs }) => {
       for (let i = 0; i < n; i++) {
-        const el = document.createElement("tolem-checkout");
-        for (const [k, v] of Object.entries({ provider: "ioka", "backend-url": "/api/checkout", "order-id": "EMB-LEAK", amount: "150000", currency: "KZT", locale: "en", "sandbox-url": "/sandbox" })) el.setAttribute(k, v);
+        const el = window.tolemElement(attrs);
         const ready = new Promise((r) => el.addEventListener("tolem:ready", r, { once: true }));
         document.getElementById("place").append(el);
         await ready;
@@ -261,7 +267,7 @@ test("mounting and unmounting 100 times leaves no listeners, timers or memory be
         await new Promise((r) => setTimeout(r, 0));
       }
       return { ...window.__tolemLive(), ...Tolem.stats(), nodes: document.getElementsByTagName("*").length };
-    }, n);
+    }, { n, attrs: attributes({ "order-id": "EMB-LEAK" }) });
   const measure = async () => {
     await cdp.send("HeapProfiler.collectGarbage");
     const { metrics } = await cdp.send("Performance.getMetrics");

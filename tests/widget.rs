@@ -99,6 +99,16 @@ fn journal(attempt_id: &str, order_id: &str) -> web_sys::Storage {
     storage
 }
 
+/// Mounts into a fresh element and waits until the methods are on screen.
+async fn mounted(options: JsValue) -> (web_sys::Element, tolem::CheckoutHandle) {
+    let el = host();
+    let ready = next_event(&el, "tolem:ready");
+    let handle = tolem::mount(el.clone().into(), options).unwrap();
+    JsFuture::from(ready).await.unwrap();
+    yew::scheduler::flush().await;
+    (el, handle)
+}
+
 fn calls_to(path: &str) -> usize {
     calls().iter().filter(|c| c.as_string().unwrap_or_default().contains(path)).count()
 }
@@ -106,11 +116,7 @@ fn calls_to(path: &str) -> usize {
 #[wasm_bindgen_test]
 async fn shows_methods_in_kazakh_with_tenge_amount() {
     install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
-    let el = host();
-    let ready = next_event(&el, "tolem:ready");
-    let mut handle = tolem::mount(el.clone().into(), options("W-1", "kk")).unwrap();
-    JsFuture::from(ready).await.unwrap();
-    yew::scheduler::flush().await;
+    let (el, mut handle) = mounted(options("W-1", "kk")).await;
 
     let radios = el.query_selector_all("[role=radiogroup] input[type=radio]").unwrap();
     assert_eq!(radios.length(), 2);
@@ -134,11 +140,7 @@ async fn double_click_sends_one_pay_and_hostile_redirects_are_blocked() {
         ("/api/checkout/start", 200, START),
         ("/api/checkout/pay", 200, r#"{"redirect":{"url":"javascript:alert(document.cookie)","method":"GET"}}"#),
     ]));
-    let el = host();
-    let ready = next_event(&el, "tolem:ready");
-    let mut handle = tolem::mount(el.clone().into(), options("W-2", "en")).unwrap();
-    JsFuture::from(ready).await.unwrap();
-    yew::scheduler::flush().await;
+    let (el, mut handle) = mounted(options("W-2", "en")).await;
 
     let error = next_event(&el, "tolem:error");
     let pay = el.query_selector(".tolem-pay").unwrap().unwrap();
@@ -254,11 +256,7 @@ async fn an_attempt_the_backend_forgot_starts_over_cleanly() {
 #[wasm_bindgen_test]
 async fn update_changes_the_language_and_callbacks_are_called() {
     install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
-    let el = host();
-    let ready = next_event(&el, "tolem:ready");
-    let mut handle = tolem::mount(el.clone().into(), with_callbacks(&options("W-8", "en"))).unwrap();
-    JsFuture::from(ready).await.unwrap();
-    yew::scheduler::flush().await;
+    let (el, mut handle) = mounted(with_callbacks(&options("W-8", "en"))).await;
     assert_eq!(el.query_selector("legend").unwrap().unwrap().text_content().unwrap(), "Choose how to pay");
 
     handle.update(json(r#"{"locale":"ru"}"#)).unwrap();
@@ -282,11 +280,7 @@ async fn update_changes_the_language_and_callbacks_are_called() {
 #[wasm_bindgen_test]
 async fn a_reused_widget_root_starts_from_scratch_and_a_new_amount_starts_again() {
     install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
-    let first_host = host();
-    let ready = next_event(&first_host, "tolem:ready");
-    let mut first = tolem::mount(first_host.clone().into(), options("W-9", "kk")).unwrap();
-    JsFuture::from(ready).await.unwrap();
-    yew::scheduler::flush().await;
+    let (first_host, mut first) = mounted(options("W-9", "kk")).await;
     let second_radio: web_sys::HtmlElement =
         first_host.query_selector_all("input[type=radio]").unwrap().get(1).unwrap().dyn_into().unwrap();
     second_radio.click();
@@ -295,11 +289,7 @@ async fn a_reused_widget_root_starts_from_scratch_and_a_new_amount_starts_again(
     assert_eq!(first_host.child_element_count(), 0);
 
     // The next mount reuses the parked app and its root: nothing of W-9 may show through.
-    let other_host = host();
-    let ready = next_event(&other_host, "tolem:ready");
-    let mut other = tolem::mount(other_host.clone().into(), options("W-10", "en")).unwrap();
-    JsFuture::from(ready).await.unwrap();
-    yew::scheduler::flush().await;
+    let (other_host, mut other) = mounted(options("W-10", "en")).await;
     let radios = other_host.query_selector_all("input[type=radio]").unwrap();
     let preselected: web_sys::HtmlInputElement = radios.get(0).unwrap().dyn_into().unwrap();
     assert!(preselected.checked(), "a fresh checkout, not W-9's selection");
