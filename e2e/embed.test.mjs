@@ -16,10 +16,10 @@ const integrity = JSON.parse(readFileSync(join(root, "dist/integrity.json"), "ut
 /** The attributes of an ioka checkout on the demo; `extra` adds or overrides. */
 const attributes = (extra) => ({ provider: "ioka", "backend-url": "/api/checkout", amount: "150000", currency: "KZT", locale: "en", "sandbox-url": "/sandbox", ...extra });
 
-/** Gives the page `window.tolemElement(attrs)`: a <tolem-checkout> with those attributes. */
+/** Gives the page `window.__testElement(attrs)`: a <tolem-checkout> with those attributes. */
 async function withElementHelper(page) {
   await page.addInitScript(() => {
-    window.tolemElement = (attrs) => {
+    window.__testElement = (attrs) => {
       const el = document.createElement("tolem-checkout");
       for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
       return el;
@@ -64,7 +64,7 @@ test("script tag from a sub-folder, strict CSP, SRI: round trip to paid", async 
   assert.ok((await log(page)).some((l) => l.includes('"status":"paid"')));
   assert.deepEqual(page.cspViolations, [], "no securitypolicyviolation on either visit");
   assert.equal((await suite.demo.iokaOrders("EMB-SUB")).length, 1);
-  const globals = await page.evaluate(() => Object.keys(window).filter((k) => /tolem|wasm/i.test(k) && k !== "__tolemCspViolation"));
+  const globals = await page.evaluate(() => Object.keys(window).filter((k) => /tolem|wasm/i.test(k) && !k.startsWith("__")));
   assert.deepEqual(globals, ["Tolem"], "one global");
 });
 
@@ -186,7 +186,7 @@ test("inside a shadow root: events cross it; removing the element aborts its req
     const css = document.createElement("link");
     css.rel = "stylesheet";
     css.href = "/embed/vendor/tolem/tolem.css";
-    shadow.append(css, window.tolemElement(attrs));
+    shadow.append(css, window.__testElement(attrs));
   }, shadowed);
   await page.waitForRequest((r) => r.url().endsWith("/api/checkout/start"));
   await page.evaluate(() => document.getElementById("place").shadowRoot.querySelector("tolem-checkout").remove());
@@ -196,7 +196,7 @@ test("inside a shadow root: events cross it; removing the element aborts its req
   await suite.demo.clearFaults();
 
   // Again, without the delay: the widget renders inside the shadow root, events reach the document.
-  await page.evaluate((attrs) => document.getElementById("place").shadowRoot.append(window.tolemElement(attrs)), shadowed);
+  await page.evaluate((attrs) => document.getElementById("place").shadowRoot.append(window.__testElement(attrs)), shadowed);
   await page.locator("#place tolem-checkout [role=radiogroup]").waitFor();
   assert.ok((await log(page)).some((l) => l.startsWith("tolem:ready")), "tolem:ready crossed the shadow boundary");
   assert.deepEqual(page.cspViolations, []);
@@ -208,7 +208,7 @@ test("several widgets on one page work independently", async () => {
     attributes({ id: "EMB-MULTI-A", "order-id": "EMB-MULTI-A", locale: "kk", presentation: "new-tab" }),
     attributes({ id: "EMB-MULTI-B", "order-id": "EMB-MULTI-B", presentation: "new-tab" }),
   ];
-  await page.evaluate((all) => document.getElementById("place").append(...all.map(window.tolemElement)), two);
+  await page.evaluate((all) => document.getElementById("place").append(...all.map(window.__testElement)), two);
   const a = page.locator("#EMB-MULTI-A");
   const b = page.locator("#EMB-MULTI-B");
   await a.getByRole("radiogroup").waitFor();
@@ -258,7 +258,7 @@ test("mounting and unmounting 100 times leaves no listeners, timers or memory be
   const cycle = (n) =>
     page.evaluate(async ({ n, attrs }) => {
       for (let i = 0; i < n; i++) {
-        const el = window.tolemElement(attrs);
+        const el = window.__testElement(attrs);
         const ready = new Promise((r) => el.addEventListener("tolem:ready", r, { once: true }));
         document.getElementById("place").append(el);
         await ready;
