@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use yew::prelude::{function_component, html, Html, Properties};
+use yew::prelude::{component, html, Html, Properties};
 
 mod browser;
 mod checkout;
@@ -46,7 +46,7 @@ struct SlotProps {
 /// parked with its root detached and reused by the next mount: the number of apps is the
 /// most widgets ever mounted at once, however often they come and go. A new `generation` is
 /// a new key, so the reused app starts its checkout from scratch.
-#[function_component]
+#[component]
 fn Slot(props: &SlotProps) -> Html {
     match &props.checkout {
         Some(checkout) => html! { <Checkout key={props.generation} ..checkout.clone() /> },
