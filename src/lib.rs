@@ -66,7 +66,9 @@ fn install_panic_hook() {
     use std::sync::Once;
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        std::panic::set_hook(Box::new(|info| {
+        // Through Yew: its renderer replaces any hook set with std::panic::set_hook by its own
+        // console-only one on the first render, unless the hook came through here.
+        yew::set_custom_panic_hook(Box::new(|info| {
             let message = info.to_string();
             web_sys::console::error_1(&JsValue::from_str(&format!("tolem: internal error: {message}")));
             let hosts = HOSTS.with(|h| h.try_borrow().map(|h| h.clone()).unwrap_or_default());
