@@ -140,24 +140,27 @@ impl Callbacks {
     }
 }
 
-/// `<html lang>`, else the browser's languages, else Russian.
+/// `<html lang>`, else the browser's languages, else Russian ([`Locale::negotiate`]).
 pub fn default_locale() -> Locale {
-    let from_html = window()
+    let html_lang =
+        window().and_then(|w| w.document()).and_then(|d| d.document_element()).and_then(|e| e.get_attribute("lang"));
+    let languages: Vec<String> =
+        window().map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect()).unwrap_or_default();
+    Locale::negotiate(None, html_lang.as_deref(), languages.iter().map(String::as_str)).unwrap_or(Locale::Ru)
+}
+
+/// Focuses the element marked `tolem-focus` inside `host`, if any. Returns whether it did.
+pub fn focus_marked(host: &Element) -> bool {
+    let Ok(Some(target)) = host.query_selector(".tolem-focus") else { return false };
+    target.dyn_into::<web_sys::HtmlElement>().is_ok_and(|el| el.focus().is_ok())
+}
+
+/// True when the focused element is inside `host` (false when focus fell back to `<body>`).
+pub fn focus_within(host: &Element) -> bool {
+    window()
         .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-        .and_then(|e| e.get_attribute("lang"))
-        .and_then(|l| Locale::from_tag(&l));
-    if let Some(l) = from_html {
-        return l;
-    }
-    if let Some(w) = window() {
-        for lang in w.navigator().languages().iter() {
-            if let Some(l) = lang.as_string().and_then(|s| Locale::from_tag(&s)) {
-                return l;
-            }
-        }
-    }
-    Locale::Ru
+        .and_then(|d| d.active_element())
+        .is_some_and(|active| host.contains(Some(&active)))
 }
 
 #[wasm_bindgen]

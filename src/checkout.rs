@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::{Interval, Timeout};
 use yew::prelude::*;
 
 use tolem_core::api::{PayResponse, PaymentMethod, StartAnswer, StartRequest, StatusResponse};
@@ -16,7 +16,7 @@ use tolem_core::providers::ioka::{self, IokaBrowser, IokaCard, IokaOrder};
 use tolem_core::status::PaymentStatus;
 
 use crate::browser::{self, Callbacks, Listener, Requests};
-use crate::i18n::{t, Text};
+use crate::i18n::{money, t, Msg};
 use crate::options::{Presentation, WidgetOptions};
 use crate::views;
 
@@ -37,10 +37,31 @@ impl PartialEq for CheckoutProps {
     }
 }
 
+/// What the component reacts to: a flow event, or the display clock.
+pub enum Message {
+    /// Into the flow.
+    Flow(Event),
+    /// One second passed while confirming: redraw "checking for 45 seconds".
+    Clock,
+}
+
+impl From<Event> for Message {
+    fn from(event: Event) -> Self {
+        Message::Flow(event)
+    }
+}
+
 /// The component.
 pub struct Checkout {
     flow: Flow,
     tick: Option<Timeout>,
+    /// Ticks every second while confirming, for the elapsed time.
+    clock: Option<Interval>,
+    /// The time the view shows elapsed time against.
+    now_ms: u64,
+    /// The shopper acted (try again, check again, sign in): move focus to where the action
+    /// led, so it is not lost with the button that vanished. Nothing else moves focus.
+    focus_pending: bool,
     requests: Requests,
     _listeners: Vec<Listener>,
     customer_token: Option<String>,
@@ -90,8 +111,23 @@ fn listeners(link: &html::Scope<Checkout>) -> Vec<Listener> {
     .collect()
 }
 
+/// States where the shopper's action has led somewhere to stay (focus may land and rest).
+fn resting(state: &tolem_core::flow::State) -> bool {
+    use tolem_core::flow::State;
+    matches!(
+        state,
+        State::ChoosingMethod { .. }
+            | State::SigningIn { .. }
+            | State::Final { .. }
+            | State::Failed { .. }
+            | State::StillPending { .. }
+            | State::Placed { .. }
+            | State::Redirecting { blocked: true, .. }
+    )
+}
+
 impl Component for Checkout {
-    type Message = Event;
+    type Message = Message;
     type Properties = CheckoutProps;
 
     fn create(ctx: &Context<Self>) -> Self {
@@ -107,13 +143,24 @@ impl Component for Checkout {
         Checkout {
             flow: flow_for(options),
             tick: None,
+            clock: None,
+            now_ms: browser::now_ms(),
+            focus_pending: false,
             requests: Requests::default(),
             _listeners: listeners(ctx.link()),
             customer_token: None,
         }
     }
 
-    fn update(&mut self, ctx: &Context<Self>, event: Event) -> bool {
+    fn update(&mut self, ctx: &Context<Self>, message: Message) -> bool {
+        self.now_ms = browser::now_ms();
+        let event = match message {
+            Message::Clock => return matches!(self.flow.state, tolem_core::flow::State::AwaitingStatus { .. }),
+            Message::Flow(event) => event,
+        };
+        if matches!(event, Event::Retry { .. } | Event::CheckAgain { .. } | Event::SignIn(_)) {
+            self.focus_pending = true;
+        }
         if let Event::StartAnswered { answer: Ok(StartAnswer::IokaTokens(tokens)), .. } = &event {
             self.customer_token = tokens.customer_access_token.clone();
         }
@@ -123,7 +170,22 @@ impl Component for Checkout {
         for effect in effects {
             self.run(ctx, effect);
         }
+        self.sync_clock(ctx);
         changed
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, _first_render: bool) {
+        if !self.focus_pending {
+            return;
+        }
+        let host = &ctx.props().host;
+        if resting(&self.flow.state) {
+            browser::focus_marked(host);
+            self.focus_pending = false;
+        } else if !browser::focus_within(host) {
+            // The button pressed is gone: keep focus in the widget, on what it now says.
+            browser::focus_marked(host);
+        }
     }
 
     fn changed(&mut self, ctx: &Context<Self>, old: &Self::Properties) -> bool {
@@ -137,6 +199,7 @@ impl Component for Checkout {
             && new.backend_url == old.options.backend_url;
         if !same_checkout {
             self.tick = None;
+            self.clock = None;
             self.requests.abort_all();
             self.customer_token = None;
             self.flow = flow_for(new);
@@ -155,7 +218,10 @@ impl Component for Checkout {
             &views::ViewContext {
                 locale,
                 provider: options.provider,
-                amount: locale.money(options.order.amount, options.order.currency),
+                amount: money(locale, options.order.amount, options.order.currency),
+                now_ms: self.now_ms,
+                budget_ms: self.flow.config.policy.budget_ms,
+                theme: options.theme,
                 group: format!("tolem-method-{}", options.order.id),
                 onselect: link.callback(|method_id| Event::Select { method_id }),
                 onpay: link.callback(|()| Event::Pay),
@@ -169,11 +235,23 @@ impl Component for Checkout {
 
     fn destroy(&mut self, _ctx: &Context<Self>) {
         self.tick = None;
+        self.clock = None;
         self.requests.abort_all();
     }
 }
 
 impl Checkout {
+    /// The display clock runs exactly while confirming.
+    fn sync_clock(&mut self, ctx: &Context<Self>) {
+        let confirming = matches!(self.flow.state, tolem_core::flow::State::AwaitingStatus { .. });
+        if confirming && self.clock.is_none() {
+            let link = ctx.link().clone();
+            self.clock = Some(Interval::new(1_000, move || link.send_message(Message::Clock)));
+        } else if !confirming {
+            self.clock = None;
+        }
+    }
+
     fn run(&mut self, ctx: &Context<Self>, effect: Effect) {
         let props = ctx.props();
         let options = props.options.clone();
@@ -349,7 +427,7 @@ async fn load_ioka_methods(
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    Ok(ioka::methods_from_cards(&cards, t(options.locale, Text::NewCard)))
+    Ok(ioka::methods_from_cards(&cards, t(options.locale, Msg::NewCard)))
 }
 
 /// What `pay` came to.

@@ -33,6 +33,8 @@ struct RawOptions {
     user_token: Option<UserToken>,
     #[serde(default)]
     oneentry: Option<OneEntryProject>,
+    #[serde(default)]
+    theme: Option<String>,
 }
 
 /// A OneEntry project the widget signs the shopper in at directly, so the password goes only
@@ -102,6 +104,9 @@ pub struct WidgetOptions {
     pub user_token: Option<UserToken>,
     /// Sign in straight at this OneEntry project (else the sign-in goes through the backend).
     pub oneentry: Option<OneEntryProject>,
+    /// `Some("light")` / `Some("dark")` forces a theme; `None` (`"auto"`) follows the
+    /// shopper's `prefers-color-scheme`.
+    pub theme: Option<&'static str>,
 }
 
 impl WidgetOptions {
@@ -130,8 +135,14 @@ impl WidgetOptions {
             return Err("backendUrl is required".into());
         }
         let locale = match raw.locale.as_deref() {
-            Some(l) => Locale::from_tag(l).ok_or_else(|| format!("unsupported locale {l:?} (kk, ru, en)"))?,
+            Some(l) => Locale::negotiate(Some(l), None, [])?,
             None => crate::browser::default_locale(),
+        };
+        let theme = match raw.theme.as_deref() {
+            None | Some("auto") => None,
+            Some("light") => Some("light"),
+            Some("dark") => Some("dark"),
+            Some(other) => return Err(format!("theme must be 'auto', 'light' or 'dark', not {other:?}")),
         };
         let presentation = match raw.presentation.as_deref() {
             None | Some("redirect") => Presentation::Redirect,
@@ -167,6 +178,7 @@ impl WidgetOptions {
             oneentry: raw
                 .oneentry
                 .map(|p| OneEntryProject { project_url: p.project_url.trim_end_matches('/').to_owned(), ..p }),
+            theme,
         })
     }
 

@@ -9,7 +9,7 @@ use tolem_core::flow::{FieldProblem, MethodForm, State};
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
-use crate::i18n::{provider_name, t, Locale, Text};
+use crate::i18n::{budget, elapsed, provider_name, t, tf, Locale, Msg};
 
 /// What the component passes to every view.
 pub struct ViewContext {
@@ -19,6 +19,12 @@ pub struct ViewContext {
     pub provider: Provider,
     /// The formatted amount.
     pub amount: String,
+    /// Now, for "checking for 45 seconds" (the component's display clock).
+    pub now_ms: u64,
+    /// How long polling goes on before "still being confirmed".
+    pub budget_ms: u64,
+    /// `light` or `dark` forces a theme; `None` follows `prefers-color-scheme`.
+    pub theme: Option<&'static str>,
     /// Radio group name, unique per widget.
     pub group: String,
     /// A method was picked.
@@ -35,12 +41,13 @@ pub struct ViewContext {
     pub onretry: Callback<()>,
 }
 
-/// The view for a state.
+/// The view for a state. The element marked `tolem-focus` is where the component puts
+/// focus after the shopper acted (and only then).
 pub fn render(state: &State, cx: &ViewContext) -> Html {
     let locale = cx.locale;
     let body = match state {
         State::Unmounted | State::AwaitingStart { .. } | State::AwaitingMethods { .. } => {
-            html! { <Progress text={t(locale, Text::LoadingMethods)} /> }
+            html! { <Progress text={t(locale, Msg::LoadingMethods)} /> }
         }
         State::SigningIn { refused, .. } => html! {
             <SignInView {locale} refused={*refused} group={cx.group.clone()} onsignin={cx.onsignin.clone()} />
@@ -58,23 +65,41 @@ pub fn render(state: &State, cx: &ViewContext) -> Html {
         // Placed: the order is placed, paid on delivery.
         State::Placed { .. } => html! {
             <div class="tolem-result tolem-success" role="status" data-status="placed">
-                <h2 class="tolem-title">{ t(locale, Text::OrderPlaced) }</h2>
-                <p>{ t(locale, Text::OrderPlacedHint) }</p>
+                <h2 class="tolem-title tolem-focus" tabindex="-1">{ t(locale, Msg::OrderPlaced) }</h2>
+                <p>{ t(locale, Msg::OrderPlacedHint) }</p>
             </div>
         },
         State::Redirecting { url, blocked, .. } => html! {
             <RedirectView {locale} provider={cx.provider} url={url.clone()} blocked={*blocked} />
         },
-        State::AwaitingStatus { poll, .. } => html! {
-            <ConfirmingView {locale} trouble={poll.trouble} payment_page={poll.payment_page.clone()} />
-        },
+        State::AwaitingStatus { poll, .. } => {
+            let hint = if poll.offline {
+                t(locale, Msg::Offline).to_owned()
+            } else if poll.trouble {
+                t(locale, Msg::ConnectionTrouble).to_owned()
+            } else {
+                tf(locale, Msg::ConfirmingNext, &[("budget", &budget(locale, cx.budget_ms))])
+            };
+            let waited = elapsed(locale, cx.now_ms.saturating_sub(poll.started_ms));
+            html! {
+                <div class="tolem-confirming">
+                    <Progress text={t(locale, Msg::Confirming)} {hint} />
+                    <p class="tolem-elapsed" role="timer">{ tf(locale, Msg::ConfirmingElapsed, &[("elapsed", &waited)]) }</p>
+                    if let Some(url) = &poll.payment_page {
+                        <a class="tolem-button" href={url.clone()} target="_blank" rel="noopener">{ t(locale, Msg::OpenPaymentPage) }</a>
+                    }
+                </div>
+            }
+        }
         State::StillPending { .. } => html! { <StillPendingView {locale} oncheck={cx.oncheck.clone()} /> },
-        State::Final { status, .. } => html! { <ResultView {locale} status={*status} onretry={cx.onretry.clone()} /> },
+        State::Final { status, .. } => html! {
+            <ResultView {locale} status={*status} amount={cx.amount.clone()} onretry={cx.onretry.clone()} />
+        },
         State::Failed { error, .. } => {
             html! { <ErrorView {locale} error={error.clone()} onretry={cx.onretry.clone()} /> }
         }
     };
-    html! { <div class="tolem-checkout" lang={locale.tag()}>{ body }</div> }
+    html! { <div class="tolem-checkout" lang={locale.tag()} data-theme={cx.theme}>{ body }</div> }
 }
 
 /// Props of [`MethodsView`].
@@ -104,8 +129,8 @@ pub struct MethodsViewProps {
 
 fn method_label(l: Locale, m: &PaymentMethod) -> String {
     match m.kind {
-        MethodKind::Card => t(l, Text::NewCard).to_owned(),
-        MethodKind::SavedCard => format!("{} {}", t(l, Text::SavedCard), m.label),
+        MethodKind::Card => t(l, Msg::NewCard).to_owned(),
+        MethodKind::SavedCard => tf(l, Msg::SavedCard, &[("card", &m.label)]),
         MethodKind::Wallet | MethodKind::Cash => m.label.clone(),
     }
 }
@@ -151,7 +176,7 @@ fn method_fields(props: &MethodsViewProps) -> Html {
                     if let Some(hint) = &f.hint { <p class="tolem-hint" id={hint_id}>{ hint.clone() }</p> }
                     if let Some(p) = problem {
                         <p class="tolem-field-error" id={error_id} role="alert">
-                            { t(l, if p == FieldProblem::Missing { Text::FieldRequired } else { Text::FieldInvalid }) }
+                            { t(l, if p == FieldProblem::Missing { Msg::FieldRequired } else { Msg::FieldInvalid }) }
                         </p>
                     }
                 </div>
@@ -171,14 +196,14 @@ pub fn MethodsView(props: &MethodsViewProps) -> Html {
     html! {
         <form class="tolem-methods" {onsubmit} aria-busy={props.busy.to_string()} novalidate=true>
             <fieldset class="tolem-fieldset" role="radiogroup" aria-labelledby={legend_id.clone()} disabled={props.busy}>
-                <legend id={legend_id} class="tolem-legend">{ t(l, Text::ChooseMethod) }</legend>
+                <legend id={legend_id} class="tolem-legend">{ t(l, Msg::ChooseMethod) }</legend>
                 { for props.methods.iter().enumerate().map(|(i, m)| {
                     let id = format!("{}-{i}", props.group);
                     let method_id = m.id.clone();
                     let onchange = props.onselect.reform(move |_: Event| method_id.clone());
                     html! {
                         <div class="tolem-method">
-                            <input type="radio" class="tolem-radio" id={id.clone()} name={props.group.clone()} value={m.id.clone()}
+                            <input type="radio" class={classes!("tolem-radio", (selected == Some(m.id.as_str()) || (selected.is_none() && i == 0)).then_some("tolem-focus"))} id={id.clone()} name={props.group.clone()} value={m.id.clone()}
                                 checked={selected == Some(m.id.as_str())} {onchange} />
                             <label for={id}>
                                 if let Some(logo) = &m.logo {
@@ -191,11 +216,11 @@ pub fn MethodsView(props: &MethodsViewProps) -> Html {
                 }) }
             </fieldset>
             { method_fields(props) }
-            <p class="tolem-total">{ t(l, Text::Total) }{ ": " }<strong>{ props.amount.clone() }</strong></p>
+            <p class="tolem-total">{ t(l, Msg::Total) }{ ": " }<strong>{ props.amount.clone() }</strong></p>
             <button type="submit" class="tolem-button tolem-primary tolem-pay" disabled={props.busy || selected.is_none()}>
-                { if props.busy { t(l, Text::Preparing).to_owned() } else { format!("{} {}", t(l, Text::Pay), props.amount) } }
+                { if props.busy { t(l, Msg::Preparing).to_owned() } else { tf(l, Msg::Pay, &[("amount", &props.amount)]) } }
             </button>
-            if props.busy { <p class="tolem-sr-only" role="status">{ t(l, Text::Preparing) }</p> }
+            if props.busy { <p class="tolem-sr-only" role="status">{ t(l, Msg::Preparing) }</p> }
         </form>
     }
 }
@@ -228,19 +253,19 @@ pub fn SignInView(props: &SignInViewProps) -> Html {
     let (email_id, password_id) = (format!("{title_id}-email"), format!("{title_id}-password"));
     html! {
         <form class="tolem-signin" {onsubmit} aria-labelledby={title_id.clone()}>
-            <h2 class="tolem-title" id={title_id}>{ t(l, Text::SignInTitle) }</h2>
-            <p class="tolem-hint">{ t(l, Text::SignInHint) }</p>
-            if props.refused { <p class="tolem-field-error" role="alert">{ t(l, Text::SignInRefused) }</p> }
+            <h2 class="tolem-title tolem-focus" tabindex="-1" id={title_id}>{ t(l, Msg::SignInTitle) }</h2>
+            <p class="tolem-hint">{ t(l, Msg::SignInHint) }</p>
+            if props.refused { <p class="tolem-field-error" role="alert">{ t(l, Msg::SignInRefused) }</p> }
             <div class="tolem-field">
-                <label class="tolem-field-label" for={email_id.clone()}>{ t(l, Text::Email) }</label>
+                <label class="tolem-field-label" for={email_id.clone()}>{ t(l, Msg::Email) }</label>
                 <input class="tolem-input" id={email_id} type="email" name="email" autocomplete="email" required=true />
             </div>
             <div class="tolem-field">
-                <label class="tolem-field-label" for={password_id.clone()}>{ t(l, Text::Password) }</label>
+                <label class="tolem-field-label" for={password_id.clone()}>{ t(l, Msg::Password) }</label>
                 <input class="tolem-input" id={password_id} type="password" name="password"
                     autocomplete="current-password" required=true />
             </div>
-            <button type="submit" class="tolem-button tolem-primary">{ t(l, Text::SignIn) }</button>
+            <button type="submit" class="tolem-button tolem-primary">{ t(l, Msg::SignIn) }</button>
         </form>
     }
 }
@@ -262,37 +287,13 @@ pub struct RedirectViewProps {
 #[component]
 pub fn RedirectView(props: &RedirectViewProps) -> Html {
     let l = props.locale;
+    let text = tf(l, Msg::Redirecting, &[("provider", provider_name(props.provider))]);
+    let hint = t(l, if props.blocked { Msg::RedirectBlocked } else { Msg::RedirectWait }).to_owned();
     html! {
         <div class="tolem-redirect">
-            <Progress text={t(l, Text::Redirecting)} hint={provider_name(props.provider)} />
+            <Progress {text} {hint} />
             if props.blocked {
-                <a class="tolem-button tolem-primary" href={props.url.clone()} rel="noopener">{ t(l, Text::OpenPaymentPage) }</a>
-            }
-        </div>
-    }
-}
-
-/// Props of [`ConfirmingView`].
-#[derive(Properties, PartialEq)]
-pub struct ConfirmingViewProps {
-    /// Language.
-    pub locale: Locale,
-    /// The last status request failed (retrying).
-    pub trouble: bool,
-    /// New-tab presentation: the provider's page, in case that tab was closed.
-    pub payment_page: Option<String>,
-}
-
-/// `AwaitingStatus`: confirming, with what happens next.
-#[component]
-pub fn ConfirmingView(props: &ConfirmingViewProps) -> Html {
-    let l = props.locale;
-    let hint = if props.trouble { t(l, Text::ConnectionTrouble) } else { t(l, Text::ConfirmingHint) };
-    html! {
-        <div class="tolem-confirming">
-            <Progress text={t(l, Text::Confirming)} {hint} />
-            if let Some(url) = &props.payment_page {
-                <a class="tolem-button" href={url.clone()} target="_blank" rel="noopener">{ t(l, Text::OpenPaymentPage) }</a>
+                <a class="tolem-button tolem-primary tolem-focus" href={props.url.clone()} rel="noopener">{ t(l, Msg::OpenPaymentPage) }</a>
             }
         </div>
     }
@@ -314,9 +315,9 @@ pub fn StillPendingView(props: &StillPendingViewProps) -> Html {
     let oncheck = props.oncheck.reform(|_: MouseEvent| ());
     html! {
         <div class="tolem-result tolem-pending" role="status">
-            <h2 class="tolem-title">{ t(l, Text::StillPending) }</h2>
-            <p>{ t(l, Text::StillPendingHint) }</p>
-            <button type="button" class="tolem-button" onclick={oncheck}>{ t(l, Text::CheckAgain) }</button>
+            <h2 class="tolem-title tolem-focus" tabindex="-1">{ t(l, Msg::StillPending) }</h2>
+            <p>{ t(l, Msg::StillPendingHint) }</p>
+            <button type="button" class="tolem-button" onclick={oncheck}>{ t(l, Msg::CheckAgain) }</button>
         </div>
     }
 }
@@ -328,6 +329,8 @@ pub struct ResultViewProps {
     pub locale: Locale,
     /// The final status.
     pub status: PaymentStatus,
+    /// The formatted amount.
+    pub amount: String,
     /// "Try again" / "Choose another way" (offered when nothing was paid).
     pub onretry: Callback<()>,
 }
@@ -337,18 +340,24 @@ pub struct ResultViewProps {
 pub fn ResultView(props: &ResultViewProps) -> Html {
     let l = props.locale;
     let (text, class, retry) = match props.status {
-        PaymentStatus::Paid => (Text::Paid, "tolem-success", None),
-        PaymentStatus::Authorized => (Text::Authorized, "tolem-success", None),
-        PaymentStatus::Refunded => (Text::Refunded, "tolem-neutral", None),
-        PaymentStatus::Failed => (Text::Failed, "tolem-failure", Some(Text::TryAgain)),
-        PaymentStatus::Cancelled => (Text::Cancelled, "tolem-neutral", Some(Text::ChooseAnother)),
-        PaymentStatus::Expired => (Text::Expired, "tolem-failure", Some(Text::TryAgain)),
-        PaymentStatus::Pending => (Text::StillPending, "tolem-pending", None),
+        PaymentStatus::Paid => (Msg::Paid, "tolem-success", None),
+        PaymentStatus::Authorized => (Msg::Authorized, "tolem-success", None),
+        PaymentStatus::Refunded => (Msg::Refunded, "tolem-neutral", None),
+        PaymentStatus::Failed => (Msg::Failed, "tolem-failure", Some(Msg::TryAgain)),
+        PaymentStatus::Cancelled => (Msg::Cancelled, "tolem-neutral", Some(Msg::ChooseAnother)),
+        PaymentStatus::Expired => (Msg::Expired, "tolem-failure", Some(Msg::TryAgain)),
+        PaymentStatus::Pending => (Msg::StillPending, "tolem-pending", None),
+    };
+    let detail = match props.status {
+        PaymentStatus::Paid => Some(tf(l, Msg::PaidAmount, &[("amount", &props.amount)])),
+        PaymentStatus::Failed => Some(t(l, Msg::FailedHint).to_owned()),
+        _ => None,
     };
     let onretry = props.onretry.reform(|_: MouseEvent| ());
     html! {
         <div class={classes!("tolem-result", class)} role="status" data-status={props.status.as_str()}>
-            <h2 class="tolem-title">{ t(l, text) }</h2>
+            <h2 class="tolem-title tolem-focus" tabindex="-1">{ t(l, text) }</h2>
+            if let Some(detail) = detail { <p>{ detail }</p> }
             if let Some(label) = retry {
                 <button type="button" class="tolem-button" onclick={onretry}>{ t(l, label) }</button>
             }
@@ -367,23 +376,32 @@ pub struct ErrorViewProps {
     pub onretry: Callback<()>,
 }
 
-/// `Failed`: a translated message chosen by the error code, and "Try again".
+/// `Failed`: a translated message chosen by the error code, and "Try again" when trying
+/// again can help.
 #[component]
 pub fn ErrorView(props: &ErrorViewProps) -> Html {
     let l = props.locale;
     let text = match props.error.code {
-        ErrorCode::NetworkError => Text::ErrorNetwork,
-        ErrorCode::BackendError => Text::ErrorBackend,
-        ErrorCode::ProviderError => Text::ErrorProvider,
-        ErrorCode::ConfigError => Text::ErrorConfig,
-        ErrorCode::RedirectBlocked => Text::ErrorRedirect,
-        ErrorCode::Internal => Text::ErrorInternal,
+        ErrorCode::NetworkError => Msg::ErrorNetwork,
+        ErrorCode::BackendError => Msg::ErrorBackend,
+        ErrorCode::ProviderError => Msg::ErrorProvider,
+        ErrorCode::ConfigError => Msg::ErrorConfig,
+        ErrorCode::RedirectBlocked => Msg::ErrorRedirect,
+        ErrorCode::Internal => Msg::ErrorInternal,
     };
     let onretry = props.onretry.reform(|_: MouseEvent| ());
+    // "Try again" starts the checkout over, which can get past almost anything (a network
+    // blip, a 5xx, a forgotten attempt, a blocked page); only options the merchant got
+    // wrong fail the same way every time, and the shopper cannot fix those.
+    let recoverable = props.error.code != ErrorCode::ConfigError;
     html! {
         <div class="tolem-error" role="alert" data-code={props.error.code.as_str()}>
-            <p>{ t(l, text) }</p>
-            <button type="button" class="tolem-button" onclick={onretry}>{ t(l, Text::TryAgain) }</button>
+            <p class="tolem-error-text tolem-focus" tabindex="-1">{ t(l, text) }</p>
+            if recoverable {
+                <button type="button" class="tolem-button" onclick={onretry}>{ t(l, Msg::TryAgain) }</button>
+            } else {
+                <p>{ t(l, Msg::ErrorTellShop) }</p>
+            }
         </div>
     }
 }
@@ -392,20 +410,20 @@ pub fn ErrorView(props: &ErrorViewProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct ProgressProps {
     /// What is happening.
-    pub text: &'static str,
+    pub text: AttrValue,
     /// What happens next.
     #[prop_or_default]
-    pub hint: Option<&'static str>,
+    pub hint: Option<AttrValue>,
 }
 
-/// A spinner that always says what it is waiting for.
+/// A spinner that always says what it is waiting for, announced politely.
 #[component]
 pub fn Progress(props: &ProgressProps) -> Html {
     html! {
-        <div class="tolem-progress" role="status" aria-live="polite">
+        <div class="tolem-progress tolem-focus" role="status" aria-live="polite" tabindex="-1">
             <span class="tolem-spinner" aria-hidden="true"></span>
-            <p class="tolem-progress-text">{ props.text }</p>
-            if let Some(hint) = props.hint { <p class="tolem-hint">{ hint }</p> }
+            <p class="tolem-progress-text">{ props.text.clone() }</p>
+            if let Some(hint) = &props.hint { <p class="tolem-hint">{ hint.clone() }</p> }
         </div>
     }
 }

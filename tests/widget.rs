@@ -125,7 +125,7 @@ async fn shows_methods_in_kazakh_with_tenge_amount() {
     let legend = el.query_selector("legend").unwrap().unwrap().text_content().unwrap();
     assert_eq!(legend, "Төлем тәсілін таңдаңыз");
     let pay = el.query_selector(".tolem-pay").unwrap().unwrap().text_content().unwrap();
-    assert_eq!(pay, "Төлеу 15\u{202f}000\u{a0}₸");
+    assert_eq!(pay, "15\u{202f}000\u{a0}₸ төлеу");
     assert!(el.query_selector("[style]").unwrap().is_none(), "no inline styles");
     // the start request carried the order and an idempotency key
     assert_eq!(calls_to("POST /api/checkout/start"), 1);
@@ -172,7 +172,7 @@ async fn resumes_from_the_journal_and_announces_the_final_status() {
     assert_eq!(calls_to("/api/checkout/start"), 0, "a journaled attempt is resumed, not restarted");
     assert_eq!(calls_to("GET /api/checkout/status?attemptId=att_9"), 1);
     let result = el.query_selector("[role=status][data-status=paid]").unwrap().unwrap();
-    assert_eq!(result.text_content().unwrap(), "Оплата прошла успешно");
+    assert_eq!(result.text_content().unwrap(), "Оплата прошла успешноВы оплатили 15\u{202f}000\u{a0}₸.");
     assert_eq!(storage.get_item("tolem:attempt:ioka:W-3").unwrap(), None, "journal cleared");
     handle.unmount();
 }

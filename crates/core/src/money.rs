@@ -4,6 +4,7 @@
 //! [`Currency::Kzt`] is 15 000 ₸ (1 ₸ = 100 tiyn).
 
 use serde::{Deserialize, Serialize};
+pub use tolem_i18n::Locale;
 
 /// An amount in the currency's minor units (tiyn, kopeks, cents).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -75,56 +76,78 @@ impl Currency {
     }
 }
 
-/// How a locale writes numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NumberStyle {
-    /// Between groups of three digits (`U+202F` narrow no-break space for kk and ru).
-    pub group: char,
-    /// Before the minor digits.
-    pub decimal: char,
-}
-
 impl Currency {
-    /// The symbol shoppers expect (`₸`, `₽`), or the code where there is no common symbol.
-    pub fn symbol(self) -> &'static str {
-        match self {
+    /// Kopecks and tiyn are rarely written on prices here: `1 500 ₸`, not `1 500,00 ₸`.
+    /// Dollar and euro amounts always show their cents: `$15.00`.
+    fn always_shows_minor(self) -> bool {
+        matches!(self, Currency::Usd | Currency::Eur)
+    }
+
+    /// The sign shoppers know, and whether `locale` writes it before the number
+    /// (`$15.00`) or after it (`15,00 $`). Som and sum have no sign in common use (U+20C0
+    /// is too new for most fonts), so they are written as their codes, as CLDR does.
+    fn sign(self, locale: Locale) -> (&'static str, SignPlace) {
+        let sign = match self {
             Currency::Kzt => "₸",
             Currency::Rub => "₽",
-            Currency::Uzs => "soʻm",
-            Currency::Kgs => "сом",
+            Currency::Uzs => "UZS",
+            Currency::Kgs => "KGS",
             Currency::Usd => "$",
             Currency::Eur => "€",
-        }
+        };
+        let place = match (locale, self) {
+            (Locale::Kk | Locale::Ru, _) => SignPlace::AfterWithSpace,
+            (Locale::En, Currency::Uzs | Currency::Kgs) => SignPlace::BeforeWithSpace,
+            (Locale::En, _) => SignPlace::Before,
+        };
+        (sign, place)
     }
 }
 
-/// `1 500 ₸`: grouped major units, minor digits only when not zero, symbol after a no-break
-/// space. Integer arithmetic only.
-pub fn format_amount(amount: MinorUnits, currency: Currency, style: NumberStyle) -> String {
-    let scale = 10i64.pow(currency.exponent());
-    let negative = amount.0 < 0;
+enum SignPlace {
+    Before,
+    BeforeWithSpace,
+    AfterWithSpace,
+}
+
+/// An amount as a shopper reading `locale` expects it, from integer minor units only:
+///
+/// | | KZT | RUB | USD | UZS |
+/// |---|---|---|---|---|
+/// | kk, ru | `1 500 ₸` | `1 500,50 ₽` | `15,00 $` | `1 500 UZS` |
+/// | en | `₸1,500` | `₽1,500.50` | `$15.00` | `UZS 1,500` |
+///
+/// Kazakh and Russian group digits with U+202F NARROW NO-BREAK SPACE and put the sign after
+/// a U+00A0 NO-BREAK SPACE, so an amount never breaks across lines. (CLDR's Russian and
+/// Kazakh data group with U+00A0; we follow the typographic convention for tenge.) English
+/// follows CLDR's narrow symbols.
+pub fn format_money(amount: MinorUnits, currency: Currency, locale: Locale) -> String {
+    let (group, decimal) = match locale {
+        Locale::Kk | Locale::Ru => ('\u{202f}', ','),
+        Locale::En => (',', '.'),
+    };
+    let scale = 10u64.pow(currency.exponent());
     let abs = amount.0.unsigned_abs();
-    let scale_u = scale.unsigned_abs();
-    let (major, minor) = (abs / scale_u, abs % scale_u);
+    let (major, minor) = (abs / scale, abs % scale);
     let digits = major.to_string();
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
+    let mut number = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(style.group);
+            number.push(group);
         }
-        out.push(c);
+        number.push(c);
     }
-    if minor != 0 {
-        out.push(style.decimal);
+    if minor != 0 || currency.always_shows_minor() {
+        number.push(decimal);
         let width = usize::try_from(currency.exponent()).unwrap_or(2);
-        out.push_str(&format!("{minor:0width$}"));
+        number.push_str(&format!("{minor:0width$}"));
     }
-    out.push('\u{a0}');
-    out.push_str(currency.symbol());
-    out
+    let sign = if amount.0 < 0 { "-" } else { "" };
+    match currency.sign(locale) {
+        (s, SignPlace::Before) => format!("{sign}{s}{number}"),
+        (s, SignPlace::BeforeWithSpace) => format!("{sign}{s}\u{a0}{number}"),
+        (s, SignPlace::AfterWithSpace) => format!("{sign}{number}\u{a0}{s}"),
+    }
 }
 
 /// The amount as a decimal in major units, for providers that want major units (Paytone):
@@ -190,17 +213,27 @@ mod tests {
     }
 
     #[test]
-    fn amounts_format_without_floats() {
-        let kk = NumberStyle { group: '\u{202f}', decimal: ',' };
-        assert_eq!(format_amount(MinorUnits(150_000), Currency::Kzt, kk), "1\u{202f}500\u{a0}₸");
-        assert_eq!(format_amount(MinorUnits(1_500_000), Currency::Kzt, kk), "15\u{202f}000\u{a0}₸");
-        assert_eq!(format_amount(MinorUnits(12_345_678_901), Currency::Rub, kk), "123\u{202f}456\u{202f}789,01\u{a0}₽");
-        assert_eq!(format_amount(MinorUnits(5), Currency::Kzt, kk), "0,05\u{a0}₸");
-        assert_eq!(
-            format_amount(MinorUnits(-250), Currency::Usd, NumberStyle { group: ',', decimal: '.' }),
-            "-2.50\u{a0}$"
-        );
-        assert!(format_amount(MinorUnits(i64::MIN), Currency::Kzt, kk).starts_with("-92\u{202f}233"));
+    fn amounts_read_as_each_language_writes_them() {
+        let (kk, ru, en) = (Locale::Kk, Locale::Ru, Locale::En);
+        let m = |a: i64, c: Currency, l: Locale| format_money(MinorUnits(a), c, l);
+        assert_eq!(m(150_000, Currency::Kzt, kk), "1\u{202f}500\u{a0}₸");
+        assert_eq!(m(1_500_000, Currency::Kzt, ru), "15\u{202f}000\u{a0}₸");
+        assert_eq!(m(150_050, Currency::Kzt, kk), "1\u{202f}500,50\u{a0}₸");
+        assert_eq!(m(150_000, Currency::Kzt, en), "₸1,500");
+        assert_eq!(m(12_345_678_901, Currency::Rub, ru), "123\u{202f}456\u{202f}789,01\u{a0}₽");
+        assert_eq!(m(150_050, Currency::Rub, en), "₽1,500.50");
+        assert_eq!(m(150_000, Currency::Uzs, ru), "1\u{202f}500\u{a0}UZS");
+        assert_eq!(m(150_000, Currency::Uzs, en), "UZS\u{a0}1,500");
+        assert_eq!(m(99_900, Currency::Kgs, kk), "999\u{a0}KGS");
+        assert_eq!(m(99_950, Currency::Kgs, en), "KGS\u{a0}999.50");
+        assert_eq!(m(1_500, Currency::Usd, en), "$15.00");
+        assert_eq!(m(1_500, Currency::Usd, ru), "15,00\u{a0}$");
+        assert_eq!(m(123_456, Currency::Eur, en), "€1,234.56");
+        assert_eq!(m(123_400, Currency::Eur, kk), "1\u{202f}234,00\u{a0}€");
+        assert_eq!(m(5, Currency::Kzt, kk), "0,05\u{a0}₸");
+        assert_eq!(m(-250, Currency::Usd, en), "-$2.50");
+        assert_eq!(m(-250, Currency::Rub, ru), "-2,50\u{a0}₽");
+        assert!(m(i64::MIN, Currency::Kzt, kk).starts_with("-92\u{202f}233"));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 mod common;
 
 use std::time::Duration;
+use tolem_i18n::hosted::Msg;
+use tolem_i18n::Locale;
 
 use common::*;
 use serde_json::{json, Value};
@@ -38,7 +40,7 @@ impl Running {
         let page = self.http.get(form_url).send().await.unwrap();
         assert_eq!(page.status().as_u16(), 200);
         let html = page.text().await.unwrap();
-        assert!(html.contains(">Pay<") && html.contains(">Decline<") && html.contains(">Cancel<"), "{html}");
+        assert!(["pay", "decline", "cancel"].iter().all(|a| html.contains(&format!("value=\"{a}\">"))), "{html}");
         let md_order = form_url.split("mdOrder=").nth(1).unwrap().to_owned();
         self.hosted_with(form_url, action, pan, &[("mdOrder", &md_order)]).await
     }
@@ -141,9 +143,10 @@ async fn bereke_pay_decline_retry_cancel_and_callbacks() {
     assert_eq!(demo.rbs("getOrderStatusExtended.do", &[("orderNumber", "B-101~2")]).await["orderStatus"], 0);
     demo.bereke_page(&second_url, "pay", "5555555555555599").await;
     assert_eq!(demo.status(&attempt).await["status"], "paid");
-    // The first order is closed for good: its page says so.
+    // The first order is closed for good: its page says so, in the Kazakh the order was
+    // registered with (`language=kk`, so `payment_kk.html`).
     let closed = demo.http.get(&form_url).send().await.unwrap().text().await.unwrap();
-    assert!(closed.contains("can no longer be paid"), "{closed}");
+    assert!(closed.contains(Msg::ClosedText.text(Locale::Kk)), "{closed}");
 
     // Cancel: back to failUrl, the bank order stays payable, the next pay reuses it.
     let attempt = demo.start_for("bereke", "B-102").await["attemptId"].as_str().unwrap().to_owned();
@@ -374,4 +377,55 @@ async fn ecommpay_accepts_urls_signed_the_sdk_ways() {
     let bad = query.replace(&encode(&signature), &encode(&wrong));
     let (code, _) = answer(demo.http.get(format!("{}/sandbox/ecommpay/payment?{bad}", demo.origin))).await;
     assert_eq!(code, 400);
+}
+
+/// Hosted pages speak the shopper's language: the provider's language parameter first
+/// (Bereke's `language` → `payment_<lang>.html`), else `Accept-Language`, else Russian; and a
+/// form post answers in the language of the page it came from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_pages_speak_the_shoppers_language() {
+    let demo = start_demo(None).await;
+    let attempt = demo.start_for("bereke", "B-LANG").await["attemptId"].as_str().unwrap().to_owned();
+    let form_url = demo.pay_url(&attempt, "card").await;
+    assert!(form_url.contains("/payment_kk.html?"), "{form_url}");
+    // The page name wins over the browser's languages.
+    let page = demo.http.get(&form_url).header("accept-language", "en").send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<html lang=\"kk\">"), "{page}");
+    for msg in [Msg::Payment, Msg::CardNumber, Msg::Pay, Msg::Decline, Msg::Cancel, Msg::TestCards] {
+        assert!(page.contains(msg.text(Locale::Kk)), "{:?} in Kazakh: {page}", msg);
+    }
+    assert!(!page.contains(">Pay<"), "no English left: {page}");
+    let action = page.split("<form method=\"post\" action=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert!(action.ends_with("lang=kk"), "{action}");
+    // A bad card number is refused in Kazakh by the page the form posts to (the same page).
+    assert!(action.starts_with('?'), "{action}");
+    let target = format!("{}{}", form_url.split('?').next().unwrap(), action.replace("&amp;", "&"));
+    let md_order = form_url.split("mdOrder=").nth(1).unwrap();
+    let refused = demo
+        .http
+        .post(target)
+        .form(&[("action", "pay"), ("pan", "1234"), ("exp", "12/30"), ("cvc", "123"), ("mdOrder", md_order)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(refused.contains(Msg::CheckCardNumber.text(Locale::Kk)), "{refused}");
+
+    // No language parameter (ioka): the browser's Accept-Language, by quality; else Russian.
+    let started = demo.start("IOKA-LANG").await;
+    let attempt = started["attemptId"].as_str().unwrap().to_owned();
+    let checkout_url = demo.pay_url(&attempt, "card").await;
+    let page_in = |lang: Option<&'static str>| {
+        let mut r = demo.http.get(&checkout_url);
+        if let Some(l) = lang {
+            r = r.header("accept-language", l);
+        }
+        async move { r.send().await.unwrap().text().await.unwrap() }
+    };
+    let english = page_in(Some("de-DE,en;q=0.8,ru;q=0.5")).await;
+    assert!(english.contains("<html lang=\"en\">") && english.contains(">Pay<"), "{english}");
+    let russian = page_in(None).await;
+    assert!(russian.contains("<html lang=\"ru\">") && russian.contains(Msg::Pay.text(Locale::Ru)), "{russian}");
 }

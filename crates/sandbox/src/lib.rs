@@ -18,6 +18,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
+use tolem_i18n::{fill, Locale};
 
 pub mod bereke;
 mod control;
@@ -267,6 +268,8 @@ pub fn app(sandbox: Arc<Sandbox>) -> Router {
         .nest("/paytone", paytone::router(sandbox.clone()))
         .nest("/oneentry", oneentry::router(sandbox.clone()))
         .nest("/_control", control::router(sandbox.clone()))
+        // Hosted pages speak the shopper's language (API answers carry no prose to translate).
+        .layer(axum::middleware::from_fn(page::shopper_locale))
         .with_state(sandbox)
 }
 
@@ -292,21 +295,21 @@ async fn credentials(State(sb): State<Arc<Sandbox>>) -> Json<serde_json::Value> 
             "userName": sb.config.bereke.user_name,
             "password": sb.config.bereke.password,
             "callbackToken": sb.config.bereke.callback_token,
-            "testCards": bereke::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": outcome})).collect::<Vec<_>>()
+            "testCards": bereke::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": fill(outcome.text(Locale::En), &[("password", page::ACS_PASSWORD)])})).collect::<Vec<_>>()
         },
         "ecommpay": {
             "paymentPageUrl": format!("{}/ecommpay/payment", sb.config.public_base),
             "gateApiBase": format!("{}/ecommpay", sb.config.public_base),
             "projectId": sb.config.ecommpay.project_id,
             "secretKey": sb.config.ecommpay.secret,
-            "testCards": ecommpay::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": outcome})).collect::<Vec<_>>()
+            "testCards": ecommpay::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": fill(outcome.text(Locale::En), &[("password", page::ACS_PASSWORD)])})).collect::<Vec<_>>()
         },
         "paytone": {
             "apiBase": format!("{}/paytone", sb.config.public_base),
             "publicKey": sb.config.paytone.public_key,
             "secretKey": sb.config.paytone.secret_key,
             "accountId": sb.config.paytone.account_id,
-            "testCards": paytone::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": outcome})).collect::<Vec<_>>(),
+            "testCards": paytone::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": fill(outcome.text(Locale::En), &[("password", page::ACS_PASSWORD)])})).collect::<Vec<_>>(),
             "wallet": "Paytone Wallet needs a phone number +7 and 10 digits"
         },
         "oneentry": {

@@ -3,52 +3,107 @@
 
 use std::collections::HashMap;
 
+use axum::extract::Request;
 use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+pub use tolem_i18n::hosted::Msg;
+use tolem_i18n::{fill, Locale};
 
 /// HTML-escapes text for element content and attribute values.
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
+tokio::task_local! {
+    /// The language of the page being answered (set by [`shopper_locale`]).
+    static LOCALE: Locale;
+}
+
+/// The language pages are written in while answering this request: the provider's own
+/// language parameter (`language` for Bereke, `language_code` for ECommPay, `locale` for
+/// Paytone, `lang` on our own form posts), Bereke's `payment_<lang>.html` page name, else the
+/// browser's `Accept-Language`, else Russian.
+pub async fn shopper_locale(req: Request, next: Next) -> Response {
+    let from_query = req.uri().query().map(form_decode).and_then(|pairs| {
+        pairs
+            .into_iter()
+            .filter(|(k, _)| matches!(k.as_str(), "language" | "language_code" | "locale" | "lang"))
+            .find_map(|(_, v)| Locale::from_tag(&v))
+    });
+    let from_page_name = req
+        .uri()
+        .path()
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.strip_prefix("payment_")?.strip_suffix(".html"))
+        .and_then(Locale::from_tag);
+    let from_browser =
+        req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language);
+    let locale = from_query.or(from_page_name).or(from_browser).unwrap_or(Locale::Ru);
+    LOCALE.scope(locale, next.run(req)).await
+}
+
+/// The language of the current page ([`shopper_locale`]); Russian outside a request.
+pub fn locale() -> Locale {
+    LOCALE.try_with(|l| *l).unwrap_or(Locale::Ru)
+}
+
+/// A message in the current page's language.
+pub fn tr(msg: Msg) -> &'static str {
+    msg.text(locale())
+}
+
+/// `action` with the page's language, so the page answering a form post speaks it too.
+fn with_lang(action: &str) -> String {
+    append_query(action, &[("lang", locale().tag())])
+}
+
 /// A full page with the sandbox banner naming `provider`.
-pub fn layout(provider: &str, title: &str, body: &str) -> Response {
+pub fn layout(provider: &str, title: Msg, body: &str) -> Response {
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<link rel=\"icon\" href=\"data:,\"><title>{title} · {provider} sandbox</title><style>\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<link rel=\"icon\" href=\"data:,\"><title>{title} · {provider}</title><style>\
 body{{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}\
 .banner{{background:#fff4ce;border:1px solid #c9a400;padding:.5rem;border-radius:6px;font-size:.875rem}}\
 label{{display:block;margin-top:.75rem}}input{{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}}\
+input[type=checkbox]{{width:auto}}\
 .row{{display:flex;gap:.5rem;margin-top:1rem}}button{{font:inherit;padding:.5rem 1rem;border-radius:6px;border:1px solid #444;background:#fff;cursor:pointer}}\
 button.primary{{background:#0b5cad;color:#fff;border-color:#0b5cad}}.amount{{font-size:1.5rem;font-weight:600}}.err{{color:#a00000}}\
-</style></head><body><p class=\"banner\">{provider} sandbox: no real money moves.</p>{body}</body></html>",
-        title = esc(title),
+</style></head><body><p class=\"banner\">{banner}</p>{body}</body></html>",
+        lang = locale().tag(),
+        title = esc(tr(title)),
         provider = esc(provider),
+        banner = esc(&fill(tr(Msg::Banner), &[("provider", provider)])),
     );
     Html(html).into_response()
 }
 
 /// A page with a heading and one announced sentence.
-pub fn message(provider: &str, title: &str, text: &str) -> Response {
-    layout(provider, title, &format!("<h1>{}</h1><p role=\"status\">{}</p>", esc(title), esc(text)))
+pub fn message(provider: &str, title: Msg, text: Msg) -> Response {
+    layout(provider, title, &format!("<h1>{}</h1><p role=\"status\">{}</p>", esc(tr(title)), esc(tr(text))))
 }
 
-/// `15 000 KZT`, `12,50 KZT` (minor units, two decimals).
+/// `15 000 KZT`, `12,50 KZT` in Kazakh and Russian; `15,000 KZT`, `12.50 KZT` in English.
 pub fn money(amount: i64, currency: &str) -> String {
+    let (group, decimal) = match locale() {
+        Locale::En => (',', '.'),
+        Locale::Kk | Locale::Ru => ('\u{202f}', ','),
+    };
     let major = amount / 100;
     let minor = amount % 100;
     let digits = major.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('\u{202f}');
+            grouped.push(group);
         }
         grouped.push(c);
     }
     if minor == 0 {
         format!("{grouped} {currency}")
     } else {
-        format!("{grouped},{minor:02} {currency}")
+        format!("{grouped}{decimal}{minor:02} {currency}")
     }
 }
 
@@ -129,17 +184,17 @@ impl CardInput {
         }
     }
 
-    /// `Err(text for the shopper)` when the card cannot be charged as typed.
-    pub fn check(&self) -> Result<(), &'static str> {
+    /// `Err(what to tell the shopper)` when the card cannot be charged as typed.
+    pub fn check(&self) -> Result<(), Msg> {
         if !luhn_ok(&self.pan) {
-            return Err("Check the card number.");
+            return Err(Msg::CheckCardNumber);
         }
         let exp_ok = self.exp.len() == 5
             && self.exp.as_bytes()[2] == b'/'
             && self.exp[..2].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
             && self.exp[3..].parse::<u8>().is_ok();
         if !exp_ok || !(3..=4).contains(&self.cvc.len()) || !self.cvc.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("Check the expiry date and CVC.");
+            return Err(Msg::CheckExpiry);
         }
         Ok(())
     }
@@ -159,65 +214,95 @@ pub struct CardForm<'a> {
     /// Order description.
     pub description: &'a str,
     /// Shown above the form.
-    pub error: Option<&'a str>,
+    pub error: Option<Msg>,
     /// Hidden inputs.
     pub hidden: &'a [(&'a str, &'a str)],
     /// The "Save card" box.
     pub offer_save: bool,
     /// `(pan, what happens)` test cards.
-    pub test_cards: &'a [(&'a str, &'a str)],
+    pub test_cards: &'a [(&'a str, Msg)],
 }
 
 impl CardForm<'_> {
     /// The page.
     pub fn render(&self) -> Response {
-        let error = self.error.map(|e| format!("<p class=\"err\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
-        let hidden: String = self
-            .hidden
-            .iter()
-            .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v)))
-            .collect();
+        let error =
+            self.error.map(|e| format!("<p class=\"err\" role=\"alert\">{}</p>", esc(tr(e)))).unwrap_or_default();
         let save = if self.offer_save {
-            "<label><input type=\"checkbox\" name=\"save\" value=\"1\" style=\"width:auto\"> Save card</label>"
+            format!("<label><input type=\"checkbox\" name=\"save\" value=\"1\"> {}</label>", esc(tr(Msg::SaveCard)))
         } else {
-            ""
+            String::new()
         };
         let default_pan = self.test_cards.first().map(|c| c.0).unwrap_or("");
-        let cards: Vec<String> = self.test_cards.iter().map(|(pan, what)| format!("{pan} {}", esc(what))).collect();
+        let cards: Vec<String> = self
+            .test_cards
+            .iter()
+            .map(|(pan, what)| format!("{pan} {}", esc(&fill(tr(*what), &[("password", ACS_PASSWORD)]))))
+            .collect();
         let body = format!(
-            "<h1>Payment</h1><p class=\"amount\">{amount}</p><p>{description}</p>{error}\
-<form method=\"post\" action=\"{action}\">{hidden}<label>Card number<input name=\"pan\" inputmode=\"numeric\" autocomplete=\"cc-number\" value=\"{default_pan}\"></label>\
-<label>Expiry (MM/YY)<input name=\"exp\" autocomplete=\"cc-exp\" value=\"12/30\"></label>\
-<label>CVC<input name=\"cvc\" inputmode=\"numeric\" autocomplete=\"cc-csc\" value=\"123\"></label>\
-<label>Card holder<input name=\"holder\" autocomplete=\"cc-name\" value=\"TEST HOLDER\"></label>{save}\
-<div class=\"row\"><button class=\"primary\" name=\"action\" value=\"pay\">Pay</button>\
-<button name=\"action\" value=\"decline\">Decline</button>\
-<button name=\"action\" value=\"cancel\">Cancel</button></div></form>\
-<p><small>Test cards: {cards}</small></p>",
+            "<h1>{payment}</h1><p class=\"amount\">{amount}</p><p>{description}</p>{error}\
+<form method=\"post\" action=\"{action}\">{hidden}<label>{card_number}<input name=\"pan\" inputmode=\"numeric\" autocomplete=\"cc-number\" value=\"{default_pan}\"></label>\
+<label>{expiry}<input name=\"exp\" autocomplete=\"cc-exp\" value=\"12/30\"></label>\
+<label>{cvc}<input name=\"cvc\" inputmode=\"numeric\" autocomplete=\"cc-csc\" value=\"123\"></label>\
+<label>{holder}<input name=\"holder\" autocomplete=\"cc-name\" value=\"TEST HOLDER\"></label>{save}\
+{buttons}</form>\
+<p><small>{test_cards}: {cards}</small></p>",
+            payment = esc(tr(Msg::Payment)),
             amount = money(self.amount, self.currency),
             description = esc(self.description),
-            action = esc(self.action),
+            action = esc(&with_lang(self.action)),
+            hidden = hidden_inputs(self.hidden),
+            card_number = esc(tr(Msg::CardNumber)),
+            expiry = esc(tr(Msg::Expiry)),
+            cvc = esc(tr(Msg::Cvc)),
+            holder = esc(tr(Msg::CardHolder)),
+            buttons = pay_buttons(),
+            test_cards = esc(tr(Msg::TestCards)),
             cards = cards.join(" · "),
         );
-        layout(self.provider, "Payment", &body)
+        layout(self.provider, Msg::Payment, &body)
     }
+}
+
+/// Hidden inputs for a form.
+fn hidden_inputs(pairs: &[(&str, &str)]) -> String {
+    pairs.iter().map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v))).collect()
+}
+
+/// **Pay**, **Decline** and **Cancel**, posting `action=pay|decline|cancel`.
+pub fn pay_buttons() -> String {
+    format!(
+        "<div class=\"row\"><button class=\"primary\" name=\"action\" value=\"pay\">{}</button>\
+<button name=\"action\" value=\"decline\">{}</button>\
+<button name=\"action\" value=\"cancel\">{}</button></div>",
+        esc(tr(Msg::Pay)),
+        esc(tr(Msg::Decline)),
+        esc(tr(Msg::Cancel)),
+    )
+}
+
+/// A form posting to `action` (the page's language added) with hidden inputs and `inner`.
+pub fn post_form(action: &str, hidden: &[(&str, &str)], inner: &str) -> String {
+    format!("<form method=\"post\" action=\"{}\">{}{inner}</form>", esc(&with_lang(action)), hidden_inputs(hidden))
 }
 
 /// The 3-D Secure password page; posts `password` and `action=confirm|cancel` plus `hidden`.
 pub fn three_ds_form(provider: &str, action: &str, hidden: &[(&str, &str)]) -> Response {
-    let hidden: String = hidden
-        .iter()
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v)))
-        .collect();
-    let body = format!(
-        "<h1>3-D Secure</h1><p>Enter the one-time password sent by your bank.</p>\
-<form method=\"post\" action=\"{action}\">{hidden}\
-<label>Password<input name=\"password\" autocomplete=\"one-time-code\" value=\"\"></label>\
-<div class=\"row\"><button class=\"primary\" name=\"action\" value=\"confirm\">Confirm</button>\
-<button name=\"action\" value=\"cancel\">Cancel</button></div></form>",
-        action = esc(action),
+    let inner = format!(
+        "<label>{password}<input name=\"password\" autocomplete=\"one-time-code\" value=\"\"></label>\
+<div class=\"row\"><button class=\"primary\" name=\"action\" value=\"confirm\">{confirm}</button>\
+<button name=\"action\" value=\"cancel\">{cancel}</button></div>",
+        password = esc(tr(Msg::OneTimePassword)),
+        confirm = esc(tr(Msg::Confirm)),
+        cancel = esc(tr(Msg::Cancel)),
     );
-    layout(provider, "3-D Secure", &body)
+    let body = format!(
+        "<h1>{}</h1><p>{}</p>{}",
+        esc(tr(Msg::ThreeDs)),
+        esc(tr(Msg::ThreeDsHint)),
+        post_form(action, hidden, &inner)
+    );
+    layout(provider, Msg::ThreeDs, &body)
 }
 
 /// The ACS password of every sandbox 3-D Secure test card.
@@ -309,7 +394,7 @@ mod tests {
         assert!(!luhn_ok("5555555555555598"));
         assert_eq!(masked("5555555555555599"), "555555******5599");
         assert_eq!(masked("ёёёёёёёёёёёё"), "************");
-        assert_eq!(money(1_500_000, "KZT"), "15\u{202f}000 KZT");
+        assert_eq!(money(1_500_000, "KZT"), "15\u{202f}000 KZT", "Russian outside a request");
         assert_eq!(
             append_query("https://s.kz/r", &[("orderId", "u-1"), ("lang", "ru")]),
             "https://s.kz/r?orderId=u-1&lang=ru"

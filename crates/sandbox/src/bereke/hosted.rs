@@ -15,17 +15,18 @@ use serde_json::{json, Value};
 
 use super::{callbacks, expire_if_due, KIND};
 use crate::ids::{now_ms, secret_hex};
+use crate::page::Msg;
 use crate::page::{self, append_query, see_other, three_ds_form, three_ds_passed, CardForm, CardInput};
 use crate::Sandbox;
 
 const LABEL: &str = "Bereke Bank";
 
 /// The sandbox test cards and what they do.
-pub const TEST_CARDS: [(&str, &str); 4] = [
-    ("5555555555555599", "success"),
-    ("4111111111111111", "3-D Secure (password 12345678), then success"),
-    ("4444444444446666", "declined: insufficient funds (actionCode 116)"),
-    ("4444444411111111", "declined: limit exceeded (actionCode 2003)"),
+pub const TEST_CARDS: [(&str, Msg); 4] = [
+    ("5555555555555599", Msg::CardSuccess),
+    ("4111111111111111", Msg::CardThreeDs),
+    ("4444444444446666", Msg::CardInsufficientFunds),
+    ("4444444411111111", Msg::CardLimitExceeded),
 ];
 
 pub fn router() -> Router<Arc<Sandbox>> {
@@ -61,20 +62,20 @@ fn outcome_for(pan: &str) -> Outcome {
 fn payable(sb: &Sandbox, md_order: &str) -> Result<Value, Response> {
     let order = match sb.store.get(KIND, md_order) {
         Ok(Some(o)) => expire_if_due(sb, o),
-        Ok(None) => return Err(page::message(LABEL, "Not found", "No such order.")),
+        Ok(None) => return Err(page::message(LABEL, Msg::NotFound, Msg::NotFoundText)),
         Err(e) => {
             tracing::error!(error = %e, "sandbox store");
-            return Err(page::message(LABEL, "Error", "Sandbox store failure."));
+            return Err(page::message(LABEL, Msg::Error, Msg::StoreFailure));
         }
     };
     match order["orderStatus"].as_i64() {
         Some(0) => Ok(order),
-        Some(1 | 2) => Err(page::message(LABEL, "Already paid", "This order has already been paid.")),
-        _ => Err(page::message(LABEL, "Order closed", "This order can no longer be paid.")),
+        Some(1 | 2) => Err(page::message(LABEL, Msg::AlreadyPaid, Msg::AlreadyPaidText)),
+        _ => Err(page::message(LABEL, Msg::Closed, Msg::ClosedText)),
     }
 }
 
-fn form(order: &Value, error: Option<&str>) -> Response {
+fn form(order: &Value, error: Option<Msg>) -> Response {
     let md_order = order["mdOrder"].as_str().unwrap_or_default();
     let currency = match order["currency"].as_str() {
         Some("643") => "RUB",
@@ -102,7 +103,7 @@ async fn show(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     if !is_payment_page(&page_name) {
-        return page::message(LABEL, "Not found", "No such page.");
+        return page::message(LABEL, Msg::NotFound, Msg::NotFoundText);
     }
     let md_order = q.get("mdOrder").map(String::as_str).unwrap_or_default();
     match payable(&sb, md_order) {
@@ -130,7 +131,7 @@ async fn submit(
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
     if !is_payment_page(&page_name) {
-        return page::message(LABEL, "Not found", "No such page.");
+        return page::message(LABEL, Msg::NotFound, Msg::NotFoundText);
     }
     let md_order = f.get("mdOrder").cloned().unwrap_or_default();
     let order = match payable(&sb, &md_order) {
@@ -163,7 +164,7 @@ async fn submit(
                 }
             }
         }
-        _ => form(&order, Some("Choose Pay, Decline or Cancel.")),
+        _ => form(&order, Some(Msg::ChooseAction)),
     }
 }
 
@@ -174,7 +175,7 @@ async fn acs(
 ) -> Response {
     let order = match sb.store.get(KIND, &md_order) {
         Ok(Some(o)) if o["orderStatus"] == 5 => o,
-        _ => return page::message(LABEL, "Not found", "No order awaiting 3-D Secure."),
+        _ => return page::message(LABEL, Msg::NotFound, Msg::NotFoundText),
     };
     let pending = &order["pendingCard"];
     let card = CardInput {
@@ -229,7 +230,7 @@ fn finish(sb: &Sandbox, mut order: Value, card: &CardInput, result: Result<(), (
     let md_order = order["mdOrder"].as_str().unwrap_or_default().to_owned();
     if let Err(e) = sb.store.update(KIND, &md_order, &order) {
         tracing::error!(error = %e, "sandbox store");
-        return page::message(LABEL, "Error", "Sandbox store failure.");
+        return page::message(LABEL, Msg::Error, Msg::StoreFailure);
     }
     callbacks::send(sb, &order, if pre_auth { "approved" } else { "deposited" }, success);
     back_to_shop(&order, success)

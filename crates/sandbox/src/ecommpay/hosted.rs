@@ -12,21 +12,22 @@ use serde_json::{json, Value};
 use super::{signer, KIND, OPENED};
 use crate::deliver::{self, Outgoing};
 use crate::ids::{ecommpay_now, now_ms, secret_hex};
+use crate::page::Msg;
 use crate::page::{self, see_other, three_ds_form, three_ds_passed, CardForm, CardInput};
 use crate::Sandbox;
 
 const LABEL: &str = "ECommPay";
 
 /// The sandbox test cards and what they do.
-pub const TEST_CARDS: [(&str, &str); 4] = [
-    ("4000000000000077", "success"),
-    ("4314220000000056", "3-D Secure (password 12345678), then success"),
-    ("4000000000000002", "declined by the issuer"),
-    ("5555555555555599", "success"),
+pub const TEST_CARDS: [(&str, Msg); 4] = [
+    ("4000000000000077", Msg::CardSuccess),
+    ("4314220000000056", Msg::CardThreeDs),
+    ("4000000000000002", Msg::CardDeclined),
+    ("5555555555555599", Msg::CardSuccess),
 ];
 
 /// The card form for a payment.
-pub fn form(payment: &Value, error: Option<&str>) -> Response {
+pub fn form(payment: &Value, error: Option<Msg>) -> Response {
     let payment_id = payment["payment_id"].as_str().unwrap_or_default();
     CardForm {
         provider: LABEL,
@@ -46,13 +47,13 @@ fn opened(sb: &Sandbox, payment_id: &str) -> Result<Value, Response> {
     match sb.store.get(KIND, payment_id) {
         Ok(Some(p)) if p["status"] == OPENED || p["status"] == "awaiting 3ds result" => Ok(p),
         Ok(Some(p)) if p["status"] == "success" || p["status"] == "awaiting capture" => {
-            Err(page::message(LABEL, "Already paid", "This payment has already been made."))
+            Err(page::message(LABEL, Msg::AlreadyPaid, Msg::AlreadyPaidText))
         }
-        Ok(Some(_)) => Err(page::message(LABEL, "Payment closed", "This payment can no longer be made.")),
-        Ok(None) => Err(page::message(LABEL, "Not found", "No such payment.")),
+        Ok(Some(_)) => Err(page::message(LABEL, Msg::Closed, Msg::ClosedText)),
+        Ok(None) => Err(page::message(LABEL, Msg::NotFound, Msg::NotFoundText)),
         Err(e) => {
             tracing::error!(error = %e, "sandbox store");
-            Err(page::message(LABEL, "Error", "Sandbox store failure."))
+            Err(page::message(LABEL, Msg::Error, Msg::StoreFailure))
         }
     }
 }
@@ -70,7 +71,7 @@ pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String
             let url = payment["return_url"].as_str().or(payment["fail_url"].as_str());
             match url {
                 Some(u) => see_other(u),
-                None => page::message(LABEL, "Cancelled", "You cancelled the payment."),
+                None => page::message(LABEL, Msg::Cancelled, Msg::CancelledText),
             }
         }
         Some("decline") => finish(&sb, payment, &card, false),
@@ -92,7 +93,7 @@ pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String
                 _ => finish(&sb, payment, &card, true),
             }
         }
-        _ => form(&payment, Some("Choose Pay, Decline or Cancel.")),
+        _ => form(&payment, Some(Msg::ChooseAction)),
     }
 }
 
@@ -101,7 +102,7 @@ pub async fn acs(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String, S
     let payment_id = f.get("payment_id").cloned().unwrap_or_default();
     let payment = match sb.store.get(KIND, &payment_id) {
         Ok(Some(p)) if p["status"] == "awaiting 3ds result" => p,
-        _ => return page::message(LABEL, "Not found", "No payment awaiting 3-D Secure."),
+        _ => return page::message(LABEL, Msg::NotFound, Msg::NotFoundText),
     };
     let pending = &payment["pending_card"];
     let card = CardInput {
@@ -143,8 +144,8 @@ fn finish(sb: &Sandbox, mut payment: Value, card: &CardInput, approved: bool) ->
         .or(payment["return_url"].as_str());
     match url {
         Some(u) => see_other(u),
-        None if approved => page::message(LABEL, "Payment successful", "The payment went through."),
-        None => page::message(LABEL, "Payment declined", "The payment was declined."),
+        None if approved => page::message(LABEL, Msg::Successful, Msg::SuccessfulText),
+        None => page::message(LABEL, Msg::Declined, Msg::DeclinedText),
     }
 }
 

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::webhooks::send_event;
 use crate::ids::{ioka_now, new_id};
+use crate::page::Msg;
 use crate::page::{self, card_brand, masked, see_other, three_ds_form, three_ds_passed, CardForm, CardInput};
 use crate::Sandbox;
 
@@ -40,14 +41,14 @@ fn outcome_for(pan: &str) -> Outcome {
 
 const PROVIDER: &str = "ioka";
 
-const TEST_CARDS: [(&str, &str); 4] = [
-    ("5555555555555599", "success"),
-    ("4111111111111111", "3-D Secure (password 12345678)"),
-    ("4444444444446666", "limit exceeded"),
-    ("4444444411111111", "not enough money"),
+const TEST_CARDS: [(&str, Msg); 4] = [
+    ("5555555555555599", Msg::CardSuccess),
+    ("4111111111111111", Msg::CardThreeDs),
+    ("4444444444446666", Msg::CardLimitExceeded),
+    ("4444444411111111", Msg::CardInsufficientFunds),
 ];
 
-fn form(order: &Value, error: Option<&str>) -> Response {
+fn form(order: &Value, error: Option<Msg>) -> Response {
     let id = order["id"].as_str().unwrap_or_default();
     CardForm {
         provider: PROVIDER,
@@ -63,14 +64,14 @@ fn form(order: &Value, error: Option<&str>) -> Response {
     .render()
 }
 
-fn message(title: &str, text: &str) -> Response {
+fn message(title: Msg, text: Msg) -> Response {
     page::message(PROVIDER, title, text)
 }
 
 async fn load_order(sb: &Sandbox, id: &str) -> Result<Value, Response> {
     match sb.store.get("order", id) {
         Ok(Some(o)) => Ok(o),
-        Ok(None) => Err((StatusCode::NOT_FOUND, message("Not found", "No such order.")).into_response()),
+        Ok(None) => Err((StatusCode::NOT_FOUND, message(Msg::NotFound, Msg::NotFoundText)).into_response()),
         Err(e) => Err(super::store_failed(&e)),
     }
 }
@@ -78,8 +79,8 @@ async fn load_order(sb: &Sandbox, id: &str) -> Result<Value, Response> {
 fn closed(order: &Value) -> Option<Response> {
     match order["status"].as_str() {
         Some("UNPAID") => None,
-        Some("PAID") | Some("ON_HOLD") => Some(message("Already paid", "This order has already been paid.")),
-        _ => Some(message("Order closed", "This order can no longer be paid.")),
+        Some("PAID") | Some("ON_HOLD") => Some(message(Msg::AlreadyPaid, Msg::AlreadyPaidText)),
+        _ => Some(message(Msg::Closed, Msg::ClosedText)),
     }
 }
 
@@ -100,7 +101,7 @@ async fn page(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>) -> Respons
 }
 
 /// Where the shopper goes: the specific URL, else `back_url`, else a result page.
-fn go(order: &Value, specific: &str, title: &str, text: &str) -> Response {
+fn go(order: &Value, specific: &str, title: Msg, text: Msg) -> Response {
     let url = order[specific].as_str().or_else(|| order["back_url"].as_str());
     match url {
         Some(u) => see_other(u),
@@ -119,7 +120,7 @@ async fn submit(
     };
     let card = CardInput::from_form(&f);
     match f.get("action").map(String::as_str) {
-        Some("cancel") => go(&order, "back_url", "Cancelled", "You cancelled the payment."),
+        Some("cancel") => go(&order, "back_url", Msg::Cancelled, Msg::CancelledText),
         Some("decline") => {
             let payment = new_payment(&order, &card);
             finish(&sb, order, payment, Err("DECLINED_BY_ISSUER")).await
@@ -150,7 +151,7 @@ async fn submit(
                 }
             }
         }
-        _ => form(&order, Some("Choose Pay, Decline or Cancel.")),
+        _ => form(&order, Some(Msg::ChooseAction)),
     }
 }
 
@@ -166,7 +167,7 @@ async fn three_ds(
     let pid = f.get("payment_id").cloned().unwrap_or_default();
     let payment = match sb.store.get("payment", &pid) {
         Ok(Some(p)) if p["order_id"] == order["id"] && p["status"] == "REQUIRES_ACTION" => p,
-        Ok(_) => return message("Not found", "No such payment awaiting 3-D Secure."),
+        Ok(_) => return message(Msg::NotFound, Msg::NotFoundText),
         Err(e) => return super::store_failed(&e),
     };
     if three_ds_passed(&f) {
@@ -279,8 +280,17 @@ async fn finish(sb: &Sandbox, mut order: Value, mut payment: Value, result: Resu
         send_event(sb, "ORDER_EXPIRED", &order, None);
     }
     match result {
-        Ok(()) => go(&order, "success_url", "Payment successful", "The payment went through."),
-        Err(code) => go(&order, "failure_url", "Payment declined", decline_text(code)),
+        Ok(()) => go(&order, "success_url", Msg::Successful, Msg::SuccessfulText),
+        Err(code) => go(&order, "failure_url", Msg::Declined, decline_page_text(code)),
+    }
+}
+
+/// The shopper's words for a decline code, on the page shown when there is no `failure_url`.
+fn decline_page_text(code: &str) -> Msg {
+    match code {
+        "CARD_LIMITATIONS_EXCEEDED" => Msg::CardLimitExceeded,
+        "NOT_ENOUGH_MONEY" => Msg::CardInsufficientFunds,
+        _ => Msg::CardDeclined,
     }
 }
 

@@ -12,13 +12,15 @@ use serde_json::{json, Value};
 
 use super::{store_failed, SESSION};
 use crate::ids::ioka_now;
+use crate::page::Msg;
 use crate::page::{self, see_other, CardForm, CardInput};
 use crate::Sandbox;
 
 const LABEL: &str = "OneEntry";
 
 /// Test cards and what they do.
-pub const TEST_CARDS: [(&str, &str); 2] = [("4242424242424242", "success"), ("4000000000000002", "declined")];
+pub const TEST_CARDS: [(&str, Msg); 2] =
+    [("4242424242424242", Msg::CardSuccess), ("4000000000000002", Msg::CardDeclined)];
 
 fn load(sb: &Sandbox, id: i64) -> Option<Value> {
     sb.store.get(SESSION, &id.to_string()).ok().flatten()
@@ -28,13 +30,13 @@ fn load(sb: &Sandbox, id: i64) -> Option<Value> {
 pub async fn page(State(sb): State<Arc<Sandbox>>, Path(id): Path<i64>) -> Response {
     match load(&sb, id) {
         Some(s) if s["status"] == "waiting" && !s["paymentUrl"].is_null() => form(&s, None),
-        Some(s) if s["status"] == "waiting" => page::message(LABEL, "Not ready", "This payment page is not ready yet."),
-        Some(_) => page::message(LABEL, "Session closed", "This payment session is closed."),
-        None => page::message(LABEL, "Not found", "No such payment session."),
+        Some(s) if s["status"] == "waiting" => page::message(LABEL, Msg::NotReady, Msg::NotReadyText),
+        Some(_) => page::message(LABEL, Msg::Closed, Msg::ClosedText),
+        None => page::message(LABEL, Msg::NotFound, Msg::NotFoundText),
     }
 }
 
-fn form(s: &Value, problem: Option<&str>) -> Response {
+fn form(s: &Value, problem: Option<Msg>) -> Response {
     let id = s["id"].to_string();
     CardForm {
         provider: LABEL,
@@ -57,7 +59,7 @@ pub async fn submit(
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
     let Some(mut s) = load(&sb, id).filter(|s| s["status"] == "waiting" && !s["paymentUrl"].is_null()) else {
-        return page::message(LABEL, "Session closed", "This payment session is closed.");
+        return page::message(LABEL, Msg::Closed, Msg::ClosedText);
     };
     let card = CardInput::from_form(&f);
     let status = match f.get("action").map(String::as_str) {
@@ -73,7 +75,7 @@ pub async fn submit(
                 "paid"
             }
         }
-        _ => return form(&s, Some("Choose Pay, Decline or Cancel.")),
+        _ => return form(&s, Some(Msg::ChooseAction)),
     };
     s["status"] = json!(status);
     s["updatedDate"] = json!(format!("{}Z", &ioka_now()[..23]));

@@ -15,14 +15,16 @@ use sha1::{Digest, Sha1};
 use super::{document, error, load, now_s, store_failed, KIND};
 use crate::control::WebhookFault;
 use crate::deliver::{self, Outgoing};
+use crate::page::Msg;
 use crate::page::{self, esc, see_other, CardForm, CardInput};
 use crate::Sandbox;
+use tolem_i18n::fill;
 
 const LABEL: &str = "Paytone";
 
 /// The sandbox test cards and what they do.
-pub const TEST_CARDS: [(&str, &str); 2] =
-    [("4242424242424242", "success"), ("4000000000000002", "declined by the issuer")];
+pub const TEST_CARDS: [(&str, Msg); 2] =
+    [("4242424242424242", Msg::CardSuccess), ("4000000000000002", Msg::CardDeclined)];
 
 /// Statuses after which the page can no longer take a payment.
 const CLOSED: [&str; 5] = ["processed", "process_failed", "expired", "terminated", "refunded"];
@@ -43,18 +45,18 @@ pub async fn page(State(sb): State<Arc<Sandbox>>, Query(q): Query<HashMap<String
     };
     match load(&sb, cpi) {
         Ok(inv) => form(&inv, None),
-        Err(_) => page::message(LABEL, "Not found", "No such payment invoice."),
+        Err(_) => page::message(LABEL, Msg::NotFound, Msg::NotFoundText),
     }
 }
 
-fn form(inv: &Value, problem: Option<&str>) -> Response {
+fn form(inv: &Value, problem: Option<Msg>) -> Response {
     let id = inv["id"].as_str().unwrap_or_default();
     let status = inv["status"].as_str().unwrap_or_default();
     if status == "processed" {
-        return page::message(LABEL, "Already paid", "This invoice has already been paid.");
+        return page::message(LABEL, Msg::AlreadyPaid, Msg::AlreadyPaidText);
     }
     if CLOSED.contains(&status) {
-        return page::message(LABEL, "Invoice closed", "This invoice can no longer be paid.");
+        return page::message(LABEL, Msg::Closed, Msg::ClosedText);
     }
     let amount = inv["amount_minor"].as_i64().unwrap_or(0);
     let currency = inv["currency"].as_str().unwrap_or_default();
@@ -75,17 +77,14 @@ fn form(inv: &Value, problem: Option<&str>) -> Response {
     }
     let phone = inv["fields"]["phone"].as_str().unwrap_or_default();
     let body = format!(
-        "<h1>Payment</h1><p class=\"amount\">{}</p><p>{}</p><p>Paytone Wallet {}: confirm the payment in the app.</p>\
-<form method=\"post\" action=\"./\"><input type=\"hidden\" name=\"cpi\" value=\"{}\">\
-<div class=\"row\"><button class=\"primary\" name=\"action\" value=\"pay\">Pay</button>\
-<button name=\"action\" value=\"decline\">Decline</button>\
-<button name=\"action\" value=\"cancel\">Cancel</button></div></form>",
+        "<h1>{}</h1><p class=\"amount\">{}</p><p>{}</p><p>{}</p>{}",
+        esc(page::tr(Msg::Payment)),
         page::money(amount, currency),
         esc(description),
-        esc(phone),
-        esc(id),
+        esc(&fill(page::tr(Msg::WalletConfirm), &[("phone", phone)])),
+        page::post_form("./", &[("cpi", id)], &page::pay_buttons()),
     );
-    page::layout(LABEL, "Payment", &body)
+    page::layout(LABEL, Msg::Payment, &body)
 }
 
 /// `POST /hpp/`: Pay, Decline or Cancel.
@@ -93,7 +92,7 @@ pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String
     let cpi = f.get("cpi").cloned().unwrap_or_default();
     let inv = match load(&sb, &cpi) {
         Ok(inv) => inv,
-        Err(_) => return page::message(LABEL, "Not found", "No such payment invoice."),
+        Err(_) => return page::message(LABEL, Msg::NotFound, Msg::NotFoundText),
     };
     if CLOSED.contains(&inv["status"].as_str().unwrap_or_default()) {
         return form(&inv, None);
@@ -114,7 +113,7 @@ pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String
             }
         }
         Some("pay") => &[("processing", "ok"), ("processed", "ok")],
-        _ => return form(&inv, Some("Choose Pay, Decline or Cancel.")),
+        _ => return form(&inv, Some(Msg::ChooseAction)),
     };
     let inv = match advance(&sb, inv, steps) {
         Ok(inv) => inv,
@@ -122,7 +121,7 @@ pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String
     };
     match inv["return_url"].as_str() {
         Some(url) => see_other(url),
-        None => page::message(LABEL, "Done", "You can close this page."),
+        None => page::message(LABEL, Msg::Done, Msg::DoneText),
     }
 }
 
