@@ -4,6 +4,18 @@ const params = new URLSearchParams(location.search);
 const provider = params.get("provider") || "ioka";
 const locale = params.get("locale") || sessionStorage.getItem("tolem-demo-locale") || document.documentElement.lang || "kk";
 sessionStorage.setItem("tolem-demo-locale", locale);
+// The theme switcher: auto follows the system, light/dark force one, "steppe" is the shop's
+// own colours set through the --tolem-* custom properties (storefront.css), on light.
+const THEMES = ["auto", "light", "dark", "steppe"];
+let theme = params.get("theme") || sessionStorage.getItem("tolem-demo-theme") || "auto";
+if (!THEMES.includes(theme)) theme = "auto";
+function applyTheme(name) {
+  theme = name;
+  sessionStorage.setItem("tolem-demo-theme", name);
+  document.documentElement.dataset.theme = name;
+  return name === "steppe" ? "light" : name;
+}
+const widgetTheme = applyTheme(theme);
 // A provider that sends every shopper back to one fixed URL (OneEntry's account settings)
 // returns without ?order=: the shop remembers its current order, as a real cart would.
 // How the OneEntry checkout is wired (?signin=direct, ?oneentry=direct) is remembered too.
@@ -23,6 +35,10 @@ document.documentElement.lang = locale;
 document.getElementById("order-id").textContent = orderId;
 document.getElementById("provider").value = provider;
 document.getElementById("locale").value = locale;
+document.getElementById("theme").value = theme;
+document.getElementById("theme").addEventListener("change", (e) => {
+  window.checkout.update({ theme: applyTheme(e.target.value) });
+});
 
 function navigateWith(changes) {
   const next = new URLSearchParams(location.search);
@@ -56,6 +72,7 @@ function start(tolem) {
     order: { id: orderId, amount: 1500000, currency: "KZT", description: "Almaty apple tea, 1 kg", items: [{ productId: 1, quantity: 1 }] },
     customer: { id: "u-42", email: "shopper@example.kz", phone: "+77010000000" },
     locale,
+    theme: widgetTheme,
     sandboxUrl: location.origin + "/sandbox",
     // OneEntry: ?signin=direct signs in straight at OneEntry (the rest through the backend);
     // ?oneentry=direct does everything straight at OneEntry, with no merchant backend at all.

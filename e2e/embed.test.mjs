@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { demoSuite, watchCsp, STRICT_CSP } from "./harness.mjs";
+import { demoSuite, watchCsp, STRICT_CSP, hostedWord } from "./harness.mjs";
 
 const suite = demoSuite();
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -41,7 +41,7 @@ async function payOnSandbox(page, button = "Pay") {
   await pay.waitFor();
   await pay.click();
   await page.waitForURL(/\/sandbox\/ioka\/checkout\/orders\/ord_/);
-  await page.getByRole("button", { name: button, exact: true }).click();
+  await page.getByRole("button", { name: await hostedWord(page, button), exact: true }).click();
 }
 
 const wasmRequests = (page) => page.requests.filter((r) => r.includes("tolem_bg.wasm"));
@@ -217,7 +217,7 @@ test("several widgets on one page work independently", async () => {
   assert.equal(await b.locator(".tolem-checkout").getAttribute("lang"), "en");
   const [popup] = await Promise.all([suite.browser.context.waitForEvent("page"), b.locator(".tolem-pay").click()]);
   await popup.waitForURL(/\/sandbox\/ioka\/checkout\/orders\//);
-  await popup.getByRole("button", { name: "Pay", exact: true }).click();
+  await popup.getByRole("button", { name: await hostedWord(popup, "Pay"), exact: true }).click();
   await b.getByText("Payment successful").waitFor({ timeout: 20000 });
   await popup.close();
   assert.equal(await a.getByRole("radiogroup").isVisible(), true, "the other checkout is untouched");

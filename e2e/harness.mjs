@@ -1,7 +1,7 @@
 // Starts the real demo process (backend + sandbox + storefront) on a free loopback port and
 // a headless Debian Chromium driven by playwright-core. Everything stops by itself.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -180,4 +180,27 @@ export function demoSuite(extraEnv = {}) {
     return page;
   };
   return suite;
+}
+
+/** A catalogue of `crates/i18n/locales/<locale>/<domain>.txt` as the code reads it (`key = text`). */
+export function catalogue(locale, domain) {
+  const text = readFileSync(join(root, `crates/i18n/locales/${locale}/${domain}.txt`), "utf8");
+  const out = {};
+  for (const line of text.split("\n")) {
+    const m = line.match(/^\s*([a-z0-9_.]+)\s*=\s*(.*?)\s*$/);
+    if (m && !line.trim().startsWith("#")) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+/**
+ * A hosted page's own word for an English one: `"Pay"` is "Оплатить" on a Russian page. The
+ * sandbox's pages speak the shopper's language, so tests name their labels and buttons this way.
+ */
+export async function hostedWord(page, english) {
+  const en = catalogue("en", "hosted");
+  const key = Object.keys(en).find((k) => en[k] === english);
+  if (!key) throw new Error(`no hosted-page text ${JSON.stringify(english)} in en/hosted.txt`);
+  const lang = await page.evaluate(() => document.documentElement.lang);
+  return catalogue(lang, "hosted")[key];
 }

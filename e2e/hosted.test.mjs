@@ -2,7 +2,7 @@
 // hosted pages, signed callbacks (early, late, duplicated, forged), holds, tampered URLs.
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, startBrowser } from "./harness.mjs";
+import { startDemo, startBrowser, hostedWord } from "./harness.mjs";
 
 let demo, holdDemo, browser;
 const pages = [];
@@ -43,8 +43,8 @@ async function onProviderPage(page, provider, button, pan = CARD[provider]) {
   await pay.waitFor();
   await pay.click();
   await page.waitForURL(PAGE[provider]);
-  await page.getByLabel("Card number").fill(pan);
-  await page.getByRole("button", { name: button, exact: true }).click();
+  await page.getByLabel(await hostedWord(page, "Card number")).fill(pan);
+  await page.getByRole("button", { name: await hostedWord(page, button), exact: true }).click();
 }
 
 const attemptOf = (page) =>
@@ -103,7 +103,7 @@ for (const provider of ["bereke", "ecommpay"]) {
     await onProviderPage(page, provider, "Pay");
     await page.getByText("Payment successful").waitFor();
     if (provider === "ecommpay") {
-      const pageUrls = page.requests.filter((r) => r.includes("/sandbox/ecommpay/payment?")).map((r) => new URL(r.split(" ")[1]).searchParams.get("payment_id"));
+      const pageUrls = page.requests.filter((r) => r.startsWith("GET ") && r.includes("/sandbox/ecommpay/payment?")).map((r) => new URL(r.split(" ")[1]).searchParams.get("payment_id"));
       assert.deepEqual([...new Set(pageUrls)], ["E2E-ecommpay-DECL", "E2E-ecommpay-DECL~2"]);
     }
   });
@@ -151,8 +151,8 @@ for (const provider of ["bereke", "ecommpay"]) {
     await popup.waitForURL(PAGE[provider]);
     assert.equal(await popup.evaluate(() => window.opener), null, "the provider's page cannot reach back");
     await page.getByText("Confirming your payment").waitFor();
-    await popup.getByLabel("Card number").fill(CARD[provider]);
-    await popup.getByRole("button", { name: "Pay", exact: true }).click();
+    await popup.getByLabel(await hostedWord(popup, "Card number")).fill(CARD[provider]);
+    await popup.getByRole("button", { name: await hostedWord(popup, "Pay"), exact: true }).click();
     await page.getByText("Payment successful").waitFor({ timeout: 20000 });
     assert.equal(page.url().includes("sandbox"), false, "the shop's tab never left");
     await popup.close();

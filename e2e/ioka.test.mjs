@@ -1,7 +1,7 @@
 // ioka end to end: real demo process, real Chromium, the sandbox's hosted page.
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, startBrowser, PUBLIC_KEY } from "./harness.mjs";
+import { startDemo, startBrowser, PUBLIC_KEY, hostedWord } from "./harness.mjs";
 
 let demo, browser;
 const pages = [];
@@ -33,7 +33,7 @@ async function payOnSandbox(page, button) {
   await pay.waitFor();
   await pay.click();
   await page.waitForURL(/\/sandbox\/ioka\/checkout\/orders\/ord_/);
-  await page.getByRole("button", { name: button, exact: true }).click();
+  await page.getByRole("button", { name: await hostedWord(page, button), exact: true }).click();
 }
 
 const events = (page) => page.locator("#events li").allTextContents();
@@ -165,7 +165,7 @@ test("new-tab presentation: the provider opens in a tab, this tab confirms", asy
   await popup.waitForURL(/\/sandbox\/ioka\/checkout\/orders\//);
   assert.equal(await popup.evaluate(() => window.opener), null, "the provider's page cannot reach back");
   await page.getByText("Confirming your payment").waitFor();
-  await popup.getByRole("button", { name: "Pay", exact: true }).click();
+  await popup.getByRole("button", { name: await hostedWord(popup, "Pay"), exact: true }).click();
   await page.getByText("Payment successful").waitFor({ timeout: 20000 });
   assert.equal(page.url().includes("sandbox"), false, "the shop's tab never left");
   await popup.close();

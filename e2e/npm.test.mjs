@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { demoSuite, watchCsp, STRICT_CSP } from "./harness.mjs";
+import { demoSuite, watchCsp, STRICT_CSP, hostedWord } from "./harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -82,7 +82,7 @@ test("Vite bundles it and the bundle pays a round trip in Chromium under the str
   assert.match(wasm[0], /\/embed\/npm\/assets\/tolem_bg-.+\.wasm$/);
   await page.locator(".tolem-pay").click();
   await page.waitForURL(/\/sandbox\/ioka\/checkout\/orders\/ord_/);
-  await page.getByRole("button", { name: "Pay", exact: true }).click();
+  await page.getByRole("button", { name: await hostedWord(page, "Pay"), exact: true }).click();
   await page.waitForURL(/\/embed\/npm\/.*tolem_return=success/);
   await page.getByText("Payment successful").waitFor();
   assert.equal(await page.title(), "final: paid");

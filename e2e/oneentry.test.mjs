@@ -3,7 +3,7 @@
 // on delivery, an access token that expires mid-flow, decline + new try, cancel.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { demoSuite } from "./harness.mjs";
+import { demoSuite, hostedWord } from "./harness.mjs";
 
 const EMAIL = "shopper@example.kz";
 const PASSWORD = "tolem-demo-password";
@@ -24,8 +24,8 @@ async function signIn(page, password = PASSWORD, labels = { email: "Email", pass
 async function payOnPage(page, button) {
   await page.locator(".tolem-pay").click();
   await page.waitForURL(/\/sandbox\/oneentry\/checkout\/\d+/);
-  if (button === "Pay") await page.getByLabel("Card number").fill("4242424242424242");
-  await page.getByRole("button", { name: button, exact: true }).click();
+  if (button === "Pay") await page.getByLabel(await hostedWord(page, "Card number")).fill("4242424242424242");
+  await page.getByRole("button", { name: await hostedWord(page, button), exact: true }).click();
   await page.waitForURL(/\/\?provider=oneentry/);
 }
 

@@ -3,7 +3,7 @@
 // cancel, callbacks duplicated and out of order, an invoice that expires.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { demoSuite } from "./harness.mjs";
+import { demoSuite, hostedWord } from "./harness.mjs";
 
 const suite = demoSuite();
 
@@ -22,8 +22,8 @@ async function payByCard(page, button, pan = "4242424242424242") {
   await page.locator(".tolem-pay").click();
   await page.waitForURL(HPP);
   const cpi = cpiOf(page);
-  await page.getByLabel("Card number").fill(pan);
-  await page.getByRole("button", { name: button, exact: true }).click();
+  await page.getByLabel(await hostedWord(page, "Card number")).fill(pan);
+  await page.getByRole("button", { name: await hostedWord(page, button), exact: true }).click();
   return cpi;
 }
 
@@ -65,7 +65,7 @@ test("wallet: the phone field is required and checked by the provider's regexp b
   await page.waitForURL(HPP);
   const invoice = await suite.demo.json(`/sandbox/paytone/public-api/payment-invoices/${cpiOf(page)}`);
   assert.equal(invoice.body.data.attributes.service, "paytone_wallet_kzt_hpp");
-  await page.getByRole("button", { name: "Pay", exact: true }).click();
+  await page.getByRole("button", { name: await hostedWord(page, "Pay"), exact: true }).click();
   await page.waitForURL(/provider=paytone/);
   assert.equal(await result(page), "paid");
 });
@@ -90,7 +90,7 @@ test("cancel on the hosted page ends as cancelled", async () => {
   const page = await open("E2E-PT-CANCEL");
   await page.locator(".tolem-pay").click();
   await page.waitForURL(HPP);
-  await page.getByRole("button", { name: "Cancel", exact: true }).click();
+  await page.getByRole("button", { name: await hostedWord(page, "Cancel"), exact: true }).click();
   await page.waitForURL(/provider=paytone/);
   assert.equal(await result(page), "cancelled");
 });
@@ -121,7 +121,7 @@ test("an invoice that expires while the shopper is away ends as expired, with a 
   const expired = await suite.demo.json(`/sandbox/paytone/_control/invoices/${cpiOf(page)}/expire`, { method: "POST" });
   assert.equal(expired.status, 200);
   await page.reload();
-  await page.getByText("This invoice can no longer be paid.").waitFor();
+  await page.getByText(await hostedWord(page, "This payment can no longer be made.")).waitFor();
   await page.goBack();
   await page.waitForURL(/provider=paytone/);
   assert.equal(await result(page), "expired");

@@ -37,6 +37,10 @@ impl PartialEq for CheckoutProps {
     }
 }
 
+/// How long after sending the shopper away the page may still be here before the provider's
+/// page is offered as a link. A page that navigates is gone long before.
+const REDIRECT_FALLBACK_MS: u32 = 4_000;
+
 /// What the component reacts to: a flow event, or the display clock.
 pub enum Message {
     /// Into the flow.
@@ -57,6 +61,9 @@ pub struct Checkout {
     tick: Option<Timeout>,
     /// Ticks every second while confirming, for the elapsed time.
     clock: Option<Interval>,
+    /// Offers the provider's page as a link if this page is still here after sending the
+    /// shopper away (a `beforeunload` prompt they declined, a navigation something swallowed).
+    redirect_fallback: Option<Timeout>,
     /// The time the view shows elapsed time against.
     now_ms: u64,
     /// The shopper acted (try again, check again, sign in): move focus to where the action
@@ -144,6 +151,7 @@ impl Component for Checkout {
             flow: flow_for(options),
             tick: None,
             clock: None,
+            redirect_fallback: None,
             now_ms: browser::now_ms(),
             focus_pending: false,
             requests: Requests::default(),
@@ -200,6 +208,7 @@ impl Component for Checkout {
         if !same_checkout {
             self.tick = None;
             self.clock = None;
+            self.redirect_fallback = None;
             self.requests.abort_all();
             self.customer_token = None;
             self.flow = flow_for(new);
@@ -236,6 +245,7 @@ impl Component for Checkout {
     fn destroy(&mut self, _ctx: &Context<Self>) {
         self.tick = None;
         self.clock = None;
+        self.redirect_fallback = None;
         self.requests.abort_all();
     }
 }
@@ -335,7 +345,11 @@ impl Checkout {
             }
             Effect::ClearJournal => browser::clear_journal(options.provider, &options.order.id),
             Effect::Navigate(target) => {
-                if !browser::navigate(&target, options.presentation == Presentation::NewTab) {
+                if browser::navigate(&target, options.presentation == Presentation::NewTab) {
+                    self.redirect_fallback = Some(Timeout::new(REDIRECT_FALLBACK_MS, move || {
+                        link.send_message(Event::NavigationFailed);
+                    }));
+                } else {
                     link.send_message(Event::NavigationFailed);
                 }
             }

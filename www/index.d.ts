@@ -87,7 +87,10 @@ export interface MountOptions {
   backendUrl?: string;
   order: Order;
   customer?: Customer;
+  /** Default: `<html lang>`, then the browser's languages, then `ru`. */
   locale?: Locale;
+  /** `auto` (default) follows `prefers-color-scheme`; `light` or `dark` forces one (docs/theming.md). */
+  theme?: "auto" | "light" | "dark";
   /** Where the provider sends the shopper back; default: this page. */
   returnUrl?: string;
   /** ioka public key, when the backend answers with ioka's tokens only. */

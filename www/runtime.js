@@ -146,6 +146,7 @@ const ATTRIBUTES = {
   "public-key": ["publicKey"],
   presentation: ["presentation"],
   locale: ["locale"],
+  theme: ["theme"],
   "sandbox-url": ["sandboxUrl"],
 };
 

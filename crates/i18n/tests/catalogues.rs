@@ -100,8 +100,9 @@ fn counted_messages_pick_the_right_form() {
     let ru: Vec<String> = [1, 2, 5, 11, 21, 22]
         .map(|n| tolem_i18n::fill(ElapsedSeconds.count(Locale::Ru, n), &[("n", &n.to_string())]))
         .to_vec();
-    assert_eq!(ru, ["1 секунду", "2 секунды", "5 секунд", "11 секунд", "21 секунду", "22 секунды"]);
-    assert_eq!(ElapsedSeconds.count(Locale::En, 1), "{n} second");
-    assert_eq!(ElapsedSeconds.count(Locale::En, 3), "{n} seconds");
-    assert_eq!(ElapsedSeconds.count(Locale::Kk, 3), "{n} секунд");
+    let nbsp = |forms: [&str; 6]| forms.map(|f| f.replace(' ', "\u{a0}")).to_vec();
+    assert_eq!(ru, nbsp(["1 секунду", "2 секунды", "5 секунд", "11 секунд", "21 секунду", "22 секунды"]));
+    assert_eq!(ElapsedSeconds.count(Locale::En, 1), "{n}\u{a0}second");
+    assert_eq!(ElapsedSeconds.count(Locale::En, 3), "{n}\u{a0}seconds");
+    assert_eq!(ElapsedSeconds.count(Locale::Kk, 3), "{n}\u{a0}секунд");
 }

@@ -70,7 +70,7 @@ label{{display:block;margin-top:.75rem}}input{{font:inherit;padding:.4rem;width:
 input[type=checkbox]{{width:auto}}\
 .row{{display:flex;gap:.5rem;margin-top:1rem}}button{{font:inherit;padding:.5rem 1rem;border-radius:6px;border:1px solid #444;background:#fff;cursor:pointer}}\
 button.primary{{background:#0b5cad;color:#fff;border-color:#0b5cad}}.amount{{font-size:1.5rem;font-weight:600}}.err{{color:#a00000}}\
-</style></head><body><p class=\"banner\">{banner}</p>{body}</body></html>",
+</style></head><body><header><p class=\"banner\">{banner}</p></header><main>{body}</main></body></html>",
         lang = locale().tag(),
         title = esc(tr(title)),
         provider = esc(provider),
