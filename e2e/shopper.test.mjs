@@ -235,7 +235,7 @@ for (const locale of LOCALES) {
   });
 }
 
-/** The tag of the focused element, or its selector-matching test. */
+/** The tag name of the focused element (`BODY` when nothing in the page has focus). */
 const activeElement = (page) => page.evaluate(() => document.activeElement?.tagName);
 
 /** Presses Tab (at most 40 times) until the focused element matches `selector`. */

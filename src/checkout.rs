@@ -118,21 +118,6 @@ fn listeners(link: &html::Scope<Checkout>) -> Vec<Listener> {
     .collect()
 }
 
-/// States where the shopper's action has led somewhere to stay (focus may land and rest).
-fn resting(state: &tolem_core::flow::State) -> bool {
-    use tolem_core::flow::State;
-    matches!(
-        state,
-        State::ChoosingMethod { .. }
-            | State::SigningIn { .. }
-            | State::Final { .. }
-            | State::Failed { .. }
-            | State::StillPending { .. }
-            | State::Placed { .. }
-            | State::Redirecting { blocked: true, .. }
-    )
-}
-
 impl Component for Checkout {
     type Message = Message;
     type Properties = CheckoutProps;
@@ -187,7 +172,7 @@ impl Component for Checkout {
             return;
         }
         let host = &ctx.props().host;
-        if resting(&self.flow.state) {
+        if self.flow.state.awaits_shopper() {
             browser::focus_marked(host);
             self.focus_pending = false;
         } else if !browser::focus_within(host) {
@@ -206,10 +191,7 @@ impl Component for Checkout {
             && new.order.currency == old.options.order.currency
             && new.backend_url == old.options.backend_url;
         if !same_checkout {
-            self.tick = None;
-            self.clock = None;
-            self.redirect_fallback = None;
-            self.requests.abort_all();
+            self.stop_everything();
             self.customer_token = None;
             self.flow = flow_for(new);
             ctx.link().send_message(mount_event(new));
@@ -243,14 +225,19 @@ impl Component for Checkout {
     }
 
     fn destroy(&mut self, _ctx: &Context<Self>) {
+        self.stop_everything();
+    }
+}
+
+impl Checkout {
+    /// Drops every timer and aborts every request (unmount, or a new checkout).
+    fn stop_everything(&mut self) {
         self.tick = None;
         self.clock = None;
         self.redirect_fallback = None;
         self.requests.abort_all();
     }
-}
 
-impl Checkout {
     /// The display clock runs exactly while confirming.
     fn sync_clock(&mut self, ctx: &Context<Self>) {
         let confirming = matches!(self.flow.state, tolem_core::flow::State::AwaitingStatus { .. });

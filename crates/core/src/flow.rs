@@ -278,6 +278,24 @@ pub enum State {
     },
 }
 
+impl State {
+    /// True when the shopper has been asked something or told the outcome, so the screen
+    /// will stay as it is until they act: where focus may come to rest after their action.
+    /// False while Tolem is still working (loading, preparing, confirming).
+    pub fn awaits_shopper(&self) -> bool {
+        matches!(
+            self,
+            State::ChoosingMethod { .. }
+                | State::SigningIn { .. }
+                | State::Final { .. }
+                | State::Failed { .. }
+                | State::StillPending { .. }
+                | State::Placed { .. }
+                | State::Redirecting { blocked: true, .. }
+        )
+    }
+}
+
 /// A redirect answer with the URL already parsed by the browser's URL parser.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RedirectAnswer {

@@ -618,3 +618,22 @@ fn the_backend_can_ask_for_a_sign_in_and_refuse_a_wrong_one() {
     let (flow, _) = step(flow, Event::StartAnswered { request: 1, answer: Err(other) });
     assert!(matches!(flow.state, State::Failed { retry: Retry::Start, .. }));
 }
+
+#[test]
+fn the_states_that_wait_for_the_shopper_are_where_focus_may_rest() {
+    let (loading, _) = mount(None, None);
+    assert!(!loading.state.awaits_shopper(), "loading: Tolem is working");
+    let (choosing, _) = step(
+        loading,
+        Event::StartAnswered { request: 1, answer: started(PaymentStatus::Pending, vec![method("card")]) },
+    );
+    assert!(choosing.state.awaits_shopper(), "the methods wait for a choice");
+    let (preparing, _) = step(choosing, Event::Pay);
+    assert!(!preparing.state.awaits_shopper(), "Pay pressed: preparing the redirect");
+    let redirecting = State::Redirecting { attempt: attempt(), url: "https://pay.example/x".into(), blocked: false };
+    assert!(!redirecting.awaits_shopper(), "leaving for the provider");
+    let blocked = State::Redirecting { attempt: attempt(), url: "https://pay.example/x".into(), blocked: true };
+    assert!(blocked.awaits_shopper(), "the fallback link waits for a click");
+    assert!(State::StillPending { attempt: attempt() }.awaits_shopper());
+    assert!(State::Final { attempt: attempt(), status: PaymentStatus::Paid }.awaits_shopper());
+}
