@@ -221,6 +221,7 @@ fn invalid_options_are_config_errors() {
         r#"{"provider":"ioka","backendUrl":"/b","order":{"id":"A B","amount":100,"currency":"KZT"}}"#,
         r#"{"provider":"ioka","backendUrl":"/b","order":{"id":"A","amount":100,"currency":"KZT"},"locale":"de"}"#,
         r#"{"provider":"ioka","order":{"id":"A","amount":100,"currency":"KZT"}}"#,
+        r#"{"provider":"ioka","backendUrl":"/b","order":{"id":"A","amount":100,"currency":"KZT"},"theme":"blue"}"#,
     ] {
         let err = match tolem::mount(el.clone().into(), json(bad)) {
             Err(e) => e,
