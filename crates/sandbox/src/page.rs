@@ -44,6 +44,15 @@ pub async fn shopper_locale(req: Request, next: Next) -> Response {
     LOCALE.scope(locale, next.run(req)).await
 }
 
+/// Runs `render` speaking `tag` when it names a language Tolem knows (a language the provider
+/// stored with the payment, such as Paytone's invoice `locale`); else as the request said.
+pub fn speaking<R>(tag: Option<&str>, render: impl FnOnce() -> R) -> R {
+    match tag.and_then(Locale::from_tag) {
+        Some(locale) => LOCALE.sync_scope(locale, render),
+        None => render(),
+    }
+}
+
 /// The language of the current page ([`shopper_locale`]); Russian outside a request.
 pub fn locale() -> Locale {
     LOCALE.try_with(|l| *l).unwrap_or(Locale::Ru)

@@ -44,7 +44,8 @@ pub async fn page(State(sb): State<Arc<Sandbox>>, Query(q): Query<HashMap<String
         return error(StatusCode::BAD_REQUEST, "Bad request", "cpi is required", None);
     };
     match load(&sb, cpi) {
-        Ok(inv) => form(&inv, None),
+        // The page speaks the invoice's `locale` (en, uk, ru), as Paytone's does.
+        Ok(inv) => page::speaking(inv["locale"].as_str(), || form(&inv, None)),
         Err(_) => page::message(LABEL, Msg::NotFound, Msg::NotFoundText),
     }
 }
