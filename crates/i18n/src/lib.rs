@@ -11,21 +11,7 @@
 
 pub mod catalogue;
 
-/// The checkout's messages (`locales/*/widget.txt`).
-pub mod widget {
-    include!(concat!(env!("OUT_DIR"), "/widget.rs"));
-    crate::lookup!();
-}
-
-/// The sandbox's hosted payment pages' messages (`locales/*/hosted.txt`).
-pub mod hosted {
-    include!(concat!(env!("OUT_DIR"), "/hosted.rs"));
-    crate::lookup!();
-}
-
 /// `text` and `count` for a generated `Msg`.
-#[macro_export]
-#[doc(hidden)]
 macro_rules! lookup {
     () => {
         impl Msg {
@@ -62,6 +48,18 @@ macro_rules! lookup {
             }
         }
     };
+}
+
+/// The checkout's messages (`locales/*/widget.txt`).
+pub mod widget {
+    include!(concat!(env!("OUT_DIR"), "/widget.rs"));
+    lookup!();
+}
+
+/// The sandbox's hosted payment pages' messages (`locales/*/hosted.txt`).
+pub mod hosted {
+    include!(concat!(env!("OUT_DIR"), "/hosted.rs"));
+    lookup!();
 }
 
 /// The languages Tolem speaks.
