@@ -1,4 +1,5 @@
-//! The control API tests use to script faults: `/_control/faults`, `/_control/webhooks`.
+//! The control API tests use to script faults and inspect results: `/_control/faults`,
+//! `/_control/webhooks` (every delivery, with its body and headers), `/_control/ledger`.
 
 use std::sync::{Arc, Mutex};
 
@@ -68,6 +69,13 @@ pub struct Delivery {
     pub url: String,
     /// HTTP status received, 0 when unreachable, `null` when dropped by a fault.
     pub status: Option<u16>,
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The body sent (or that would have been sent), for a POST.
+    pub body: Option<String>,
+    /// The headers sent, signature included: tests replay or tamper with a delivery
+    /// exactly as an attacker or a retrying provider would.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Records deliveries from background tasks.
@@ -198,6 +206,16 @@ pub fn router(_sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/faults", axum::routing::post(add_fault).delete(clear_faults))
         .route("/webhooks", get(list_deliveries))
+        .route("/ledger", get(ledger))
+}
+
+/// `?order=A-1001`: every provider's count of orders and payments for that merchant order.
+async fn ledger(
+    State(sb): State<Arc<Sandbox>>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<crate::ledger::Ledgers>, (StatusCode, &'static str)> {
+    let order = q.get("order").filter(|o| !o.is_empty()).ok_or((StatusCode::BAD_REQUEST, "order is required"))?;
+    Ok(Json(crate::ledger::ledgers(&sb, order)))
 }
 
 async fn add_fault(State(sb): State<Arc<Sandbox>>, body: axum::body::Bytes) -> (StatusCode, Json<serde_json::Value>) {

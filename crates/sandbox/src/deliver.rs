@@ -27,17 +27,27 @@ pub struct Outgoing {
     pub headers: Vec<(&'static str, String)>,
 }
 
+impl Outgoing {
+    /// The log entry for this notification, with the status it got.
+    fn logged(&self, status: Option<u16>) -> Delivery {
+        Delivery {
+            provider: self.provider.into(),
+            event: self.event.clone(),
+            url: self.url.clone(),
+            status,
+            method: if self.body.is_some() { "POST" } else { "GET" },
+            body: self.body.clone(),
+            headers: self.headers.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
+        }
+    }
+}
+
 /// Sends `out` unless a scripted fault says otherwise. Returns at once.
 pub fn send(sb: &Sandbox, out: Outgoing) {
     let fault = sb.faults.take_webhook(out.provider);
     let kind = fault.as_ref().and_then(|f| f.webhook);
     if kind == Some(WebhookFault::Drop) {
-        sb.faults.log_delivery(Delivery {
-            provider: out.provider.into(),
-            event: out.event,
-            url: out.url,
-            status: None,
-        });
+        sb.faults.log_delivery(out.logged(None));
         return;
     }
     let delay = match kind {
@@ -48,8 +58,8 @@ pub fn send(sb: &Sandbox, out: Outgoing) {
     for _ in 0..copies {
         let client = sb.http.clone();
         let log = sb.delivery_log();
-        let (provider, event, url, body, headers) =
-            (out.provider, out.event.clone(), out.url.clone(), out.body.clone(), out.headers.clone());
+        let entry = out.logged(None);
+        let (url, body, headers) = (out.url.clone(), out.body.clone(), out.headers.clone());
         tokio::spawn(async move {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
@@ -71,7 +81,7 @@ pub fn send(sb: &Sandbox, out: Outgoing) {
                     break;
                 }
             }
-            log.push(Delivery { provider: provider.into(), event, url, status: Some(status) });
+            log.push(Delivery { status: Some(status), ..entry });
         });
     }
 }

@@ -26,6 +26,7 @@ mod deliver;
 pub mod ecommpay;
 mod ids;
 pub mod ioka;
+mod ledger;
 pub mod oneentry;
 mod page;
 pub mod paytone;

@@ -148,6 +148,28 @@ impl Store {
             Ok(out)
         })
     }
+
+    /// Documents of a kind named by `reference` or by one of its later tries
+    /// (`reference~2`, …), oldest first: matched on `external_id`, or on `id` when `by_id`.
+    pub fn tries(&self, kind: &str, reference: &str, by_id: bool) -> Result<Vec<Value>, StoreError> {
+        let sql = if by_id {
+            "SELECT body FROM docs WHERE kind = ?1 AND (id = ?2 OR substr(id, 1, length(?2) + 1) = ?2 || '~') ORDER BY seq"
+        } else {
+            "SELECT body FROM docs WHERE kind = ?1
+               AND (external_id = ?2 OR substr(external_id, 1, length(?2) + 1) = ?2 || '~') ORDER BY seq"
+        };
+        self.with(|c| {
+            let mut stmt = c.prepare(sql)?;
+            let rows = stmt.query_map(params![kind, reference], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for row in rows {
+                if let Ok(v) = serde_json::from_str(&row?) {
+                    out.push(v);
+                }
+            }
+            Ok(out)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -171,6 +193,10 @@ mod tests {
         assert_eq!(s.get("order", "ord_1")?, Some(json!({"id": "ord_1"})));
         assert_eq!(s.list("order", Some("A-1"), None)?.len(), 1);
         assert_eq!(s.list("order", Some("B"), None)?.len(), 0);
+        s.insert("order", "ord_3", None, Some("A-1~2"), &json!({"id": "ord_3"}))?;
+        s.insert("order", "ord_4", None, Some("A-10"), &json!({"id": "ord_4"}))?;
+        assert_eq!(s.tries("order", "A-1", false)?.len(), 2, "A-1 and A-1~2, not A-10");
+        assert_eq!(s.tries("order", "ord_3", true)?.len(), 1);
         let _ = std::fs::remove_dir_all(&dir);
         Ok(())
     }

@@ -29,7 +29,7 @@ pub use hosted::TEST_CARDS;
 
 const PROVIDER: &str = "bereke";
 /// Order kind in the store.
-const KIND: &str = "rbs_order";
+pub(crate) const KIND: &str = "rbs_order";
 /// How long a registered order can be paid (`sessionTimeoutSecs` default, 20 minutes).
 const DEFAULT_SESSION_SECS: i64 = 1200;
 

@@ -33,7 +33,7 @@ pub use hosted::TEST_CARDS;
 
 const PROVIDER: &str = "ecommpay";
 /// Payment kind in the store.
-const KIND: &str = "ep_payment";
+pub(crate) const KIND: &str = "ep_payment";
 /// Internal status of a payment page opened but not submitted: the Gate does not know it yet.
 const OPENED: &str = "opened";
 

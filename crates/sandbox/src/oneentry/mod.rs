@@ -36,8 +36,8 @@ use crate::Sandbox;
 mod hosted;
 
 const PROVIDER: &str = "oneentry";
-const ORDER: &str = "oe_order";
-const SESSION: &str = "oe_session";
+pub(crate) const ORDER: &str = "oe_order";
+pub(crate) const SESSION: &str = "oe_session";
 const ACCESS: &str = "oe_access";
 const REFRESH: &str = "oe_refresh";
 

@@ -35,7 +35,7 @@ pub use hosted::{signature, TEST_CARDS};
 
 const PROVIDER: &str = "paytone";
 /// Invoice kind in the store (external id = `reference_id`, unique per account).
-const KIND: &str = "pt_invoice";
+pub(crate) const KIND: &str = "pt_invoice";
 /// Invoice lifetime when the merchant sets no `expires`.
 const DEFAULT_LIFETIME_S: i64 = 30 * 60;
 
