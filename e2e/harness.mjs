@@ -2,7 +2,7 @@
 // a headless Debian Chromium driven by playwright-core. Everything stops by itself.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,46 +35,67 @@ export async function startDemo(extraEnv = {}) {
   const cdnPort = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), "tolem-e2e-"));
   const logs = [];
-  const child = spawn(binary, [], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      TOLEM_STATE_DIR: stateDir,
-      TOLEM_STOREFRONT_DIR: join(root, "demo"),
-      TOLEM_EMBED_DIR: join(root, "demo/embed"),
-      TOLEM_WIDGET_DIR: join(root, "dist"),
-      TOLEM_CDN_PORT: String(cdnPort),
-      TOLEM_DEMO_MAX_SECONDS: "900",
-      ...extraEnv,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout.on("data", (d) => logs.push(String(d)));
-  child.stderr.on("data", (d) => logs.push(String(d)));
   const origin = `http://127.0.0.1:${port}`;
-  let up = false;
-  for (let i = 0; i < 200 && !up; i++) {
-    if (child.exitCode !== null) break;
-    try {
-      up = (await fetch(`${origin}/api/checkout/health`)).ok;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
+  let child;
+  // One demo process; `restart` starts another on the same port and state folder.
+  async function launch() {
+    child = spawn(binary, [], {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        TOLEM_STATE_DIR: stateDir,
+        TOLEM_STOREFRONT_DIR: join(root, "demo"),
+        TOLEM_EMBED_DIR: join(root, "demo/embed"),
+        TOLEM_WIDGET_DIR: join(root, "dist"),
+        TOLEM_CDN_PORT: String(cdnPort),
+        TOLEM_DEMO_MAX_SECONDS: "900",
+        ...extraEnv,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (d) => logs.push(String(d)));
+    child.stderr.on("data", (d) => logs.push(String(d)));
+    let up = false;
+    for (let i = 0; i < 200 && !up; i++) {
+      if (child.exitCode !== null) break;
+      try {
+        up = (await fetch(`${origin}/api/checkout/health`)).ok;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    if (!up) {
+      child.kill("SIGKILL");
+      throw new Error("demo did not start:\n" + logs.join(""));
     }
   }
-  if (!up) {
-    child.kill("SIGKILL");
-    throw new Error("demo did not start:\n" + logs.join(""));
+  async function halt(signal) {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill(signal);
+    await exited;
   }
+  await launch();
   return {
     origin,
+    port,
     /** The CDN-like second origin serving the widget files at /tolem/. */
     cdnOrigin: `http://127.0.0.1:${cdnPort}`,
     logs,
     async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      await halt("SIGTERM");
       rmSync(stateDir, { recursive: true, force: true });
+    },
+    /** Kills the process (no graceful stop) and, after `downMs`, starts a new one on the same state. */
+    async restart(downMs = 0) {
+      await halt("SIGKILL");
+      await new Promise((r) => setTimeout(r, downMs));
+      await launch();
+    },
+    /** What the sandbox holds for a merchant order: `{ioka: {orders, paid}, bereke: …}`. */
+    async ledger(order) {
+      return (await this.json(`/sandbox/_control/ledger?order=${encodeURIComponent(order)}`)).body;
     },
     async json(path, init = {}) {
       const r = await fetch(origin + path, init);
@@ -88,9 +109,10 @@ export async function startDemo(extraEnv = {}) {
       const r = await fetch(origin + "/sandbox/_control/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
       if (r.status !== 201) throw new Error("fault rejected: " + (await r.text()));
     },
+    /** Webhook deliveries (with method, url, body and headers), optionally of one provider. */
     async deliveries(provider) {
       const r = await this.json("/sandbox/_control/webhooks");
-      return r.body.filter((d) => d.provider === provider);
+      return r.body.filter((d) => !provider || d.provider === provider);
     },
     async admin(action, attemptId) {
       return this.json(`/api/checkout/admin/${action}`, {
@@ -203,4 +225,42 @@ export async function hostedWord(page, english) {
   if (!key) throw new Error(`no hosted-page text ${JSON.stringify(english)} in en/hosted.txt`);
   const lang = await page.evaluate(() => document.documentElement.lang);
   return catalogue(lang, "hosted")[key];
+}
+
+/**
+ * A TCP relay from a loopback port to `relay.targetPort` (set it before the first connection)
+ * that can be closed, so that new connections are refused and open ones cut, then opened
+ * again on the same port.
+ */
+export async function startRelay() {
+  const port = await freePort();
+  const relay = { targetPort: 0 };
+  const sockets = new Set();
+  let server = null;
+  const open = () =>
+    new Promise((resolve, reject) => {
+      server = createServer((inbound) => {
+        const outbound = connect(relay.targetPort, "127.0.0.1");
+        for (const s of [inbound, outbound]) {
+          sockets.add(s);
+          s.on("close", () => sockets.delete(s));
+          s.on("error", () => {});
+        }
+        inbound.pipe(outbound);
+        outbound.pipe(inbound);
+      });
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", resolve);
+    });
+  await open();
+  return Object.assign(relay, {
+    origin: `http://127.0.0.1:${port}`,
+    /** Stops listening and cuts every open connection: connects are refused from now on. */
+    async close() {
+      const closed = new Promise((r) => server.close(r));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    open,
+  });
 }

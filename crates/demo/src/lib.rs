@@ -50,6 +50,9 @@ pub struct DemoOptions {
     pub state_dir: Option<PathBuf>,
     /// How long the backend waits for the provider (the sandbox) per request.
     pub provider_timeout: Duration,
+    /// The origin the backend calls the providers' APIs on, when not the demo's own (a relay
+    /// tests can close to make connections fail). Hosted pages and webhooks are unaffected.
+    pub provider_origin: Option<String>,
     /// Bereke two-stage payments (hold, then capture/release through the admin API).
     pub bereke_two_stage: bool,
     /// ECommPay authorise-only payments (hold, then capture/cancel through the admin API).
@@ -69,6 +72,7 @@ impl Default for DemoOptions {
             cdn_port: None,
             state_dir: None,
             provider_timeout: Duration::from_secs(5),
+            provider_origin: None,
             bereke_two_stage: false,
             ecommpay_hold: false,
             paytone_basic_auth: false,
@@ -136,20 +140,21 @@ impl Demo {
         ))
         .map_err(|e| StartError(format!("sandbox store: {e}")))?;
 
+        let api = options.provider_origin.clone().unwrap_or_else(|| origin.clone());
         let backend = AppState::new(Config {
             db_path: state_file("backend.db"),
             allowed_origins: vec![origin.clone()],
             max_amount: 100_000_000_000,
             provider_timeout: options.provider_timeout,
             ioka: Some(IokaConfig {
-                base_url: format!("{origin}/sandbox/ioka"),
+                base_url: format!("{api}/sandbox/ioka"),
                 api_key: Secret::new(demo_credentials::IOKA_API_KEY),
                 public_key: demo_credentials::IOKA_PUBLIC_KEY.to_owned(),
                 webhook_key: Secret::new(demo_credentials::IOKA_WEBHOOK_KEY),
                 manual_capture: false,
             }),
             bereke: Some(BerekeConfig {
-                base_url: format!("{origin}/sandbox/bereke/payment/rest"),
+                base_url: format!("{api}/sandbox/bereke/payment/rest"),
                 user_name: demo_credentials::BEREKE_USER_NAME.to_owned(),
                 password: Secret::new(demo_credentials::BEREKE_PASSWORD),
                 callback_token: Secret::new(demo_credentials::BEREKE_CALLBACK_TOKEN),
@@ -157,14 +162,14 @@ impl Demo {
             }),
             ecommpay: Some(EcommpayConfig {
                 payment_page_url: format!("{origin}/sandbox/ecommpay/payment"),
-                gate_url: format!("{origin}/sandbox/ecommpay"),
+                gate_url: format!("{api}/sandbox/ecommpay"),
                 project_id: demo_credentials::ECOMMPAY_PROJECT_ID,
                 secret: Secret::new(demo_credentials::ECOMMPAY_SECRET),
                 callback_url: None,
                 hold: options.ecommpay_hold,
             }),
             paytone: Some(PaytoneConfig {
-                base_url: format!("{origin}/sandbox/paytone"),
+                base_url: format!("{api}/sandbox/paytone"),
                 public_key: demo_credentials::PAYTONE_PUBLIC_KEY.to_owned(),
                 secret: Secret::new(demo_credentials::PAYTONE_SECRET_KEY),
                 auth: match options.paytone_basic_auth {
@@ -175,7 +180,7 @@ impl Demo {
                 },
             }),
             oneentry: Some(OneEntryConfig {
-                project_url: format!("{origin}/sandbox/oneentry"),
+                project_url: format!("{api}/sandbox/oneentry"),
                 app_token: demo_credentials::ONEENTRY_APP_TOKEN.to_owned(),
                 storage_marker: "orders".to_owned(),
                 form_identifier: "orderForm".to_owned(),

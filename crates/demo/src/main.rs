@@ -4,7 +4,10 @@
 //! package, served at `/embed/npm/`), `TOLEM_CDN_PORT` (default `PORT + 1`: the widget files
 //! with CORS, as from a CDN),
 //! `TOLEM_DEMO_MAX_SECONDS` (stop by itself after this long; tests set it),
-//! `TOLEM_BEREKE_TWO_STAGE=1` / `TOLEM_ECOMMPAY_HOLD=1` (hold first, capture later).
+//! `TOLEM_BEREKE_TWO_STAGE=1` / `TOLEM_ECOMMPAY_HOLD=1` (hold first, capture later),
+//! `TOLEM_PROVIDER_TIMEOUT_MS` (the backend's wait per provider request, default 5000),
+//! `TOLEM_PROVIDER_ORIGIN` (where the backend calls the provider APIs, default the demo's own
+//! origin; the fault tests put a relay they can close there).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -40,7 +43,14 @@ async fn main() -> std::process::ExitCode {
             }
         },
         state_dir: (state_dir != ":memory:").then(|| PathBuf::from(state_dir)),
-        provider_timeout: Duration::from_secs(5),
+        provider_timeout: match env_or("TOLEM_PROVIDER_TIMEOUT_MS", "5000").parse() {
+            Ok(ms) => Duration::from_millis(ms),
+            Err(_) => {
+                eprintln!("tolem-demo: TOLEM_PROVIDER_TIMEOUT_MS must be a number of milliseconds");
+                return std::process::ExitCode::from(2);
+            }
+        },
+        provider_origin: std::env::var("TOLEM_PROVIDER_ORIGIN").ok().filter(|v| !v.is_empty()),
         bereke_two_stage: env_or("TOLEM_BEREKE_TWO_STAGE", "0") == "1",
         ecommpay_hold: env_or("TOLEM_ECOMMPAY_HOLD", "0") == "1",
         paytone_basic_auth: env_or("TOLEM_PAYTONE_BASIC_AUTH", "0") == "1",
