@@ -76,7 +76,7 @@ impl PaytoneClient {
     }
 
     /// The hosted page of an invoice.
-    pub fn hpp_url(&self, invoice_id: &str) -> String {
-        paytone::hpp_url(&self.config.base_url, invoice_id)
+    pub fn payer_url(&self, invoice: &paytone::Invoice) -> String {
+        paytone::payer_url(&self.config.base_url, invoice)
     }
 }

@@ -217,7 +217,7 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
             .await?;
         match created {
             Created::Invoice(invoice) => {
-                let url = client.hpp_url(&invoice.id);
+                let url = client.payer_url(&invoice);
                 let stored = app
                     .store
                     .set_checkout(&attempt.attempt_id, attempt.try_number, Some(&invoice.id), &url)?

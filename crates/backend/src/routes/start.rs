@@ -104,6 +104,7 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
             if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
                 return Err(AppError::Conflict("this order was started with a different amount".into()));
             }
+            let existing = with_fresh_status(app, existing).await?;
             reopen_if_payable(app, client, existing).await?
         }
         None => {
@@ -181,6 +182,7 @@ async fn start_hosted_page(
             if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
                 return Err(AppError::Conflict("this order was started with a different amount".into()));
             }
+            let existing = with_fresh_status(app, existing).await?;
             if matches!(existing.status, PaymentStatus::Failed | PaymentStatus::Cancelled | PaymentStatus::Expired) {
                 let order_id = existing.order_id.clone();
                 app.store
@@ -217,6 +219,17 @@ async fn start_hosted_page(
         })?,
     };
     Ok(Json(StartResponse { attempt_id: attempt.attempt_id, status: attempt.status, methods, tokens }))
+}
+
+/// An attempt already under way may have been paid while its notification was lost (the
+/// shopper paid, closed the tab, and opens the order again): read the provider before
+/// answering, so the widget shows the payment instead of offering to pay again. A failed read
+/// keeps what is stored.
+async fn with_fresh_status(app: &AppState, mut attempt: Attempt) -> Result<Attempt, AppError> {
+    if !attempt.status.is_final() {
+        attempt.status = super::status::refresh(app, &attempt).await?;
+    }
+    Ok(attempt)
 }
 
 /// A declined or cancelled try leaves the ioka order payable (`UNPAID`, attempts left): a

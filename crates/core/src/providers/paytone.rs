@@ -195,6 +195,24 @@ pub fn hpp_url(base_url: &str, invoice_id: &str) -> String {
     format!("{}/hpp/?cpi={}", trim(base_url), encode_component(invoice_id))
 }
 
+/// Where to send the payer for a new invoice: the invoice's own `flow_data.action` when
+/// Paytone gives a plain GET page there ("where to send the customer"), else the secure
+/// redirection page on the API host ([`hpp_url`]).
+pub fn payer_url(base_url: &str, invoice: &Invoice) -> String {
+    let flow = invoice.attributes.flow_data.as_ref();
+    let action =
+        flow.and_then(|f| f["action"].as_str()).filter(|a| a.starts_with("https://") || a.starts_with("http://"));
+    let plain_get = flow.is_some_and(|f| {
+        f["method"].as_str().is_none_or(|m| m.eq_ignore_ascii_case("GET"))
+            && f["params"].as_array().is_none_or(Vec::is_empty)
+            && f["params"].as_object().is_none_or(Map::is_empty)
+    });
+    match action {
+        Some(a) if plain_get => a.to_owned(),
+        _ => hpp_url(base_url, &invoice.id),
+    }
+}
+
 /// The HPP speaks `en`, `uk` and `ru`; Kazakh shoppers get Russian.
 pub fn hpp_locale(locale: &str) -> &'static str {
     match locale {

@@ -206,3 +206,23 @@ fn out_of_order_callbacks_are_recognised_by_updated() {
     assert!(is_newer(None, Some(10)));
     assert!(is_newer(Some(1), None));
 }
+
+#[test]
+fn the_payer_goes_where_the_invoice_says_else_to_the_hpp() {
+    let invoice = |flow: Value| -> Invoice {
+        serde_json::from_value(
+            json!({"type": "payment-invoices", "id": "cpi_1", "attributes": {"status": "created", "flow_data": flow}}),
+        )
+        .unwrap()
+    };
+    let base = "https://com.paycore.io";
+    let page = json!({"action": "https://checkout.paycore.io/hpp/?cpi=cpi_1", "method": "GET", "params": []});
+    assert_eq!(payer_url(base, &invoice(page)), "https://checkout.paycore.io/hpp/?cpi=cpi_1");
+    let post = json!({"action": "https://acs.bank/3ds", "method": "POST", "params": {"PaReq": "x"}});
+    assert_eq!(payer_url(base, &invoice(post)), "https://com.paycore.io/hpp/?cpi=cpi_1");
+    assert_eq!(
+        payer_url(base, &invoice(json!({"action": "javascript:alert(1)"}))),
+        "https://com.paycore.io/hpp/?cpi=cpi_1"
+    );
+    assert_eq!(payer_url(base, &invoice(Value::Null)), "https://com.paycore.io/hpp/?cpi=cpi_1");
+}
