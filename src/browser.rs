@@ -16,6 +16,7 @@ use tolem_core::error::{CheckoutError, ErrorCode};
 use tolem_core::journal::JournalRecord;
 use tolem_core::providers::Provider;
 use tolem_core::redirect::{ParsedUrl, SandboxOrigin};
+use tolem_core::tabs::{may_claim, PaymentClaim};
 
 use crate::i18n::Locale;
 
@@ -289,6 +290,84 @@ pub fn clear_journal(provider: Provider, order_id: &str) {
     if let Some(s) = session_storage() {
         let _ = s.remove_item(&JournalRecord::storage_key(provider, order_id));
     }
+}
+
+thread_local! {
+    /// This page load's tab id, for payment claims.
+    static TAB_ID: String = fresh_key();
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok().flatten()
+}
+
+/// Reads the claim under `key` and, if this tab may pay, writes this tab's claim.
+fn decide_claim(key: &str, take_over: bool) -> bool {
+    // No shared storage (private mode, blocked): nothing to coordinate with.
+    let Some(storage) = local_storage() else { return true };
+    let existing = storage.get_item(key).ok().flatten().and_then(|t| PaymentClaim::from_text(&t));
+    let now = now_ms();
+    TAB_ID.with(|tab| {
+        let granted = may_claim(existing.as_ref(), tab, now, take_over);
+        if granted {
+            let _ = storage.set_item(key, &PaymentClaim { tab: tab.clone(), at_ms: now }.to_text());
+        }
+        granted
+    })
+}
+
+/// Claims the order's payment (`key` from [`tolem_core::tabs::claim_key`]) for this tab:
+/// `false` when another tab of this browser holds it. Read-and-write happens inside a Web
+/// Lock where the browser has them, so two tabs cannot both see "free"; elsewhere the shared
+/// storage alone decides.
+pub async fn claim_payment(key: &str, take_over: bool) -> bool {
+    let locks = window().and_then(|w| Reflect::get(&w.navigator(), &"locks".into()).ok()).filter(|l| l.is_object());
+    let request = locks
+        .as_ref()
+        .and_then(|l| Reflect::get(l, &"request".into()).ok())
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    let (Some(locks), Some(request)) = (locks, request) else { return decide_claim(key, take_over) };
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+    let owned = key.to_owned();
+    // `lock` is null when another tab holds the lock this very moment: it is paying.
+    let callback = Closure::once_into_js(move |lock: JsValue| {
+        JsValue::from_bool(!lock.is_null() && decide_claim(&owned, take_over))
+    });
+    match request.call3(&locks, &key.into(), &options, &callback).map(|p| JsFuture::from(js_sys::Promise::from(p))) {
+        Ok(future) => match future.await {
+            Ok(granted) => granted.as_bool().unwrap_or(true),
+            Err(_) => decide_claim(key, take_over),
+        },
+        Err(_) => decide_claim(key, take_over),
+    }
+}
+
+/// The order's payment is over here (a final status, the order placed, or given up):
+/// removes the claim and tells the shop's other tabs to look.
+pub fn release_payment(key: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(key);
+    }
+    if let Ok(channel) = web_sys::BroadcastChannel::new(key) {
+        let _ = channel.post_message(&"settled".into());
+        channel.close();
+    }
+}
+
+/// Calls `on_news` when another tab says this order's payment is over: a BroadcastChannel
+/// message, or, where there is none, the claim disappearing from the shared storage.
+pub fn watch_payment(key: &str, on_news: impl Fn() + 'static) -> Option<Listener> {
+    if let Ok(channel) = web_sys::BroadcastChannel::new(key) {
+        // The listener keeps the channel alive (and closes nothing: a dropped channel is collected).
+        return Listener::new(&channel, "message", move |_| on_news());
+    }
+    let owned = key.to_owned();
+    Listener::new(&window()?.into(), "storage", move |e| {
+        if Reflect::get(&e, &"key".into()).ok().and_then(|k| k.as_string()).as_deref() == Some(owned.as_str()) {
+            on_news();
+        }
+    })
 }
 
 /// Sends the shopper away; `false` when it could not (popup blocked, navigation refused).

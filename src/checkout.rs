@@ -14,6 +14,7 @@ use tolem_core::http::{encode_component, HttpRequest};
 use tolem_core::poll::PollPolicy;
 use tolem_core::providers::ioka::{self, IokaBrowser, IokaCard, IokaOrder};
 use tolem_core::status::PaymentStatus;
+use tolem_core::tabs::claim_key;
 
 use crate::browser::{self, Callbacks, Listener, Requests};
 use crate::i18n::{money, t, Msg};
@@ -96,9 +97,14 @@ fn mount_event(options: &WidgetOptions) -> Event {
     }
 }
 
-fn listeners(link: &html::Scope<Checkout>) -> Vec<Listener> {
+fn listeners(link: &html::Scope<Checkout>, options: &WidgetOptions) -> Vec<Listener> {
     let Some((window, document)) = browser::window_and_document() else {
         return Vec::new();
+    };
+    // Another tab finished this order's payment: look now instead of at the next tick.
+    let on_news = {
+        let link = link.clone();
+        move || link.send_message(Event::Tick { now_ms: browser::now_ms() })
     };
     let on_visibility = {
         let link = link.clone();
@@ -112,6 +118,7 @@ fn listeners(link: &html::Scope<Checkout>) -> Vec<Listener> {
         Listener::new(&document, "visibilitychange", on_visibility),
         Listener::new(&window, "online", connectivity(true)),
         Listener::new(&window, "offline", connectivity(false)),
+        browser::watch_payment(&claim_key(options.provider, &options.order.id), on_news),
     ]
     .into_iter()
     .flatten()
@@ -140,7 +147,7 @@ impl Component for Checkout {
             now_ms: browser::now_ms(),
             focus_pending: false,
             requests: Requests::default(),
-            _listeners: listeners(ctx.link()),
+            _listeners: listeners(ctx.link(), options),
             customer_token: None,
         }
     }
@@ -219,6 +226,7 @@ impl Component for Checkout {
                 oninput: link.callback(|(key, value, matches)| Event::Input { key, value, matches }),
                 onsignin: link.callback(Event::SignIn),
                 oncheck: link.callback(|()| Event::CheckAgain { now_ms: browser::now_ms() }),
+                onpayhere: link.callback(|()| Event::PayHere),
                 onretry: retry,
             },
         )
@@ -299,8 +307,12 @@ impl Checkout {
                     Event::MethodsAnswered { request, answer }
                 });
             }
-            Effect::CallPay { request, attempt, method_id, fields } => {
+            Effect::CallPay { request, attempt, method_id, fields, take_over } => {
                 link.send_future(async move {
+                    let key = claim_key(options.provider, &options.order.id);
+                    if !browser::claim_payment(&key, take_over).await {
+                        return Event::PayingElsewhere { request, now_ms: browser::now_ms() };
+                    }
                     let answer = match redirect_target(&requests, &options, &attempt, &method_id, fields).await {
                         Ok(PayOutcome::Placed) => return Event::OrderPlaced { request },
                         Ok(PayOutcome::Redirect(target)) => {
@@ -330,7 +342,10 @@ impl Checkout {
                     );
                 }
             }
-            Effect::ClearJournal => browser::clear_journal(options.provider, &options.order.id),
+            Effect::ClearJournal => {
+                browser::clear_journal(options.provider, &options.order.id);
+                browser::release_payment(&claim_key(options.provider, &options.order.id));
+            }
             Effect::Navigate(target) => {
                 if browser::navigate(&target, options.presentation == Presentation::NewTab) {
                     self.redirect_fallback = Some(Timeout::new(REDIRECT_FALLBACK_MS, move || {

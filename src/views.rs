@@ -37,6 +37,8 @@ pub struct ViewContext {
     pub onsignin: Callback<SignInCredentials>,
     /// "Check again".
     pub oncheck: Callback<()>,
+    /// "Pay in this tab instead" (another tab holds the payment).
+    pub onpayhere: Callback<()>,
     /// "Try again" / "Choose another way".
     pub onretry: Callback<()>,
 }
@@ -72,6 +74,15 @@ pub fn render(state: &State, cx: &ViewContext) -> Html {
         State::Redirecting { url, blocked, .. } => html! {
             <RedirectView {locale} provider={cx.provider} url={url.clone()} blocked={*blocked} />
         },
+        State::AwaitingStatus { poll, .. } if poll.elsewhere.is_some() => {
+            let onclick = cx.onpayhere.reform(|_: MouseEvent| ());
+            html! {
+                <div class="tolem-confirming tolem-elsewhere">
+                    <Progress text={t(locale, Msg::OtherTab)} hint={t(locale, Msg::OtherTabHint).to_owned()} />
+                    <button type="button" class="tolem-button" {onclick}>{ t(locale, Msg::PayHere) }</button>
+                </div>
+            }
+        }
         State::AwaitingStatus { poll, .. } => {
             let hint = if poll.offline {
                 t(locale, Msg::Offline).to_owned()

@@ -113,6 +113,21 @@ pub struct Poll {
     /// New-tab presentation: the provider's page, offered as a link in case that tab was
     /// closed or blocked.
     pub payment_page: Option<String>,
+    /// Another tab holds this order's payment: this tab only watches for the outcome, and
+    /// keeps the shopper's choice in case they pay here instead.
+    pub elsewhere: Option<Box<PayingElsewhere>>,
+}
+
+/// What a tab that found the order's payment under way in another tab keeps, so that "pay in
+/// this tab instead" can go on with the shopper's choice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayingElsewhere {
+    /// The methods offered.
+    pub methods: Vec<PaymentMethod>,
+    /// The chosen method.
+    pub method_id: String,
+    /// What was typed.
+    pub form: MethodForm,
 }
 
 /// What the shopper typed into the chosen method's fields (Paytone: a phone number).
@@ -370,6 +385,16 @@ pub enum Event {
     },
     /// Navigation to the provider did not happen.
     NavigationFailed,
+    /// Instead of answering [`Effect::CallPay`]: another tab of this browser holds this
+    /// order's payment (Web Locks / a shared claim), so this tab must not start one.
+    PayingElsewhere {
+        /// Which request.
+        request: u64,
+        /// Now.
+        now_ms: u64,
+    },
+    /// "Pay in this tab instead", while another tab holds the payment.
+    PayHere,
     /// A status answer arrived.
     StatusAnswered {
         /// Which request.
@@ -470,6 +495,10 @@ pub enum Effect {
         method_id: String,
         /// The method's field values.
         fields: FieldValues,
+        /// Take the order's payment over from another tab (the shopper asked to pay here).
+        /// Otherwise the edge first claims the payment for this tab and answers
+        /// [`Event::PayingElsewhere`] if another tab holds it.
+        take_over: bool,
     },
     /// Read the status (`GET /status`, or the ioka order).
     FetchStatus {
@@ -635,7 +664,44 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
             }
             let fields = form.submitted(method);
             let request = flow.request();
-            let fx = vec![Effect::CallPay { request, attempt: attempt.clone(), method_id: method_id.clone(), fields }];
+            let fx = vec![Effect::CallPay {
+                request,
+                attempt: attempt.clone(),
+                method_id: method_id.clone(),
+                fields,
+                take_over: false,
+            }];
+            (State::AwaitingRedirect { attempt, methods, method_id, form, request }, fx)
+        }
+
+        (
+            State::AwaitingRedirect { attempt, methods, method_id, form, request },
+            Event::PayingElsewhere { request: r, now_ms },
+        ) if r == request => {
+            let (state, fx) = begin_polling(flow, attempt, now_ms, None, None);
+            match state {
+                State::AwaitingStatus { attempt, mut poll } => {
+                    poll.elsewhere = Some(Box::new(PayingElsewhere { methods, method_id, form }));
+                    (State::AwaitingStatus { attempt, poll }, fx)
+                }
+                other => (other, fx),
+            }
+        }
+
+        (State::AwaitingStatus { attempt, poll: Poll { elsewhere: Some(choice), .. } }, Event::PayHere) => {
+            let PayingElsewhere { methods, method_id, form } = *choice;
+            let fields = methods.iter().find(|m| m.id == method_id).map(|m| form.submitted(m)).unwrap_or_default();
+            let request = flow.request();
+            let fx = vec![
+                Effect::CancelTick,
+                Effect::CallPay {
+                    request,
+                    attempt: attempt.clone(),
+                    method_id: method_id.clone(),
+                    fields,
+                    take_over: true,
+                },
+            ];
             (State::AwaitingRedirect { attempt, methods, method_id, form, request }, fx)
         }
 
@@ -764,6 +830,7 @@ fn begin_polling(
         hint,
         status: PaymentStatus::Pending,
         payment_page,
+        elsewhere: None,
     };
     let fx = vec![Effect::FetchStatus { request, attempt: attempt.clone() }];
     (State::AwaitingStatus { attempt, poll }, fx)

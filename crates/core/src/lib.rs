@@ -26,3 +26,4 @@ pub mod pyjson;
 pub mod redirect;
 pub mod signature;
 pub mod status;
+pub mod tabs;

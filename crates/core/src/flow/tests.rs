@@ -198,7 +198,13 @@ fn pay_locks_so_a_double_click_sends_one_request() {
     let (flow, fx) = step(flow, Event::Pay);
     assert_eq!(
         fx,
-        [Effect::CallPay { request: 2, attempt: attempt(), method_id: "card".into(), fields: FieldValues::default() }]
+        [Effect::CallPay {
+            request: 2,
+            attempt: attempt(),
+            method_id: "card".into(),
+            fields: FieldValues::default(),
+            take_over: false
+        }]
     );
     let (flow, fx) = step(flow, Event::Pay);
     assert!(fx.is_empty(), "second click must do nothing");
@@ -556,7 +562,16 @@ fn required_and_mismatched_fields_keep_pay_from_going_out() {
     let (flow, _) = step(flow, Event::Input { key: "phone".into(), value: " +77011234567 ".into(), matches: true });
     let (flow, fx) = step(flow, Event::Pay);
     let fields = FieldValues(vec![("phone".to_owned(), "+77011234567".to_owned())]);
-    assert_eq!(fx, [Effect::CallPay { request: 2, attempt: attempt(), method_id: "wallet_kzt_hpp".into(), fields }]);
+    assert_eq!(
+        fx,
+        [Effect::CallPay {
+            request: 2,
+            attempt: attempt(),
+            method_id: "wallet_kzt_hpp".into(),
+            fields,
+            take_over: false
+        }]
+    );
 
     // An error on the way back keeps what was typed.
     let error = CheckoutError::new(ErrorCode::BackendError, "refused", false);
@@ -574,7 +589,13 @@ fn fields_of_another_method_are_not_sent() {
     let (_, fx) = step(flow, Event::Pay);
     assert_eq!(
         fx,
-        [Effect::CallPay { request: 2, attempt: attempt(), method_id: "card".into(), fields: FieldValues::default() }]
+        [Effect::CallPay {
+            request: 2,
+            attempt: attempt(),
+            method_id: "card".into(),
+            fields: FieldValues::default(),
+            take_over: false
+        }]
     );
 }
 
@@ -636,4 +657,65 @@ fn the_states_that_wait_for_the_shopper_are_where_focus_may_rest() {
     assert!(blocked.awaits_shopper(), "the fallback link waits for a click");
     assert!(State::StillPending { attempt: attempt() }.awaits_shopper());
     assert!(State::Final { attempt: attempt(), status: PaymentStatus::Paid }.awaits_shopper());
+}
+
+#[test]
+fn another_tab_paying_makes_this_one_watch_then_pay_here_takes_over() {
+    let (flow, _) = step(choosing(), Event::Pay);
+    // The edge found the order claimed by another tab: no navigation, no journal; watch.
+    let (flow, fx) = step(flow, Event::PayingElsewhere { request: 2, now_ms: 5_000 });
+    assert!(matches!(fx.as_slice(), [Effect::FetchStatus { request: 3, .. }]), "{fx:?}");
+    let State::AwaitingStatus { poll, .. } = &flow.state else { panic!("{:?}", flow.state) };
+    assert!(poll.elsewhere.is_some());
+    assert!(!flow.state.awaits_shopper());
+    // A stale answer to the old pay request changes nothing.
+    let before = flow.clone();
+    let (flow, fx) = step(flow, Event::PayingElsewhere { request: 2, now_ms: 5_100 });
+    assert!(fx.is_empty());
+    assert_eq!(flow, before);
+    // The other tab's payment settles: this tab sees it through its own status read.
+    let (paid, fx) = step(
+        flow.clone(),
+        Event::StatusAnswered { request: 3, answer: Ok(PaymentStatus::Paid), now_ms: 6_000, random: 0.5 },
+    );
+    assert!(matches!(paid.state, State::Final { status: PaymentStatus::Paid, .. }));
+    assert!(fx.contains(&Effect::ClearJournal));
+    // Or the shopper pays here instead, with the method they had chosen.
+    let (flow, fx) = step(flow, Event::PayHere);
+    assert_eq!(
+        fx,
+        [
+            Effect::CancelTick,
+            Effect::CallPay {
+                request: 4,
+                attempt: attempt(),
+                method_id: "card".into(),
+                fields: FieldValues::default(),
+                take_over: true
+            }
+        ]
+    );
+    assert!(matches!(flow.state, State::AwaitingRedirect { request: 4, .. }));
+    // The status answer still in flight is ignored now.
+    let before = flow.clone();
+    let (flow, _) =
+        step(flow, Event::StatusAnswered { request: 3, answer: Ok(PaymentStatus::Paid), now_ms: 6_000, random: 0.5 });
+    assert_eq!(flow, before);
+}
+
+#[test]
+fn pay_here_means_nothing_unless_another_tab_holds_the_payment() {
+    let (flow, _) = step(choosing(), Event::Pay);
+    let (flow, _) = step(
+        flow,
+        Event::PayAnswered {
+            request: 2,
+            answer: redirect("https://stage-checkout.ioka.kz/orders/ord_1"),
+            now_ms: 7_000,
+        },
+    );
+    let before = flow.clone();
+    let (flow, fx) = step(flow, Event::PayHere);
+    assert!(fx.is_empty());
+    assert_eq!(flow, before);
 }
