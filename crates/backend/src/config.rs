@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use tolem_core::ratelimit::RateLimit;
+
 use crate::secret::Secret;
 
 /// ioka settings.
@@ -112,6 +114,11 @@ pub struct Config {
     /// Bearer token for the merchant's own calls (`/admin/capture`, `/admin/release`);
     /// without it those routes are off.
     pub admin_token: Option<Secret>,
+    /// Per-client limit on `start` and `pay`; `None`: unlimited.
+    pub rate_limit: Option<RateLimit>,
+    /// Take the client's address from the first `X-Forwarded-For` hop (only behind a proxy
+    /// that sets it; otherwise any client could pick its own bucket).
+    pub trust_forwarded_for: bool,
 }
 
 /// A required variable is missing or invalid.
@@ -159,6 +166,9 @@ impl Config {
     /// | `TOLEM_ONEENTRY_LANG` | `formData` language | `en_US` |
     /// | `TOLEM_ONEENTRY_STATUSES` | more session statuses, `name=status,…` | — |
     /// | `TOLEM_ADMIN_TOKEN` | bearer token for `/admin/*` | off |
+    /// | `TOLEM_RATE_LIMIT_PER_MINUTE` | `start` + `pay` per client per minute (`0`: off) | `60` |
+    /// | `TOLEM_RATE_LIMIT_BURST` | requests a client may make back to back | `20` |
+    /// | `TOLEM_TRUST_FORWARDED_FOR` | `1`: the client is the first `X-Forwarded-For` hop | off |
     ///
     /// # Errors
     /// [`ConfigError`] naming the variable.
@@ -171,6 +181,12 @@ impl Config {
             Some(v) => v.parse().map_err(|_| ConfigError("TOLEM_PROVIDER_TIMEOUT_MS must be an integer".into()))?,
             None => 10_000,
         };
+        let number = |name: &str, default: u32| -> Result<u32, ConfigError> {
+            var(name).map_or(Ok(default), |v| v.parse().map_err(|_| ConfigError(format!("{name} must be an integer"))))
+        };
+        let per_minute = number("TOLEM_RATE_LIMIT_PER_MINUTE", 60)?;
+        let rate_limit =
+            (per_minute > 0).then_some(RateLimit { per_minute, burst: number("TOLEM_RATE_LIMIT_BURST", 20)?.max(1) });
         let ioka = match var("TOLEM_IOKA_API_KEY") {
             Some(key) => Some(IokaConfig {
                 base_url: var("TOLEM_IOKA_API_URL")
@@ -259,6 +275,8 @@ impl Config {
                 .unwrap_or_default(),
             max_amount,
             provider_timeout: Duration::from_millis(timeout_ms),
+            rate_limit,
+            trust_forwarded_for: var("TOLEM_TRUST_FORWARDED_FOR").as_deref() == Some("1"),
             ioka,
         })
     }
@@ -304,6 +322,8 @@ mod tests {
             paytone: None,
             oneentry: None,
             admin_token: None,
+            rate_limit: None,
+            trust_forwarded_for: false,
         };
         for (url, ok) in [
             ("https://shop.kz/checkout?x=1", true),

@@ -40,6 +40,12 @@ pub enum AppError {
     /// A merchant-only route without the right bearer token (401 `UNAUTHORIZED`).
     #[error("unauthorized")]
     Unauthorized,
+    /// The client asked too often (429 `RATE_LIMITED`, with `Retry-After`).
+    #[error("rate limited")]
+    RateLimited {
+        /// Seconds until the next request is accepted.
+        retry_after_s: u64,
+    },
     /// Our own failure (500 `INTERNAL`).
     #[error("internal: {0}")]
     Internal(String),
@@ -73,6 +79,9 @@ impl IntoResponse for AppError {
             AppError::SignInFailed => {
                 (StatusCode::UNAUTHORIZED, tolem_core::error::SIGN_IN_FAILED, "wrong email or password".to_owned())
             }
+            AppError::RateLimited { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests, please wait a moment".to_owned())
+            }
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error".to_owned()),
         };
         if status.is_server_error() {
@@ -80,6 +89,13 @@ impl IntoResponse for AppError {
         } else {
             tracing::warn!(error = %self, "request refused");
         }
-        (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message } })).into_response()
+        let mut response =
+            (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message } })).into_response();
+        if let AppError::RateLimited { retry_after_s } = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after_s));
+        }
+        response
     }
 }

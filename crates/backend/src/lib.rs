@@ -24,6 +24,7 @@ pub mod locks;
 pub mod oneentry;
 pub mod paytone;
 pub mod provider_http;
+pub mod ratelimit;
 mod routes;
 pub mod secret;
 pub mod store;
@@ -32,6 +33,7 @@ pub use config::{BerekeConfig, Config, EcommpayConfig, IokaConfig, OneEntryConfi
 pub use secret::Secret;
 pub use tolem_core::providers::oneentry::SessionStatusTable as OneEntryStatuses;
 pub use tolem_core::providers::paytone::PrivateAuth as PaytoneAuth;
+pub use tolem_core::ratelimit::RateLimit;
 
 /// Largest request body accepted (webhooks included).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -54,6 +56,8 @@ pub struct AppState {
     pub oneentry: Option<oneentry::OneEntryClient>,
     /// One in-process lock per merchant order, so concurrent `start`s queue up.
     pub locks: locks::KeyedLocks,
+    /// Per-client request budgets for `start` and `pay`.
+    pub limiter: ratelimit::ClientLimiter,
 }
 
 impl AppState {
@@ -77,12 +81,15 @@ impl AppState {
             paytone,
             oneentry,
             locks: locks::KeyedLocks::default(),
+            limiter: ratelimit::ClientLimiter::default(),
         }))
     }
 }
 
 /// The backend router: `POST /start`, `POST /pay`, `GET /status`, `POST /webhooks/{provider}`
 /// (also GET, for RBS callbacks), `POST /admin/capture|release` (bearer token), `GET /health`. Mount it under `/api/checkout`.
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so that rate limits
+/// know each client (without it, all clients share one budget).
 pub fn app(state: Arc<AppState>) -> Router {
     let origins: Vec<HeaderValue> =
         state.config.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
@@ -90,9 +97,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE]);
-    Router::new()
+    let limited = Router::new()
         .route("/start", post(routes::start::start))
         .route("/pay", post(routes::pay::pay))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit));
+    Router::new()
+        .merge(limited)
         .route("/status", get(routes::status::status))
         .route("/webhooks/{provider}", post(routes::webhooks::webhook).get(routes::webhooks::webhook))
         .route("/admin/capture", post(routes::admin::capture))

@@ -56,7 +56,7 @@ async fn serve() -> std::process::ExitCode {
     };
     tracing::info!(%addr, "tolem-backend listening");
     let router = Router::new().nest("/api/checkout", app(state));
-    let served = axum::serve(listener, router)
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -23,6 +23,7 @@ pub mod money;
 pub mod poll;
 pub mod providers;
 pub mod pyjson;
+pub mod ratelimit;
 pub mod redirect;
 pub mod signature;
 pub mod status;

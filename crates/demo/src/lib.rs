@@ -59,6 +59,9 @@ pub struct DemoOptions {
     pub ecommpay_hold: bool,
     /// Paytone's Private API with HTTP Basic (account id + secret) instead of a Bearer secret.
     pub paytone_basic_auth: bool,
+    /// The backend's per-client limit on `start` and `pay`. The demo's default is generous
+    /// (every shopper of a local demo is 127.0.0.1); tests that prove the limit lower it.
+    pub rate_limit: Option<tolem_backend::RateLimit>,
 }
 
 impl Default for DemoOptions {
@@ -76,6 +79,7 @@ impl Default for DemoOptions {
             bereke_two_stage: false,
             ecommpay_hold: false,
             paytone_basic_auth: false,
+            rate_limit: Some(tolem_backend::RateLimit { per_minute: 1_200, burst: 200 }),
         }
     }
 }
@@ -190,6 +194,8 @@ impl Demo {
                 url_read_pause: Duration::from_millis(300),
             }),
             admin_token: Some(Secret::new(DEMO_ADMIN_TOKEN)),
+            rate_limit: options.rate_limit,
+            trust_forwarded_for: false,
         })
         .map_err(|e| StartError(format!("backend store: {e}")))?;
 
@@ -227,7 +233,8 @@ impl Demo {
     /// When the server fails.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let cdn = self.cdn.map(|(router, listener)| tokio::spawn(async move { axum::serve(listener, router).await }));
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        let app = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         if let Some(task) = cdn {
             task.abort();
         }

@@ -7,7 +7,9 @@
 //! `TOLEM_BEREKE_TWO_STAGE=1` / `TOLEM_ECOMMPAY_HOLD=1` (hold first, capture later),
 //! `TOLEM_PROVIDER_TIMEOUT_MS` (the backend's wait per provider request, default 5000),
 //! `TOLEM_PROVIDER_ORIGIN` (where the backend calls the provider APIs, default the demo's own
-//! origin; the fault tests put a relay they can close there).
+//! origin; the fault tests put a relay they can close there), `TOLEM_RATE_LIMIT_PER_MINUTE` /
+//! `TOLEM_RATE_LIMIT_BURST` (the backend's per-client limit on start and pay; default 1200 / 200,
+//! `0` turns it off).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,6 +53,17 @@ async fn main() -> std::process::ExitCode {
             }
         },
         provider_origin: std::env::var("TOLEM_PROVIDER_ORIGIN").ok().filter(|v| !v.is_empty()),
+        rate_limit: match (
+            env_or("TOLEM_RATE_LIMIT_PER_MINUTE", "1200").parse(),
+            env_or("TOLEM_RATE_LIMIT_BURST", "200").parse(),
+        ) {
+            (Ok(0), _) => None,
+            (Ok(per_minute), Ok(burst)) => Some(tolem_backend::RateLimit { per_minute, burst }),
+            _ => {
+                eprintln!("tolem-demo: TOLEM_RATE_LIMIT_PER_MINUTE and TOLEM_RATE_LIMIT_BURST must be numbers");
+                return std::process::ExitCode::from(2);
+            }
+        },
         bereke_two_stage: env_or("TOLEM_BEREKE_TWO_STAGE", "0") == "1",
         ecommpay_hold: env_or("TOLEM_ECOMMPAY_HOLD", "0") == "1",
         paytone_basic_auth: env_or("TOLEM_PAYTONE_BASIC_AUTH", "0") == "1",
