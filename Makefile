@@ -6,7 +6,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 PORT ?= 8080
 
-.PHONY: demo test setup dist lint test-native test-wasm test-e2e sizes clean
+.PHONY: demo test setup dist lint test-native test-wasm test-e2e sizes fuzz load clean
 
 demo: setup dist
 	cargo build --release -p tolem-demo
@@ -44,6 +44,16 @@ test-e2e:
 
 sizes:
 	@tools/sizes.sh
+
+# Not part of `make test`: measurements. `make fuzz` runs every fuzz target (FUZZ_SECONDS each,
+# default 30; nightly); `make load` drives the backend and sandbox with wrk and prints
+# throughput, latency, errors and memory.
+fuzz:
+	@tools/fuzz.sh
+
+load: setup
+	cargo build --release -p tolem-demo
+	@tools/load.sh
 
 clean:
 	cargo clean

@@ -27,7 +27,7 @@ function freePort() {
 }
 
 export async function startDemo(extraEnv = {}) {
-  const binary = join(root, "target/debug/tolem-demo");
+  const binary = process.env.TOLEM_DEMO_BINARY || join(root, "target/debug/tolem-demo");
   for (const need of [binary, join(root, "dist/tolem_bg.wasm"), join(root, "dist/tolem.js")]) {
     if (!existsSync(need)) throw new Error(`missing ${need}: run make test (it builds everything first)`);
   }
@@ -70,11 +70,14 @@ export async function startDemo(extraEnv = {}) {
       throw new Error("demo did not start:\n" + logs.join(""));
     }
   }
+  // Stops the process; a graceful stop that takes over 5 s (a connection held open) is cut short.
   async function halt(signal) {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once("exit", r));
     child.kill(signal);
+    const late = setTimeout(() => child.kill("SIGKILL"), 5000);
     await exited;
+    clearTimeout(late);
   }
   await launch();
   return {

@@ -1,79 +1,12 @@
 //! `mount` options, read from a JS object (camelCase, as in DESIGN §3).
 
-use serde::Deserialize;
 use tolem_core::api::{CustomerInfo, OrderInfo, UserToken};
+pub use tolem_core::options::{OneEntryProject, Presentation};
+use tolem_core::options::{CheckedOptions, MountOptions};
 use tolem_core::providers::Provider;
 use tolem_core::redirect::SandboxOrigin;
 
 use crate::i18n::Locale;
-
-/// Options as the merchant passes them.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawOptions {
-    provider: String,
-    #[serde(default)]
-    backend_url: String,
-    order: OrderInfo,
-    #[serde(default)]
-    customer: CustomerInfo,
-    #[serde(default)]
-    locale: Option<String>,
-    #[serde(default)]
-    return_url: Option<String>,
-    #[serde(default)]
-    public_key: Option<String>,
-    #[serde(default)]
-    presentation: Option<String>,
-    #[serde(default)]
-    sandbox_url: Option<String>,
-    #[serde(default)]
-    ioka_api_url: Option<String>,
-    #[serde(default)]
-    user_token: Option<UserToken>,
-    #[serde(default)]
-    oneentry: Option<OneEntryProject>,
-    #[serde(default)]
-    theme: Option<String>,
-}
-
-/// A OneEntry project the widget signs the shopper in at directly, so the password goes only
-/// to OneEntry; the backend then gets the user's token.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OneEntryProject {
-    /// `PROJECT_URL`, e.g. `https://shop.oneentry.cloud`.
-    pub project_url: String,
-    /// The project's app token (a public project token).
-    pub app_token: String,
-    /// Everything straight from the browser (accounts, order, session, status), with no
-    /// merchant backend; else only the sign-in is.
-    #[serde(default)]
-    pub direct: bool,
-    /// The orders storage marker (direct mode).
-    #[serde(default = "orders_storage")]
-    pub orders_storage: String,
-    /// The order form identifier (direct mode).
-    #[serde(default = "order_form")]
-    pub order_form: String,
-}
-
-fn orders_storage() -> String {
-    "orders".into()
-}
-
-fn order_form() -> String {
-    "orderForm".into()
-}
-
-/// How to open the provider's page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Presentation {
-    /// Same window (default).
-    Redirect,
-    /// A new tab; this tab keeps polling.
-    NewTab,
-}
 
 /// Validated options.
 #[derive(Clone, Debug, PartialEq)]
@@ -122,33 +55,9 @@ impl WidgetOptions {
     /// # Errors
     /// A message naming the bad option.
     pub fn from_js(value: &wasm_bindgen::JsValue) -> Result<WidgetOptions, String> {
-        let raw: RawOptions =
+        let raw: MountOptions =
             serde_wasm_bindgen::from_value(value.clone()).map_err(|e| format!("invalid options: {e}"))?;
-        let provider =
-            Provider::from_wire(&raw.provider).ok_or_else(|| format!("unknown provider {:?}", raw.provider))?;
-        tolem_core::api::check_id("order.id", &raw.order.id).map_err(|e| e.to_string())?;
-        if raw.order.amount.0 <= 0 {
-            return Err("order.amount must be a positive integer in minor units".into());
-        }
-        let direct = provider == Provider::Oneentry && raw.oneentry.as_ref().is_some_and(|p| p.direct);
-        if raw.backend_url.is_empty() && !direct {
-            return Err("backendUrl is required".into());
-        }
-        let locale = match raw.locale.as_deref() {
-            Some(l) => Locale::negotiate(Some(l), None, [])?,
-            None => crate::browser::default_locale(),
-        };
-        let theme = match raw.theme.as_deref() {
-            None | Some("auto") => None,
-            Some("light") => Some("light"),
-            Some("dark") => Some("dark"),
-            Some(other) => return Err(format!("theme must be 'auto', 'light' or 'dark', not {other:?}")),
-        };
-        let presentation = match raw.presentation.as_deref() {
-            None | Some("redirect") => Presentation::Redirect,
-            Some("new-tab") => Presentation::NewTab,
-            Some(other) => return Err(format!("presentation must be 'redirect' or 'new-tab', not {other:?}")),
-        };
+        let CheckedOptions { provider, raw, locale, presentation, theme } = raw.check()?;
         // Relative to the page, like every other URL the merchant writes (`/sandbox`).
         let sandbox_url = match raw.sandbox_url {
             Some(u) => Some(
@@ -167,7 +76,7 @@ impl WidgetOptions {
             backend_url: raw.backend_url.trim_end_matches('/').to_owned(),
             order: raw.order,
             customer: raw.customer,
-            locale,
+            locale: locale.unwrap_or_else(crate::browser::default_locale),
             return_url: raw.return_url,
             public_key: raw.public_key,
             presentation,

@@ -20,6 +20,7 @@ pub mod flow;
 pub mod http;
 pub mod journal;
 pub mod money;
+pub mod options;
 pub mod poll;
 pub mod providers;
 pub mod pyjson;

@@ -1,0 +1,176 @@
+//! The widget's `mount` options as the merchant writes them (camelCase, DESIGN §3), and the
+//! checks that need no browser. The widget reads the JS object into [`MountOptions`], calls
+//! [`MountOptions::check`], then resolves what only a browser can (relative URLs, the default
+//! language).
+
+use serde::Deserialize;
+use tolem_i18n::Locale;
+
+use crate::api::{check_id, CustomerInfo, OrderInfo, UserToken};
+use crate::providers::Provider;
+
+/// Options as the merchant passes them.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MountOptions {
+    /// `ioka`, `bereke`, `ecommpay`, `paytone`, `oneentry`.
+    pub provider: String,
+    /// The merchant backend base (`/api/checkout`).
+    #[serde(default)]
+    pub backend_url: String,
+    /// The order.
+    pub order: OrderInfo,
+    /// The shopper.
+    #[serde(default)]
+    pub customer: CustomerInfo,
+    /// `kk`, `ru` or `en`; `None`: the page's language.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// Where the provider sends the shopper back; `None`: this page.
+    #[serde(default)]
+    pub return_url: Option<String>,
+    /// ioka public key (token mode).
+    #[serde(default)]
+    pub public_key: Option<String>,
+    /// `redirect` (default) or `new-tab`.
+    #[serde(default)]
+    pub presentation: Option<String>,
+    /// The sandbox base URL, possibly relative (`/sandbox`).
+    #[serde(default)]
+    pub sandbox_url: Option<String>,
+    /// ioka API base for token mode.
+    #[serde(default)]
+    pub ioka_api_url: Option<String>,
+    /// A signed-in OneEntry user's token.
+    #[serde(default)]
+    pub user_token: Option<UserToken>,
+    /// A OneEntry project to sign in at directly.
+    #[serde(default)]
+    pub oneentry: Option<OneEntryProject>,
+    /// `auto`, `light` or `dark`.
+    #[serde(default)]
+    pub theme: Option<String>,
+}
+
+/// A OneEntry project the widget signs the shopper in at directly, so the password goes only
+/// to OneEntry; the backend then gets the user's token.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OneEntryProject {
+    /// `PROJECT_URL`, e.g. `https://shop.oneentry.cloud`.
+    pub project_url: String,
+    /// The project's app token (a public project token).
+    pub app_token: String,
+    /// Everything straight from the browser (accounts, order, session, status), with no
+    /// merchant backend; else only the sign-in is.
+    #[serde(default)]
+    pub direct: bool,
+    /// The orders storage marker (direct mode).
+    #[serde(default = "orders_storage")]
+    pub orders_storage: String,
+    /// The order form identifier (direct mode).
+    #[serde(default = "order_form")]
+    pub order_form: String,
+}
+
+fn orders_storage() -> String {
+    "orders".into()
+}
+
+fn order_form() -> String {
+    "orderForm".into()
+}
+
+/// How to open the provider's page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presentation {
+    /// Same window (default).
+    Redirect,
+    /// A new tab; this tab keeps polling.
+    NewTab,
+}
+
+
+/// [`MountOptions`] after the checks that need no browser.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckedOptions {
+    /// The provider.
+    pub provider: Provider,
+    /// The options as given.
+    pub raw: MountOptions,
+    /// The language asked for, if any.
+    pub locale: Option<Locale>,
+    /// Same window or new tab.
+    pub presentation: Presentation,
+    /// `Some("light")` / `Some("dark")` forces a theme; `None` follows the shopper's scheme.
+    pub theme: Option<&'static str>,
+}
+
+impl MountOptions {
+    /// Checks everything a browser is not needed for.
+    ///
+    /// # Errors
+    /// A message naming the bad option.
+    pub fn check(self) -> Result<CheckedOptions, String> {
+        let provider =
+            Provider::from_wire(&self.provider).ok_or_else(|| format!("unknown provider {:?}", self.provider))?;
+        check_id("order.id", &self.order.id).map_err(|e| e.to_string())?;
+        if self.order.amount.0 <= 0 {
+            return Err("order.amount must be a positive integer in minor units".into());
+        }
+        let direct = provider == Provider::Oneentry && self.oneentry.as_ref().is_some_and(|p| p.direct);
+        if self.backend_url.is_empty() && !direct {
+            return Err("backendUrl is required".into());
+        }
+        let locale = match self.locale.as_deref() {
+            Some(l) => Some(Locale::negotiate(Some(l), None, [])?),
+            None => None,
+        };
+        let theme = match self.theme.as_deref() {
+            None | Some("auto") => None,
+            Some("light") => Some("light"),
+            Some("dark") => Some("dark"),
+            Some(other) => return Err(format!("theme must be 'auto', 'light' or 'dark', not {other:?}")),
+        };
+        let presentation = match self.presentation.as_deref() {
+            None | Some("redirect") => Presentation::Redirect,
+            Some("new-tab") => Presentation::NewTab,
+            Some(other) => return Err(format!("presentation must be 'redirect' or 'new-tab', not {other:?}")),
+        };
+        Ok(CheckedOptions { provider, raw: self, locale, presentation, theme })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(json: &str) -> Result<CheckedOptions, String> {
+        serde_json::from_str::<MountOptions>(json).map_err(|e| e.to_string())?.check()
+    }
+
+    const GOOD: &str = r#"{"provider":"ioka","backendUrl":"/api/checkout","order":{"id":"A-1","amount":1500000,"currency":"KZT"}}"#;
+
+    #[test]
+    fn good_options_pass_and_each_bad_one_is_named() {
+        let ok = options(GOOD).unwrap();
+        assert_eq!((ok.provider, ok.presentation, ok.theme, ok.locale), (Provider::Ioka, Presentation::Redirect, None, None));
+        for (change, named) in [
+            (r#""provider":"paypal""#, "provider"),
+            (r#""provider":"ioka","theme":"pink""#, "theme"),
+            (r#""provider":"ioka","presentation":"popup""#, "presentation"),
+            (r#""provider":"ioka","locale":"de""#, "de"),
+        ] {
+            let json = GOOD.replace(r#""provider":"ioka""#, change);
+            let err = options(&json).unwrap_err();
+            assert!(err.contains(named), "{json}: {err}");
+        }
+        assert!(options(&GOOD.replace("A-1", "A 1")).unwrap_err().contains("order.id"));
+        assert!(options(&GOOD.replace("1500000", "0")).unwrap_err().contains("order.amount"));
+        assert!(options(&GOOD.replace(r#""backendUrl":"/api/checkout","#, "")).unwrap_err().contains("backendUrl"));
+        let direct = GOOD
+            .replace(r#""provider":"ioka","backendUrl":"/api/checkout""#, r#""provider":"oneentry""#)
+            .replace("}}", r#"},"oneentry":{"projectUrl":"https://x.oneentry.cloud","appToken":"t","direct":true}}"#);
+        assert_eq!(options(&direct).map(|o| o.provider), Ok(Provider::Oneentry), "direct OneEntry needs no backend");
+    }
+}
