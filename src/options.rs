@@ -1,8 +1,8 @@
 //! `mount` options, read from a JS object (camelCase, as in DESIGN §3).
 
 use tolem_core::api::{CustomerInfo, OrderInfo, UserToken};
-pub use tolem_core::options::{OneEntryProject, Presentation};
 use tolem_core::options::{CheckedOptions, MountOptions};
+pub use tolem_core::options::{OneEntryProject, Presentation};
 use tolem_core::providers::Provider;
 use tolem_core::redirect::SandboxOrigin;
 

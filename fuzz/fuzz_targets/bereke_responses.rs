@@ -1,7 +1,9 @@
 //! Bereke (RBS) answers: the first two bytes are the HTTP status, the rest the body.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tolem_core::providers::bereke::{self, RbsOrderStatusExtended, RbsOrderStatusShort, RbsRegisterResponse, RbsSimpleResponse};
+use tolem_core::providers::bereke::{
+    self, RbsOrderStatusExtended, RbsOrderStatusShort, RbsRegisterResponse, RbsSimpleResponse,
+};
 use tolem_core::status::PaymentStatus;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,9 @@
 //! every answer the backend and the widget parse.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tolem_core::providers::ioka::{self, IokaCard, IokaCustomer, IokaCustomerCreated, IokaOrder, IokaOrderCreated, IokaPayment};
+use tolem_core::providers::ioka::{
+    self, IokaCard, IokaCustomer, IokaCustomerCreated, IokaOrder, IokaOrderCreated, IokaPayment,
+};
 use tolem_core::status::PaymentStatus;
 
 fuzz_target!(|data: &[u8]| {

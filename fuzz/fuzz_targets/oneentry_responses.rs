@@ -1,7 +1,9 @@
 //! OneEntry answers (sessions, accounts, orders, tokens): two bytes of HTTP status, then the body.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tolem_core::providers::oneentry::{self, AuthTokens, CreatedOrder, PaymentAccount, SessionStatusTable, SessionsByOrder};
+use tolem_core::providers::oneentry::{
+    self, AuthTokens, CreatedOrder, PaymentAccount, SessionStatusTable, SessionsByOrder,
+};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {

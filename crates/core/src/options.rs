@@ -90,7 +90,6 @@ pub enum Presentation {
     NewTab,
 }
 
-
 /// [`MountOptions`] after the checks that need no browser.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckedOptions {
@@ -149,12 +148,16 @@ mod tests {
         serde_json::from_str::<MountOptions>(json).map_err(|e| e.to_string())?.check()
     }
 
-    const GOOD: &str = r#"{"provider":"ioka","backendUrl":"/api/checkout","order":{"id":"A-1","amount":1500000,"currency":"KZT"}}"#;
+    const GOOD: &str =
+        r#"{"provider":"ioka","backendUrl":"/api/checkout","order":{"id":"A-1","amount":1500000,"currency":"KZT"}}"#;
 
     #[test]
     fn good_options_pass_and_each_bad_one_is_named() {
         let ok = options(GOOD).unwrap();
-        assert_eq!((ok.provider, ok.presentation, ok.theme, ok.locale), (Provider::Ioka, Presentation::Redirect, None, None));
+        assert_eq!(
+            (ok.provider, ok.presentation, ok.theme, ok.locale),
+            (Provider::Ioka, Presentation::Redirect, None, None)
+        );
         for (change, named) in [
             (r#""provider":"paypal""#, "provider"),
             (r#""provider":"ioka","theme":"pink""#, "theme"),
