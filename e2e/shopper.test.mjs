@@ -194,6 +194,18 @@ for (const locale of LOCALES) {
     await page.getByRole("radiogroup").waitFor();
   });
 
+  test(`${locale}: another tab paying the same order is said, announced and accessible`, async () => {
+    const order = `A11Y-${locale}-7`;
+    const page = await storefront(locale, order);
+    await page.locator(".tolem-pay").waitFor();
+    // Another tab of this browser claimed the order's payment a moment ago.
+    await page.evaluate((key) => localStorage.setItem(key, `another-tab ${Date.now()}`), `tolem-pay:ioka:${order}`);
+    await page.locator(".tolem-pay").click();
+    await page.getByText(t.other_tab).waitFor();
+    await audit(page, locale, "other-tab", "status");
+    assert.equal(await page.getByRole("button", { name: t.pay_here }).count(), 1);
+  });
+
   test(`${locale}: signing in (OneEntry) is a labelled form`, async () => {
     const page = await shopper(locale);
     await page.goto(`${suite.demo.origin}/?provider=oneentry&locale=${locale}&order=A11Y-${locale}-6&theme=auto`);
