@@ -111,6 +111,26 @@ async function expectOutcome(page, provider, order, { shopper = "paid", backend 
   assert.deepEqual(ledger, { orders, paid }, "provider orders and payments");
 }
 
+/** Pays on the provider's page with the way back lost; waits until the provider has the money. */
+async function payWithoutWayBack(provider, order) {
+  const page = await newPage();
+  await page.goto(storefront(provider, order));
+  await toHostedPage(page, provider);
+  await loseWayBack(page);
+  await onHostedPage(page, provider, "Pay");
+  await until("the provider to finish", async () => (await demo.ledger(order))[provider].paid === 1);
+  await page.unrouteAll();
+  return page;
+}
+
+/** Paid and back on the shop, confirming, while every status read fails and notifications are lost. */
+async function confirmingWhileReadsFail(provider, order) {
+  await loseNotifications(provider);
+  const { page } = await payAndReturn(provider, order, { whileThere: () => statusFault(provider, { status: 503 }) });
+  await sees(page, "confirming");
+  return page;
+}
+
 const loseNotifications = (provider) => demo.fault({ provider, webhook: "drop" });
 const statusFault = (provider, rule) => demo.fault({ provider, ...PROVIDERS[provider].statusRead, ...rule });
 
@@ -171,9 +191,7 @@ const RUN = {
     await expectOutcome(page, provider, order, {});
   },
   async "backend-down-mid-poll"(provider, order) {
-    await loseNotifications(provider);
-    const { page } = await payAndReturn(provider, order, { whileThere: () => statusFault(provider, { status: 503 }) });
-    await sees(page, "confirming");
+    const page = await confirmingWhileReadsFail(provider, order);
     const before = page.requests.length;
     await demo.restart(1500); // the new process starts with no scripted faults
     await expectOutcome(page, provider, order, {});
@@ -242,24 +260,12 @@ const RUN = {
     assert.equal(await shopperSees(page), "failed");
   },
   async "return-without-parameters"(provider, order) {
-    const page = await newPage();
-    await page.goto(storefront(provider, order));
-    await toHostedPage(page, provider);
-    await loseWayBack(page);
-    await onHostedPage(page, provider, "Pay");
-    await until("the provider to finish", async () => (await demo.ledger(order))[provider].paid === 1);
-    await page.unrouteAll();
+    const page = await payWithoutWayBack(provider, order);
     await page.goto(storefront(provider)); // the shop's page, nothing from the provider
     await expectOutcome(page, provider, order, {});
   },
   async "back-button"(provider, order) {
-    const page = await newPage();
-    await page.goto(storefront(provider, order));
-    await toHostedPage(page, provider);
-    await loseWayBack(page);
-    await onHostedPage(page, provider, "Pay");
-    await until("the provider to finish", async () => (await demo.ledger(order))[provider].paid === 1);
-    await page.unrouteAll();
+    const page = await payWithoutWayBack(provider, order);
     await until("back on the shop", async () => {
       await page.goBack().catch(() => null);
       return new URL(page.url()).pathname === "/";
@@ -267,9 +273,7 @@ const RUN = {
     await expectOutcome(page, provider, order, {});
   },
   async "reload-mid-poll"(provider, order) {
-    await loseNotifications(provider);
-    const { page } = await payAndReturn(provider, order, { whileThere: () => statusFault(provider, { status: 503 }) });
-    await sees(page, "confirming");
+    const page = await confirmingWhileReadsFail(provider, order);
     const before = page.requests.length;
     await page.reload();
     await sees(page, "confirming");
@@ -280,12 +284,7 @@ const RUN = {
   },
   async "close-tab-return-later"(provider, order) {
     await loseNotifications(provider);
-    const first = await newPage();
-    await first.goto(storefront(provider, order));
-    await toHostedPage(first, provider);
-    await loseWayBack(first);
-    await onHostedPage(first, provider, "Pay");
-    await until("the provider to finish", async () => (await demo.ledger(order))[provider].paid === 1);
+    const first = await payWithoutWayBack(provider, order);
     await first.close();
     const later = await newPage();
     await later.goto(storefront(provider, order));

@@ -2,17 +2,16 @@
 //! every answer the backend and the widget parse.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
 use tolem_core::providers::ioka::{
     self, IokaCard, IokaCustomer, IokaCustomerCreated, IokaOrder, IokaOrderCreated, IokaPayment,
 };
 use tolem_core::status::PaymentStatus;
 
 fuzz_target!(|data: &[u8]| {
-    if data.len() < 2 {
-        return;
-    }
-    let status = u16::from_be_bytes([data[0], data[1]]);
-    let Ok(body) = std::str::from_utf8(&data[2..]) else { return };
+    let Some((status, body)) = common::answer(data) else { return };
     if let Ok(order) = ioka::parse::<IokaOrder>(status, body) {
         let _ = PaymentStatus::from(order.status);
     }

@@ -2,11 +2,13 @@
 //! the test vector's key, so the vector (a seed) reaches the event parsing too.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
 use tolem_core::providers::ioka;
 
 fuzz_target!(|data: &[u8]| {
-    let (header, body) = split_first_line(data);
-    let header = std::str::from_utf8(header).ok();
+    let (header, body) = common::signed(data);
     if let Ok(event) = ioka::verify_webhook(IOKA_KEY, body, header) {
         let _ = ioka::webhook_status(&event);
     }
@@ -14,10 +16,3 @@ fuzz_target!(|data: &[u8]| {
 
 /// The key of the test vector in `shared/providers/ioka_webhook_canonical_body.txt`.
 const IOKA_KEY: &[u8] = b"11cf6a7d5999eac284b117ebb7a443c6da9af8904cf99d5601e9c5287af6874b";
-
-fn split_first_line(data: &[u8]) -> (&[u8], &[u8]) {
-    match data.iter().position(|b| *b == b'\n') {
-        Some(i) => (&data[..i], &data[i + 1..]),
-        None => (data, &[]),
-    }
-}

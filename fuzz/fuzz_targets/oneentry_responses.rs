@@ -1,16 +1,15 @@
 //! OneEntry answers (sessions, accounts, orders, tokens): two bytes of HTTP status, then the body.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
 use tolem_core::providers::oneentry::{
     self, AuthTokens, CreatedOrder, PaymentAccount, SessionStatusTable, SessionsByOrder,
 };
 
 fuzz_target!(|data: &[u8]| {
-    if data.len() < 2 {
-        return;
-    }
-    let status = u16::from_be_bytes([data[0], data[1]]);
-    let Ok(body) = std::str::from_utf8(&data[2..]) else { return };
+    let Some((status, body)) = common::answer(data) else { return };
     if let Ok(sessions) = oneentry::parse::<SessionsByOrder>(status, body) {
         if let Some(s) = sessions.latest() {
             let _ = SessionStatusTable::default().map(&s.status);

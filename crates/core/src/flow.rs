@@ -516,7 +516,9 @@ pub enum Effect {
     CancelTick,
     /// Write the journal record to sessionStorage.
     WriteJournal(JournalRecord),
-    /// Remove this order's journal record.
+    /// Remove this order's journal record: this tab is done with the attempt (a final status,
+    /// the order placed, or given up). The edge also drops the order's payment claim and tells
+    /// the shop's other tabs ([`crate::tabs`]).
     ClearJournal,
     /// Send the shopper to the provider.
     Navigate(RedirectTarget),
