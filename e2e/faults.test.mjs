@@ -287,10 +287,12 @@ const RUN = {
     const first = await payWithoutWayBack(provider, order);
     await first.close();
     const later = await newPage();
+    const started = later.waitForResponse((r) => r.url().includes("/api/checkout/start") && r.status() === 200);
     await later.goto(storefront(provider, order));
     await sees(later, "paid");
-    const started = later.requests.find((r) => r.includes("/api/checkout/start"));
-    assert.ok(started, "the new tab asked the backend");
+    const { attemptId, status } = await (await started).json();
+    assert.equal(status, "paid", "start itself answers paid: the provider was read");
+    assert.equal(await backendStatus(attemptId), "paid");
     assert.deepEqual((await demo.ledger(order))[provider], { orders: 1, paid: 1 });
   },
   async "double-click-pay"(provider, order) {
@@ -323,9 +325,15 @@ for (const [name] of CASES) {
   }
 }
 
+/** Writes docs/fault-matrix.md, only after a full run (a run filtered by name leaves it alone). */
 function writeMatrix() {
   const providers = Object.keys(PROVIDERS);
-  const cell = (v) => (v === "pass" ? "✅ pass" : v === "fail" ? "❌ fail" : v ? v : "not run");
+  const missing = CASES.flatMap(([name]) => providers.filter((p) => !results.has(`${name}|${p}`)));
+  if (missing.length) {
+    console.log(`fault matrix: ${missing.length} cases did not run; docs/fault-matrix.md left as it was`);
+    return;
+  }
+  const cell = (v) => (v === "pass" ? "✅ pass" : v === "fail" ? "❌ fail" : v);
   const lines = [
     "# Fault matrix",
     "",
