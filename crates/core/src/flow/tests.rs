@@ -196,16 +196,7 @@ fn selecting_notifies_once_and_ignores_unknown_methods() {
 fn pay_locks_so_a_double_click_sends_one_request() {
     let flow = choosing();
     let (flow, fx) = step(flow, Event::Pay);
-    assert_eq!(
-        fx,
-        [Effect::CallPay {
-            request: 2,
-            attempt: attempt(),
-            method_id: "card".into(),
-            fields: FieldValues::default(),
-            take_over: false
-        }]
-    );
+    assert_eq!(fx, [call_pay(2, "card", FieldValues::default(), false)]);
     let (flow, fx) = step(flow, Event::Pay);
     assert!(fx.is_empty(), "second click must do nothing");
     assert!(matches!(flow.state, State::AwaitingRedirect { .. }));
@@ -562,16 +553,7 @@ fn required_and_mismatched_fields_keep_pay_from_going_out() {
     let (flow, _) = step(flow, Event::Input { key: "phone".into(), value: " +77011234567 ".into(), matches: true });
     let (flow, fx) = step(flow, Event::Pay);
     let fields = FieldValues(vec![("phone".to_owned(), "+77011234567".to_owned())]);
-    assert_eq!(
-        fx,
-        [Effect::CallPay {
-            request: 2,
-            attempt: attempt(),
-            method_id: "wallet_kzt_hpp".into(),
-            fields,
-            take_over: false
-        }]
-    );
+    assert_eq!(fx, [call_pay(2, "wallet_kzt_hpp", fields, false)]);
 
     // An error on the way back keeps what was typed.
     let error = CheckoutError::new(ErrorCode::BackendError, "refused", false);
@@ -587,16 +569,7 @@ fn fields_of_another_method_are_not_sent() {
     let (flow, _) = step(flow, Event::Input { key: "phone".into(), value: "+77011234567".into(), matches: true });
     let (flow, _) = step(flow, Event::Select { method_id: "card".into() });
     let (_, fx) = step(flow, Event::Pay);
-    assert_eq!(
-        fx,
-        [Effect::CallPay {
-            request: 2,
-            attempt: attempt(),
-            method_id: "card".into(),
-            fields: FieldValues::default(),
-            take_over: false
-        }]
-    );
+    assert_eq!(fx, [call_pay(2, "card", FieldValues::default(), false)]);
 }
 
 #[test]
@@ -682,19 +655,7 @@ fn another_tab_paying_makes_this_one_watch_then_pay_here_takes_over() {
     assert!(fx.contains(&Effect::ClearJournal));
     // Or the shopper pays here instead, with the method they had chosen.
     let (flow, fx) = step(flow, Event::PayHere);
-    assert_eq!(
-        fx,
-        [
-            Effect::CancelTick,
-            Effect::CallPay {
-                request: 4,
-                attempt: attempt(),
-                method_id: "card".into(),
-                fields: FieldValues::default(),
-                take_over: true
-            }
-        ]
-    );
+    assert_eq!(fx, [Effect::CancelTick, call_pay(4, "card", FieldValues::default(), true)]);
     assert!(matches!(flow.state, State::AwaitingRedirect { request: 4, .. }));
     // The status answer still in flight is ignored now.
     let before = flow.clone();
@@ -718,4 +679,9 @@ fn pay_here_means_nothing_unless_another_tab_holds_the_payment() {
     let (flow, fx) = step(flow, Event::PayHere);
     assert!(fx.is_empty());
     assert_eq!(flow, before);
+}
+
+/// The `pay` call the flow asks for, for the test attempt.
+fn call_pay(request: u64, method_id: &str, fields: FieldValues, take_over: bool) -> Effect {
+    Effect::CallPay { request, attempt: attempt(), method_id: method_id.into(), fields, take_over }
 }
