@@ -894,23 +894,22 @@ fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> O
             }
             (State::AwaitingStatus { attempt, poll }, fx)
         }
-        Event::Tick { now_ms } => {
+        Event::Tick { .. } => {
             poll.tick_scheduled = false;
             if poll.in_flight.is_some() || poll.hidden || poll.offline {
                 return (State::AwaitingStatus { attempt, poll }, vec![]);
             }
-            if flow.config.policy.budget_spent(poll.started_ms, now_ms) {
-                return (State::StillPending { attempt }, vec![]);
-            }
+            // Past the budget (a late timer), still ask once more: the answer decides
+            // between the outcome and "still being confirmed".
             fetch(flow, attempt, poll)
         }
-        Event::Visibility { hidden, now_ms } => {
+        Event::Visibility { hidden, .. } => {
             poll.hidden = hidden;
-            resume_if_possible(flow, attempt, poll, now_ms)
+            resume_if_possible(flow, attempt, poll)
         }
-        Event::Connectivity { online, now_ms } => {
+        Event::Connectivity { online, .. } => {
             poll.offline = !online;
-            resume_if_possible(flow, attempt, poll, now_ms)
+            resume_if_possible(flow, attempt, poll)
         }
         _ => (State::AwaitingStatus { attempt, poll }, vec![]),
     }
@@ -918,7 +917,7 @@ fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> O
 
 /// When the tab becomes visible and online again, ask at once instead of waiting out the
 /// backoff; while hidden or offline, stop the timer.
-fn resume_if_possible(flow: &mut Flow, attempt: Attempt, mut poll: Poll, now_ms: u64) -> Out {
+fn resume_if_possible(flow: &mut Flow, attempt: Attempt, mut poll: Poll) -> Out {
     if poll.hidden || poll.offline {
         let fx = if poll.tick_scheduled { vec![Effect::CancelTick] } else { vec![] };
         poll.tick_scheduled = false;
@@ -927,9 +926,7 @@ fn resume_if_possible(flow: &mut Flow, attempt: Attempt, mut poll: Poll, now_ms:
     if poll.in_flight.is_some() {
         return (State::AwaitingStatus { attempt, poll }, vec![]);
     }
-    if flow.config.policy.budget_spent(poll.started_ms, now_ms) {
-        return (State::StillPending { attempt }, vec![Effect::CancelTick]);
-    }
+    // Past the budget too: one last look, and its answer decides (see `Event::Tick`).
     let (state, mut fx) = fetch(flow, attempt, poll);
     fx.insert(0, Effect::CancelTick);
     (state, fx)

@@ -378,9 +378,25 @@ fn the_budget_ends_in_still_pending_and_check_again_restarts() {
     assert_eq!(fx, [Effect::FetchStatus { request: 3, attempt: attempt() }]);
     let (flow, _) = answer(flow, 3, Ok(PaymentStatus::Pending), 71_000);
     assert!(matches!(flow.state, State::AwaitingStatus { .. }), "the new budget starts at check-again");
-    // a tick past the budget also ends it
-    let (flow, _) = step(flow, Event::Tick { now_ms: 140_000 });
-    assert_eq!(flow.state, State::StillPending { attempt: attempt() });
+    // a late tick past the budget asks once more; a pending answer ends it...
+    let (flow, fx) = step(flow, Event::Tick { now_ms: 140_000 });
+    assert_eq!(fx, [Effect::FetchStatus { request: 4, attempt: attempt() }]);
+    let (pending, fx) = answer(flow.clone(), 4, Ok(PaymentStatus::Pending), 140_100);
+    assert_eq!(pending.state, State::StillPending { attempt: attempt() });
+    assert_eq!(fx, [Effect::CancelTick]);
+    // ...and a final one is shown
+    let (paid, _) = answer(flow, 4, Ok(PaymentStatus::Paid), 140_100);
+    assert_eq!(paid.state, State::Final { attempt: attempt(), status: PaymentStatus::Paid });
+}
+
+#[test]
+fn a_tab_shown_again_past_the_budget_asks_once_more() {
+    let (flow, _) = answer(polling(None), 1, Ok(PaymentStatus::Pending), 2_000);
+    let (flow, _) = step(flow, Event::Visibility { hidden: true, now_ms: 3_000 });
+    let (flow, fx) = step(flow, Event::Visibility { hidden: false, now_ms: 600_000 });
+    assert_eq!(fx, [Effect::CancelTick, Effect::FetchStatus { request: 2, attempt: attempt() }]);
+    let (flow, _) = answer(flow, 2, Ok(PaymentStatus::Paid), 600_100);
+    assert_eq!(flow.state, State::Final { attempt: attempt(), status: PaymentStatus::Paid });
 }
 
 #[test]
