@@ -6,7 +6,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 PORT ?= 8080
 
-.PHONY: demo test setup dist lint test-native test-wasm test-e2e sizes fuzz load clean
+.PHONY: demo test setup dist lint test-native test-wasm test-e2e sizes bench fuzz load clean
 
 demo: setup dist
 	cargo build --release -p tolem-demo
@@ -45,7 +45,14 @@ test-e2e:
 sizes:
 	@tools/sizes.sh
 
-# Not part of `make test`: measurements. `make fuzz` runs every fuzz target (FUZZ_SECONDS each,
+# Not part of `make test`: measurements. `make bench` puts Tolem next to Adyen Web Drop-in
+# (size, time to methods) and Adyen's and Hyperswitch's polling, measures the backend, and
+# writes docs/benchmarks.md (bench/run.sh).
+bench: setup dist
+	cargo build --release -p tolem-demo -p tolem-bench
+	@bench/run.sh
+
+# Also not part of `make test`: `make fuzz` runs every fuzz target (FUZZ_SECONDS each,
 # default 30; nightly); `make load` drives the backend and sandbox with wrk and prints
 # throughput, latency, errors and memory.
 fuzz:
