@@ -92,4 +92,17 @@ put("options", "ioka", json.dumps({"provider": "ioka", "backendUrl": "/api/check
                                    "customer": {"id": "u-42", "email": "shopper@example.kz"}, "locale": "kk", "theme": "dark", "presentation": "new-tab"}, ensure_ascii=False))
 put("options", "oneentry-direct", json.dumps({"provider": "oneentry", "order": {"id": "A-1", "amount": 1, "currency": "KZT", "items": [{"productId": 1, "quantity": 1}]},
                                               "oneentry": {"projectUrl": "https://x.oneentry.cloud", "appToken": "t", "direct": True}}))
+
+# What the widget reads (tolem_core::wire): backend answers, ioka's browser API, the journal.
+put("wire_answers", "start", json.dumps({"attemptId": "att_1", "status": "pending", "methods": [
+    {"id": "card", "kind": "card", "label": "Bank card"},
+    {"id": "w", "kind": "wallet", "label": "Wallet", "fields": [{"key": "phone", "label": "Phone", "pattern": "^\\+7\\d{10}$", "required": True}]}],
+    "tokens": {"orderAccessToken": "ord_1_secret_2"}}))
+put("wire_answers", "ioka-tokens", json.dumps({"order_access_token": "ord_1_secret_2", "customer_access_token": "cus_1_secret_2"}))
+put("wire_answers", "pay", json.dumps({"redirect": {"url": "https://pay.example/p", "method": "POST", "fields": [["a", "1"]]}}))
+put("wire_answers", "status", json.dumps({"attemptId": "att_1", "status": "paid", "final": True}))
+put("wire_answers", "ioka-order", json.dumps({"id": "ord_1", "status": "UNPAID", "amount": 150000, "currency": "KZT", "capture_method": "AUTO"}))
+put("wire_answers", "ioka-cards", json.dumps([{"id": "crd_1", "pan_masked": "555555******5599", "payment_system": "MASTERCARD"}]))
+put("wire_answers", "journal", json.dumps({"v": 1, "provider": "ioka", "attemptId": "att_1", "orderId": "A-1", "idempotencyKey": "k",
+                                           "createdMs": 1764633000000, "expiresMs": 1764636600000}))
 print("seeds written to", OUT, file=sys.stderr)

@@ -5,7 +5,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Reflect};
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -17,6 +16,7 @@ use tolem_core::journal::JournalRecord;
 use tolem_core::providers::Provider;
 use tolem_core::redirect::{ParsedUrl, SandboxOrigin};
 use tolem_core::tabs::{may_claim, PaymentClaim};
+use tolem_core::wire::{self, JsonValue, ReadError};
 
 use crate::i18n::Locale;
 
@@ -27,6 +27,38 @@ pub const RETURN_PARAM: &str = "tolem_return";
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
+}
+
+/// A JS value read as JSON by [`tolem_core::wire`]'s readers: the browser parsed it (or the
+/// merchant wrote it, for the mount options).
+pub struct Js(pub JsValue);
+
+impl JsonValue for Js {
+    fn member(&self, key: &str) -> Option<Self> {
+        if !self.is_object() {
+            return None;
+        }
+        let v = Reflect::get(&self.0, &JsValue::from_str(key)).ok()?;
+        (!v.is_undefined()).then_some(Js(v))
+    }
+    fn is_null(&self) -> bool {
+        self.0.is_null() || self.0.is_undefined()
+    }
+    fn is_object(&self) -> bool {
+        self.0.is_object() && !js_sys::Array::is_array(&self.0)
+    }
+    fn text(&self) -> Option<String> {
+        self.0.as_string()
+    }
+    fn number(&self) -> Option<f64> {
+        self.0.as_f64()
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+    fn elements(&self) -> Option<Vec<Self>> {
+        js_sys::Array::is_array(&self.0).then(|| js_sys::Array::from(&self.0).iter().map(Js).collect())
+    }
 }
 
 /// An element, or the first match of a selector.
@@ -268,16 +300,12 @@ fn session_storage() -> Option<web_sys::Storage> {
 pub fn read_journal(provider: Provider, order_id: &str) -> Option<JournalRecord> {
     let raw = session_storage()?.get_item(&JournalRecord::storage_key(provider, order_id)).ok().flatten()?;
     let value = js_sys::JSON::parse(&raw).ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
+    wire::journal_record(&Js(value)).ok()
 }
 
 /// Writes the journal; `false` when storage refused (private mode, quota).
 pub fn write_journal(record: &JournalRecord) -> bool {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let Ok(value) = serde::Serialize::serialize(record, &serializer) else {
-        return false;
-    };
-    let Some(text) = js_sys::JSON::stringify(&value).ok().and_then(|s| s.as_string()) else {
+    let Ok(text) = serde_json::to_string(record) else {
         return false;
     };
     session_storage()
@@ -494,17 +522,18 @@ impl Requests {
         }
     }
 
-    /// GET or POST JSON, with a timeout; answers the parsed body.
-    pub async fn json<T: DeserializeOwned>(
+    /// GET or POST JSON, with a timeout; answers the body as `read` reads it.
+    pub async fn json<T>(
         &self,
         method: &str,
         url: &str,
         headers: &[(&str, &str)],
         body: Option<String>,
         provider_direct: bool,
+        read: fn(&Js) -> Result<T, ReadError>,
     ) -> Result<T, CheckoutError> {
         let value = self.json_value(method, url, headers, body, provider_direct).await?;
-        decode(value, url, provider_direct)
+        decode(&value, url, provider_direct, read)
     }
 
     /// GET or POST JSON, with a timeout; answers the body as a JS value, for callers that
@@ -534,9 +563,15 @@ impl Requests {
     }
 }
 
-/// A JSON body as `T`; a body of another shape is the backend's (or provider's) error.
-pub fn decode<T: DeserializeOwned>(value: JsValue, url: &str, provider_direct: bool) -> Result<T, CheckoutError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
+/// A JSON body as `read` reads it; a body of another shape is the backend's (or provider's)
+/// error, naming the value that did not fit.
+pub fn decode<T>(
+    value: &JsValue,
+    url: &str,
+    provider_direct: bool,
+    read: fn(&Js) -> Result<T, ReadError>,
+) -> Result<T, CheckoutError> {
+    read(&Js(value.clone())).map_err(|e| {
         let code = if provider_direct { ErrorCode::ProviderError } else { ErrorCode::BackendError };
         CheckoutError::new(code, format!("unexpected answer from {}: {e}", path_of(url)), true)
     })

@@ -15,6 +15,7 @@ use tolem_core::poll::PollPolicy;
 use tolem_core::providers::ioka::{self, IokaBrowser, IokaCard, IokaOrder};
 use tolem_core::status::PaymentStatus;
 use tolem_core::tabs::claim_key;
+use tolem_core::wire;
 
 use crate::browser::{self, Callbacks, Listener, Requests};
 use crate::i18n::{money, t, Msg};
@@ -376,30 +377,29 @@ fn notify(host: &web_sys::Element, callbacks: &Callbacks, provider: &str, n: Not
 /// Tolem's `start` answer (it has `attemptId`) or ioka's guide shape (only the tokens).
 /// Looking first is cheaper than serde's untagged enums, which buffer the whole body.
 fn start_answer(value: wasm_bindgen::JsValue, url: &str) -> Result<StartAnswer, CheckoutError> {
-    if js_sys::Reflect::has(&value, &"attemptId".into()).unwrap_or(false) {
-        browser::decode(value, url, false).map(StartAnswer::Attempt)
+    if wire::is_tolem_start_answer(&browser::Js(value.clone())) {
+        browser::decode(&value, url, false, wire::start_response).map(StartAnswer::Attempt)
     } else {
-        browser::decode(value, url, false).map(StartAnswer::IokaTokens)
+        browser::decode(&value, url, false, wire::ioka_tokens_response).map(StartAnswer::IokaTokens)
     }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let js = value.serialize(&serializer).ok()?;
-    js_sys::JSON::stringify(&js).ok()?.as_string()
+    serde_json::to_string(value).ok()
 }
 
 fn config_error(message: &str) -> CheckoutError {
     CheckoutError::new(ErrorCode::ConfigError, message, false)
 }
 
-async fn send_provider<T: serde::de::DeserializeOwned>(
+async fn send_provider<T>(
     requests: &Requests,
     req: Option<HttpRequest>,
+    read: fn(&browser::Js) -> Result<T, wire::ReadError>,
 ) -> Result<T, CheckoutError> {
     let req = req.ok_or_else(|| CheckoutError::new(ErrorCode::BackendError, "malformed access token", false))?;
     let headers: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    requests.json(req.method.as_str(), &req.url, &headers, req.body.clone(), true).await
+    requests.json(req.method.as_str(), &req.url, &headers, req.body.clone(), true, read).await
 }
 
 fn ioka_browser(options: &WidgetOptions) -> Result<(String, String), CheckoutError> {
@@ -424,7 +424,7 @@ async fn ioka_order(
 ) -> Result<IokaOrder, CheckoutError> {
     let (base, key) = ioka_browser(options)?;
     let token = order_token(attempt).unwrap_or_default();
-    send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.get_order(token)).await
+    send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.get_order(token), wire::ioka_order).await
 }
 
 async fn load_ioka_methods(
@@ -438,9 +438,13 @@ async fn load_ioka_methods(
     let (base, key) = ioka_browser(options)?;
     let cards: Vec<IokaCard> = match customer_token {
         // Saved cards are a convenience: if they cannot be read, a new card still works.
-        Some(token) => send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.customer_cards(token))
-            .await
-            .unwrap_or_default(),
+        Some(token) => send_provider(
+            requests,
+            IokaBrowser { base_url: &base, public_key: &key }.customer_cards(token),
+            wire::ioka_cards,
+        )
+        .await
+        .unwrap_or_default(),
         None => Vec::new(),
     };
     Ok(ioka::methods_from_cards(&cards, t(options.locale, Msg::NewCard)))
@@ -472,8 +476,9 @@ async fn redirect_target(
                 fields,
             };
             let json = to_json(&body).ok_or_else(|| CheckoutError::new(ErrorCode::Internal, "cannot encode", false))?;
-            let answer: PayResponse =
-                requests.json("POST", &format!("{}/pay", options.backend_url), &[], Some(json), false).await?;
+            let answer: PayResponse = requests
+                .json("POST", &format!("{}/pay", options.backend_url), &[], Some(json), false, wire::pay_response)
+                .await?;
             match (answer.redirect, answer.placed) {
                 (Some(target), _) => Ok(PayOutcome::Redirect(target)),
                 (None, true) => Ok(PayOutcome::Placed),
@@ -508,7 +513,7 @@ async fn fetch_status(
     match &attempt.mode {
         Mode::Backend => {
             let url = format!("{}/status?attemptId={}", options.backend_url, encode_component(&attempt.attempt_id));
-            let answer: StatusResponse = requests.json("GET", &url, &[], None, false).await?;
+            let answer: StatusResponse = requests.json("GET", &url, &[], None, false, wire::status_response).await?;
             Ok(answer.status)
         }
         Mode::ProviderReturn { provider_order_id } => {
@@ -518,7 +523,7 @@ async fn fetch_status(
                 options.provider.as_str(),
                 encode_component(provider_order_id)
             );
-            let answer: StatusResponse = requests.json("GET", &url, &[], None, false).await?;
+            let answer: StatusResponse = requests.json("GET", &url, &[], None, false, wire::status_response).await?;
             Ok(answer.status)
         }
         Mode::IokaToken { .. } => Ok(ioka_order(requests, options, attempt).await?.status.into()),

@@ -55,8 +55,8 @@ impl WidgetOptions {
     /// # Errors
     /// A message naming the bad option.
     pub fn from_js(value: &wasm_bindgen::JsValue) -> Result<WidgetOptions, String> {
-        let raw: MountOptions =
-            serde_wasm_bindgen::from_value(value.clone()).map_err(|e| format!("invalid options: {e}"))?;
+        let raw: MountOptions = tolem_core::wire::mount_options(&crate::browser::Js(value.clone()))
+            .map_err(|e| format!("invalid options: {e}"))?;
         let CheckedOptions { provider, raw, locale, presentation, theme } = raw.check()?;
         // Relative to the page, like every other URL the merchant writes (`/sandbox`).
         let sandbox_url = match raw.sandbox_url {

@@ -29,3 +29,4 @@ pub mod redirect;
 pub mod signature;
 pub mod status;
 pub mod tabs;
+pub mod wire;
