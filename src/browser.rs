@@ -664,4 +664,33 @@ mod tests {
         assert!(!super::pattern_matches(Some("^\\p{L}+$"), "Төлем1"));
         assert!(super::pattern_matches(Some(r"^\-\d+$"), "-12"), "a pattern only the legacy mode accepts still works");
     }
+
+    fn parsed(json: &str) -> super::Js {
+        super::Js(js_sys::JSON::parse(json).unwrap_or(wasm_bindgen::JsValue::UNDEFINED))
+    }
+
+    #[wasm_bindgen_test]
+    fn js_values_read_as_the_native_tests_expect() {
+        use tolem_core::status::PaymentStatus;
+        use tolem_core::wire;
+        let answer = parsed(
+            r#"{"attemptId":"att_1","status":"pending","tokens":{"publicKey":null},
+                "methods":[{"id":"w","kind":"wallet","label":"W","fields":[{"key":"phone","label":"P","required":true}]}]}"#,
+        );
+        let read = wire::start_response(&answer).map_err(|e| e.to_string());
+        let read = read.as_ref().map(|r| (r.status, r.methods.len(), r.methods[0].fields[0].required));
+        assert_eq!(read, Ok((PaymentStatus::Pending, 1, true)));
+        assert!(wire::is_tolem_start_answer(&answer));
+        // an array is not an object, a missing member is absent, null is refused where serde refuses it
+        let e = wire::start_response(&parsed(r#"[{"attemptId":"a"}]"#)).err().map(|e| e.to_string());
+        assert_eq!(e.as_deref(), Some("must be an object"));
+        let e = wire::pay_response(&parsed(r#"{"placed":null}"#)).err().map(|e| e.to_string());
+        assert_eq!(e.as_deref(), Some("placed: must be true or false"));
+        // options straight from a JS object: functions and undefined members are not fields
+        let options = js_sys::Function::new_no_args("return { provider: 'ioka', onStatus: () => 1, locale: undefined, order: { id: 'A-1', amount: 1500000, currency: 'KZT' } }")
+            .call0(&wasm_bindgen::JsValue::NULL)
+            .unwrap_or(wasm_bindgen::JsValue::UNDEFINED);
+        let read = wire::mount_options(&super::Js(options)).map(|o| (o.order.amount.0, o.locale));
+        assert_eq!(read, Ok((1_500_000, None)));
+    }
 }
