@@ -7,23 +7,10 @@
 # Writes target/bench/backend.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v wrk >/dev/null; then
-  echo "bench: installing wrk (Debian package)" >&2
-  apt-get install -y wrk >/dev/null || { echo "bench: wrk is missing and could not be installed" >&2; exit 1; }
-fi
 seconds=${BENCH_SECONDS:-5}
 levels=${BENCH_CONCURRENCY:-"1 8 32 64"}
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-state=$(mktemp -d /tmp/tolem-bench-XXXXXX)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$state"' EXIT
-# Rate limits off: one wrk client would otherwise be throttled by design.
-TOLEM_RATE_LIMIT_PER_MINUTE=0 PORT=$port TOLEM_CDN_PORT=0 TOLEM_STATE_DIR="$state" TOLEM_DEMO_MAX_SECONDS=900 \
-  target/release/tolem-demo >"$state/demo.log" 2>&1 &
-pid=$!
-origin="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -fs "$origin/api/checkout/health" >/dev/null && break; sleep 0.1; done
-node tools/load/prepare.mjs "$origin" 200 "$state" >/dev/null
+source tools/load/demo.sh
+load_demo bench
 
 kib() { awk -v f="$1" '$1 == f":" {print $2}' "/proc/$pid/status"; }
 # wrk prints latencies as 950.00us, 1.23ms or 1.02s: in ms.
@@ -39,12 +26,9 @@ for route in start status; do
     else
       out=$(wrk -t"$threads" -c"$c" -d"${seconds}s" --latency -s tools/load/cycle.lua "$origin" -- "$state/status.txt")
     fi
-    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-    p50=$(ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
-    p99=$(ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
-    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
-    sock=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
-    errors=$(( ${non2xx:-0} + ${sock:-0} ))
+    wrk_figures "$out"
+    p50=$(ms "$p50")
+    p99=$(ms "$p99")
     rss=$(kib VmRSS)
     printf '%-7s %11d %10s %9s %9s %7d %9.1f\n' "$route" "$c" "$rps" "$p50" "$p99" "$errors" "$(awk -v k="$rss" 'BEGIN {print k/1024}')"
     rows+=("{\"route\":\"$route\",\"concurrency\":$c,\"rps\":$rps,\"p50Ms\":$p50,\"p99Ms\":$p99,\"errors\":$errors,\"rssKiB\":$rss}")
