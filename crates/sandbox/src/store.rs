@@ -132,17 +132,7 @@ impl Store {
     /// this parent.
     pub fn list(&self, kind: &str, external_id: Option<&str>, parent: Option<&str>) -> Result<Vec<Value>, StoreError> {
         let (sql, args) = list_query(kind, external_id, parent);
-        self.with(|c| {
-            let mut stmt = c.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
-            let mut out = Vec::new();
-            for row in rows {
-                if let Ok(v) = serde_json::from_str(&row?) {
-                    out.push(v);
-                }
-            }
-            Ok(out)
-        })
+        self.bodies(&sql, rusqlite::params_from_iter(args.iter()))
     }
 
     /// Documents of a kind named by `reference` or by one of its later tries
@@ -154,9 +144,14 @@ impl Store {
             "SELECT body FROM docs WHERE kind = ?1
                AND (external_id = ?2 OR substr(external_id, 1, length(?2) + 1) = ?2 || '~') ORDER BY seq"
         };
+        self.bodies(sql, params![kind, reference])
+    }
+
+    /// The bodies `sql` selects, parsed (a body that is not JSON is skipped).
+    fn bodies(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<Value>, StoreError> {
         self.with(|c| {
             let mut stmt = c.prepare(sql)?;
-            let rows = stmt.query_map(params![kind, reference], |r| r.get::<_, String>(0))?;
+            let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
             let mut out = Vec::new();
             for row in rows {
                 if let Ok(v) = serde_json::from_str(&row?) {
