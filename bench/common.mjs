@@ -1,7 +1,6 @@
 // What the benchmarks share: where results go, the Adyen bundle, byte counts, Chromium.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync, mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -86,10 +85,6 @@ export function chromiumVersion() {
   } catch {
     return "unknown";
   }
-}
-
-export function tempDir(prefix) {
-  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 export function median(values) {

@@ -374,8 +374,8 @@ fn notify(host: &web_sys::Element, callbacks: &Callbacks, provider: &str, n: Not
     }
 }
 
-/// Tolem's `start` answer (it has `attemptId`) or ioka's guide shape (only the tokens).
-/// Looking first is cheaper than serde's untagged enums, which buffer the whole body.
+/// Tolem's `start` answer (it has `attemptId`) or ioka's guide shape (only the tokens): one
+/// look at the body picks the reader, so it is read once, and its errors name that shape's fields.
 fn start_answer(value: wasm_bindgen::JsValue, url: &str) -> Result<StartAnswer, CheckoutError> {
     if wire::is_tolem_start_answer(&browser::Js(value.clone())) {
         browser::decode(&value, url, false, wire::start_response).map(StartAnswer::Attempt)
