@@ -31,8 +31,10 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p tolem -p tolem-core --all-targets --target wasm32-unknown-unknown -- -D warnings
 
+# Native tests, with a throw-away PostgreSQL for the store and multi-instance tests
+# (tools/pg.sh installs it from the Debian packages when missing, and stops it after).
 test-native:
-	cargo test --workspace
+	tools/pg.sh run cargo test --workspace
 
 # Browser tests of the widget in headless Chromium (wasm-bindgen-test-runner + chromedriver).
 test-wasm:

@@ -92,8 +92,11 @@ pub struct OneEntryConfig {
 /// Backend settings.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// SQLite file for attempts; `None` keeps them in memory (tests).
-    pub db_path: Option<PathBuf>,
+    /// Where attempts are kept: a SQLite file by default, PostgreSQL for several instances.
+    pub database: crate::store::StoreOptions,
+    /// How long one instance may hold an order or attempt while it talks to the provider;
+    /// a crashed instance's hold runs out after this long.
+    pub lease_ttl: Duration,
     /// Origins allowed to call the API from a browser, and to be return URLs
     /// (`https://shop.kz`, `http://127.0.0.1:8080`).
     pub allowed_origins: Vec<String>,
@@ -135,7 +138,10 @@ impl Config {
     ///
     /// | variable | meaning | default |
     /// |---|---|---|
-    /// | `TOLEM_DB` | SQLite file | `tolem-backend.db` |
+    /// | `DATABASE_URL` | `postgres://…` (several instances) or `sqlite:…` | — |
+    /// | `TOLEM_DB` | SQLite file, when `DATABASE_URL` is unset | `tolem-backend.db` |
+    /// | `TOLEM_DB_MAX_CONNECTIONS` | pool size | `8` |
+    /// | `TOLEM_LEASE_MS` | longest hold on an order while talking to the provider | 3 × provider timeout |
     /// | `TOLEM_ALLOWED_ORIGINS` | comma-separated origins | none |
     /// | `TOLEM_MAX_AMOUNT` | max amount, minor units | `100000000000` |
     /// | `TOLEM_PROVIDER_TIMEOUT_MS` | provider request timeout | `10000` |
@@ -184,6 +190,21 @@ impl Config {
         let number = |name: &str, default: u32| -> Result<u32, ConfigError> {
             var(name).map_or(Ok(default), |v| v.parse().map_err(|_| ConfigError(format!("{name} must be an integer"))))
         };
+        let mut database = match var("DATABASE_URL") {
+            Some(url) => {
+                if crate::store::Engine::of_url(&url).is_none() {
+                    return Err(ConfigError(
+                        "DATABASE_URL must start with postgres://, postgresql:// or sqlite:".into(),
+                    ));
+                }
+                crate::store::StoreOptions::url(&url)
+            }
+            None => crate::store::StoreOptions::sqlite_file(&PathBuf::from(
+                var("TOLEM_DB").unwrap_or_else(|| "tolem-backend.db".into()),
+            )),
+        };
+        database.max_connections = number("TOLEM_DB_MAX_CONNECTIONS", database.max_connections)?.max(1);
+        let lease_ms = number("TOLEM_LEASE_MS", u32::try_from(timeout_ms.saturating_mul(3)).unwrap_or(u32::MAX))?;
         let per_minute = number("TOLEM_RATE_LIMIT_PER_MINUTE", 60)?;
         let rate_limit =
             (per_minute > 0).then_some(RateLimit { per_minute, burst: number("TOLEM_RATE_LIMIT_BURST", 20)?.max(1) });
@@ -267,7 +288,8 @@ impl Config {
             paytone,
             oneentry,
             admin_token: var("TOLEM_ADMIN_TOKEN").map(Secret::new),
-            db_path: Some(PathBuf::from(var("TOLEM_DB").unwrap_or_else(|| "tolem-backend.db".into()))),
+            database,
+            lease_ttl: Duration::from_millis(u64::from(lease_ms.max(1))),
             allowed_origins: var("TOLEM_ALLOWED_ORIGINS")
                 .map(|v| {
                     v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect()
@@ -312,7 +334,8 @@ mod tests {
     #[test]
     fn return_urls_must_be_on_allowed_origins() {
         let c = Config {
-            db_path: None,
+            database: crate::store::StoreOptions::memory(),
+            lease_ttl: Duration::from_secs(3),
             allowed_origins: vec!["https://shop.kz".into(), "http://127.0.0.1:8080".into()],
             max_amount: 1,
             provider_timeout: Duration::from_secs(1),

@@ -46,6 +46,10 @@ pub enum AppError {
         /// Seconds until the next request is accepted.
         retry_after_s: u64,
     },
+    /// Another request for the same order or attempt is still being handled, on this
+    /// instance or another (503 `BUSY`, with `Retry-After`).
+    #[error("busy")]
+    Busy,
     /// Our own failure (500 `INTERNAL`).
     #[error("internal: {0}")]
     Internal(String),
@@ -82,6 +86,11 @@ impl IntoResponse for AppError {
             AppError::RateLimited { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests, please wait a moment".to_owned())
             }
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "BUSY",
+                "this order is being handled by another request, please try again".to_owned(),
+            ),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error".to_owned()),
         };
         if status.is_server_error() {
@@ -91,10 +100,13 @@ impl IntoResponse for AppError {
         }
         let mut response =
             (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message } })).into_response();
-        if let AppError::RateLimited { retry_after_s } = self {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after_s));
+        let retry_after_s = match self {
+            AppError::RateLimited { retry_after_s } => Some(retry_after_s),
+            AppError::Busy => Some(1),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after_s {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
         }
         response
     }

@@ -54,19 +54,21 @@ pub struct AppState {
     pub paytone: Option<paytone::PaytoneClient>,
     /// The OneEntry client, when OneEntry is configured.
     pub oneentry: Option<oneentry::OneEntryClient>,
-    /// One in-process lock per merchant order, so concurrent `start`s queue up.
+    /// One in-process lock per merchant order or attempt (see [`AppState::exclusive`]).
     pub locks: locks::KeyedLocks,
     /// Per-client request budgets for `start` and `pay`.
     pub limiter: ratelimit::ClientLimiter,
+    /// Set when shutdown began: readiness answers 503.
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
-    /// Opens the store and builds provider clients.
+    /// Opens the store (applying its migrations) and builds provider clients.
     ///
     /// # Errors
-    /// When the store cannot be opened.
-    pub fn new(config: Config) -> Result<Arc<AppState>, store::StoreError> {
-        let store = store::Store::open(config.db_path.as_deref())?;
+    /// When the store cannot be reached or migrated.
+    pub async fn new(config: Config) -> Result<Arc<AppState>, store::StoreError> {
+        let store = store::Store::connect(&config.database).await?;
         let ioka = config.ioka.clone().map(|c| ioka::IokaClient::new(c, config.provider_timeout));
         let bereke = config.bereke.clone().map(|c| bereke::BerekeClient::new(c, config.provider_timeout));
         let ecommpay = config.ecommpay.clone().map(|c| ecommpay::EcommpayClient::new(c, config.provider_timeout));
@@ -82,12 +84,48 @@ impl AppState {
             oneentry,
             locks: locks::KeyedLocks::default(),
             limiter: ratelimit::ClientLimiter::default(),
+            draining: std::sync::atomic::AtomicBool::new(false),
         }))
+    }
+
+    /// Holds `name` (`start:ioka:A-1`, `pay:att_…`) against every other caller on every
+    /// instance sharing the store, until the guard is dropped.
+    ///
+    /// # Errors
+    /// [`error::AppError::Busy`] when another caller keeps it longer than the lease.
+    pub async fn exclusive(&self, name: &str) -> Result<locks::Exclusive<'_>, error::AppError> {
+        locks::exclusive(&self.locks, &self.store, name, self.config.lease_ttl).await
+    }
+
+    /// Stops answering readiness with 200 (a load balancer sends no new shoppers), while
+    /// requests keep being served until the server is shut down.
+    pub fn start_draining(&self) {
+        self.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// `GET /ready`: 200 when the store answers and the instance is not shutting down; 503
+/// otherwise (take it out of the load balancer).
+async fn ready(
+    axum::extract::State(app): axum::extract::State<Arc<AppState>>,
+) -> (axum::http::StatusCode, &'static str) {
+    use axum::http::StatusCode;
+    if app.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining");
+    }
+    match app.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the store does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
     }
 }
 
 /// The backend router: `POST /start`, `POST /pay`, `GET /status`, `POST /webhooks/{provider}`
-/// (also GET, for RBS callbacks), `POST /admin/capture|release` (bearer token), `GET /health`. Mount it under `/api/checkout`.
+/// (also GET, for RBS callbacks), `POST /admin/capture|release` (bearer token), `GET /health`
+/// (liveness: the process answers), `GET /ready` (readiness: the store answers and the
+/// instance is not draining). Mount it under `/api/checkout`.
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so that rate limits
 /// know each client (without it, all clients share one budget).
 pub fn app(state: Arc<AppState>) -> Router {
@@ -108,6 +146,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/admin/capture", post(routes::admin::capture))
         .route("/admin/release", post(routes::admin::release))
         .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(ready))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors)
         .with_state(state)

@@ -1,11 +1,15 @@
-//! One async lock per key (merchant order), so two concurrent `start`s for the same order
-//! run one after the other. Across processes the provider's own duplicate guard (ioka's
-//! 409 on `external_id`) and the store's unique constraint take over.
+//! One name (a merchant order at `start`, an attempt at `pay`) handled by one caller at a
+//! time: [`KeyedLocks`] within a process, and [`exclusive`] across every instance sharing the
+//! store (the process's lock, then a lease in the database).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+
+use crate::error::AppError;
+use crate::store::Store;
 
 /// Locks by key; entries are dropped when nobody holds or waits for them.
 #[derive(Default)]
@@ -51,6 +55,56 @@ impl Drop for KeyGuard<'_> {
             if Arc::strong_count(cell) == 1 {
                 map.remove(&self.key);
             }
+        }
+    }
+}
+
+/// One name held across every instance that shares the store: this process's own lock first
+/// (so callers in one process queue without touching the database), then the store's lease
+/// (so callers on other instances wait). Released when dropped; a holder that dies keeps
+/// the lease only until it runs out.
+pub struct Exclusive<'a> {
+    _local: KeyGuard<'a>,
+    store: Store,
+    name: String,
+    holder: String,
+}
+
+/// Waits for `name` on this process and in the store, for at most `ttl` plus a second (the
+/// longest a live holder may keep it, and the time a dead one's lease takes to run out).
+///
+/// # Errors
+/// [`AppError::Busy`] when it stays taken that long; the store's failures.
+pub async fn exclusive<'a>(
+    locks: &'a KeyedLocks,
+    store: &Store,
+    name: &str,
+    ttl: Duration,
+) -> Result<Exclusive<'a>, AppError> {
+    let local = locks.lock(name).await;
+    let holder = crate::routes::start::random_id();
+    let deadline = tokio::time::Instant::now() + ttl + Duration::from_secs(1);
+    let mut pause = Duration::from_millis(10);
+    while !store.try_lease(name, &holder, ttl).await? {
+        if tokio::time::Instant::now() + pause > deadline {
+            return Err(AppError::Busy);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+    Ok(Exclusive { _local: local, store: store.clone(), name: name.to_owned(), holder })
+}
+
+impl Drop for Exclusive<'_> {
+    fn drop(&mut self) {
+        let (store, name, holder) =
+            (self.store.clone(), std::mem::take(&mut self.name), std::mem::take(&mut self.holder));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = store.release_lease(&name, &holder).await {
+                    tracing::warn!(lease = %name, error = %e, "lease not released; it runs out by itself");
+                }
+            });
         }
     }
 }

@@ -1,6 +1,12 @@
 //! The backend as its own process: `TOLEM_ADDR` (default `127.0.0.1:8081`), routes under
 //! `/api/checkout`. See `Config::from_env` for the variables.
 //!
+//! Shutdown (SIGTERM or Ctrl-C): readiness turns 503 at once; after `TOLEM_DRAIN_MS`
+//! (default 0: set it to your load balancer's probe interval) the listener closes, requests
+//! in flight are finished (for at most `TOLEM_SHUTDOWN_TIMEOUT_MS`, default 30 000), the
+//! store's connections are closed, and the process exits 0. `TOLEM_MAX_SECONDS` starts the
+//! same shutdown after that long (tests set it, so no instance outlives them).
+//!
 //! `tolem-backend sign|verify <provider> --secret S` is the signature tool (see `cli`).
 
 use std::sync::Arc;
@@ -39,7 +45,24 @@ async fn serve() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let state: Arc<AppState> = match AppState::new(config) {
+    let millis = |name: &str, default: u64| -> Result<std::time::Duration, String> {
+        match std::env::var(name).ok().filter(|v| !v.trim().is_empty()) {
+            Some(v) => {
+                v.trim().parse().map(std::time::Duration::from_millis).map_err(|_| format!("{name} must be an integer"))
+            }
+            None => Ok(std::time::Duration::from_millis(default)),
+        }
+    };
+    let (drain, grace) = match (millis("TOLEM_DRAIN_MS", 0), millis("TOLEM_SHUTDOWN_TIMEOUT_MS", 30_000)) {
+        (Ok(d), Ok(g)) => (d, g),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("tolem-backend: configuration: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let max_seconds = std::env::var("TOLEM_MAX_SECONDS").ok().and_then(|v| v.trim().parse::<u64>().ok());
+    let engine = tolem_backend::store::Engine::of_url(config.database.url.expose()).map_or("?", |e| e.as_str());
+    let state: Arc<AppState> = match AppState::new(config).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("tolem-backend: cannot open the store: {e}");
@@ -54,18 +77,75 @@ async fn serve() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
-    tracing::info!(%addr, "tolem-backend listening");
-    let router = Router::new().nest("/api/checkout", app(state));
-    let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
+    tracing::info!(%addr, store = engine, "tolem-backend listening");
+    let router = Router::new().nest("/api/checkout", app(state.clone()));
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let draining = state.clone();
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown_signal(max_seconds).await;
+            draining.start_draining();
+            tracing::info!(drain_ms = drain.as_millis(), "shutting down: readiness is 503, draining");
+            tokio::time::sleep(drain).await;
+            tracing::info!("no new connections; finishing requests in flight");
+            let _ = stopping_tx.send(());
+        });
+    let served = tokio::select! {
+        served = server => served,
+        () = async {
+            let _ = stopping_rx.await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_ms = grace.as_millis(), "requests still in flight after the shutdown timeout; stopping anyway");
+            Ok(())
+        }
+    };
+    state.store.close().await;
     match served {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => {
+            tracing::info!("stopped");
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("tolem-backend: {e}");
             std::process::ExitCode::from(1)
         }
+    }
+}
+
+/// Resolves on SIGTERM (what orchestrators send), Ctrl-C, or after `max_seconds`.
+async fn shutdown_signal(max_seconds: Option<u64>) {
+    let deadline = async {
+        match max_seconds {
+            Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = signal() => {}
+        () = deadline => tracing::info!("TOLEM_MAX_SECONDS reached"),
+    }
+}
+
+/// SIGTERM or Ctrl-C.
+async fn signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

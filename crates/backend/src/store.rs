@@ -1,13 +1,21 @@
-//! Attempts, their status history and webhook receipts, in SQLite.
+//! Attempts, their status history, webhook receipts and leases: in SQLite by default, in
+//! PostgreSQL when `DATABASE_URL` says so. The same queries run on both, through sqlx's `Any`
+//! driver; the schema is in `migrations/<engine>/`, applied on start.
 //!
-//! The database enforces what matters: one attempt per (provider, merchant order)
-//! (`UNIQUE`), and a status that never moves backwards (updates are compare-and-set on the
-//! status read, with [`tolem_core::status::PaymentStatus::advance`] deciding the next one).
+//! The database enforces what matters, so it holds across instances:
+//! - one attempt per (provider, merchant order), one per provider order id, one per provider
+//!   session (`UNIQUE`);
+//! - a status that never moves backwards: every update is compare-and-set on the status read,
+//!   with [`PaymentStatus::advance`] deciding the next one, and each change takes the next
+//!   numbered place in the attempt's history (`UNIQUE (attempt_id, step)`);
+//! - one instance at a time calling a provider for one order or attempt ([`Store::try_lease`]).
 
-use std::path::Path;
-use std::sync::Mutex;
+use std::borrow::Cow;
+use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Row};
 use tolem_core::money::Currency;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
@@ -15,15 +23,76 @@ use tolem_core::status::PaymentStatus;
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite said no.
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The database said no, or could not be reached.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed, or the database holds one this version does not know.
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// `DATABASE_URL` names an engine Tolem does not run on.
+    #[error("DATABASE_URL must start with postgres://, postgresql:// or sqlite:")]
+    UnsupportedUrl,
     /// The row holds a value this version cannot read.
     #[error("corrupt row: {0}")]
     Corrupt(&'static str),
-    /// A poisoned lock.
-    #[error("store lock poisoned")]
-    Poisoned,
+}
+
+/// Which database the store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// One file (or memory), one process.
+    Sqlite,
+    /// Shared by several instances.
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a URL names, if Tolem runs on it.
+    pub fn of_url(url: &str) -> Option<Engine> {
+        if url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// The migrations, checked in under `migrations/<engine>/` and compiled in.
+fn migrator(engine: Engine) -> Migrator {
+    let files: [(i64, &'static str, &'static str); 2] = match engine {
+        Engine::Sqlite => [
+            (1, "attempts", include_str!("../migrations/sqlite/0001_attempts.sql")),
+            (2, "history steps and leases", include_str!("../migrations/sqlite/0002_history_steps_and_leases.sql")),
+        ],
+        Engine::Postgres => [
+            (1, "attempts", include_str!("../migrations/postgres/0001_attempts.sql")),
+            (2, "history steps and leases", include_str!("../migrations/postgres/0002_history_steps_and_leases.sql")),
+        ],
+    };
+    Migrator::with_migrations(
+        files
+            .into_iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sqlx::SqlSafeStr::into_sql_str(sql),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 /// One attempt: a merchant order at one provider.
@@ -99,65 +168,124 @@ pub struct AttemptDetails {
     pub items: Vec<tolem_core::api::OrderItem>,
 }
 
-/// The attempt store.
+/// The attempt store: a pool of connections to one database (cheap to clone).
+#[derive(Clone)]
 pub struct Store {
-    conn: Mutex<Connection>,
+    pool: AnyPool,
+    engine: Engine,
 }
 
-fn row_to_attempt(r: &Row<'_>) -> rusqlite::Result<(Attempt, String, String, String)> {
-    let provider: String = r.get("provider")?;
-    let currency: String = r.get("currency")?;
-    let status: String = r.get("status")?;
-    Ok((
-        Attempt {
-            attempt_id: r.get("attempt_id")?,
-            provider: Provider::Ioka,
-            order_id: r.get("order_id")?,
-            amount: r.get("amount")?,
-            currency: Currency::Kzt,
-            idempotency_key: r.get("idempotency_key")?,
-            provider_customer_id: r.get("provider_customer_id")?,
-            provider_order_id: r.get("provider_order_id")?,
-            order_access_token: r.get("order_access_token")?,
-            customer_access_token: r.get("customer_access_token")?,
-            checkout_url: r.get("checkout_url")?,
-            status: PaymentStatus::Pending,
-            try_number: r.get("try_number")?,
-            provider_session_id: r.get("provider_session_id")?,
-            details: r
-                .get::<_, Option<String>>("details")?
-                .and_then(|d| serde_json::from_str(&d).ok())
-                .unwrap_or_default(),
+/// Where a store lives and how many connections it may hold.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// `sqlite:path/to/file.db`, `sqlite::memory:` or `postgres://user:password@host:port/db`
+    /// (a secret: it may hold a password).
+    pub url: crate::Secret,
+    /// Most connections open at once (PostgreSQL; SQLite in memory always uses one).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection.
+    pub acquire_timeout: Duration,
+}
+
+impl StoreOptions {
+    /// An in-memory SQLite store (tests, throw-away demos).
+    pub fn memory() -> StoreOptions {
+        StoreOptions::url("sqlite::memory:")
+    }
+
+    /// A SQLite file, created if missing.
+    pub fn sqlite_file(path: &std::path::Path) -> StoreOptions {
+        StoreOptions::url(&format!("sqlite://{}?mode=rwc", path.display()))
+    }
+
+    /// Any URL, with default pool settings.
+    pub fn url(url: &str) -> StoreOptions {
+        StoreOptions { url: crate::Secret::new(url), max_connections: 8, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// The columns every attempt query reads, in [`attempt_from_row`]'s terms.
+const ATTEMPT_COLUMNS: &str = "attempt_id, provider, order_id, amount, currency, idempotency_key, provider_customer_id,
+     provider_order_id, order_access_token, customer_access_token, checkout_url, status, try_number,
+     provider_session_id, details";
+
+fn attempt_from_row(r: &AnyRow) -> Result<Attempt, StoreError> {
+    let provider: String = r.try_get("provider")?;
+    let currency: String = r.try_get("currency")?;
+    let status: String = r.try_get("status")?;
+    let try_number: i64 = r.try_get("try_number")?;
+    let details: Option<String> = r.try_get("details")?;
+    Ok(Attempt {
+        attempt_id: r.try_get("attempt_id")?,
+        provider: Provider::from_wire(&provider).ok_or(StoreError::Corrupt("provider"))?,
+        order_id: r.try_get("order_id")?,
+        amount: r.try_get("amount")?,
+        currency: Currency::from_code(&currency).ok_or(StoreError::Corrupt("currency"))?,
+        idempotency_key: r.try_get("idempotency_key")?,
+        provider_customer_id: r.try_get("provider_customer_id")?,
+        provider_order_id: r.try_get("provider_order_id")?,
+        order_access_token: r.try_get("order_access_token")?,
+        customer_access_token: r.try_get("customer_access_token")?,
+        checkout_url: r.try_get("checkout_url")?,
+        status: PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))?,
+        try_number: u32::try_from(try_number).map_err(|_| StoreError::Corrupt("try_number"))?,
+        provider_session_id: r.try_get("provider_session_id")?,
+        details: match details {
+            Some(d) => serde_json::from_str(&d).map_err(|_| StoreError::Corrupt("details"))?,
+            None => AttemptDetails::default(),
         },
-        provider,
-        currency,
-        status,
-    ))
+    })
 }
 
-fn finish(raw: (Attempt, String, String, String)) -> Result<Attempt, StoreError> {
-    let (mut a, provider, currency, status) = raw;
-    a.provider = Provider::from_wire(&provider).ok_or(StoreError::Corrupt("provider"))?;
-    a.currency = Currency::from_code(&currency).ok_or(StoreError::Corrupt("currency"))?;
-    a.status = PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))?;
-    Ok(a)
-}
-
-/// Appends one row to an attempt's status history, inside the caller's transaction.
-fn record_history(
-    tx: &rusqlite::Transaction<'_>,
+/// Appends one row to an attempt's status history, in the next place, inside the caller's
+/// transaction (which has just written the attempt's row, so no other writer of this
+/// attempt's history can run until it commits).
+async fn record_history(
+    tx: &mut sqlx::AnyConnection,
     attempt_id: &str,
     status: PaymentStatus,
     source: &str,
     now: i64,
-) -> rusqlite::Result<usize> {
-    tx.execute(
-        "INSERT INTO status_history (attempt_id, status, source, at_ms) VALUES (?1, ?2, ?3, ?4)",
-        params![attempt_id, status.as_str(), source, now],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO status_history (attempt_id, step, status, source, at_ms)
+         SELECT $1, COALESCE(MAX(step), 0) + 1, $2, $3, $4 FROM status_history WHERE attempt_id = $1",
     )
+    .bind(attempt_id)
+    .bind(status.as_str())
+    .bind(source)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
-/// Milliseconds since the epoch (for timestamps in rows only; logic never reads it).
+/// Compare-and-set inside the caller's transaction: moves the attempt from `from` to `to` and
+/// records it, unless someone moved it since `from` was read. `true` when moved.
+async fn move_status(
+    tx: &mut sqlx::AnyConnection,
+    attempt_id: &str,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    source: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let moved = sqlx::query("UPDATE attempts SET status = $1, updated_ms = $2 WHERE attempt_id = $3 AND status = $4")
+        .bind(to.as_str())
+        .bind(now)
+        .bind(attempt_id)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if moved {
+        record_history(tx, attempt_id, to, source, now).await?;
+    }
+    Ok(moved)
+}
+
+/// Milliseconds since the epoch (for timestamps and lease expiry; no status logic reads it).
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -165,361 +293,375 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// How many times a compare-and-set is retried when others keep moving the row first.
+const CAS_ROUNDS: usize = 32;
+
 impl Store {
-    /// Opens the file (or memory) and applies the schema.
+    /// Connects, and applies the migrations this version has and the database lacks
+    /// (concurrent starts on PostgreSQL wait for one another on an advisory lock).
     ///
     /// # Errors
-    /// When SQLite cannot open or migrate the file.
-    pub fn open(path: Option<&Path>) -> Result<Store, StoreError> {
-        let conn = match path {
-            Some(p) => Connection::open(p)?,
-            None => Connection::open_in_memory()?,
-        };
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL;
-             PRAGMA busy_timeout=5000;
-             CREATE TABLE IF NOT EXISTS attempts (
-                 attempt_id TEXT PRIMARY KEY,
-                 provider TEXT NOT NULL,
-                 order_id TEXT NOT NULL,
-                 amount INTEGER NOT NULL CHECK (amount > 0),
-                 currency TEXT NOT NULL,
-                 idempotency_key TEXT NOT NULL,
-                 provider_customer_id TEXT,
-                 provider_order_id TEXT NOT NULL,
-                 order_access_token TEXT,
-                 customer_access_token TEXT,
-                 checkout_url TEXT,
-                 status TEXT NOT NULL,
-                 created_ms INTEGER NOT NULL,
-                 updated_ms INTEGER NOT NULL,
-                 UNIQUE (provider, order_id),
-                 UNIQUE (provider, provider_order_id)
-             );
-             CREATE TABLE IF NOT EXISTS status_history (
-                 attempt_id TEXT NOT NULL REFERENCES attempts(attempt_id),
-                 status TEXT NOT NULL,
-                 source TEXT NOT NULL,
-                 at_ms INTEGER NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS webhook_receipts (
-                 provider TEXT NOT NULL,
-                 receipt TEXT NOT NULL,
-                 received_ms INTEGER NOT NULL,
-                 PRIMARY KEY (provider, receipt)
-             );",
-        )?;
-        // Version 2: payment tries (RBS / ECommPay need a fresh reference after a decline).
-        let has_tries: bool =
-            conn.prepare("SELECT 1 FROM pragma_table_info('attempts') WHERE name = 'try_number'")?.exists([])?;
-        if !has_tries {
-            conn.execute_batch(
-                "ALTER TABLE attempts ADD COLUMN try_number INTEGER NOT NULL DEFAULT 1;
-                 ALTER TABLE attempts ADD COLUMN provider_session_id TEXT;
-                 ALTER TABLE attempts ADD COLUMN details TEXT;
-                 CREATE UNIQUE INDEX IF NOT EXISTS attempts_session ON attempts(provider, provider_session_id);",
-            )?;
+    /// When the URL names another engine, the database cannot be reached, or a migration
+    /// fails.
+    pub async fn connect(options: &StoreOptions) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let url = options.url.expose();
+        let engine = Engine::of_url(url).ok_or(StoreError::UnsupportedUrl)?;
+        let memory = engine == Engine::Sqlite && url.contains(":memory:");
+        let pool = AnyPoolOptions::new()
+            .max_connections(if memory { 1 } else { options.max_connections.max(1) })
+            .acquire_timeout(options.acquire_timeout)
+            // An in-memory database lives as long as its one connection.
+            .idle_timeout((!memory).then_some(Duration::from_secs(600)))
+            .max_lifetime((!memory).then_some(Duration::from_secs(1800)))
+            .connect(url)
+            .await?;
+        if engine == Engine::Sqlite && !memory {
+            // Readers do not wait for the writer; kept in the file once set.
+            sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
         }
-        Ok(Store { conn: Mutex::new(conn) })
+        let migrations = migrator(engine);
+        // PostgreSQL: sqlx holds an advisory lock while migrating. SQLite has none, so two
+        // processes opening one new file together may both try a migration; each runs in a
+        // transaction, the loser's is rolled back, and running again finds it applied.
+        let mut tries = if engine == Engine::Sqlite { 4 } else { 1 };
+        loop {
+            tries -= 1;
+            match migrations.run(&pool).await {
+                Ok(()) => break,
+                Err(e) if tries > 0 => {
+                    tracing::info!(error = %e, "migration raced another process; trying again");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(Store { pool, engine })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
-        f(&mut conn)
+    /// The engine in use.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
-    fn one(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> Result<Option<Attempt>, StoreError> {
-        self.with(|c| {
-            let raw = c.query_row(sql, key, row_to_attempt).optional()?;
-            raw.map(finish).transpose()
-        })
+    /// True when the database answers (the readiness probe).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Finishes the queries under way and closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn one(&self, condition: &str, binds: &[&str]) -> Result<Option<Attempt>, StoreError> {
+        let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE {condition}");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            query = query.bind(*b);
+        }
+        query.fetch_optional(&self.pool).await?.as_ref().map(attempt_from_row).transpose()
     }
 
     /// The attempt for a merchant order, if any.
-    pub fn by_order(&self, provider: Provider, order_id: &str) -> Result<Option<Attempt>, StoreError> {
-        self.one("SELECT * FROM attempts WHERE provider = ?1 AND order_id = ?2", &[&provider.as_str(), &order_id])
+    pub async fn by_order(&self, provider: Provider, order_id: &str) -> Result<Option<Attempt>, StoreError> {
+        self.one("provider = $1 AND order_id = $2", &[provider.as_str(), order_id]).await
     }
 
     /// An attempt by id.
-    pub fn by_id(&self, attempt_id: &str) -> Result<Option<Attempt>, StoreError> {
-        self.one("SELECT * FROM attempts WHERE attempt_id = ?1", &[&attempt_id])
+    pub async fn by_id(&self, attempt_id: &str) -> Result<Option<Attempt>, StoreError> {
+        self.one("attempt_id = $1", &[attempt_id]).await
     }
 
     /// An attempt by the provider's order id.
-    pub fn by_provider_order(
+    pub async fn by_provider_order(
         &self,
         provider: Provider,
         provider_order_id: &str,
     ) -> Result<Option<Attempt>, StoreError> {
-        self.one(
-            "SELECT * FROM attempts WHERE provider = ?1 AND provider_order_id = ?2",
-            &[&provider.as_str(), &provider_order_id],
-        )
+        self.one("provider = $1 AND provider_order_id = $2", &[provider.as_str(), provider_order_id]).await
+    }
+
+    /// An attempt by the provider's id for its current try (RBS `mdOrder`).
+    pub async fn by_session(&self, provider: Provider, session_id: &str) -> Result<Option<Attempt>, StoreError> {
+        self.one("provider = $1 AND provider_session_id = $2", &[provider.as_str(), session_id]).await
     }
 
     /// Inserts an attempt, or returns the one that already exists for the same order
     /// (the unique constraint decides, not process memory).
-    pub fn insert_or_existing(&self, a: &Attempt) -> Result<Attempt, StoreError> {
-        let inserted = self.with(|c| {
-            let now = now_ms();
-            let tx = c.transaction()?;
-            let n = tx.execute(
-                "INSERT INTO attempts (attempt_id, provider, order_id, amount, currency, idempotency_key,
-                     provider_customer_id, provider_order_id, order_access_token, customer_access_token,
-                     checkout_url, status, created_ms, updated_ms, try_number, provider_session_id, details)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16)
-                 ON CONFLICT DO NOTHING",
-                params![
-                    a.attempt_id,
-                    a.provider.as_str(),
-                    a.order_id,
-                    a.amount,
-                    a.currency.code(),
-                    a.idempotency_key,
-                    a.provider_customer_id,
-                    a.provider_order_id,
-                    a.order_access_token,
-                    a.customer_access_token,
-                    a.checkout_url,
-                    a.status.as_str(),
-                    now,
-                    a.try_number,
-                    a.provider_session_id,
-                    serde_json::to_string(&a.details).ok()
-                ],
-            )?;
-            if n == 1 {
-                record_history(&tx, &a.attempt_id, a.status, "start", now)?;
-            }
-            tx.commit()?;
-            Ok(n == 1)
-        })?;
+    pub async fn insert_or_existing(&self, a: &Attempt) -> Result<Attempt, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO attempts (attempt_id, provider, order_id, amount, currency, idempotency_key,
+                 provider_customer_id, provider_order_id, order_access_token, customer_access_token,
+                 checkout_url, status, created_ms, updated_ms, try_number, provider_session_id, details)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&a.attempt_id)
+        .bind(a.provider.as_str())
+        .bind(&a.order_id)
+        .bind(a.amount)
+        .bind(a.currency.code())
+        .bind(&a.idempotency_key)
+        .bind(a.provider_customer_id.as_deref())
+        .bind(&a.provider_order_id)
+        .bind(a.order_access_token.as_deref())
+        .bind(a.customer_access_token.as_deref())
+        .bind(a.checkout_url.as_deref())
+        .bind(a.status.as_str())
+        .bind(now)
+        .bind(i64::from(a.try_number))
+        .bind(a.provider_session_id.as_deref())
+        .bind(serde_json::to_string(&a.details).ok())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            record_history(&mut tx, &a.attempt_id, a.status, "start", now).await?;
+        }
+        tx.commit().await?;
         if inserted {
             return Ok(a.clone());
         }
-        self.by_order(a.provider, &a.order_id)?.ok_or(StoreError::Corrupt("attempt vanished after conflict"))
+        self.by_order(a.provider, &a.order_id).await?.ok_or(StoreError::Corrupt("attempt vanished after conflict"))
+    }
+
+    async fn status_of(&self, attempt_id: &str) -> Result<PaymentStatus, StoreError> {
+        let row = sqlx::query("SELECT status FROM attempts WHERE attempt_id = $1")
+            .bind(attempt_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::Corrupt("no such attempt"))?;
+        let status: String = row.try_get("status")?;
+        PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))
     }
 
     /// Moves an attempt's status forward with `observed` (never backwards), recording where
     /// it came from. Returns the status now stored.
-    pub fn advance_status(
+    pub async fn advance_status(
         &self,
         attempt_id: &str,
         observed: PaymentStatus,
         source: &str,
     ) -> Result<PaymentStatus, StoreError> {
-        self.with(|c| loop {
-            let current: Option<String> = c
-                .query_row("SELECT status FROM attempts WHERE attempt_id = ?1", [attempt_id], |r| r.get(0))
-                .optional()?;
-            let current = current.ok_or(StoreError::Corrupt("no such attempt"))?;
-            let current_status = PaymentStatus::from_wire(&current).ok_or(StoreError::Corrupt("status"))?;
-            let next = current_status.advance(observed);
-            if next == current_status {
-                return Ok(current_status);
+        for _ in 0..CAS_ROUNDS {
+            let current = self.status_of(attempt_id).await?;
+            let next = current.advance(observed);
+            if next == current {
+                return Ok(current);
             }
             let now = now_ms();
-            let tx = c.transaction()?;
-            // compare-and-set: only if nobody moved it since we read it
-            let n = tx.execute(
-                "UPDATE attempts SET status = ?1, updated_ms = ?2 WHERE attempt_id = ?3 AND status = ?4",
-                params![next.as_str(), now, attempt_id, current],
-            )?;
-            if n == 1 {
-                record_history(&tx, attempt_id, next, source, now)?;
-                tx.commit()?;
+            let mut tx = self.pool.begin().await?;
+            if move_status(&mut tx, attempt_id, current, next, source, now).await? {
+                tx.commit().await?;
                 return Ok(next);
             }
-        })
+            tx.rollback().await?;
+        }
+        Err(StoreError::Corrupt("status kept changing under us"))
     }
 
     /// Reopens an attempt whose last payment try failed or was cancelled, for a new try on
     /// the same provider order. The only way a status goes back to `pending`, and it is
     /// recorded in the history as `retry`. Returns the status now stored.
-    pub fn reopen(&self, attempt_id: &str) -> Result<PaymentStatus, StoreError> {
-        self.with(|c| {
-            let now = now_ms();
-            let tx = c.transaction()?;
-            let n = tx.execute(
-                "UPDATE attempts SET status = 'pending', updated_ms = ?1
-                 WHERE attempt_id = ?2 AND status IN ('failed', 'cancelled')",
-                params![now, attempt_id],
-            )?;
-            if n == 1 {
-                record_history(&tx, attempt_id, PaymentStatus::Pending, "retry", now)?;
-            }
-            tx.commit()?;
-            let status: String =
-                c.query_row("SELECT status FROM attempts WHERE attempt_id = ?1", [attempt_id], |r| r.get(0))?;
-            PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))
-        })
-    }
-
-    /// An attempt by the provider's id for its current try (RBS `mdOrder`).
-    pub fn by_session(&self, provider: Provider, session_id: &str) -> Result<Option<Attempt>, StoreError> {
-        self.one(
-            "SELECT * FROM attempts WHERE provider = ?1 AND provider_session_id = ?2",
-            &[&provider.as_str(), &session_id],
+    pub async fn reopen(&self, attempt_id: &str) -> Result<PaymentStatus, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let reopened = sqlx::query(
+            "UPDATE attempts SET status = 'pending', updated_ms = $1
+             WHERE attempt_id = $2 AND status IN ('failed', 'cancelled')",
         )
+        .bind(now)
+        .bind(attempt_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if reopened {
+            record_history(&mut tx, attempt_id, PaymentStatus::Pending, "retry", now).await?;
+        }
+        tx.commit().await?;
+        self.status_of(attempt_id).await
     }
 
     /// Records where the current try pays (the hosted page, the provider's id for it), if
     /// the attempt is still on `try_number`. Returns the attempt as stored.
-    pub fn set_checkout(
+    pub async fn set_checkout(
         &self,
         attempt_id: &str,
         try_number: u32,
         session_id: Option<&str>,
         checkout_url: &str,
     ) -> Result<Option<Attempt>, StoreError> {
-        self.with(|c| {
-            c.execute(
-                "UPDATE attempts SET provider_session_id = ?1, checkout_url = ?2, updated_ms = ?3
-                 WHERE attempt_id = ?4 AND try_number = ?5",
-                params![session_id, checkout_url, now_ms(), attempt_id, try_number],
-            )?;
-            Ok(())
-        })?;
-        self.by_id(attempt_id)
+        sqlx::query(
+            "UPDATE attempts SET provider_session_id = $1, checkout_url = $2, updated_ms = $3
+             WHERE attempt_id = $4 AND try_number = $5",
+        )
+        .bind(session_id)
+        .bind(checkout_url)
+        .bind(now_ms())
+        .bind(attempt_id)
+        .bind(i64::from(try_number))
+        .execute(&self.pool)
+        .await?;
+        self.by_id(attempt_id).await
     }
 
     /// Records the provider's id for the current try (OneEntry's order id) before there is a
     /// page to pay on, if the attempt is still on `try_number`.
-    pub fn set_session(&self, attempt_id: &str, try_number: u32, session_id: &str) -> Result<(), StoreError> {
-        self.with(|c| {
-            c.execute(
-                "UPDATE attempts SET provider_session_id = ?1, updated_ms = ?2 WHERE attempt_id = ?3 AND try_number = ?4",
-                params![session_id, now_ms(), attempt_id, try_number],
-            )?;
-            Ok(())
-        })
+    pub async fn set_session(&self, attempt_id: &str, try_number: u32, session_id: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE attempts SET provider_session_id = $1, updated_ms = $2 WHERE attempt_id = $3 AND try_number = $4",
+        )
+        .bind(session_id)
+        .bind(now_ms())
+        .bind(attempt_id)
+        .bind(i64::from(try_number))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
-    /// Moves an attempt to its next payment try with `reference` as the provider reference,
-    /// but only from `from_try` (so two racing callers make one new try). A failed,
-    /// cancelled or expired status goes back to `pending`, recorded as `retry`; a paid or
-    /// held one never moves. Returns the attempt as stored.
-    pub fn next_try(
+    /// Moves an attempt to its next payment try with `next_reference` as the provider
+    /// reference, but only from `from_try` (so two racing callers, on any instances, make one
+    /// new try). A failed, cancelled or expired status goes back to `pending`, recorded as
+    /// `retry`; a paid or held one never moves. Returns the attempt as stored.
+    pub async fn next_try(
         &self,
         attempt_id: &str,
         from_try: u32,
-        reference: &dyn Fn(u32) -> String,
+        next_reference: &str,
     ) -> Result<Option<Attempt>, StoreError> {
-        self.with(|c| {
-            let now = now_ms();
-            let tx = c.transaction()?;
-            let n = tx.execute(
-                "UPDATE attempts SET try_number = try_number + 1, provider_order_id = ?1, provider_session_id = NULL,
-                     checkout_url = NULL, status = 'pending', updated_ms = ?2
-                 WHERE attempt_id = ?3 AND try_number = ?4 AND status IN ('pending', 'failed', 'cancelled', 'expired')",
-                params![reference(from_try + 1), now, attempt_id, from_try],
-            )?;
-            if n == 1 {
-                record_history(&tx, attempt_id, PaymentStatus::Pending, "retry", now)?;
-            }
-            tx.commit()?;
-            Ok(())
-        })?;
-        self.by_id(attempt_id)
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE attempts SET try_number = try_number + 1, provider_order_id = $1, provider_session_id = NULL,
+                 checkout_url = NULL, status = 'pending', updated_ms = $2
+             WHERE attempt_id = $3 AND try_number = $4 AND status IN ('pending', 'failed', 'cancelled', 'expired')",
+        )
+        .bind(next_reference)
+        .bind(now)
+        .bind(attempt_id)
+        .bind(i64::from(from_try))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if moved {
+            record_history(&mut tx, attempt_id, PaymentStatus::Pending, "retry", now).await?;
+        }
+        tx.commit().await?;
+        self.by_id(attempt_id).await
     }
 
     /// Replaces an attempt's details.
-    pub fn set_details(&self, attempt_id: &str, details: &AttemptDetails) -> Result<(), StoreError> {
+    pub async fn set_details(&self, attempt_id: &str, details: &AttemptDetails) -> Result<(), StoreError> {
         let json = serde_json::to_string(details).map_err(|_| StoreError::Corrupt("details"))?;
-        self.with(|c| {
-            c.execute(
-                "UPDATE attempts SET details = ?1, updated_ms = ?2 WHERE attempt_id = ?3",
-                params![json, now_ms(), attempt_id],
-            )?;
-            Ok(())
-        })
+        sqlx::query("UPDATE attempts SET details = $1, updated_ms = $2 WHERE attempt_id = $3")
+            .bind(json)
+            .bind(now_ms())
+            .bind(attempt_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
-    /// Records a webhook receipt; `false` when it was seen before (a replay).
-    pub fn first_receipt(&self, provider: Provider, receipt: &str) -> Result<bool, StoreError> {
-        self.with(|c| {
-            let n = c.execute(
-                "INSERT INTO webhook_receipts (provider, receipt, received_ms) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                params![provider.as_str(), receipt, now_ms()],
-            )?;
-            Ok(n == 1)
-        })
+    /// Records a verified notification's receipt and moves the attempt's status forward with
+    /// `observed`, in one transaction: `None` when the receipt was seen before (a replay, on
+    /// any instance), else the status now stored. A crash before the commit leaves neither,
+    /// so the provider's retry is applied, not taken for a replay.
+    pub async fn advance_on_receipt(
+        &self,
+        attempt_id: &str,
+        provider: Provider,
+        receipt: &str,
+        observed: PaymentStatus,
+        source: &str,
+    ) -> Result<Option<PaymentStatus>, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        // Written first, so the transaction holds SQLite's write lock from its first statement.
+        let first = sqlx::query(
+            "INSERT INTO webhook_receipts (provider, receipt, received_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(provider.as_str())
+        .bind(receipt)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !first {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        for _ in 0..CAS_ROUNDS {
+            let row = sqlx::query("SELECT status FROM attempts WHERE attempt_id = $1")
+                .bind(attempt_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::Corrupt("no such attempt"))?;
+            let current: String = row.try_get("status")?;
+            let current = PaymentStatus::from_wire(&current).ok_or(StoreError::Corrupt("status"))?;
+            let next = current.advance(observed);
+            if next == current {
+                tx.commit().await?;
+                return Ok(Some(current));
+            }
+            if move_status(&mut tx, attempt_id, current, next, source, now).await? {
+                tx.commit().await?;
+                return Ok(Some(next));
+            }
+        }
+        Err(StoreError::Corrupt("status kept changing under us"))
     }
 
     /// The statuses an attempt went through, oldest first (for tests and support).
-    pub fn history(&self, attempt_id: &str) -> Result<Vec<(PaymentStatus, String)>, StoreError> {
-        self.with(|c| {
-            let mut stmt =
-                c.prepare("SELECT status, source FROM status_history WHERE attempt_id = ?1 ORDER BY rowid")?;
-            let rows = stmt.query_map([attempt_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (s, src) = row?;
-                out.push((PaymentStatus::from_wire(&s).ok_or(StoreError::Corrupt("status"))?, src));
-            }
-            Ok(out)
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn attempt(id: &str, order: &str) -> Attempt {
-        Attempt {
-            attempt_id: id.into(),
-            provider: Provider::Ioka,
-            order_id: order.into(),
-            amount: 1000,
-            currency: Currency::Kzt,
-            idempotency_key: "k".into(),
-            provider_customer_id: None,
-            provider_order_id: format!("ord_{id}"),
-            order_access_token: None,
-            customer_access_token: None,
-            checkout_url: None,
-            status: PaymentStatus::Pending,
-            try_number: 1,
-            provider_session_id: None,
-            details: AttemptDetails::default(),
-        }
+    pub async fn history(&self, attempt_id: &str) -> Result<Vec<(PaymentStatus, String)>, StoreError> {
+        let rows = sqlx::query("SELECT status, source FROM status_history WHERE attempt_id = $1 ORDER BY step")
+            .bind(attempt_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                let source: String = r.try_get("source")?;
+                Ok((PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))?, source))
+            })
+            .collect()
     }
 
-    #[test]
-    fn one_attempt_per_order_and_status_only_moves_forward() -> Result<(), StoreError> {
-        let s = Store::open(None)?;
-        let first = s.insert_or_existing(&attempt("att_1", "A-1"))?;
-        let second = s.insert_or_existing(&attempt("att_2", "A-1"))?;
-        assert_eq!(second.attempt_id, first.attempt_id, "the constraint returns the existing attempt");
-        assert_eq!(s.advance_status("att_1", PaymentStatus::Paid, "webhook")?, PaymentStatus::Paid);
-        assert_eq!(s.advance_status("att_1", PaymentStatus::Pending, "poll")?, PaymentStatus::Paid);
-        assert_eq!(s.advance_status("att_1", PaymentStatus::Failed, "webhook")?, PaymentStatus::Paid);
-        assert_eq!(s.by_id("att_1")?.map(|a| a.status), Some(PaymentStatus::Paid));
-        assert_eq!(
-            s.history("att_1")?,
-            vec![(PaymentStatus::Pending, "start".to_owned()), (PaymentStatus::Paid, "webhook".to_owned())]
-        );
-        assert_eq!(s.reopen("att_1")?, PaymentStatus::Paid, "a paid attempt is never reopened");
-        let third = s.insert_or_existing(&attempt("att_3", "A-3"))?;
-        s.advance_status(&third.attempt_id, PaymentStatus::Failed, "webhook")?;
-        assert_eq!(s.reopen("att_3")?, PaymentStatus::Pending);
-        assert_eq!(s.history("att_3")?.last(), Some(&(PaymentStatus::Pending, "retry".to_owned())));
-        let tried = s.next_try("att_3", 1, &|n| format!("A-3~{n}"))?.ok_or(StoreError::Corrupt("gone"))?;
-        assert_eq!((tried.try_number, tried.provider_order_id.as_str()), (2, "A-3~2"));
-        let raced = s.next_try("att_3", 1, &|n| format!("A-3~{n}"))?.ok_or(StoreError::Corrupt("gone"))?;
-        assert_eq!(raced.try_number, 2, "a second caller from try 1 makes no third try");
-        s.advance_status("att_3", PaymentStatus::Paid, "webhook")?;
-        assert_eq!(
-            s.next_try("att_3", 2, &|n| format!("A-3~{n}"))?.map(|a| a.try_number),
-            Some(2),
-            "paid never retries"
-        );
-        let stored = s.set_checkout("att_3", 2, Some("md-1"), "https://pay/1")?.ok_or(StoreError::Corrupt("gone"))?;
-        assert_eq!(stored.provider_session_id.as_deref(), Some("md-1"));
-        assert_eq!(s.by_session(Provider::Ioka, "md-1")?.map(|a| a.attempt_id), Some("att_3".to_owned()));
-        assert!(s.first_receipt(Provider::Ioka, "sig1")?);
-        assert!(!s.first_receipt(Provider::Ioka, "sig1")?);
+    /// Takes the lease on `name` for `holder` until `ttl` from now, if nobody holds it or
+    /// the holder's lease ran out (a crashed instance). `true` when taken.
+    pub async fn try_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let until = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let n = sqlx::query(
+            "INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
+             WHERE leases.expires_ms < $4",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(until)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Gives up `holder`'s lease on `name` (a lease taken over by someone else is left alone).
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -146,7 +146,11 @@ impl Demo {
 
         let api = options.provider_origin.clone().unwrap_or_else(|| origin.clone());
         let backend = AppState::new(Config {
-            db_path: state_file("backend.db"),
+            database: match state_file("backend.db") {
+                Some(path) => tolem_backend::store::StoreOptions::sqlite_file(&path),
+                None => tolem_backend::store::StoreOptions::memory(),
+            },
+            lease_ttl: options.provider_timeout * 3,
             allowed_origins: vec![origin.clone()],
             max_amount: 100_000_000_000,
             provider_timeout: options.provider_timeout,
@@ -197,6 +201,7 @@ impl Demo {
             rate_limit: options.rate_limit,
             trust_forwarded_for: false,
         })
+        .await
         .map_err(|e| StartError(format!("backend store: {e}")))?;
 
         let cdn = match options.cdn_port {

@@ -33,6 +33,10 @@ pub struct FaultRule {
     /// Run the handler, then cut its body short so it is not valid JSON.
     #[serde(default)]
     pub malformed: bool,
+    /// Run the handler (the provider acts), then wait this long before answering: the
+    /// client times out or dies without learning what the provider did.
+    #[serde(default)]
+    pub answer_after_ms: Option<u64>,
     /// A webhook fault instead of an HTTP one: `drop`, `duplicate`, `delay` (by
     /// `latencyMs`), or `batch`.
     #[serde(default)]
@@ -192,14 +196,22 @@ pub async fn apply_http_fault(
             }
         }
         (None, true) => {
-            let inner = next.run(req).await;
+            let inner = answer_late(next.run(req).await, rule.answer_after_ms).await;
             let status = inner.status();
             let bytes = axum::body::to_bytes(inner.into_body(), 1 << 20).await.unwrap_or_default();
             let cut = bytes.slice(..bytes.len() / 2);
             (status, [("content-type", "application/json")], cut).into_response()
         }
-        (None, false) => next.run(req).await,
+        (None, false) => answer_late(next.run(req).await, rule.answer_after_ms).await,
     }
+}
+
+/// Holds an answer the provider already produced for `after_ms`, if set.
+pub(crate) async fn answer_late(answer: axum::response::Response, after_ms: Option<u64>) -> axum::response::Response {
+    if let Some(ms) = after_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    answer
 }
 
 pub fn router(_sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {

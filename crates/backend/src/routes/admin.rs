@@ -63,8 +63,8 @@ async fn settle(
     authorize(app, headers)?;
     let req: HoldRequest = json_body(body)?;
     check_id("attemptId", &req.attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let _guard = app.locks.lock(&format!("pay:{}", req.attempt_id)).await;
-    let mut attempt = app.store.by_id(&req.attempt_id)?.ok_or(AppError::NotFound)?;
+    let _guard = app.exclusive(&format!("pay:{}", req.attempt_id)).await?;
+    let mut attempt = app.store.by_id(&req.attempt_id).await?.ok_or(AppError::NotFound)?;
     if attempt.status == PaymentStatus::Pending {
         // The hold may be there before its callback: ask the provider.
         attempt.status = super::status::refresh(app, &attempt).await?;
@@ -91,6 +91,6 @@ async fn settle(
         other => return Err(AppError::ProviderDisabled(other.as_str())),
     };
     let status =
-        app.store.advance_status(&attempt.attempt_id, observed, if capture { "capture" } else { "release" })?;
+        app.store.advance_status(&attempt.attempt_id, observed, if capture { "capture" } else { "release" }).await?;
     Ok(Json(StatusResponse { attempt_id: attempt.attempt_id, status, is_final: status.is_final() }))
 }

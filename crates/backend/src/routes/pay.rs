@@ -23,7 +23,7 @@ use crate::AppState;
 pub async fn pay(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<PayResponse>, AppError> {
     let req: PayRequest = json_body(&body)?;
     req.validate().map_err(|e| AppError::Invalid(e.to_string()))?;
-    let attempt = app.store.by_id(&req.attempt_id)?.ok_or(AppError::NotFound)?;
+    let attempt = app.store.by_id(&req.attempt_id).await?.ok_or(AppError::NotFound)?;
     refuse_if_final(&attempt)?;
     let url = match attempt.provider {
         Provider::Ioka => {
@@ -74,15 +74,15 @@ fn return_url(attempt: &Attempt, how: &str) -> String {
 /// one lock and get the same page). A try the bank already settled is never reused.
 async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, AppError> {
     let client = app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;
-    let _guard = app.locks.lock(&format!("pay:{}", attempt.attempt_id)).await;
-    let mut attempt = app.store.by_id(&attempt.attempt_id)?.ok_or(AppError::NotFound)?;
+    let _guard = app.exclusive(&format!("pay:{}", attempt.attempt_id)).await?;
+    let mut attempt = app.store.by_id(&attempt.attempt_id).await?.ok_or(AppError::NotFound)?;
     refuse_if_final(&attempt)?;
     if let (Some(md_order), Some(url)) = (&attempt.provider_session_id, &attempt.checkout_url) {
         // Still payable? A settled order must not be shown again.
         if let Some(found) = client.status(OrderRef::OrderId(md_order)).await? {
             let observed = PaymentStatus::from(&found);
             if observed != PaymentStatus::Pending {
-                let status = app.store.advance_status(&attempt.attempt_id, observed, "pay")?;
+                let status = app.store.advance_status(&attempt.attempt_id, observed, "pay").await?;
                 return Err(AppError::Conflict(format!("this attempt is already {}", status.as_str())));
             }
         }
@@ -113,7 +113,8 @@ async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, App
             Some(r) => {
                 let stored = app
                     .store
-                    .set_checkout(&attempt.attempt_id, attempt.try_number, Some(&r.order_id), &r.form_url)?
+                    .set_checkout(&attempt.attempt_id, attempt.try_number, Some(&r.order_id), &r.form_url)
+                    .await?
                     .ok_or(AppError::NotFound)?;
                 return stored.checkout_url.ok_or_else(|| AppError::Internal("checkout url not stored".into()));
             }
@@ -125,7 +126,12 @@ async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, App
                 let order_id = attempt.order_id.clone();
                 attempt = app
                     .store
-                    .next_try(&attempt.attempt_id, attempt.try_number, &|n| try_reference(&order_id, n))?
+                    .next_try(
+                        &attempt.attempt_id,
+                        attempt.try_number,
+                        &try_reference(&order_id, attempt.try_number + 1),
+                    )
+                    .await?
                     .ok_or(AppError::NotFound)?;
                 if attempt.try_number > 20 {
                     return Err(AppError::Provider("Bereke refuses every order number".into()));
@@ -139,12 +145,12 @@ async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, App
 /// is never offered again.
 async fn ecommpay_page_url(app: &AppState, attempt: Attempt) -> Result<String, AppError> {
     let client = app.ecommpay.as_ref().ok_or(AppError::ProviderDisabled("ecommpay"))?;
-    let _guard = app.locks.lock(&format!("pay:{}", attempt.attempt_id)).await;
-    let attempt = app.store.by_id(&attempt.attempt_id)?.ok_or(AppError::NotFound)?;
+    let _guard = app.exclusive(&format!("pay:{}", attempt.attempt_id)).await?;
+    let attempt = app.store.by_id(&attempt.attempt_id).await?.ok_or(AppError::NotFound)?;
     refuse_if_final(&attempt)?;
     if let Some(observed) = client.status(&attempt.provider_order_id).await? {
         if observed != PaymentStatus::Pending {
-            let status = app.store.advance_status(&attempt.attempt_id, observed, "pay")?;
+            let status = app.store.advance_status(&attempt.attempt_id, observed, "pay").await?;
             return Err(AppError::Conflict(format!("this attempt is already {}", status.as_str())));
         }
     }
@@ -164,7 +170,7 @@ async fn ecommpay_page_url(app: &AppState, attempt: Attempt) -> Result<String, A
         callback_url: client.config.callback_url.as_deref(),
         hold: client.config.hold,
     });
-    let stored = app.store.set_checkout(&attempt.attempt_id, attempt.try_number, None, &url)?;
+    let stored = app.store.set_checkout(&attempt.attempt_id, attempt.try_number, None, &url).await?;
     stored.and_then(|a| a.checkout_url).ok_or_else(|| AppError::Internal("checkout url not stored".into()))
 }
 
@@ -174,14 +180,14 @@ async fn ecommpay_page_url(app: &AppState, attempt: Attempt) -> Result<String, A
 /// Paytone already settled is never offered again.
 async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> Result<String, AppError> {
     let client = app.paytone.as_ref().ok_or(AppError::ProviderDisabled("paytone"))?;
-    let _guard = app.locks.lock(&format!("pay:{}", attempt.attempt_id)).await;
-    let mut attempt = app.store.by_id(&attempt.attempt_id)?.ok_or(AppError::NotFound)?;
+    let _guard = app.exclusive(&format!("pay:{}", attempt.attempt_id)).await?;
+    let mut attempt = app.store.by_id(&attempt.attempt_id).await?.ok_or(AppError::NotFound)?;
     refuse_if_final(&attempt)?;
     if let (Some(invoice_id), Some(url)) = (&attempt.provider_session_id, &attempt.checkout_url) {
         let invoice = client.invoice(invoice_id).await?;
         let observed = PaymentStatus::from(invoice.attributes.status);
         if observed != PaymentStatus::Pending {
-            let status = app.store.advance_status(&attempt.attempt_id, observed, "pay")?;
+            let status = app.store.advance_status(&attempt.attempt_id, observed, "pay").await?;
             return Err(AppError::Conflict(format!("this attempt is already {}", status.as_str())));
         }
         let same_choice = attempt.details.method_id.as_deref() == Some(req.method_id.as_str())
@@ -189,7 +195,7 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
         if same_choice || invoice.attributes.status != InvoiceStatus::Created {
             return Ok(url.clone());
         }
-        attempt = new_try(app, &attempt)?;
+        attempt = new_try(app, &attempt).await?;
     }
     loop {
         let details = attempt.details.clone();
@@ -220,19 +226,20 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
                 let url = client.payer_url(&invoice);
                 let stored = app
                     .store
-                    .set_checkout(&attempt.attempt_id, attempt.try_number, Some(&invoice.id), &url)?
+                    .set_checkout(&attempt.attempt_id, attempt.try_number, Some(&invoice.id), &url)
+                    .await?
                     .ok_or(AppError::NotFound)?;
                 let mut details = stored.details.clone();
                 details.method_id = Some(req.method_id.clone());
                 details.fields = req.fields.clone();
                 details.provider_updated = None;
-                app.store.set_details(&attempt.attempt_id, &details)?;
+                app.store.set_details(&attempt.attempt_id, &details).await?;
                 return stored.checkout_url.ok_or_else(|| AppError::Internal("checkout url not stored".into()));
             }
             Created::ReferenceTaken => {
                 // An earlier create for this reference whose answer never reached us.
                 tracing::warn!(attempt = %attempt.attempt_id, "Paytone reference_id already used; using the next try's");
-                attempt = new_try(app, &attempt)?;
+                attempt = new_try(app, &attempt).await?;
                 if attempt.try_number > 20 {
                     return Err(AppError::Provider("Paytone refuses every reference".into()));
                 }
@@ -241,10 +248,11 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
     }
 }
 
-fn new_try(app: &AppState, attempt: &Attempt) -> Result<Attempt, AppError> {
+async fn new_try(app: &AppState, attempt: &Attempt) -> Result<Attempt, AppError> {
     let order_id = attempt.order_id.clone();
     app.store
-        .next_try(&attempt.attempt_id, attempt.try_number, &|n| try_reference(&order_id, n))?
+        .next_try(&attempt.attempt_id, attempt.try_number, &try_reference(&order_id, attempt.try_number + 1))
+        .await?
         .ok_or(AppError::NotFound)
 }
 
@@ -254,14 +262,14 @@ fn new_try(app: &AppState, attempt: &Attempt) -> Result<Attempt, AppError> {
 /// order and answers `None`: nothing to pay online.
 async fn oneentry_pay(app: &AppState, attempt: Attempt, req: &PayRequest) -> Result<Option<String>, AppError> {
     let client = app.oneentry.as_ref().ok_or(AppError::ProviderDisabled("oneentry"))?;
-    let _guard = app.locks.lock(&format!("pay:{}", attempt.attempt_id)).await;
-    let mut attempt = app.store.by_id(&attempt.attempt_id)?.ok_or(AppError::NotFound)?;
+    let _guard = app.exclusive(&format!("pay:{}", attempt.attempt_id)).await?;
+    let mut attempt = app.store.by_id(&attempt.attempt_id).await?.ok_or(AppError::NotFound)?;
     refuse_if_final(&attempt)?;
     let mut user = attempt.details.user_token.clone().ok_or(AppError::SignInRequired)?;
     let mut order_id: Option<i64> = attempt.provider_session_id.as_deref().and_then(|s| s.parse().ok());
     if order_id.is_some() && attempt.details.method_id.as_deref() != Some(req.method_id.as_str()) {
         // Another payment account: OneEntry ties the order to one, so a new try, a new order.
-        attempt = new_try(app, &attempt)?;
+        attempt = new_try(app, &attempt).await?;
         order_id = None;
     }
     let order_id = match order_id {
@@ -303,13 +311,13 @@ async fn oneentry_pay(app: &AppState, attempt: Attempt, req: &PayRequest) -> Res
                 tracing::warn!(attempt = %attempt.attempt_id, "OneEntry priced the order differently");
                 return Err(AppError::Conflict("the shop's prices differ from the order amount".into()));
             }
-            app.store.set_session(&attempt.attempt_id, attempt.try_number, &created.id.to_string())?;
+            app.store.set_session(&attempt.attempt_id, attempt.try_number, &created.id.to_string()).await?;
             attempt.details.method_id = Some(req.method_id.clone());
             created.id
         }
     };
     attempt.details.user_token = Some(user.clone());
-    app.store.set_details(&attempt.attempt_id, &attempt.details)?;
+    app.store.set_details(&attempt.attempt_id, &attempt.details).await?;
     if oneentry_adapter::is_cash(&req.method_id) {
         tracing::info!(attempt = %attempt.attempt_id, "OneEntry order placed, pay on delivery");
         return Ok(None);
@@ -318,7 +326,7 @@ async fn oneentry_pay(app: &AppState, attempt: Attempt, req: &PayRequest) -> Res
     if let Some(s) = &session {
         let observed = client.config.statuses.map(&s.status);
         if observed != PaymentStatus::Pending {
-            let status = app.store.advance_status(&attempt.attempt_id, observed, "pay")?;
+            let status = app.store.advance_status(&attempt.attempt_id, observed, "pay").await?;
             return Err(AppError::Conflict(format!("this attempt is already {}", status.as_str())));
         }
     }
@@ -332,11 +340,13 @@ async fn oneentry_pay(app: &AppState, attempt: Attempt, req: &PayRequest) -> Res
         reads += 1;
     }
     attempt.details.user_token = Some(user);
-    app.store.set_details(&attempt.attempt_id, &attempt.details)?;
+    app.store.set_details(&attempt.attempt_id, &attempt.details).await?;
     match session.and_then(|s| s.payment_url) {
         Some(url) => {
-            let stored =
-                app.store.set_checkout(&attempt.attempt_id, attempt.try_number, Some(&order_id.to_string()), &url)?;
+            let stored = app
+                .store
+                .set_checkout(&attempt.attempt_id, attempt.try_number, Some(&order_id.to_string()), &url)
+                .await?;
             Ok(stored.and_then(|a| a.checkout_url))
         }
         None => Err(AppError::Provider("the OneEntry payment page is not ready yet".into())),

@@ -71,7 +71,7 @@ async fn start_oneentry(app: &AppState, req: &StartRequest) -> Result<Json<Start
         (None, Some(s)) => Some(client.sign_in(&s.email, &s.password).await?),
         (None, None) => None,
     };
-    let stored = app.store.by_order(Provider::Oneentry, &req.order.id)?.and_then(|a| a.details.user_token);
+    let stored = app.store.by_order(Provider::Oneentry, &req.order.id).await?.and_then(|a| a.details.user_token);
     let mut user = given.or(stored).ok_or(AppError::SignInRequired)?;
     let (accounts, _) = client.accounts(&mut user).await?;
     let lang = tolem_core::providers::oneentry::lang_code(req.locale.as_deref().unwrap_or("ru"));
@@ -80,9 +80,9 @@ async fn start_oneentry(app: &AppState, req: &StartRequest) -> Result<Json<Start
         return Err(AppError::Provider("oneentry offers no payment account".into()));
     }
     let Json(answer) = start_hosted_page(app, req, methods, BrowserTokens::default()).await?;
-    if let Some(mut attempt) = app.store.by_id(&answer.attempt_id)? {
+    if let Some(mut attempt) = app.store.by_id(&answer.attempt_id).await? {
         attempt.details.user_token = Some(user);
-        app.store.set_details(&attempt.attempt_id, &attempt.details)?;
+        app.store.set_details(&attempt.attempt_id, &attempt.details).await?;
     }
     Ok(Json(answer))
 }
@@ -95,11 +95,12 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
     if req.order.amount.0 < 100 {
         return Err(AppError::Invalid("order.amount: ioka's minimum is 100 tiyn (1 ₸)".into()));
     }
-    // Concurrent starts for one order wait here; the store's unique constraint and ioka's
-    // 409 on external_id hold the line across processes.
-    let _guard = app.locks.lock(&format!("ioka:{}", req.order.id)).await;
+    // Concurrent starts for one order, on any instance, wait here: only the holder talks to
+    // ioka. A holder that died after ioka made the order leaves it for the next holder to
+    // find by external_id (get-or-create), so there is still one ioka order.
+    let _guard = app.exclusive(&format!("start:ioka:{}", req.order.id)).await?;
 
-    let attempt = match app.store.by_order(Provider::Ioka, &req.order.id)? {
+    let attempt = match app.store.by_order(Provider::Ioka, &req.order.id).await? {
         Some(existing) => {
             if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
                 return Err(AppError::Conflict("this order was started with a different amount".into()));
@@ -142,7 +143,7 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
                 provider_session_id: None,
                 details: AttemptDetails::default(),
             };
-            app.store.insert_or_existing(&fresh)?
+            app.store.insert_or_existing(&fresh).await?
         }
     };
 
@@ -176,8 +177,8 @@ async fn start_hosted_page(
     tokens: BrowserTokens,
 ) -> Result<Json<StartResponse>, AppError> {
     let provider = req.provider;
-    let _guard = app.locks.lock(&format!("{}:{}", provider.as_str(), req.order.id)).await;
-    let attempt = match app.store.by_order(provider, &req.order.id)? {
+    let _guard = app.exclusive(&format!("start:{}:{}", provider.as_str(), req.order.id)).await?;
+    let attempt = match app.store.by_order(provider, &req.order.id).await? {
         Some(existing) => {
             if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
                 return Err(AppError::Conflict("this order was started with a different amount".into()));
@@ -186,37 +187,46 @@ async fn start_hosted_page(
             if matches!(existing.status, PaymentStatus::Failed | PaymentStatus::Cancelled | PaymentStatus::Expired) {
                 let order_id = existing.order_id.clone();
                 app.store
-                    .next_try(&existing.attempt_id, existing.try_number, &|n| try_reference(&order_id, n))?
+                    .next_try(
+                        &existing.attempt_id,
+                        existing.try_number,
+                        &try_reference(&order_id, existing.try_number + 1),
+                    )
+                    .await?
                     .ok_or(AppError::NotFound)?
             } else {
                 existing
             }
         }
-        None => app.store.insert_or_existing(&Attempt {
-            attempt_id: format!("att_{}", random_id()),
-            provider,
-            order_id: req.order.id.clone(),
-            amount: req.order.amount.0,
-            currency: req.order.currency,
-            idempotency_key: req.idempotency_key.clone(),
-            provider_customer_id: req.customer.id.clone(),
-            provider_order_id: try_reference(&req.order.id, 1),
-            order_access_token: None,
-            customer_access_token: None,
-            checkout_url: None,
-            status: PaymentStatus::Pending,
-            try_number: 1,
-            provider_session_id: None,
-            details: AttemptDetails {
-                return_url: req.return_url.clone(),
-                description: req.order.description.clone(),
-                locale: req.locale.clone(),
-                email: req.customer.email.clone(),
-                phone: req.customer.phone.clone(),
-                items: req.order.items.clone(),
-                ..AttemptDetails::default()
-            },
-        })?,
+        None => {
+            app.store
+                .insert_or_existing(&Attempt {
+                    attempt_id: format!("att_{}", random_id()),
+                    provider,
+                    order_id: req.order.id.clone(),
+                    amount: req.order.amount.0,
+                    currency: req.order.currency,
+                    idempotency_key: req.idempotency_key.clone(),
+                    provider_customer_id: req.customer.id.clone(),
+                    provider_order_id: try_reference(&req.order.id, 1),
+                    order_access_token: None,
+                    customer_access_token: None,
+                    checkout_url: None,
+                    status: PaymentStatus::Pending,
+                    try_number: 1,
+                    provider_session_id: None,
+                    details: AttemptDetails {
+                        return_url: req.return_url.clone(),
+                        description: req.order.description.clone(),
+                        locale: req.locale.clone(),
+                        email: req.customer.email.clone(),
+                        phone: req.customer.phone.clone(),
+                        items: req.order.items.clone(),
+                        ..AttemptDetails::default()
+                    },
+                })
+                .await?
+        }
     };
     Ok(Json(StartResponse { attempt_id: attempt.attempt_id, status: attempt.status, methods, tokens }))
 }
@@ -244,8 +254,8 @@ async fn reopen_if_payable(
     }
     let order = client.order(&attempt.provider_order_id).await?;
     attempt.status = match order.status {
-        ioka_adapter::IokaOrderStatus::Unpaid => app.store.reopen(&attempt.attempt_id)?,
-        other => app.store.advance_status(&attempt.attempt_id, other.into(), "start")?,
+        ioka_adapter::IokaOrderStatus::Unpaid => app.store.reopen(&attempt.attempt_id).await?,
+        other => app.store.advance_status(&attempt.attempt_id, other.into(), "start").await?,
     };
     Ok(attempt)
 }

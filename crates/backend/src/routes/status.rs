@@ -22,7 +22,7 @@ pub async fn status(
     let attempt = match (query.get("attemptId"), query.get("provider"), query.get("orderId")) {
         (Some(attempt_id), _, _) => {
             check_id("attemptId", attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
-            app.store.by_id(attempt_id)?.ok_or(AppError::NotFound)?
+            app.store.by_id(attempt_id).await?.ok_or(AppError::NotFound)?
         }
         // The shopper came back from Bereke without the widget's journal (another tab or
         // browser): RBS's `?orderId=` names the attempt.
@@ -30,7 +30,7 @@ pub async fn status(
             let order_id = tolem_core::providers::bereke::parse_return(&format!("?orderId={order_id}"))
                 .ok_or_else(|| AppError::Invalid("orderId: not a Bereke order id".into()))?
                 .order_id;
-            app.store.by_session(Provider::Bereke, &order_id)?.ok_or(AppError::NotFound)?
+            app.store.by_session(Provider::Bereke, &order_id).await?.ok_or(AppError::NotFound)?
         }
         _ => return Err(AppError::Invalid("attemptId is required".into())),
     };
@@ -51,7 +51,7 @@ async fn oneentry_status(app: &AppState, attempt: &Attempt) -> Result<Option<Pay
     if refreshed {
         let mut details = attempt.details.clone();
         details.user_token = Some(user);
-        app.store.set_details(&attempt.attempt_id, &details)?;
+        app.store.set_details(&attempt.attempt_id, &details).await?;
     }
     Ok(session.map(|s| client.config.statuses.map(&s.status)))
 }
@@ -90,7 +90,7 @@ pub async fn refresh(app: &AppState, attempt: &Attempt) -> Result<PaymentStatus,
         Provider::Oneentry => oneentry_status(app, attempt).await,
     };
     match observed {
-        Ok(Some(observed)) => Ok(app.store.advance_status(&attempt.attempt_id, observed, "poll")?),
+        Ok(Some(observed)) => Ok(app.store.advance_status(&attempt.attempt_id, observed, "poll").await?),
         Ok(None) => Ok(attempt.status),
         Err(e) => {
             tracing::warn!(error = %e, "status read failed; answering the stored status");

@@ -69,7 +69,7 @@ async fn faults_and_trace(State(sb): State<Arc<Sandbox>>, req: Request, next: Ne
                 let status = inner.status();
                 (status, [("content-type", "application/json")], "{\"order\": {\"id\": \"ord_").into_response()
             } else {
-                next.run(req).await
+                crate::control::answer_late(next.run(req).await, rule.answer_after_ms).await
             }
         }
         None => next.run(req).await,

@@ -1,0 +1,58 @@
+//! Test databases: a fresh PostgreSQL database per test on the throw-away cluster `make test`
+//! starts (`TOLEM_TEST_POSTGRES_URL`, see `tools/pg.sh`), or a fresh SQLite file.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use std::path::PathBuf;
+
+use sqlx::Connection;
+use tolem_backend::store::{Engine, StoreOptions};
+
+/// A database for one test; its folder (SQLite) is removed when dropped.
+pub struct TestDb {
+    pub options: StoreOptions,
+    dir: Option<PathBuf>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A unique name for this process and call.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}_{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+/// The throw-away cluster's URL. Without it the PostgreSQL tests fail (they never skip):
+/// run them through `make test`, or `tools/pg.sh run cargo test -p tolem-backend`.
+pub fn postgres_url() -> String {
+    std::env::var("TOLEM_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("TOLEM_TEST_POSTGRES_URL is not set: run `tools/pg.sh run cargo test -p tolem-backend` (make test does)")
+    })
+}
+
+/// A new, empty database on `engine`.
+pub async fn fresh(engine: Engine) -> TestDb {
+    match engine {
+        Engine::Sqlite => {
+            let dir = std::env::temp_dir().join(unique("tolem-store"));
+            std::fs::create_dir_all(&dir).unwrap();
+            TestDb { options: StoreOptions::sqlite_file(&dir.join("backend.db")), dir: Some(dir) }
+        }
+        Engine::Postgres => {
+            let admin = postgres_url();
+            let name = unique("tolem");
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test cluster answers");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+            let (base, _) = admin.rsplit_once('/').unwrap();
+            TestDb { options: StoreOptions::url(&format!("{base}/{name}")), dir: None }
+        }
+    }
+}
