@@ -17,11 +17,17 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
   echo "tools/pg.sh: installing PostgreSQL from the Debian packages" >&2
   export DEBIAN_FRONTEND=noninteractive
-  # The package's own cluster is not wanted: ours lives in a temporary folder.
-  install -d /etc/postgresql-common
-  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
+  # The package's own cluster (started for good, on port 5432) is not wanted: ours lives in a
+  # temporary folder and stops with the tests.
+  conf=/etc/postgresql-common/createcluster.conf
+  install -d "$(dirname "$conf")"
+  if [ -f "$conf" ] && grep -q '^ *create_main_cluster' "$conf"; then
+    sed -i 's/^ *create_main_cluster.*/create_main_cluster = false/' "$conf"
+  else
+    echo "create_main_cluster = false" >> "$conf"
+  fi
   apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold postgresql >/dev/null
 fi
 BIN=$(pg_bin)
 [ -x "$BIN/initdb" ] || { echo "tools/pg.sh: no initdb under /usr/lib/postgresql" >&2; exit 1; }

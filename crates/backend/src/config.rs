@@ -94,8 +94,8 @@ pub struct OneEntryConfig {
 pub struct Config {
     /// Where attempts are kept: a SQLite file by default, PostgreSQL for several instances.
     pub database: crate::store::StoreOptions,
-    /// How long one instance may hold an order or attempt while it talks to the provider;
-    /// a crashed instance's hold runs out after this long.
+    /// How long an instance's hold on an order or attempt lives without renewal (holders renew
+    /// it every third of this): what an instance that crashed mid-call costs the next caller.
     pub lease_ttl: Duration,
     /// Origins allowed to call the API from a browser, and to be return URLs
     /// (`https://shop.kz`, `http://127.0.0.1:8080`).
@@ -141,7 +141,7 @@ impl Config {
     /// | `DATABASE_URL` | `postgres://…` (several instances) or `sqlite:…` | — |
     /// | `TOLEM_DB` | SQLite file, when `DATABASE_URL` is unset | `tolem-backend.db` |
     /// | `TOLEM_DB_MAX_CONNECTIONS` | pool size | `8` |
-    /// | `TOLEM_LEASE_MS` | longest hold on an order while talking to the provider | 3 × provider timeout |
+    /// | `TOLEM_LEASE_MS` | a hold on an order lives this long unrenewed (a crashed holder's) | `5000` |
     /// | `TOLEM_ALLOWED_ORIGINS` | comma-separated origins | none |
     /// | `TOLEM_MAX_AMOUNT` | max amount, minor units | `100000000000` |
     /// | `TOLEM_PROVIDER_TIMEOUT_MS` | provider request timeout | `10000` |
@@ -204,7 +204,7 @@ impl Config {
             )),
         };
         database.max_connections = number("TOLEM_DB_MAX_CONNECTIONS", database.max_connections)?.max(1);
-        let lease_ms = number("TOLEM_LEASE_MS", u32::try_from(timeout_ms.saturating_mul(3)).unwrap_or(u32::MAX))?;
+        let lease_ms = number("TOLEM_LEASE_MS", 5_000)?;
         let per_minute = number("TOLEM_RATE_LIMIT_PER_MINUTE", 60)?;
         let rate_limit =
             (per_minute > 0).then_some(RateLimit { per_minute, burst: number("TOLEM_RATE_LIMIT_BURST", 20)?.max(1) });

@@ -92,9 +92,12 @@ impl AppState {
     /// instance sharing the store, until the guard is dropped.
     ///
     /// # Errors
-    /// [`error::AppError::Busy`] when another caller keeps it longer than the lease.
+    /// [`error::AppError::Busy`] when another caller keeps it longer than three provider
+    /// timeouts.
     pub async fn exclusive(&self, name: &str) -> Result<locks::Exclusive<'_>, error::AppError> {
-        locks::exclusive(&self.locks, &self.store, name, self.config.lease_ttl).await
+        // A live holder makes a few provider calls, each bounded by the provider timeout.
+        let terms = locks::LeaseTerms { ttl: self.config.lease_ttl, max_wait: self.config.provider_timeout * 3 };
+        locks::exclusive(&self.locks, &self.store, name, terms).await
     }
 
     /// Stops answering readiness with 200 (a load balancer sends no new shoppers), while

@@ -61,42 +61,70 @@ impl Drop for KeyGuard<'_> {
 
 /// One name held across every instance that shares the store: this process's own lock first
 /// (so callers in one process queue without touching the database), then the store's lease
-/// (so callers on other instances wait). Released when dropped; a holder that dies keeps
-/// the lease only until it runs out.
+/// (so callers on other instances wait). While held, the lease is renewed every third of its
+/// time to live; dropped, it is released. A holder that dies stops renewing, and its lease runs
+/// out within its time to live.
 pub struct Exclusive<'a> {
     _local: KeyGuard<'a>,
     store: Store,
     name: String,
     holder: String,
+    renewer: tokio::task::JoinHandle<()>,
 }
 
-/// Waits for `name` on this process and in the store, for at most `ttl` plus a second (the
-/// longest a live holder may keep it, and the time a dead one's lease takes to run out).
+/// How a lease is taken and waited for.
+#[derive(Clone, Copy, Debug)]
+pub struct LeaseTerms {
+    /// How long a lease lives without renewal: what a crashed holder costs the next caller.
+    pub ttl: Duration,
+    /// The longest a caller waits for a live holder before answering [`AppError::Busy`].
+    pub max_wait: Duration,
+}
+
+/// Waits for `name` on this process and in the store.
 ///
 /// # Errors
-/// [`AppError::Busy`] when it stays taken that long; the store's failures.
+/// [`AppError::Busy`] when it stays taken longer than `terms.max_wait`; the store's failures.
 pub async fn exclusive<'a>(
     locks: &'a KeyedLocks,
     store: &Store,
     name: &str,
-    ttl: Duration,
+    terms: LeaseTerms,
 ) -> Result<Exclusive<'a>, AppError> {
     let local = locks.lock(name).await;
     let holder = crate::routes::start::random_id();
-    let deadline = tokio::time::Instant::now() + ttl + Duration::from_secs(1);
+    let deadline = tokio::time::Instant::now() + terms.max_wait;
     let mut pause = Duration::from_millis(10);
-    while !store.try_lease(name, &holder, ttl).await? {
+    while !store.try_lease(name, &holder, terms.ttl).await? {
         if tokio::time::Instant::now() + pause > deadline {
             return Err(AppError::Busy);
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(200));
     }
-    Ok(Exclusive { _local: local, store: store.clone(), name: name.to_owned(), holder })
+    let renewer = {
+        let (store, name, holder) = (store.clone(), name.to_owned(), holder.clone());
+        tokio::spawn(async move {
+            let every = (terms.ttl / 3).max(Duration::from_millis(10));
+            loop {
+                tokio::time::sleep(every).await;
+                match store.renew_lease(&name, &holder, terms.ttl).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(lease = %name, "lease lost (renewed too late); another caller may act");
+                        return;
+                    }
+                    Err(e) => tracing::warn!(lease = %name, error = %e, "lease not renewed; trying again"),
+                }
+            }
+        })
+    };
+    Ok(Exclusive { _local: local, store: store.clone(), name: name.to_owned(), holder, renewer })
 }
 
 impl Drop for Exclusive<'_> {
     fn drop(&mut self) {
+        self.renewer.abort();
         let (store, name, holder) =
             (self.store.clone(), std::mem::take(&mut self.name), std::mem::take(&mut self.holder));
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {

@@ -168,6 +168,18 @@ pub struct AttemptDetails {
     pub items: Vec<tolem_core::api::OrderItem>,
 }
 
+/// When [`Store::next_try`] may leave the current try.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leaving {
+    /// Whatever the try holds: its outcome is known (failed, cancelled, expired), or the
+    /// shopper chose another method.
+    Always,
+    /// Only while no page is stored for it: its reference was taken by a call whose answer
+    /// never came back here. A page stored meanwhile means that answer did arrive, on another
+    /// instance, and that page is the one to show.
+    WithoutPage,
+}
+
 /// The attempt store: a pool of connections to one database (cheap to clone).
 #[derive(Clone)]
 pub struct Store {
@@ -528,28 +540,35 @@ impl Store {
 
     /// Moves an attempt to its next payment try with `next_reference` as the provider
     /// reference, but only from `from_try` (so two racing callers, on any instances, make one
-    /// new try). A failed, cancelled or expired status goes back to `pending`, recorded as
-    /// `retry`; a paid or held one never moves. Returns the attempt as stored.
+    /// new try) and as `leaving` allows. A failed, cancelled or expired status goes back to
+    /// `pending`, recorded as `retry`; a paid or held one never moves. Returns the attempt as
+    /// stored.
     pub async fn next_try(
         &self,
         attempt_id: &str,
         from_try: u32,
         next_reference: &str,
+        leaving: Leaving,
     ) -> Result<Option<Attempt>, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let moved = sqlx::query(
+        let page_condition = match leaving {
+            Leaving::Always => "",
+            Leaving::WithoutPage => " AND checkout_url IS NULL",
+        };
+        let sql = format!(
             "UPDATE attempts SET try_number = try_number + 1, provider_order_id = $1, provider_session_id = NULL,
                  checkout_url = NULL, status = 'pending', updated_ms = $2
-             WHERE attempt_id = $3 AND try_number = $4 AND status IN ('pending', 'failed', 'cancelled', 'expired')",
-        )
-        .bind(next_reference)
-        .bind(now)
-        .bind(attempt_id)
-        .bind(i64::from(from_try))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
+             WHERE attempt_id = $3 AND try_number = $4 AND status IN ('pending', 'failed', 'cancelled', 'expired'){page_condition}"
+        );
+        let moved = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(next_reference)
+            .bind(now)
+            .bind(attempt_id)
+            .bind(i64::from(from_try))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
             == 1;
         if moved {
             record_history(&mut tx, attempt_id, PaymentStatus::Pending, "retry", now).await?;
@@ -652,6 +671,20 @@ impl Store {
         .execute(&self.pool)
         .await?
         .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Extends `holder`'s lease on `name` to `ttl` from now; `false` when it is no longer
+    /// theirs (it ran out and someone else took it).
+    pub async fn renew_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let until = now_ms().saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let n = sqlx::query("UPDATE leases SET expires_ms = $1 WHERE name = $2 AND holder = $3")
+            .bind(until)
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 

@@ -67,7 +67,7 @@ fn free_port() -> u16 {
 
 /// The sandbox, N instances on one fresh PostgreSQL database, and a client.
 struct Cluster {
-    _db: common::TestDb,
+    db: common::TestDb,
     sandbox: String,
     instances: Vec<Instance>,
     http: reqwest::Client,
@@ -118,8 +118,8 @@ impl Cluster {
                 .env("TOLEM_ADDR", format!("127.0.0.1:{port}"))
                 .env("DATABASE_URL", db.options.url.expose())
                 .env("TOLEM_ALLOWED_ORIGINS", SHOP)
-                .env("TOLEM_PROVIDER_TIMEOUT_MS", "2000")
-                .env("TOLEM_LEASE_MS", "3000")
+                .env("TOLEM_PROVIDER_TIMEOUT_MS", "4000")
+                .env("TOLEM_LEASE_MS", "1000")
                 .env("TOLEM_RATE_LIMIT_PER_MINUTE", "0")
                 .env("TOLEM_MAX_SECONDS", "180")
                 .env("TOLEM_IOKA_API_URL", format!("{sandbox}/sandbox/ioka"))
@@ -151,7 +151,7 @@ impl Cluster {
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
-        let cluster = Cluster { _db: db, sandbox, instances, http, dir };
+        let cluster = Cluster { db, sandbox, instances, http, dir };
         for i in 0..n {
             cluster.wait_ready(i).await;
         }
@@ -320,9 +320,10 @@ macro_rules! on_both_engines {
 on_both_engines!(concurrent_starts_and_pays_on_three_instances_make_one_provider_order);
 async fn concurrent_starts_and_pays_on_three_instances_make_one_provider_order(engine: Engine) {
     let cluster = Arc::new(Cluster::launch(engine, 3, &[]).await);
-    // Slow provider creates, so the racing requests overlap for certain.
+    // Slow provider creates, so the racing requests overlap for certain. RBS takes twice the
+    // lease's life (1 s) to register: the holder's renewals must keep the others out.
     cluster.fault(json!({"provider": "ioka", "method": "POST", "path": "/v2/orders", "latencyMs": 300})).await;
-    cluster.fault(json!({"provider": "bereke", "path": "/payment/rest/register.do", "latencyMs": 300})).await;
+    cluster.fault(json!({"provider": "bereke", "path": "/payment/rest/register.do", "latencyMs": 2000})).await;
 
     let (orders, starts_per_order) = (5, 12);
     for o in 0..orders {
@@ -539,4 +540,23 @@ async fn sigterm_finishes_requests_in_flight_then_exits(engine: Engine) {
     assert!(cluster.http.get(&ready).send().await.is_err(), "nothing listens any more");
     let log = cluster.instances[0].log_tail();
     assert!(log.contains("finishing requests in flight") && log.contains("stopped"), "{log}");
+}
+
+/// Readiness follows the database: an instance whose PostgreSQL database is gone answers 503
+/// (and is taken out of the load balancer) while liveness still answers 200.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn readiness_is_503_while_the_database_is_gone() {
+    let cluster = Cluster::launch(Engine::Postgres, 1, &[]).await;
+    let origin = cluster.instances[0].origin.clone();
+    let ready = format!("{origin}/api/checkout/ready");
+    assert_eq!(cluster.call(cluster.http.get(&ready)).await.0, 200);
+    let url = cluster.db.options.url.expose().to_owned();
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&common::postgres_url()).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)"))).execute(&mut admin).await.unwrap();
+    let (code, body) = cluster.call(cluster.http.get(&ready)).await;
+    assert_eq!((code, body.as_str()), (503, Some("store unavailable")));
+    assert_eq!(cluster.call(cluster.http.get(format!("{origin}/api/checkout/health"))).await.0, 200, "alive");
+    let (code, body) = cluster.post(0, "/start", &Cluster::start_body("ioka", "R-1")).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (500, Some("INTERNAL")), "a clear error, no details: {body}");
 }

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use sqlx::Connection;
-use tolem_backend::store::{Attempt, AttemptDetails, Engine, Store, StoreError, StoreOptions};
+use tolem_backend::store::{Attempt, AttemptDetails, Engine, Leaving, Store, StoreError, StoreOptions};
 use tolem_core::money::Currency;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus::*;
@@ -76,12 +76,16 @@ async fn one_attempt_per_order_and_status_only_moves_forward(engine: Engine) {
     s.advance_status(&third.attempt_id, Failed, "webhook").await.unwrap();
     assert_eq!(s.reopen("att_3").await.unwrap(), Pending);
     assert_eq!(s.history("att_3").await.unwrap().last(), Some(&(Pending, "retry".to_owned())));
-    let tried = s.next_try("att_3", 1, "A-3~2").await.unwrap().unwrap();
+    let tried = s.next_try("att_3", 1, "A-3~2", Leaving::Always).await.unwrap().unwrap();
     assert_eq!((tried.try_number, tried.provider_order_id.as_str()), (2, "A-3~2"));
-    let raced = s.next_try("att_3", 1, "A-3~2").await.unwrap().unwrap();
+    let raced = s.next_try("att_3", 1, "A-3~2", Leaving::Always).await.unwrap().unwrap();
     assert_eq!(raced.try_number, 2, "a second caller from try 1 makes no third try");
     s.advance_status("att_3", Paid, "webhook").await.unwrap();
-    assert_eq!(s.next_try("att_3", 2, "A-3~3").await.unwrap().map(|a| a.try_number), Some(2), "paid never retries");
+    assert_eq!(
+        s.next_try("att_3", 2, "A-3~3", Leaving::Always).await.unwrap().map(|a| a.try_number),
+        Some(2),
+        "paid never retries"
+    );
 
     let stored = s.set_checkout("att_3", 2, Some("md-1"), "https://pay/1").await.unwrap().unwrap();
     assert_eq!(stored.provider_session_id.as_deref(), Some("md-1"));
@@ -217,13 +221,28 @@ async fn racing_new_tries_make_one(engine: Engine) {
     let mut tasks = Vec::new();
     for i in 0..12 {
         let store = if i % 2 == 0 { a.clone() } else { b.clone() };
-        tasks.push(tokio::spawn(async move { store.next_try("att_1", 1, "A-1~2").await }));
+        tasks.push(tokio::spawn(async move { store.next_try("att_1", 1, "A-1~2", Leaving::Always).await }));
     }
     for t in tasks {
         assert_eq!(t.await.unwrap().unwrap().map(|a| a.try_number), Some(2));
     }
     let retries = b.history("att_1").await.unwrap().iter().filter(|h| h.1 == "retry").count();
     assert_eq!(retries, 1);
+}
+
+on_both_engines!(a_try_with_a_page_is_not_left_for_a_taken_reference);
+/// "Reference taken" moves on only from a try nobody holds a page for: if the call that took
+/// it stored its page meanwhile (on another instance), the try stays, so it has one page.
+async fn a_try_with_a_page_is_not_left_for_a_taken_reference(engine: Engine) {
+    let (_db, a, b) = two_instances(engine).await;
+    a.insert_or_existing(&attempt("att_1", "A-1")).await.unwrap();
+    b.set_checkout("att_1", 1, Some("md-1"), "https://pay/1").await.unwrap();
+    let kept = a.next_try("att_1", 1, "A-1~2", Leaving::WithoutPage).await.unwrap().unwrap();
+    assert_eq!((kept.try_number, kept.checkout_url.as_deref()), (1, Some("https://pay/1")));
+    let moved = a.next_try("att_1", 1, "A-1~2", Leaving::Always).await.unwrap().unwrap();
+    assert_eq!((moved.try_number, moved.checkout_url), (2, None));
+    let pageless = b.next_try("att_1", 2, "A-1~3", Leaving::WithoutPage).await.unwrap().unwrap();
+    assert_eq!(pageless.try_number, 3, "a try without a page moves on");
 }
 
 on_both_engines!(leases_exclude_run_out_and_release);
@@ -253,6 +272,37 @@ async fn leases_exclude_run_out_and_release(engine: Engine) {
         taken += usize::from(t.await.unwrap().unwrap());
     }
     assert_eq!(taken, 1, "twenty racing callers, one holder");
+}
+
+on_both_engines!(a_held_lease_is_renewed_until_dropped);
+/// `exclusive` keeps its lease alive past its time to live while held, and frees it on drop:
+/// another instance can take it at once after, and not before.
+async fn a_held_lease_is_renewed_until_dropped(engine: Engine) {
+    use tolem_backend::locks::{exclusive, KeyedLocks, LeaseTerms};
+    let (_db, a, b) = two_instances(engine).await;
+    let locks = KeyedLocks::default();
+    let terms = LeaseTerms { ttl: Duration::from_millis(300), max_wait: Duration::from_secs(2) };
+    let held = exclusive(&locks, &a, "pay:att_1", terms).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(!b.try_lease("pay:att_1", "other", terms.ttl).await.unwrap(), "renewed past three lifetimes");
+    let other_locks = KeyedLocks::default();
+    let waiting = {
+        let b = b.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let other = exclusive(&other_locks, &b, "pay:att_1", terms).await.map(|_| ());
+            (other.is_ok(), started.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    drop(held);
+    let (taken, waited) = waiting.await.unwrap();
+    assert!(taken, "the waiter got it once it was dropped");
+    assert!(waited >= Duration::from_millis(400), "not before: {waited:?}");
+    let short = LeaseTerms { ttl: Duration::from_secs(5), max_wait: Duration::from_millis(200) };
+    assert!(b.try_lease("pay:att_2", "someone", short.ttl).await.unwrap());
+    let busy = exclusive(&locks, &a, "pay:att_2", short).await;
+    assert!(matches!(busy, Err(tolem_backend::error::AppError::Busy)), "a live holder past max_wait is BUSY");
 }
 
 on_both_engines!(concurrent_starts_migrate_once);

@@ -150,7 +150,7 @@ impl Demo {
                 Some(path) => tolem_backend::store::StoreOptions::sqlite_file(&path),
                 None => tolem_backend::store::StoreOptions::memory(),
             },
-            lease_ttl: options.provider_timeout * 3,
+            lease_ttl: Duration::from_secs(5),
             allowed_origins: vec![origin.clone()],
             max_amount: 100_000_000_000,
             provider_timeout: options.provider_timeout,

@@ -16,7 +16,7 @@ use tolem_core::status::PaymentStatus;
 use super::{json_body, with_query};
 use crate::error::AppError;
 use crate::paytone::Created;
-use crate::store::Attempt;
+use crate::store::{Attempt, Leaving};
 use crate::AppState;
 
 /// Handler.
@@ -123,16 +123,10 @@ async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, App
                 // reached us (a crash or timeout after the bank answered). Nobody can pay an
                 // order whose page nobody has, so move on to the next try's number.
                 tracing::warn!(attempt = %attempt.attempt_id, "Bereke orderNumber already used; registering the next try");
-                let order_id = attempt.order_id.clone();
-                attempt = app
-                    .store
-                    .next_try(
-                        &attempt.attempt_id,
-                        attempt.try_number,
-                        &try_reference(&order_id, attempt.try_number + 1),
-                    )
-                    .await?
-                    .ok_or(AppError::NotFound)?;
+                attempt = match after_reference_taken(app, &attempt).await? {
+                    NextStep::Try(next) => *next,
+                    NextStep::Page(url) => return Ok(url),
+                };
                 if attempt.try_number > 20 {
                     return Err(AppError::Provider("Bereke refuses every order number".into()));
                 }
@@ -239,7 +233,10 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
             Created::ReferenceTaken => {
                 // An earlier create for this reference whose answer never reached us.
                 tracing::warn!(attempt = %attempt.attempt_id, "Paytone reference_id already used; using the next try's");
-                attempt = new_try(app, &attempt).await?;
+                attempt = match after_reference_taken(app, &attempt).await? {
+                    NextStep::Try(next) => *next,
+                    NextStep::Page(url) => return Ok(url),
+                };
                 if attempt.try_number > 20 {
                     return Err(AppError::Provider("Paytone refuses every reference".into()));
                 }
@@ -248,12 +245,42 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
     }
 }
 
+/// A new try on the same provider order: the shopper chose another method.
 async fn new_try(app: &AppState, attempt: &Attempt) -> Result<Attempt, AppError> {
-    let order_id = attempt.order_id.clone();
+    let next_reference = try_reference(&attempt.order_id, attempt.try_number + 1);
     app.store
-        .next_try(&attempt.attempt_id, attempt.try_number, &try_reference(&order_id, attempt.try_number + 1))
+        .next_try(&attempt.attempt_id, attempt.try_number, &next_reference, Leaving::Always)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// What to do once the provider says the current try's reference is taken.
+enum NextStep {
+    /// Register this next try.
+    Try(Box<Attempt>),
+    /// Show this page: the call that took the reference did come back, on another instance
+    /// whose lease ran out under it, and stored its page.
+    Page(String),
+}
+
+/// The provider refused the current try's reference as used by a call whose answer never
+/// reached us: move to the next try, unless a page for this try was stored meanwhile (then
+/// that page, so one try never has two).
+async fn after_reference_taken(app: &AppState, attempt: &Attempt) -> Result<NextStep, AppError> {
+    let next_reference = try_reference(&attempt.order_id, attempt.try_number + 1);
+    let stored = app
+        .store
+        .next_try(&attempt.attempt_id, attempt.try_number, &next_reference, Leaving::WithoutPage)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if stored.try_number != attempt.try_number {
+        return Ok(NextStep::Try(Box::new(stored)));
+    }
+    refuse_if_final(&stored)?;
+    match stored.checkout_url {
+        Some(url) => Ok(NextStep::Page(url)),
+        None => Err(AppError::Internal("the try neither moved on nor has a page".into())),
+    }
 }
 
 /// OneEntry: one order per try in the orders storage (priced by OneEntry from its products,

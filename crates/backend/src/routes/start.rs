@@ -13,7 +13,7 @@ use tolem_core::status::PaymentStatus;
 use super::{json_body, with_query};
 use crate::error::AppError;
 use crate::ioka::NewOrder;
-use crate::store::{Attempt, AttemptDetails};
+use crate::store::{Attempt, AttemptDetails, Leaving};
 use crate::AppState;
 
 /// Handler.
@@ -185,13 +185,9 @@ async fn start_hosted_page(
             }
             let existing = with_fresh_status(app, existing).await?;
             if matches!(existing.status, PaymentStatus::Failed | PaymentStatus::Cancelled | PaymentStatus::Expired) {
-                let order_id = existing.order_id.clone();
+                let next_reference = try_reference(&existing.order_id, existing.try_number + 1);
                 app.store
-                    .next_try(
-                        &existing.attempt_id,
-                        existing.try_number,
-                        &try_reference(&order_id, existing.try_number + 1),
-                    )
+                    .next_try(&existing.attempt_id, existing.try_number, &next_reference, Leaving::Always)
                     .await?
                     .ok_or(AppError::NotFound)?
             } else {
