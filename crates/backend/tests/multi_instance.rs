@@ -129,7 +129,10 @@ impl Cluster {
                 .env("TOLEM_BEREKE_API_URL", format!("{sandbox}/sandbox/bereke/payment/rest"))
                 .env("TOLEM_BEREKE_USERNAME", creds::BEREKE_USER_NAME)
                 .env("TOLEM_BEREKE_PASSWORD", creds::BEREKE_PASSWORD)
-                .env("TOLEM_BEREKE_CALLBACK_TOKEN", creds::BEREKE_CALLBACK_TOKEN);
+                .env("TOLEM_BEREKE_CALLBACK_TOKEN", creds::BEREKE_CALLBACK_TOKEN)
+                .env("TOLEM_PAYTONE_API_URL", format!("{sandbox}/sandbox/paytone"))
+                .env("TOLEM_PAYTONE_SECRET_KEY", creds::PAYTONE_SECRET_KEY)
+                .env("TOLEM_PAYTONE_PUBLIC_KEY", creds::PAYTONE_PUBLIC_KEY);
             for (k, v) in extra_env {
                 command.env(k, v);
             }
@@ -426,45 +429,84 @@ async fn a_webhook_on_one_instance_is_seen_by_every_instance(engine: Engine) {
     assert_eq!(cluster.ledger("ioka", "W-1").await, (1, 1));
 }
 
+/// A provider whose order is made at `pay`, as the kill-mid-pay scenario drives it.
+struct PaidAtPay {
+    provider: &'static str,
+    method: &'static str,
+    /// The create call, under the provider's prefix.
+    create_path: &'static str,
+    /// What the provider calls the order.
+    noun: &'static str,
+}
+
+const RBS: PaidAtPay =
+    PaidAtPay { provider: "bereke", method: "card", create_path: "/payment/rest/register.do", noun: "RBS order" };
+const PAYTONE: PaidAtPay = PaidAtPay {
+    provider: "paytone",
+    method: "bank_card_kzt_hpp",
+    create_path: "/api/payment-invoices",
+    noun: "invoice",
+};
+
+impl Cluster {
+    /// The shopper pays on the page `url` of `p`.
+    async fn pay_page(&self, p: &PaidAtPay, url: &str) -> String {
+        match p.provider {
+            "bereke" => self.pay_bereke_page(url).await,
+            _ => {
+                let cpi = url.split("cpi=").nth(1).unwrap().to_owned();
+                self.hosted(&format!("{}/sandbox/paytone/hpp/", self.sandbox), &[("cpi", &cpi)]).await
+            }
+        }
+    }
+}
+
 on_both_engines!(an_instance_killed_in_the_middle_of_pay_leaves_nothing_a_retry_cannot_finish);
 async fn an_instance_killed_in_the_middle_of_pay_leaves_nothing_a_retry_cannot_finish(engine: Engine) {
+    for (p, order) in [(&RBS, "K-1"), (&PAYTONE, "K-3")] {
+        killed_mid_pay(engine, p, order).await;
+    }
+}
+
+async fn killed_mid_pay(engine: Engine, p: &PaidAtPay, order: &str) {
     let mut cluster = Cluster::launch(engine, 3, &[]).await;
-    let order = "K-1";
-    let attempt = cluster.start(0, "bereke", order).await["attemptId"].as_str().unwrap().to_owned();
-    // The bank registers the order, and its answer never reaches A.
+    let attempt = cluster.start(0, p.provider, order).await["attemptId"].as_str().unwrap().to_owned();
+    // The provider makes the order, and its answer never reaches A.
     cluster
-        .fault(json!({"provider": "bereke", "path": "/payment/rest/register.do", "answerAfterMs": 60000, "times": 1}))
+        .fault(json!({"provider": p.provider, "method": "POST", "path": p.create_path, "answerAfterMs": 60000, "times": 1}))
         .await;
     let doomed = {
         let (http, url) = (cluster.http.clone(), format!("{}/api/checkout/pay", cluster.instances[0].origin));
-        let body = json!({"attemptId": attempt, "methodId": "card"}).to_string();
+        let body = json!({"attemptId": attempt, "methodId": p.method}).to_string();
         tokio::spawn(async move { http.post(url).header("content-type", "application/json").body(body).send().await })
     };
-    cluster.wait_ledger("bereke", order, 1).await;
+    cluster.wait_ledger(p.provider, order, 1).await;
     let killed_at = Instant::now();
     cluster.instances[0].kill();
     assert!(doomed.await.unwrap().is_err(), "A died before answering");
 
     // The shopper presses Pay again; the load balancer sends it to B.
-    let url = cluster.pay_url(1, &attempt, "card").await;
+    let url = cluster.pay_url(1, &attempt, p.method).await;
     let waited = killed_at.elapsed();
-    let (orders, paid) = cluster.ledger("bereke", order).await;
-    assert_eq!((orders, paid), (2, 0), "the dead try's order (no page anywhere) and the retry's");
+    let (orders, paid) = cluster.ledger(p.provider, order).await;
+    assert_eq!((orders, paid), (2, 0), "the dead try's {} (no page anywhere) and the retry's", p.noun);
     // Nobody has the first try's page; asking again anywhere gives the retry's page.
-    assert_eq!(cluster.pay_url(2, &attempt, "card").await, url);
-    assert_eq!(cluster.pay_url(1, &attempt, "card").await, url);
-    assert_eq!(cluster.ledger("bereke", order).await.0, 2, "no third order");
+    assert_eq!(cluster.pay_url(2, &attempt, p.method).await, url);
+    assert_eq!(cluster.pay_url(1, &attempt, p.method).await, url);
+    assert_eq!(cluster.ledger(p.provider, order).await.0, 2, "no third {}", p.noun);
 
-    let back = cluster.pay_bereke_page(&url).await;
-    assert!(back.starts_with(&format!("{SHOP}/checkout?tolem_return=success")), "{back}");
-    cluster.wait_delivered("bereke", 1).await;
+    let back = cluster.pay_page(p, &url).await;
+    assert!(back.starts_with(&format!("{SHOP}/checkout")), "{back}");
+    cluster.wait_delivered(p.provider, 1).await;
     assert_eq!(cluster.status(2, &attempt).await, "paid");
     assert_eq!(cluster.status(1, &attempt).await, "paid");
-    assert_eq!(cluster.ledger("bereke", order).await, (2, 1), "one payment");
+    assert_eq!(cluster.ledger(p.provider, order).await, (2, 1), "one payment");
     println!(
-        "[{}] kill mid-pay: bereke {order}: A killed after RBS registered try 1; B's retry answered after {} ms with try 2's page; 2 RBS orders, 1 payment, status paid on B and C",
+        "[{}] kill mid-pay: {} {order}: A killed after the provider made try 1's {noun}; B's retry answered after {} ms with try 2's page; 2 {noun}s, 1 payment, status paid on B and C",
         engine.as_str(),
-        waited.as_millis()
+        p.provider,
+        waited.as_millis(),
+        noun = p.noun,
     );
 }
 
