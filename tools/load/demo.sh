@@ -10,9 +10,11 @@ load_demo() {
     apt-get install -y wrk >/dev/null || { echo "$name: wrk is missing and could not be installed" >&2; exit 1; }
   fi
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  state=$(mktemp -d "/tmp/tolem-$name-XXXXXX")
+  state=$(mktemp -d "${LOAD_STATE_ROOT:-/tmp}/tolem-$name-XXXXXX")
   pid=""
-  trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$state"' EXIT
+  # (an `if`, not `&&`: under `set -e` a failed kill of a process already stopped would end the
+  # trap, and the script, with status 1)
+  trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$state"' EXIT
   TOLEM_RATE_LIMIT_PER_MINUTE=0 PORT=$port TOLEM_CDN_PORT=0 TOLEM_STATE_DIR="$state" TOLEM_DEMO_MAX_SECONDS=900 \
     target/release/tolem-demo >"$state/demo.log" 2>&1 &
   pid=$!

@@ -140,7 +140,7 @@ impl Config {
     /// |---|---|---|
     /// | `DATABASE_URL` | `postgres://…` (several instances) or `sqlite:…` | — |
     /// | `TOLEM_DB` | SQLite file, when `DATABASE_URL` is unset | `tolem-backend.db` |
-    /// | `TOLEM_DB_MAX_CONNECTIONS` | pool size | `8` |
+    /// | `TOLEM_DB_MAX_CONNECTIONS` | PostgreSQL pool size (SQLite uses one connection) | `8` |
     /// | `TOLEM_LEASE_MS` | a hold on an order lives this long unrenewed (a crashed holder's) | `5000` |
     /// | `TOLEM_ALLOWED_ORIGINS` | comma-separated origins | none |
     /// | `TOLEM_MAX_AMOUNT` | max amount, minor units | `100000000000` |

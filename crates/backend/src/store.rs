@@ -193,7 +193,7 @@ pub struct StoreOptions {
     /// `sqlite:path/to/file.db`, `sqlite::memory:` or `postgres://user:password@host:port/db`
     /// (a secret: it may hold a password).
     pub url: crate::Secret,
-    /// Most connections open at once (PostgreSQL; SQLite in memory always uses one).
+    /// Most connections open at once (PostgreSQL; SQLite always uses one).
     pub max_connections: u32,
     /// How long a request waits for a free connection.
     pub acquire_timeout: Duration,
@@ -320,8 +320,12 @@ impl Store {
         let url = options.url.expose();
         let engine = Engine::of_url(url).ok_or(StoreError::UnsupportedUrl)?;
         let memory = engine == Engine::Sqlite && url.contains(":memory:");
+        // SQLite writes one at a time whatever the pool: with one connection, this process's
+        // writers queue in the pool instead of in SQLite's busy handler, which sleeps in steps
+        // of up to 100 ms (measured by `make load`: start 624 req/s, p99 637 ms with 8).
+        let connections = if engine == Engine::Sqlite { 1 } else { options.max_connections.max(1) };
         let pool = AnyPoolOptions::new()
-            .max_connections(if memory { 1 } else { options.max_connections.max(1) })
+            .max_connections(connections)
             .acquire_timeout(options.acquire_timeout)
             // An in-memory database lives as long as its one connection.
             .idle_timeout((!memory).then_some(Duration::from_secs(600)))
@@ -601,6 +605,16 @@ impl Store {
         observed: PaymentStatus,
         source: &str,
     ) -> Result<Option<PaymentStatus>, StoreError> {
+        // Providers resend often: a receipt already recorded is answered by one read. (A race
+        // past this read is settled by the insert below.)
+        let seen = sqlx::query("SELECT 1 FROM webhook_receipts WHERE provider = $1 AND receipt = $2")
+            .bind(provider.as_str())
+            .bind(receipt)
+            .fetch_optional(&self.pool)
+            .await?;
+        if seen.is_some() {
+            return Ok(None);
+        }
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         // Written first, so the transaction holds SQLite's write lock from its first statement.

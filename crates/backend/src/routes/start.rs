@@ -95,55 +95,18 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
     if req.order.amount.0 < 100 {
         return Err(AppError::Invalid("order.amount: ioka's minimum is 100 tiyn (1 ₸)".into()));
     }
-    // Concurrent starts for one order, on any instance, wait here: only the holder talks to
-    // ioka. A holder that died after ioka made the order leaves it for the next holder to
-    // find by external_id (get-or-create), so there is still one ioka order.
-    let _guard = app.exclusive(&format!("start:ioka:{}", req.order.id)).await?;
-
+    // A known order needs no hold: reading its status and reopening it are compare-and-set.
     let attempt = match app.store.by_order(Provider::Ioka, &req.order.id).await? {
-        Some(existing) => {
-            if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
-                return Err(AppError::Conflict("this order was started with a different amount".into()));
-            }
-            let existing = with_fresh_status(app, existing).await?;
-            reopen_if_payable(app, client, existing).await?
-        }
+        Some(existing) => resume_ioka(app, client, req, existing).await?,
         None => {
-            let customer = client.get_or_create_customer(&req.customer).await?;
-            let (customer_id, customer_token) = match customer {
-                Some((id, token)) => (Some(id), token),
-                None => (None, None),
-            };
-            let handle = client
-                .get_or_create_order(&NewOrder {
-                    external_id: &req.order.id,
-                    amount: req.order.amount.0,
-                    currency: req.order.currency.code(),
-                    description: req.order.description.as_deref(),
-                    customer_id: customer_id.as_deref(),
-                    return_urls: ["success", "failure", "back"].map(|v| with_query(&req.return_url, "tolem_return", v)),
-                    idempotency_key: &req.idempotency_key,
-                })
-                .await?;
-            let status: PaymentStatus = handle.order.status.into();
-            let fresh = Attempt {
-                attempt_id: format!("att_{}", random_id()),
-                provider: Provider::Ioka,
-                order_id: req.order.id.clone(),
-                amount: req.order.amount.0,
-                currency: req.order.currency,
-                idempotency_key: req.idempotency_key.clone(),
-                provider_customer_id: customer_id,
-                provider_order_id: handle.order.id.clone(),
-                order_access_token: handle.access_token,
-                customer_access_token: customer_token,
-                checkout_url: handle.order.checkout_url.clone(),
-                status,
-                try_number: 1,
-                provider_session_id: None,
-                details: AttemptDetails::default(),
-            };
-            app.store.insert_or_existing(&fresh).await?
+            // Concurrent starts for a new order, on any instance, wait here: only the holder
+            // talks to ioka. A holder that died after ioka made the order leaves it for the
+            // next holder to find by external_id (get-or-create): still one ioka order.
+            let _guard = app.exclusive(&format!("start:ioka:{}", req.order.id)).await?;
+            match app.store.by_order(Provider::Ioka, &req.order.id).await? {
+                Some(existing) => resume_ioka(app, client, req, existing).await?,
+                None => create_ioka(app, client, req).await?,
+            }
         }
     };
 
@@ -165,6 +128,63 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
     }))
 }
 
+/// An ioka order this backend already knows: fresh status, reopened if a try failed.
+async fn resume_ioka(
+    app: &AppState,
+    client: &crate::ioka::IokaClient,
+    req: &StartRequest,
+    existing: Attempt,
+) -> Result<Attempt, AppError> {
+    if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
+        return Err(AppError::Conflict("this order was started with a different amount".into()));
+    }
+    let existing = with_fresh_status(app, existing).await?;
+    reopen_if_payable(app, client, existing).await
+}
+
+/// A new ioka order (found again by `external_id` if an earlier call made it), and its attempt.
+async fn create_ioka(
+    app: &AppState,
+    client: &crate::ioka::IokaClient,
+    req: &StartRequest,
+) -> Result<Attempt, AppError> {
+    let customer = client.get_or_create_customer(&req.customer).await?;
+    let (customer_id, customer_token) = match customer {
+        Some((id, token)) => (Some(id), token),
+        None => (None, None),
+    };
+    let handle = client
+        .get_or_create_order(&NewOrder {
+            external_id: &req.order.id,
+            amount: req.order.amount.0,
+            currency: req.order.currency.code(),
+            description: req.order.description.as_deref(),
+            customer_id: customer_id.as_deref(),
+            return_urls: ["success", "failure", "back"].map(|v| with_query(&req.return_url, "tolem_return", v)),
+            idempotency_key: &req.idempotency_key,
+        })
+        .await?;
+    let status: PaymentStatus = handle.order.status.into();
+    let fresh = Attempt {
+        attempt_id: format!("att_{}", random_id()),
+        provider: Provider::Ioka,
+        order_id: req.order.id.clone(),
+        amount: req.order.amount.0,
+        currency: req.order.currency,
+        idempotency_key: req.idempotency_key.clone(),
+        provider_customer_id: customer_id,
+        provider_order_id: handle.order.id.clone(),
+        order_access_token: handle.access_token,
+        customer_access_token: customer_token,
+        checkout_url: handle.order.checkout_url.clone(),
+        status,
+        try_number: 1,
+        provider_session_id: None,
+        details: AttemptDetails::default(),
+    };
+    Ok(app.store.insert_or_existing(&fresh).await?)
+}
+
 /// Bereke, ECommPay and Paytone: the provider's side is created at `pay` (RBS
 /// `register.do`, the signed Payment Page URL, the Paytone invoice), so `start` only records
 /// the attempt, once per merchant order, and offers `methods`. An attempt whose last try
@@ -177,7 +197,10 @@ async fn start_hosted_page(
     tokens: BrowserTokens,
 ) -> Result<Json<StartResponse>, AppError> {
     let provider = req.provider;
-    let _guard = app.exclusive(&format!("start:{}:{}", provider.as_str(), req.order.id)).await?;
+    // No hold across instances: nothing is made at the provider here, the insert is decided
+    // by the unique constraint and a new try by compare-and-set. Callers in this process
+    // queue, so they do not all read the provider at once.
+    let _guard = app.locks.lock(&format!("start:{}:{}", provider.as_str(), req.order.id)).await;
     let attempt = match app.store.by_order(provider, &req.order.id).await? {
         Some(existing) => {
             if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
