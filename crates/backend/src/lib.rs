@@ -1,7 +1,8 @@
 //! `tolem-backend`: the reference merchant backend.
 //!
 //! It holds the provider secrets the browser must never see, does the provider's
-//! get-or-create dance exactly once per merchant order, keeps attempts in an embedded store,
+//! get-or-create dance exactly once per merchant order, keeps attempts in SQLite or PostgreSQL
+//! (`store`; several instances may share one PostgreSQL),
 //! verifies webhooks, and answers the widget's `start` / `pay` / `status` calls
 //! (`www/backend-api.md`). Build the router with [`app`] and serve it under
 //! `/api/checkout`.
