@@ -216,10 +216,19 @@ impl StoreOptions {
     }
 }
 
-/// The columns every attempt query reads, in [`attempt_from_row`]'s terms.
-const ATTEMPT_COLUMNS: &str = "attempt_id, provider, order_id, amount, currency, idempotency_key, provider_customer_id,
-     provider_order_id, order_access_token, customer_access_token, checkout_url, status, try_number,
-     provider_session_id, details";
+/// `SELECT` of the columns [`attempt_from_row`] reads, for the attempts matching `$condition`
+/// (a literal, so every query is a `&'static str` built at compile time).
+macro_rules! select_attempt {
+    ($condition:literal) => {
+        concat!(
+            "SELECT attempt_id, provider, order_id, amount, currency, idempotency_key, provider_customer_id,
+                 provider_order_id, order_access_token, customer_access_token, checkout_url, status, try_number,
+                 provider_session_id, details
+             FROM attempts WHERE ",
+            $condition
+        )
+    };
+}
 
 fn attempt_from_row(r: &AnyRow) -> Result<Attempt, StoreError> {
     let provider: String = r.try_get("provider")?;
@@ -305,6 +314,11 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// When a lease taken or renewed at `now` runs out.
+fn lease_end(now: i64, ttl: Duration) -> i64 {
+    now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// How many times a compare-and-set is retried when others keep moving the row first.
 const CAS_ROUNDS: usize = 32;
 
@@ -371,9 +385,8 @@ impl Store {
         self.pool.close().await;
     }
 
-    async fn one(&self, condition: &str, binds: &[&str]) -> Result<Option<Attempt>, StoreError> {
-        let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE {condition}");
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    async fn one(&self, sql: &'static str, binds: &[&str]) -> Result<Option<Attempt>, StoreError> {
+        let mut query = sqlx::query(sql);
         for b in binds {
             query = query.bind(*b);
         }
@@ -382,12 +395,12 @@ impl Store {
 
     /// The attempt for a merchant order, if any.
     pub async fn by_order(&self, provider: Provider, order_id: &str) -> Result<Option<Attempt>, StoreError> {
-        self.one("provider = $1 AND order_id = $2", &[provider.as_str(), order_id]).await
+        self.one(select_attempt!("provider = $1 AND order_id = $2"), &[provider.as_str(), order_id]).await
     }
 
     /// An attempt by id.
     pub async fn by_id(&self, attempt_id: &str) -> Result<Option<Attempt>, StoreError> {
-        self.one("attempt_id = $1", &[attempt_id]).await
+        self.one(select_attempt!("attempt_id = $1"), &[attempt_id]).await
     }
 
     /// An attempt by the provider's order id.
@@ -396,12 +409,13 @@ impl Store {
         provider: Provider,
         provider_order_id: &str,
     ) -> Result<Option<Attempt>, StoreError> {
-        self.one("provider = $1 AND provider_order_id = $2", &[provider.as_str(), provider_order_id]).await
+        self.one(select_attempt!("provider = $1 AND provider_order_id = $2"), &[provider.as_str(), provider_order_id])
+            .await
     }
 
     /// An attempt by the provider's id for its current try (RBS `mdOrder`).
     pub async fn by_session(&self, provider: Provider, session_id: &str) -> Result<Option<Attempt>, StoreError> {
-        self.one("provider = $1 AND provider_session_id = $2", &[provider.as_str(), session_id]).await
+        self.one(select_attempt!("provider = $1 AND provider_session_id = $2"), &[provider.as_str(), session_id]).await
     }
 
     /// Inserts an attempt, or returns the one that already exists for the same order
@@ -556,16 +570,22 @@ impl Store {
     ) -> Result<Option<Attempt>, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let page_condition = match leaving {
-            Leaving::Always => "",
-            Leaving::WithoutPage => " AND checkout_url IS NULL",
+        // Two fixed statements, the second with the page condition.
+        macro_rules! next_try_sql {
+            ($condition:literal) => {
+                concat!(
+                    "UPDATE attempts SET try_number = try_number + 1, provider_order_id = $1, provider_session_id = NULL,
+                         checkout_url = NULL, status = 'pending', updated_ms = $2
+                     WHERE attempt_id = $3 AND try_number = $4 AND status IN ('pending', 'failed', 'cancelled', 'expired')",
+                    $condition
+                )
+            };
+        }
+        let sql = match leaving {
+            Leaving::Always => next_try_sql!(""),
+            Leaving::WithoutPage => next_try_sql!(" AND checkout_url IS NULL"),
         };
-        let sql = format!(
-            "UPDATE attempts SET try_number = try_number + 1, provider_order_id = $1, provider_session_id = NULL,
-                 checkout_url = NULL, status = 'pending', updated_ms = $2
-             WHERE attempt_id = $3 AND try_number = $4 AND status IN ('pending', 'failed', 'cancelled', 'expired'){page_condition}"
-        );
-        let moved = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let moved = sqlx::query(sql)
             .bind(next_reference)
             .bind(now)
             .bind(attempt_id)
@@ -672,7 +692,7 @@ impl Store {
     /// the holder's lease ran out (a crashed instance). `true` when taken.
     pub async fn try_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
         let now = now_ms();
-        let until = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let until = lease_end(now, ttl);
         let n = sqlx::query(
             "INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, $3)
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
@@ -691,7 +711,7 @@ impl Store {
     /// Extends `holder`'s lease on `name` to `ttl` from now; `false` when it is no longer
     /// theirs (it ran out and someone else took it).
     pub async fn renew_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let until = now_ms().saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let until = lease_end(now_ms(), ttl);
         let n = sqlx::query("UPDATE leases SET expires_ms = $1 WHERE name = $2 AND holder = $3")
             .bind(until)
             .bind(name)

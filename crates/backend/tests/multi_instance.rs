@@ -303,23 +303,6 @@ where
     out
 }
 
-/// Runs one scenario on both engines, as two tests named after them: PostgreSQL shared by the
-/// instances, and one SQLite file shared by processes on one machine.
-macro_rules! on_both_engines {
-    ($scenario:ident) => {
-        mod $scenario {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                super::$scenario(tolem_backend::store::Engine::Postgres).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                super::$scenario(tolem_backend::store::Engine::Sqlite).await;
-            }
-        }
-    };
-}
-
 on_both_engines!(concurrent_starts_and_pays_on_three_instances_make_one_provider_order);
 async fn concurrent_starts_and_pays_on_three_instances_make_one_provider_order(engine: Engine) {
     let cluster = Arc::new(Cluster::launch(engine, 3, &[]).await);

@@ -42,22 +42,6 @@ async fn two_instances(engine: Engine) -> (common::TestDb, Store, Store) {
     (db, a, b)
 }
 
-/// Runs one scenario on both engines, as two tests named after them.
-macro_rules! on_both_engines {
-    ($scenario:ident) => {
-        mod $scenario {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                super::$scenario(tolem_backend::store::Engine::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                super::$scenario(tolem_backend::store::Engine::Postgres).await;
-            }
-        }
-    };
-}
-
 on_both_engines!(one_attempt_per_order_and_status_only_moves_forward);
 async fn one_attempt_per_order_and_status_only_moves_forward(engine: Engine) {
     let db = common::fresh(engine).await;

@@ -56,3 +56,21 @@ pub async fn fresh(engine: Engine) -> TestDb {
         }
     }
 }
+
+/// Runs one scenario on both engines, as two tests named after them (`scenario::postgres`,
+/// `scenario::sqlite`). The scenario is an `async fn(Engine)` beside the macro call.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$scenario(tolem_backend::store::Engine::Postgres).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$scenario(tolem_backend::store::Engine::Sqlite).await;
+            }
+        }
+    };
+}
