@@ -124,6 +124,47 @@ pub struct Config {
     pub trust_forwarded_for: bool,
 }
 
+/// How long an unrenewed lease lives unless `TOLEM_LEASE_MS` says otherwise.
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(5);
+
+/// How the `tolem-backend` process stops (its own settings; the router needs none of them).
+#[derive(Clone, Copy, Debug)]
+pub struct Shutdown {
+    /// `TOLEM_DRAIN_MS` (default 0): after SIGTERM, how long readiness answers 503 before the
+    /// listener closes.
+    pub drain: Duration,
+    /// `TOLEM_SHUTDOWN_TIMEOUT_MS` (default 30 000): then, the longest wait for requests in
+    /// flight.
+    pub grace: Duration,
+    /// `TOLEM_MAX_SECONDS`: start the same shutdown after this long (tests set it; a value
+    /// that is not a number is ignored).
+    pub max_running: Option<Duration>,
+}
+
+impl Shutdown {
+    /// Reads the three variables.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming a drain or timeout that is not an integer.
+    pub fn from_env() -> Result<Shutdown, ConfigError> {
+        let millis = |name: &str, default: u64| -> Result<Duration, ConfigError> {
+            match var(name) {
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .map(Duration::from_millis)
+                    .map_err(|_| ConfigError(format!("{name} must be an integer"))),
+                None => Ok(Duration::from_millis(default)),
+            }
+        };
+        Ok(Shutdown {
+            drain: millis("TOLEM_DRAIN_MS", 0)?,
+            grace: millis("TOLEM_SHUTDOWN_TIMEOUT_MS", 30_000)?,
+            max_running: var("TOLEM_MAX_SECONDS").and_then(|v| v.trim().parse().ok()).map(Duration::from_secs),
+        })
+    }
+}
+
 /// A required variable is missing or invalid.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -204,7 +245,8 @@ impl Config {
             )),
         };
         database.max_connections = number("TOLEM_DB_MAX_CONNECTIONS", database.max_connections)?.max(1);
-        let lease_ms = number("TOLEM_LEASE_MS", 5_000)?;
+        let default_lease_ms = u32::try_from(DEFAULT_LEASE_TTL.as_millis()).unwrap_or(u32::MAX);
+        let lease_ms = number("TOLEM_LEASE_MS", default_lease_ms)?;
         let per_minute = number("TOLEM_RATE_LIMIT_PER_MINUTE", 60)?;
         let rate_limit =
             (per_minute > 0).then_some(RateLimit { per_minute, burst: number("TOLEM_RATE_LIMIT_BURST", 20)?.max(1) });

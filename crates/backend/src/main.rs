@@ -45,22 +45,14 @@ async fn serve() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let millis = |name: &str, default: u64| -> Result<std::time::Duration, String> {
-        match std::env::var(name).ok().filter(|v| !v.trim().is_empty()) {
-            Some(v) => {
-                v.trim().parse().map(std::time::Duration::from_millis).map_err(|_| format!("{name} must be an integer"))
-            }
-            None => Ok(std::time::Duration::from_millis(default)),
-        }
-    };
-    let (drain, grace) = match (millis("TOLEM_DRAIN_MS", 0), millis("TOLEM_SHUTDOWN_TIMEOUT_MS", 30_000)) {
-        (Ok(d), Ok(g)) => (d, g),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("tolem-backend: configuration: {e}");
+    let shutdown = match tolem_backend::config::Shutdown::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tolem-backend: {e}");
             return std::process::ExitCode::from(2);
         }
     };
-    let max_seconds = std::env::var("TOLEM_MAX_SECONDS").ok().and_then(|v| v.trim().parse::<u64>().ok());
+    let (drain, grace) = (shutdown.drain, shutdown.grace);
     let engine = tolem_backend::store::Engine::of_url(config.database.url.expose()).map_or("?", |e| e.as_str());
     let state: Arc<AppState> = match AppState::new(config).await {
         Ok(s) => s,
@@ -83,7 +75,7 @@ async fn serve() -> std::process::ExitCode {
     let draining = state.clone();
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move {
-            shutdown_signal(max_seconds).await;
+            shutdown_signal(shutdown.max_running).await;
             draining.start_draining();
             tracing::info!(drain_ms = drain.as_millis(), "shutting down: readiness is 503, draining");
             tokio::time::sleep(drain).await;
@@ -113,11 +105,11 @@ async fn serve() -> std::process::ExitCode {
     }
 }
 
-/// Resolves on SIGTERM (what orchestrators send), Ctrl-C, or after `max_seconds`.
-async fn shutdown_signal(max_seconds: Option<u64>) {
+/// Resolves on SIGTERM (what orchestrators send), Ctrl-C, or after `max_running`.
+async fn shutdown_signal(max_running: Option<std::time::Duration>) {
     let deadline = async {
-        match max_seconds {
-            Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+        match max_running {
+            Some(d) => tokio::time::sleep(d).await,
             None => std::future::pending().await,
         }
     };

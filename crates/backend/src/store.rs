@@ -281,6 +281,17 @@ async fn record_history(
     Ok(())
 }
 
+/// An attempt's stored status, read on `conn` (a pooled connection or a transaction).
+async fn status_in(conn: &mut sqlx::AnyConnection, attempt_id: &str) -> Result<PaymentStatus, StoreError> {
+    let row = sqlx::query("SELECT status FROM attempts WHERE attempt_id = $1")
+        .bind(attempt_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::Corrupt("no such attempt"))?;
+    let status: String = row.try_get("status")?;
+    PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))
+}
+
 /// Compare-and-set inside the caller's transaction: moves the attempt from `from` to `to` and
 /// records it, unless someone moved it since `from` was read. `true` when moved.
 async fn move_status(
@@ -461,13 +472,8 @@ impl Store {
     }
 
     async fn status_of(&self, attempt_id: &str) -> Result<PaymentStatus, StoreError> {
-        let row = sqlx::query("SELECT status FROM attempts WHERE attempt_id = $1")
-            .bind(attempt_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::Corrupt("no such attempt"))?;
-        let status: String = row.try_get("status")?;
-        PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))
+        let mut conn = self.pool.acquire().await?;
+        status_in(&mut conn, attempt_id).await
     }
 
     /// Moves an attempt's status forward with `observed` (never backwards), recording where
@@ -653,13 +659,7 @@ impl Store {
             return Ok(None);
         }
         for _ in 0..CAS_ROUNDS {
-            let row = sqlx::query("SELECT status FROM attempts WHERE attempt_id = $1")
-                .bind(attempt_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::Corrupt("no such attempt"))?;
-            let current: String = row.try_get("status")?;
-            let current = PaymentStatus::from_wire(&current).ok_or(StoreError::Corrupt("status"))?;
+            let current = status_in(&mut tx, attempt_id).await?;
             let next = current.advance(observed);
             if next == current {
                 tx.commit().await?;

@@ -186,6 +186,19 @@ impl Cluster {
         self.call(self.http.post(url).header("content-type", "application/json").body(body.to_string())).await
     }
 
+    /// Sends a POST without waiting for it: for a request an instance is killed or stopped
+    /// in the middle of.
+    fn post_in_background(
+        &self,
+        i: usize,
+        path: &str,
+        body: &Value,
+    ) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
+        let url = format!("{}/api/checkout{path}", self.instances[i].origin);
+        let request = self.http.post(url).header("content-type", "application/json").body(body.to_string());
+        tokio::spawn(request.send())
+    }
+
     fn start_body(provider: &str, order_id: &str) -> Value {
         json!({
             "provider": provider,
@@ -458,11 +471,7 @@ async fn killed_mid_pay(engine: Engine, p: &PaidAtPay, order: &str) {
     cluster
         .fault(json!({"provider": p.provider, "method": "POST", "path": p.create_path, "answerAfterMs": 60000, "times": 1}))
         .await;
-    let doomed = {
-        let (http, url) = (cluster.http.clone(), format!("{}/api/checkout/pay", cluster.instances[0].origin));
-        let body = json!({"attemptId": attempt, "methodId": p.method}).to_string();
-        tokio::spawn(async move { http.post(url).header("content-type", "application/json").body(body).send().await })
-    };
+    let doomed = cluster.post_in_background(0, "/pay", &json!({"attemptId": attempt, "methodId": p.method}));
     cluster.wait_ledger(p.provider, order, 1).await;
     let killed_at = Instant::now();
     cluster.instances[0].kill();
@@ -500,11 +509,7 @@ async fn an_instance_killed_in_the_middle_of_start_leaves_one_ioka_order(engine:
     cluster
         .fault(json!({"provider": "ioka", "method": "POST", "path": "/v2/orders", "answerAfterMs": 60000, "times": 1}))
         .await;
-    let doomed = {
-        let (http, url) = (cluster.http.clone(), format!("{}/api/checkout/start", cluster.instances[0].origin));
-        let body = Cluster::start_body("ioka", order).to_string();
-        tokio::spawn(async move { http.post(url).header("content-type", "application/json").body(body).send().await })
-    };
+    let doomed = cluster.post_in_background(0, "/start", &Cluster::start_body("ioka", order));
     cluster.wait_ledger("ioka", order, 1).await;
     let killed_at = Instant::now();
     cluster.instances[0].kill();
@@ -532,14 +537,7 @@ async fn sigterm_finishes_requests_in_flight_then_exits(engine: Engine) {
     let mut cluster = Cluster::launch(engine, 1, &[("TOLEM_DRAIN_MS", "1000")]).await;
     let attempt = cluster.start(0, "bereke", "G-1").await["attemptId"].as_str().unwrap().to_owned();
     cluster.fault(json!({"provider": "bereke", "path": "/payment/rest/register.do", "latencyMs": 1500})).await;
-    let in_flight = {
-        let (http, url) = (cluster.http.clone(), format!("{}/api/checkout/pay", cluster.instances[0].origin));
-        let body = json!({"attemptId": attempt, "methodId": "card"}).to_string();
-        tokio::spawn(async move {
-            let r = http.post(url).header("content-type", "application/json").body(body).send().await.unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
-        })
-    };
+    let in_flight = cluster.post_in_background(0, "/pay", &json!({"attemptId": attempt, "methodId": "card"}));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let term = Command::new("kill").arg("-TERM").arg(cluster.instances[0].pid().to_string()).status().unwrap();
     assert!(term.success());
@@ -548,7 +546,9 @@ async fn sigterm_finishes_requests_in_flight_then_exits(engine: Engine) {
     let (code, body) = cluster.call(cluster.http.get(&ready)).await;
     assert_eq!((code, body.as_str()), (503, Some("draining")), "out of the load balancer while draining");
 
-    let (code, body) = in_flight.await.unwrap();
+    let answer = in_flight.await.unwrap().unwrap();
+    let code = answer.status().as_u16();
+    let body = answer.text().await.unwrap();
     assert_eq!(code, 200, "the request in flight was finished: {body}");
     assert!(body.contains("formUrl") || body.contains("mdOrder"), "{body}");
 

@@ -150,7 +150,7 @@ impl Demo {
                 Some(path) => tolem_backend::store::StoreOptions::sqlite_file(&path),
                 None => tolem_backend::store::StoreOptions::memory(),
             },
-            lease_ttl: Duration::from_secs(5),
+            lease_ttl: tolem_backend::config::DEFAULT_LEASE_TTL,
             allowed_origins: vec![origin.clone()],
             max_amount: 100_000_000_000,
             provider_timeout: options.provider_timeout,
