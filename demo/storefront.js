@@ -1,5 +1,6 @@
 // The demo storefront: mounts the widget the way a merchant would, with the script tag's
-// window.Tolem (dist/tolem.js, served at /tolem/), and logs every tolem:* event.
+// window.Tolem (dist/tolem.js, served at /tolem/) and a checkout session from the shop's
+// server (/embed/shop.js), and logs every tolem:* event.
 const params = new URLSearchParams(location.search);
 const provider = params.get("provider") || "ioka";
 const locale = params.get("locale") || sessionStorage.getItem("tolem-demo-locale") || document.documentElement.lang || "kk";
@@ -37,7 +38,7 @@ document.getElementById("provider").value = provider;
 document.getElementById("locale").value = locale;
 document.getElementById("theme").value = theme;
 document.getElementById("theme").addEventListener("change", (e) => {
-  window.checkout.update({ theme: applyTheme(e.target.value) });
+  window.checkout?.update({ theme: applyTheme(e.target.value) });
 });
 
 function navigateWith(changes) {
@@ -64,28 +65,47 @@ for (const name of ["ready", "method", "redirect", "placed", "status", "error"])
   });
 }
 
-function start(tolem) {
+// The cart: one kilo of apple tea. The shop's server prices it (crates/demo/src/shop.rs) and
+// answers a checkout session's client secret; only OneEntry's direct mode, which has no
+// backend, names the order to the widget itself (OneEntry prices it from the products).
+const cart = [{ productId: 1, quantity: 1 }];
+
+async function start(tolem) {
+  const direct = oneentryMode === "direct";
+  const session = direct ? null : await demoShop.checkout(orderId, { items: cart });
   window.checkout = tolem.mount("#checkout", {
     provider,
     backendUrl: "/api/checkout",
-    // items: the sandbox's OneEntry product 1 costs 15 000 ₸; OneEntry prices orders itself.
-    order: { id: orderId, amount: 1500000, currency: "KZT", description: "Almaty apple tea, 1 kg", items: [{ productId: 1, quantity: 1 }] },
-    customer: { id: "u-42", email: "shopper@example.kz", phone: "+77010000000" },
+    ...(session
+      ? {
+          clientSecret: session.clientSecret,
+          // What the shop's server said it priced: the widget refuses answers about anything else.
+          order: { id: session.orderId, amount: session.amount, currency: session.currency },
+        }
+      : {
+          order: { id: orderId, amount: 1500000, currency: "KZT", description: "Almaty apple tea, 1 kg", items: cart },
+          customer: { id: "u-42", email: "shopper@example.kz", phone: "+77010000000" },
+        }),
     locale,
     theme: widgetTheme,
     sandboxUrl: location.origin + "/sandbox",
     // OneEntry: ?signin=direct signs in straight at OneEntry (the rest through the backend);
     // ?oneentry=direct does everything straight at OneEntry, with no merchant backend at all.
-    ...(oneentryMode === "signin" || oneentryMode === "direct"
+    ...(oneentryMode === "signin" || direct
       ? {
           oneentry: {
             projectUrl: location.origin + "/sandbox/oneentry",
             appToken: "oe_app_TOLEMDEMO0000000000000001",
-            direct: oneentryMode === "direct",
+            direct,
           },
         }
       : {}),
   });
 }
 
-start(window.Tolem);
+start(window.Tolem).catch((e) => {
+  const p = document.createElement("p");
+  p.setAttribute("role", "alert");
+  p.textContent = e.message;
+  document.getElementById("checkout").append(p);
+});

@@ -13,8 +13,11 @@ const suite = demoSuite();
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const integrity = JSON.parse(readFileSync(join(root, "dist/integrity.json"), "utf8"));
 
-/** The attributes of an ioka checkout on the demo; `extra` adds or overrides. */
-const attributes = (extra) => ({ provider: "ioka", "backend-url": "/api/checkout", amount: "150000", currency: "KZT", locale: "en", "sandbox-url": "/sandbox", ...extra });
+/** The attributes of an ioka checkout of the order's session (made by the shop's server); `extra` adds or overrides. */
+const attributes = async (orderId, extra) => {
+  const { clientSecret } = await suite.demo.session(orderId);
+  return { provider: "ioka", "backend-url": "/api/checkout", "client-secret": clientSecret, locale: "en", "sandbox-url": "/sandbox", ...extra };
+};
 
 /** Gives the page `window.__testElement(attrs)`: a <tolem-checkout> with those attributes. */
 async function withElementHelper(page) {
@@ -140,36 +143,30 @@ test("custom element: attributes are options, changes update it, round trip to p
   assert.deepEqual(page.cspViolations, []);
 });
 
-test("element: a new amount starts again and is refused for a started order; a new order id works", async () => {
+test("element: a started order keeps its price; a new cart is a new session the element starts again with", async () => {
   const page = await open("/embed/blank.html");
-  await page.evaluate(() => {
-    document.getElementById("place").innerHTML =
-      '<tolem-checkout provider="ioka" backend-url="/api/checkout" order-id="EMB-AMOUNT-1" amount="1500000" currency="KZT" locale="en" sandbox-url="/sandbox"></tolem-checkout>';
-  });
+  await page.evaluate((attrs) => document.getElementById("place").append(window.__testElement(attrs)), await attributes("EMB-AMOUNT-1"));
   await page.getByRole("radiogroup").waitFor();
+  await page.getByText(/15[\s,.\u00a0\u202f]?000/).first().waitFor();
+  // The shop's server cannot reprice an order a payment was started for.
+  await assert.rejects(suite.demo.session("EMB-AMOUNT-1", { quantity: 2 }), /409.*different amount/);
+  // Two teas are a new order: its session's secret starts the element again, at the backend's total.
+  const second = await suite.demo.session("EMB-AMOUNT-2", { quantity: 2 });
   const el = page.locator("tolem-checkout");
-  // The shopper can never pay a stale total: the widget starts again with the new amount,
-  // and the reference backend refuses another amount for an order it already started.
-  await el.evaluate((e) => e.setAttribute("amount", "990000"));
-  await page.locator("#log li[data-event=error]").waitFor();
-  assert.match((await log(page)).at(-1), /BACKEND_ERROR.*different amount/);
-  await el.evaluate((e) => e.setAttribute("order-id", "EMB-AMOUNT-2"));
+  await el.evaluate((e, secret) => e.setAttribute("client-secret", secret), second.clientSecret);
+  await page.getByText(/30[\s,.\u00a0\u202f]?000/).first().waitFor();
   await page.getByRole("radiogroup").waitFor();
-  await page.getByText(/9[\s,.\u00a0\u202f]?900/).first().waitFor();
   assert.equal((await suite.demo.iokaOrders("EMB-AMOUNT-1"))[0].amount, 1500000);
-  assert.equal((await suite.demo.iokaOrders("EMB-AMOUNT-2"))[0].amount, 990000);
-  page.problems = page.problems.filter((p) => !p.includes("409"));
+  assert.equal((await suite.demo.iokaOrders("EMB-AMOUNT-2"))[0].amount, 3000000);
 });
 
 test("a bad attribute is a CONFIG_ERROR on the element; fixing it mounts the widget", async () => {
   const page = await open("/embed/blank.html");
-  await page.evaluate(() => {
-    document.getElementById("place").innerHTML =
-      '<tolem-checkout provider="ioka" backend-url="/api/checkout" order-id="EMB-BAD" amount="fifteen" currency="KZT" locale="en" sandbox-url="/sandbox"></tolem-checkout>';
-  });
+  const good = await attributes("EMB-BAD");
+  await page.evaluate((attrs) => document.getElementById("place").append(window.__testElement(attrs)), { ...good, "client-secret": "sk_live_not_a_client_secret" });
   await page.locator("#log li[data-event=error]").waitFor();
-  assert.match((await log(page))[0], /CONFIG_ERROR/);
-  await page.evaluate(() => document.querySelector("tolem-checkout").setAttribute("amount", "150000"));
+  assert.match((await log(page))[0], /CONFIG_ERROR.*clientSecret/);
+  await page.evaluate((secret) => document.querySelector("tolem-checkout").setAttribute("client-secret", secret), good["client-secret"]);
   await page.getByRole("radiogroup").waitFor();
   page.problems = page.problems.filter((p) => !p.includes("invalid options"));
 });
@@ -179,7 +176,7 @@ test("inside a shadow root: events cross it; removing the element aborts its req
   await suite.demo.fault({ provider: "ioka", latencyMs: 3000 });
   const aborted = [];
   page.on("requestfailed", (r) => aborted.push(`${r.url()} ${r.failure()?.errorText}`));
-  const shadowed = attributes({ "order-id": "EMB-SHADOW" });
+  const shadowed = await attributes("EMB-SHADOW");
   await page.evaluate((attrs) => {
     const host = document.getElementById("place");
     const shadow = host.attachShadow({ mode: "open" });
@@ -205,8 +202,8 @@ test("inside a shadow root: events cross it; removing the element aborts its req
 test("several widgets on one page work independently", async () => {
   const page = await open("/embed/blank.html");
   const two = [
-    attributes({ id: "EMB-MULTI-A", "order-id": "EMB-MULTI-A", locale: "kk", presentation: "new-tab" }),
-    attributes({ id: "EMB-MULTI-B", "order-id": "EMB-MULTI-B", presentation: "new-tab" }),
+    await attributes("EMB-MULTI-A", { id: "EMB-MULTI-A", locale: "kk", presentation: "new-tab" }),
+    await attributes("EMB-MULTI-B", { id: "EMB-MULTI-B", presentation: "new-tab" }),
   ];
   await page.evaluate((all) => document.getElementById("place").append(...all.map(window.__testElement)), two);
   const a = page.locator("#EMB-MULTI-A");
@@ -255,6 +252,7 @@ test("mounting and unmounting 100 times leaves no listeners, timers or memory be
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Performance.enable");
 
+  const leakAttributes = await attributes("EMB-LEAK");
   const cycle = (n) =>
     page.evaluate(async ({ n, attrs }) => {
       for (let i = 0; i < n; i++) {
@@ -267,7 +265,7 @@ test("mounting and unmounting 100 times leaves no listeners, timers or memory be
         await new Promise((r) => setTimeout(r, 0));
       }
       return { ...window.__tolemLive(), ...Tolem.stats(), nodes: document.getElementsByTagName("*").length };
-    }, { n, attrs: attributes({ "order-id": "EMB-LEAK" }) });
+    }, { n, attrs: leakAttributes });
   const measure = async () => {
     await cdp.send("HeapProfiler.collectGarbage");
     const { metrics } = await cdp.send("Performance.getMetrics");

@@ -14,6 +14,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const API_KEY = "shp_TOLEMDEMO1_test_private_sandbox0000000000000001";
 export const ADMIN_TOKEN = "tolem-demo-admin-token";
 export const PUBLIC_KEY = "shp_TOLEMDEMO1_test_public_sandbox0000000000000001";
+/** The demo backend's merchant key: the shop's server makes checkout sessions with it. */
+export const MERCHANT_KEY = "tolem-demo-merchant-key";
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -103,6 +105,24 @@ export async function startDemo(extraEnv = {}) {
     async json(path, init = {}) {
       const r = await fetch(origin + path, init);
       return { status: r.status, body: await r.json().catch(() => null) };
+    },
+    /**
+     * A checkout session as the demo's shop server makes it (it prices the cart: one tea is
+     * 15 000 ₸, `quantity` of them more): `{clientSecret, orderId, amount, currency}`.
+     */
+    async session(orderId, { quantity = 1, items, providers, returnUrl = `${origin}/embed/blank.html` } = {}) {
+      const r = await this.json("/shop/checkout", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ orderId, items: items || [{ productId: 1, quantity }], providers, returnUrl }),
+      });
+      if (r.status !== 200) throw new Error(`session for ${orderId}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    },
+    /** `POST /api/checkout/sessions` with a body and a key (or none): `{status, body}`. */
+    async createSession(body, key = MERCHANT_KEY) {
+      const headers = { "content-type": "application/json", ...(key ? { authorization: "Bearer " + key } : {}) };
+      return this.json("/api/checkout/sessions", { method: "POST", headers, body: JSON.stringify(body) });
     },
     async iokaOrders(externalId) {
       const r = await this.json(`/sandbox/ioka/v2/orders?external_id=${encodeURIComponent(externalId)}`, { headers: { "API-KEY": API_KEY } });

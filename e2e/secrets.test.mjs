@@ -25,7 +25,7 @@ after(async () => {
 
 /** Every configured secret: the credentials' secret-named values, the admin token, passwords. */
 function secrets() {
-  const found = new Set(["tolem-demo-admin-token"]);
+  const found = new Set(["tolem-demo-admin-token", "wrong-merchant-key-0000"]);
   const walk = (value, key = "") => {
     if (Array.isArray(value)) value.forEach((v) => walk(v, key));
     else if (value && typeof value === "object") Object.entries(value).forEach(([k, v]) => walk(v, k));
@@ -87,10 +87,14 @@ test("a full run through every provider leaves no secret, token, password or car
   const from = demo.logs.length;
   assert.ok(demo.logs.slice(0, from).join("").includes(credentials.ioka.apiKey), "the banner is where the credentials are");
   const tokens = new Set();
+  const reachedBrowser = [];
   for (const provider of Object.keys(PROVIDERS)) {
     for (const [button, outcome] of [["Pay", "paid"], ["Decline", "failed"]]) {
       const page = await browser.page();
       page.on("response", async (r) => {
+        // The shop's server holds the merchant key; no answer to the page may carry it.
+        const text = await r.text().catch(() => "");
+        if (text.includes(credentials.tolem.merchantKey)) reachedBrowser.push(r.url());
         if (!r.url().includes("/api/checkout/start")) return;
         const body = await r.json().catch(() => null);
         for (const t of Object.values(body?.tokens ?? {})) if (t && !String(t).includes("_public_")) tokens.add(String(t));
@@ -109,12 +113,15 @@ test("a full run through every provider leaves no secret, token, password or car
   }
   await fetch(`${demo.origin}/api/checkout/webhooks/ecommpay`, { method: "POST", body: '{"payment":{"id":"X","status":"success"},"signature":"forged"}' });
   await fetch(`${demo.origin}/api/checkout/webhooks/bereke?orderNumber=X&operation=deposited&status=1&checksum=FORGED`);
-  await fetch(`${demo.origin}/api/checkout/start`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ provider: "oneentry", order: { id: "SECRETS-SIGNIN", amount: 1500000, currency: "KZT", items: [{ productId: 1, quantity: 1 }] }, customer: {}, returnUrl: demo.origin + "/", idempotencyKey: "k-1", signIn: { email: "shopper@example.kz", password: "wrong-password-5555555555555599" } }) });
+  const { clientSecret } = await demo.session("SECRETS-SIGNIN");
+  await fetch(`${demo.origin}/api/checkout/start`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ provider: "oneentry", clientSecret, idempotencyKey: "k-1", signIn: { email: "shopper@example.kz", password: "wrong-password-5555555555555599" } }) });
+  await demo.createSession({ order: { id: "SECRETS-KEY", amount: 100, currency: "KZT" }, returnUrl: demo.origin + "/" }, "wrong-merchant-key-0000");
   await until("the logs to settle", async () => demo.logs.slice(from).join("").includes("request refused"));
 
   const logs = demo.logs.slice(from).join("");
   assert.ok(logs.length > 1000 && /notification|webhook/.test(logs), "the logs are there to read:\n" + logs.slice(0, 500));
   assert.ok(tokens.size >= 2, "ioka's browser tokens were seen, to look for");
+  assert.deepEqual(reachedBrowser, [], "the merchant key never reached the browser");
   const problems = [];
   for (const s of [...secrets(), ...tokens, "tolem-demo-password", "wrong-password-5555555555555599"]) {
     if (logs.includes(s)) problems.push(`a secret or token (${s.slice(0, 8)}…)`);

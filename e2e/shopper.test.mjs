@@ -359,12 +359,12 @@ test("locale: the option, else <html lang>, else the browser's languages, else R
   });
   const mountedIn = async (search, htmlLang, options = {}) => {
     await page.goto(`${suite.demo.origin}/embed/blank.html?${search}`);
+    const { clientSecret } = await suite.demo.session("LOC-" + Math.random().toString(36).slice(2, 8));
     return page.evaluate(
       ([htmlLang, options]) => {
         if (htmlLang === null) document.documentElement.removeAttribute("lang");
         else document.documentElement.lang = htmlLang;
-        const order = { id: "LOC-" + Math.random().toString(36).slice(2, 8), amount: 150000, currency: "KZT" };
-        window.Tolem.mount("#place", { provider: "ioka", backendUrl: "/api/checkout", order, sandboxUrl: "/sandbox", ...options });
+        window.Tolem.mount("#place", { provider: "ioka", backendUrl: "/api/checkout", sandboxUrl: "/sandbox", ...options });
         return new Promise((resolve) => {
           const check = () => {
             const el = document.querySelector("#place .tolem-checkout");
@@ -374,7 +374,7 @@ test("locale: the option, else <html lang>, else the browser's languages, else R
           check();
         });
       },
-      [htmlLang, options],
+      [htmlLang, { clientSecret, ...options }],
     );
   };
   assert.equal(await mountedIn("languages=en", "ru", { locale: "kk" }), "kk", "the option first");

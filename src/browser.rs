@@ -674,7 +674,7 @@ mod tests {
         use tolem_core::status::PaymentStatus;
         use tolem_core::wire;
         let answer = parsed(
-            r#"{"attemptId":"att_1","status":"pending","tokens":{"publicKey":null},
+            r#"{"attemptId":"att_1","status":"pending","orderId":"A-1","amount":1500000,"currency":"KZT","tokens":{"publicKey":null},
                 "methods":[{"id":"w","kind":"wallet","label":"W","fields":[{"key":"phone","label":"P","required":true}]}]}"#,
         );
         let read = wire::start_response(&answer).map_err(|e| e.to_string());
@@ -690,7 +690,7 @@ mod tests {
         let options = js_sys::Function::new_no_args("return { provider: 'ioka', onStatus: () => 1, locale: undefined, order: { id: 'A-1', amount: 1500000, currency: 'KZT' } }")
             .call0(&wasm_bindgen::JsValue::NULL)
             .unwrap_or(wasm_bindgen::JsValue::UNDEFINED);
-        let read = wire::mount_options(&super::Js(options)).map(|o| (o.order.amount.0, o.locale));
-        assert_eq!(read, Ok((1_500_000, None)));
+        let read = wire::mount_options(&super::Js(options)).map(|o| (o.order.map(|o| o.amount.0), o.locale));
+        assert_eq!(read, Ok((Some(1_500_000), None)));
     }
 }

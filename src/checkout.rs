@@ -7,7 +7,9 @@ use std::rc::Rc;
 use gloo_timers::callback::{Interval, Timeout};
 use yew::prelude::*;
 
-use tolem_core::api::{PayResponse, PaymentMethod, StartAnswer, StartRequest, StatusResponse};
+use tolem_core::api::{
+    OrderSummary, PayResponse, PaymentMethod, StartAnswer, StartRequest, StatusResponse, CLIENT_SECRET_HEADER,
+};
 use tolem_core::error::{CheckoutError, ErrorCode};
 use tolem_core::flow::{step, Attempt, Effect, Event, Flow, FlowConfig, Mode, Notify, RedirectAnswer, ReturnHint};
 use tolem_core::http::{encode_component, HttpRequest};
@@ -79,7 +81,8 @@ pub struct Checkout {
 fn flow_for(options: &WidgetOptions) -> Flow {
     Flow::new(FlowConfig {
         provider: options.provider,
-        order_id: options.order.id.clone(),
+        order_id: options.key.clone(),
+        expected: options.expected_order(),
         policy: PollPolicy::default(),
         sandbox: options.sandbox_origin.clone(),
         new_tab: options.presentation == Presentation::NewTab,
@@ -89,7 +92,7 @@ fn flow_for(options: &WidgetOptions) -> Flow {
 fn mount_event(options: &WidgetOptions) -> Event {
     Event::Mount {
         now_ms: browser::now_ms(),
-        journal: browser::read_journal(options.provider, &options.order.id),
+        journal: browser::read_journal(options.provider, &options.key),
         hint: browser::return_hint().and_then(|h| ReturnHint::from_query_value(&h)),
         provider_order_id: browser::current_query()
             .and_then(|q| tolem_core::providers::bereke::parse_return(&q))
@@ -119,7 +122,7 @@ fn listeners(link: &html::Scope<Checkout>, options: &WidgetOptions) -> Vec<Liste
         Listener::new(&document, "visibilitychange", on_visibility),
         Listener::new(&window, "online", connectivity(true)),
         Listener::new(&window, "offline", connectivity(false)),
-        browser::watch_payment(&claim_key(options.provider, &options.order.id), on_news),
+        browser::watch_payment(&claim_key(options.provider, &options.key), on_news),
     ]
     .into_iter()
     .flatten()
@@ -191,12 +194,12 @@ impl Component for Checkout {
 
     fn changed(&mut self, ctx: &Context<Self>, old: &Self::Properties) -> bool {
         let new = &ctx.props().options;
-        // A new amount or currency is a new checkout too: the shopper must never be shown
-        // one total while the provider's order holds another.
+        // A new session, amount or currency is a new checkout too: the shopper must never be
+        // shown one total while the provider's order holds another.
         let same_checkout = new.provider == old.options.provider
-            && new.order.id == old.options.order.id
-            && new.order.amount == old.options.order.amount
-            && new.order.currency == old.options.order.currency
+            && new.key == old.options.key
+            && new.client_secret == old.options.client_secret
+            && new.expected_order() == old.options.expected_order()
             && new.backend_url == old.options.backend_url;
         if !same_checkout {
             self.stop_everything();
@@ -217,11 +220,11 @@ impl Component for Checkout {
             &views::ViewContext {
                 locale,
                 provider: options.provider,
-                amount: money(locale, options.order.amount, options.order.currency),
+                amount: self.flow.order.as_ref().map(|o| money(locale, o.amount, o.currency)).unwrap_or_default(),
                 now_ms: self.now_ms,
                 budget_ms: self.flow.config.policy.budget_ms,
                 theme: options.theme,
-                group: format!("tolem-method-{}", options.order.id),
+                group: format!("tolem-method-{}", options.key),
                 onselect: link.callback(|method_id| Event::Select { method_id }),
                 onpay: link.callback(|()| Event::Pay),
                 oninput: link.callback(|(key, value, matches)| Event::Input { key, value, matches }),
@@ -265,11 +268,16 @@ impl Checkout {
         let requests = self.requests.clone();
         match effect {
             Effect::CallStart { request, idempotency_key, sign_in } => {
+                // With a session the backend knows the order, shopper and return URL; only a
+                // backend of ioka's guide (no session) is told them.
+                let unpriced = options.client_secret.is_none();
                 let mut body = StartRequest {
                     provider: options.provider,
-                    order: options.order.clone(),
-                    customer: options.customer.clone(),
-                    return_url: options.return_url.clone().unwrap_or_else(browser::current_return_url),
+                    client_secret: options.client_secret.clone(),
+                    order: options.order.clone().filter(|_| unpriced),
+                    customer: Some(options.customer.clone()).filter(|_| unpriced),
+                    return_url: unpriced
+                        .then(|| options.return_url.clone().unwrap_or_else(browser::current_return_url)),
                     idempotency_key,
                     locale: Some(options.locale.tag().to_owned()),
                     sign_in: None,
@@ -310,7 +318,7 @@ impl Checkout {
             }
             Effect::CallPay { request, attempt, method_id, fields, take_over } => {
                 link.send_future(async move {
-                    let key = claim_key(options.provider, &options.order.id);
+                    let key = claim_key(options.provider, &options.key);
                     if !browser::claim_payment(&key, take_over).await {
                         return Event::PayingElsewhere { request, now_ms: browser::now_ms() };
                     }
@@ -327,8 +335,12 @@ impl Checkout {
             }
             Effect::FetchStatus { request, attempt } => {
                 link.send_future(async move {
-                    let answer = fetch_status(&requests, &options, &attempt).await;
-                    Event::StatusAnswered { request, answer, now_ms: browser::now_ms(), random: browser::random() }
+                    let (answer, order) = match fetch_status(&requests, &options, &attempt).await {
+                        Ok((status, order)) => (Ok(status), order),
+                        Err(e) => (Err(e), None),
+                    };
+                    let (now_ms, random) = (browser::now_ms(), browser::random());
+                    Event::StatusAnswered { request, answer, order, now_ms, random }
                 });
             }
             Effect::ScheduleTick { after_ms } => {
@@ -344,8 +356,8 @@ impl Checkout {
                 }
             }
             Effect::ClearJournal => {
-                browser::clear_journal(options.provider, &options.order.id);
-                browser::release_payment(&claim_key(options.provider, &options.order.id));
+                browser::clear_journal(options.provider, &options.key);
+                browser::release_payment(&claim_key(options.provider, &options.key));
             }
             Effect::Navigate(target) => {
                 if browser::navigate(&target, options.presentation == Presentation::NewTab) {
@@ -502,30 +514,29 @@ async fn redirect_target(
     }
 }
 
+/// The status, and the order the backend says it is about (ioka's browser API and OneEntry
+/// direct do not say; the flow then relies on what it mounted with).
 async fn fetch_status(
     requests: &Requests,
     options: &WidgetOptions,
     attempt: &Attempt,
-) -> Result<PaymentStatus, CheckoutError> {
+) -> Result<(PaymentStatus, Option<OrderSummary>), CheckoutError> {
     if let (Mode::Backend, Some(project)) = (&attempt.mode, options.oneentry_direct()) {
-        return crate::oneentry_direct::status(requests, options, project).await;
+        return Ok((crate::oneentry_direct::status(requests, options, project).await?, None));
     }
-    match &attempt.mode {
-        Mode::Backend => {
-            let url = format!("{}/status?attemptId={}", options.backend_url, encode_component(&attempt.attempt_id));
-            let answer: StatusResponse = requests.json("GET", &url, &[], None, false, wire::status_response).await?;
-            Ok(answer.status)
-        }
-        Mode::ProviderReturn { provider_order_id } => {
-            let url = format!(
-                "{}/status?provider={}&orderId={}",
-                options.backend_url,
-                options.provider.as_str(),
-                encode_component(provider_order_id)
-            );
-            let answer: StatusResponse = requests.json("GET", &url, &[], None, false, wire::status_response).await?;
-            Ok(answer.status)
-        }
-        Mode::IokaToken { .. } => Ok(ioka_order(requests, options, attempt).await?.status.into()),
-    }
+    let url = match &attempt.mode {
+        Mode::Backend => format!("{}/status?attemptId={}", options.backend_url, encode_component(&attempt.attempt_id)),
+        Mode::ProviderReturn { provider_order_id } => format!(
+            "{}/status?provider={}&orderId={}",
+            options.backend_url,
+            options.provider.as_str(),
+            encode_component(provider_order_id)
+        ),
+        Mode::IokaToken { .. } => return Ok((ioka_order(requests, options, attempt).await?.status.into(), None)),
+    };
+    // The session's secret limits the answer to its own order's attempts.
+    let headers: Vec<(&str, &str)> =
+        options.client_secret.as_deref().map(|s| (CLIENT_SECRET_HEADER, s)).into_iter().collect();
+    let answer: StatusResponse = requests.json("GET", &url, &headers, None, false, wire::status_response).await?;
+    Ok((answer.status, Some(answer.order)))
 }

@@ -13,7 +13,9 @@
 use js_sys::{Array, Reflect};
 use wasm_bindgen::JsValue;
 
-use tolem_core::api::{PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer, StartResponse, UserToken};
+use tolem_core::api::{
+    OrderInfo, OrderSummary, PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer, StartResponse, UserToken,
+};
 use tolem_core::error::{CheckoutError, ErrorCode, SIGN_IN_FAILED, SIGN_IN_REQUIRED};
 use tolem_core::http::HttpRequest;
 use tolem_core::money::minor_from_major;
@@ -35,7 +37,15 @@ struct Stored {
 }
 
 fn key(options: &WidgetOptions) -> String {
-    format!("tolem:oneentry:{}", options.order.id)
+    format!("tolem:oneentry:{}", options.key)
+}
+
+/// The order: direct mode has no backend session, so the merchant names it (checked at mount).
+fn mounted_order(options: &WidgetOptions) -> Result<&OrderInfo, CheckoutError> {
+    options
+        .order
+        .as_ref()
+        .ok_or_else(|| CheckoutError::new(ErrorCode::ConfigError, "order is required for OneEntry direct mode", false))
 }
 
 fn text(v: &JsValue, name: &str) -> Option<String> {
@@ -226,8 +236,10 @@ pub async fn start(
     if methods.is_empty() {
         return Err(provider_error("OneEntry offers no payment account", false));
     }
+    let order = mounted_order(options)?;
     Ok(StartAnswer::Attempt(StartResponse {
-        attempt_id: format!("oneentry-{}", options.order.id),
+        order: OrderSummary::of(order),
+        attempt_id: format!("oneentry-{}", order.id),
         status,
         methods,
         tokens: Default::default(),
@@ -243,27 +255,21 @@ pub async fn pay(
     project: &OneEntryProject,
     method_id: &str,
 ) -> Result<PayOutcome, CheckoutError> {
+    let order = mounted_order(options)?;
     let mut stored = load(options).ok_or_else(sign_in_required)?;
     let order_id = match &stored.order {
         Some((id, method)) if method == method_id => *id,
         _ => {
-            let mut form_data = vec![FormEntry {
-                marker: "order_number".into(),
-                value: options.order.id.clone(),
-                kind: "string".into(),
-            }];
+            let mut form_data =
+                vec![FormEntry { marker: "order_number".into(), value: order.id.clone(), kind: "string".into() }];
             for (marker, value) in [("email", &options.customer.email), ("phone", &options.customer.phone)] {
                 if let Some(v) = value {
                     form_data.push(FormEntry { marker: marker.into(), value: v.clone(), kind: "string".into() });
                 }
             }
-            let products: Vec<ProductLine> = options
-                .order
-                .items
-                .iter()
-                .map(|i| ProductLine { product_id: i.product_id, quantity: i.quantity })
-                .collect();
-            let order = NewOrder {
+            let products: Vec<ProductLine> =
+                order.items.iter().map(|i| ProductLine { product_id: i.product_id, quantity: i.quantity }).collect();
+            let new_order = NewOrder {
                 storage_marker: &project.orders_storage,
                 form_identifier: &project.order_form,
                 payment_account_identifier: method_id,
@@ -271,7 +277,7 @@ pub async fn pay(
                 products: &products,
             };
             let created =
-                as_user(requests, project, &mut stored, &|api, token| api.create_order(&order, token)).await?;
+                as_user(requests, project, &mut stored, &|api, token| api.create_order(&new_order, token)).await?;
             let id = number(&created, "id")
                 .ok_or_else(|| provider_error("OneEntry created an order without an id", false))?
                 as i64;
@@ -281,7 +287,7 @@ pub async fn pay(
                 None if t.as_f64().is_some() => js_sys::JSON::stringify(&t).ok().and_then(|s| s.as_string()),
                 None => None,
             });
-            if total.and_then(|t| minor_from_major(&t, options.order.currency)) != Some(options.order.amount) {
+            if total.and_then(|t| minor_from_major(&t, order.currency)) != Some(order.amount) {
                 save(options, &stored);
                 return Err(CheckoutError::new(
                     ErrorCode::ConfigError,

@@ -1,6 +1,6 @@
 //! `mount` options, read from a JS object (camelCase, as in DESIGN §3).
 
-use tolem_core::api::{CustomerInfo, OrderInfo, UserToken};
+use tolem_core::api::{CustomerInfo, OrderInfo, OrderSummary, UserToken};
 use tolem_core::options::{CheckedOptions, MountOptions};
 pub use tolem_core::options::{OneEntryProject, Presentation};
 use tolem_core::providers::Provider;
@@ -15,8 +15,16 @@ pub struct WidgetOptions {
     pub provider: Provider,
     /// Merchant backend base, without a trailing slash.
     pub backend_url: String,
-    /// The order.
-    pub order: OrderInfo,
+    /// The checkout session's client secret (from the shop's server): `start` sends it, and the
+    /// backend takes the order, amount and shopper from the session.
+    pub client_secret: Option<String>,
+    /// The order the merchant named: what `start` sends when there is no client secret (ioka
+    /// token mode against a backend of ioka's guide, OneEntry direct), else the order the
+    /// widget expects the session to be for.
+    pub order: Option<OrderInfo>,
+    /// What this checkout is remembered by (journal, payment claim, radio group): the order id,
+    /// else the session id.
+    pub key: String,
     /// The shopper.
     pub customer: CustomerInfo,
     /// Language.
@@ -50,6 +58,11 @@ impl WidgetOptions {
 }
 
 impl WidgetOptions {
+    /// The order the widget expects answers to be about, when the merchant named one.
+    pub fn expected_order(&self) -> Option<OrderSummary> {
+        self.order.as_ref().map(OrderSummary::of)
+    }
+
     /// Parses and validates.
     ///
     /// # Errors
@@ -57,7 +70,7 @@ impl WidgetOptions {
     pub fn from_js(value: &wasm_bindgen::JsValue) -> Result<WidgetOptions, String> {
         let raw: MountOptions = tolem_core::wire::mount_options(&crate::browser::Js(value.clone()))
             .map_err(|e| format!("invalid options: {e}"))?;
-        let CheckedOptions { provider, raw, locale, presentation, theme } = raw.check()?;
+        let CheckedOptions { provider, raw, locale, presentation, theme, key } = raw.check()?;
         // Relative to the page, like every other URL the merchant writes (`/sandbox`).
         let sandbox_url = match raw.sandbox_url {
             Some(u) => Some(
@@ -74,7 +87,9 @@ impl WidgetOptions {
         Ok(WidgetOptions {
             provider,
             backend_url: raw.backend_url.trim_end_matches('/').to_owned(),
+            client_secret: raw.client_secret,
             order: raw.order,
+            key,
             customer: raw.customer,
             locale: locale.unwrap_or_else(crate::browser::default_locale),
             return_url: raw.return_url,

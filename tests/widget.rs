@@ -14,15 +14,19 @@ wasm_bindgen_test_configure!(run_in_browser);
 export function install_fetch(routes) {
   const calls = [];
   window.__tolemCalls = calls;
+  window.__tolemSent = [];
   window.fetch = async (url, init) => {
     const u = new URL(url, location.href);
     calls.push(((init && init.method) || "GET") + " " + u.pathname + u.search);
+    window.__tolemSent.push({ path: u.pathname, body: init && init.body ? JSON.parse(init.body) : null,
+                              secret: new Headers((init && init.headers) || {}).get("x-tolem-client-secret") });
     const r = routes[u.pathname];
     if (!r) return new Response('{"error":{"code":"NOT_FOUND","message":"no route"}}', { status: 404 });
     return new Response(r.body, { status: r.status, headers: { "content-type": "application/json" } });
   };
 }
 export function calls() { return window.__tolemCalls.slice(); }
+export function sent() { return window.__tolemSent.slice(); }
 export function next_event(el, name) {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error("no " + name + " event within 5 s")), 5000);
@@ -43,6 +47,7 @@ export function callbacks() { return window.__tolemCallbacks.slice(); }
 extern "C" {
     fn install_fetch(routes: &JsValue);
     fn calls() -> js_sys::Array;
+    fn sent() -> js_sys::Array;
     fn next_event(el: &web_sys::Element, name: &str) -> js_sys::Promise;
     fn click(el: &web_sys::Element);
     fn with_callbacks(options: &JsValue) -> JsValue;
@@ -60,17 +65,25 @@ fn host() -> web_sys::Element {
     el
 }
 
+/// The client secret every test mounts with (the shop's server would have made the session).
+const SECRET: &str = "cs_00c0ffee00c0ffee_secret_0123456789abcdef0123456789abcdef";
+
+/// A checkout session's options, naming the order the page expects (1 500 000 tiyn).
 fn options(order_id: &str, locale: &str) -> JsValue {
     json(&format!(
-        r#"{{"provider":"ioka","backendUrl":"/api/checkout","locale":"{locale}",
-            "order":{{"id":"{order_id}","amount":1500000,"currency":"KZT"}},
-            "customer":{{"id":"u-1"}},"returnUrl":"https://shop.example/checkout"}}"#
+        r#"{{"provider":"ioka","backendUrl":"/api/checkout","locale":"{locale}","clientSecret":"{SECRET}",
+            "order":{{"id":"{order_id}","amount":1500000,"currency":"KZT"}}}}"#
     ))
 }
 
-const START: &str = r#"{"attemptId":"att_1","status":"pending","tokens":{},
-  "methods":[{"id":"card:crd_1","kind":"saved_card","label":"555555******5599","brand":"MASTERCARD"},
-             {"id":"card","kind":"card","label":"Bank card"}]}"#;
+/// The backend's `start` answer for an order: two methods, a saved card first.
+fn start(order_id: &str, amount: i64) -> String {
+    format!(
+        r#"{{"attemptId":"att_1","status":"pending","tokens":{{}},"orderId":"{order_id}","amount":{amount},"currency":"KZT",
+  "methods":[{{"id":"card:crd_1","kind":"saved_card","label":"555555******5599","brand":"MASTERCARD"}},
+             {{"id":"card","kind":"card","label":"Bank card"}}]}}"#
+    )
+}
 
 fn routes(pairs: &[(&str, u16, &str)]) -> JsValue {
     let o = js_sys::Object::new();
@@ -115,7 +128,7 @@ fn calls_to(path: &str) -> usize {
 
 #[wasm_bindgen_test]
 async fn shows_methods_in_kazakh_with_tenge_amount() {
-    install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
+    install_fetch(&routes(&[("/api/checkout/start", 200, start("W-1", 1_500_000).as_str())]));
     let (el, mut handle) = mounted(options("W-1", "kk")).await;
 
     let radios = el.query_selector_all("[role=radiogroup] input[type=radio]").unwrap();
@@ -127,8 +140,14 @@ async fn shows_methods_in_kazakh_with_tenge_amount() {
     let pay = el.query_selector(".tolem-pay").unwrap().unwrap().text_content().unwrap();
     assert_eq!(pay, "15\u{202f}000\u{a0}₸ төлеу");
     assert!(el.query_selector("[style]").unwrap().is_none(), "no inline styles");
-    // the start request carried the order and an idempotency key
+    // the start request carried the session's secret and a key, and nothing about the order
     assert_eq!(calls_to("POST /api/checkout/start"), 1);
+    let body = field(&sent().get(0), "body");
+    assert_eq!(field(&body, "clientSecret").as_string().as_deref(), Some(SECRET));
+    assert!(field(&body, "idempotencyKey").as_string().is_some_and(|k| !k.is_empty()));
+    for absent in ["order", "customer", "returnUrl"] {
+        assert!(field(&body, absent).is_undefined(), "start sent {absent}");
+    }
 
     handle.unmount();
     assert_eq!(el.child_element_count(), 0, "unmount empties the host");
@@ -137,7 +156,7 @@ async fn shows_methods_in_kazakh_with_tenge_amount() {
 #[wasm_bindgen_test]
 async fn double_click_sends_one_pay_and_hostile_redirects_are_blocked() {
     install_fetch(&routes(&[
-        ("/api/checkout/start", 200, START),
+        ("/api/checkout/start", 200, start("W-2", 1_500_000).as_str()),
         ("/api/checkout/pay", 200, r#"{"redirect":{"url":"javascript:alert(document.cookie)","method":"GET"}}"#),
     ]));
     let (el, mut handle) = mounted(options("W-2", "en")).await;
@@ -159,7 +178,11 @@ async fn double_click_sends_one_pay_and_hostile_redirects_are_blocked() {
 
 #[wasm_bindgen_test]
 async fn resumes_from_the_journal_and_announces_the_final_status() {
-    install_fetch(&routes(&[("/api/checkout/status", 200, r#"{"attemptId":"att_9","status":"paid","final":true}"#)]));
+    install_fetch(&routes(&[(
+        "/api/checkout/status",
+        200,
+        r#"{"attemptId":"att_9","status":"paid","final":true,"orderId":"W-3","amount":1500000,"currency":"KZT"}"#,
+    )]));
     let storage = journal("att_9", "W-3");
 
     let el = host();
@@ -171,6 +194,8 @@ async fn resumes_from_the_journal_and_announces_the_final_status() {
     assert_eq!(field(&detail, "final").as_bool(), Some(true));
     assert_eq!(calls_to("/api/checkout/start"), 0, "a journaled attempt is resumed, not restarted");
     assert_eq!(calls_to("GET /api/checkout/status?attemptId=att_9"), 1);
+    let asked = field(&sent().get(0), "secret");
+    assert_eq!(asked.as_string().as_deref(), Some(SECRET), "status is asked with the session's secret");
     let result = el.query_selector("[role=status][data-status=paid]").unwrap().unwrap();
     assert_eq!(result.text_content().unwrap(), "Оплата прошла успешноВы оплатили 15\u{202f}000\u{a0}₸.");
     assert_eq!(storage.get_item("tolem:attempt:ioka:W-3").unwrap(), None, "journal cleared");
@@ -201,7 +226,7 @@ async fn malformed_and_failing_backends_show_clear_errors() {
     let detail = JsFuture::from(error).await.unwrap();
     assert_eq!(field(&detail, "code").as_string().as_deref(), Some("PROVIDER_ERROR"));
     // "Try again" starts over and now succeeds
-    install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
+    install_fetch(&routes(&[("/api/checkout/start", 200, start("W-5", 1_500_000).as_str())]));
     yew::scheduler::flush().await;
     let ready = next_event(&el, "tolem:ready");
     click(&el.query_selector("[role=alert] button").unwrap().unwrap());
@@ -237,7 +262,7 @@ fn invalid_options_are_config_errors() {
 async fn an_attempt_the_backend_forgot_starts_over_cleanly() {
     install_fetch(&routes(&[
         ("/api/checkout/status", 404, r#"{"error":{"code":"NOT_FOUND","message":"no such attempt"}}"#),
-        ("/api/checkout/start", 200, START),
+        ("/api/checkout/start", 200, start("W-7", 1_500_000).as_str()),
     ]));
     let storage = journal("att_gone", "W-7");
     let el = host();
@@ -256,7 +281,7 @@ async fn an_attempt_the_backend_forgot_starts_over_cleanly() {
 
 #[wasm_bindgen_test]
 async fn update_changes_the_language_and_callbacks_are_called() {
-    install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
+    install_fetch(&routes(&[("/api/checkout/start", 200, start("W-8", 1_500_000).as_str())]));
     let (el, mut handle) = mounted(with_callbacks(&options("W-8", "en"))).await;
     assert_eq!(el.query_selector("legend").unwrap().unwrap().text_content().unwrap(), "Choose how to pay");
 
@@ -280,7 +305,7 @@ async fn update_changes_the_language_and_callbacks_are_called() {
 
 #[wasm_bindgen_test]
 async fn a_reused_widget_root_starts_from_scratch_and_a_new_amount_starts_again() {
-    install_fetch(&routes(&[("/api/checkout/start", 200, START)]));
+    install_fetch(&routes(&[("/api/checkout/start", 200, start("W-9", 1_500_000).as_str())]));
     let (first_host, mut first) = mounted(options("W-9", "kk")).await;
     let second_radio: web_sys::HtmlElement =
         first_host.query_selector_all("input[type=radio]").unwrap().get(1).unwrap().dyn_into().unwrap();
@@ -290,6 +315,7 @@ async fn a_reused_widget_root_starts_from_scratch_and_a_new_amount_starts_again(
     assert_eq!(first_host.child_element_count(), 0);
 
     // The next mount reuses the parked app and its root: nothing of W-9 may show through.
+    install_fetch(&routes(&[("/api/checkout/start", 200, start("W-10", 1_500_000).as_str())]));
     let (other_host, mut other) = mounted(options("W-10", "en")).await;
     let radios = other_host.query_selector_all("input[type=radio]").unwrap();
     let preselected: web_sys::HtmlInputElement = radios.get(0).unwrap().dyn_into().unwrap();
@@ -297,10 +323,34 @@ async fn a_reused_widget_root_starts_from_scratch_and_a_new_amount_starts_again(
     assert_eq!(other_host.query_selector("legend").unwrap().unwrap().text_content().unwrap(), "Choose how to pay");
     assert_eq!(first_host.child_element_count(), 0, "the old host stays empty");
 
-    let starts = calls_to("POST /api/checkout/start");
+    install_fetch(&routes(&[("/api/checkout/start", 200, start("W-10", 990_000).as_str())]));
     let ready = next_event(&other_host, "tolem:ready");
     other.update(json(r#"{"order":{"id":"W-10","amount":990000,"currency":"KZT"}}"#)).unwrap();
     JsFuture::from(ready).await.unwrap();
-    assert_eq!(calls_to("POST /api/checkout/start"), starts + 1, "a new amount is a new start");
+    assert_eq!(calls_to("POST /api/checkout/start"), 1, "a new amount is a new start");
+    let pay = other_host.query_selector(".tolem-pay").unwrap().unwrap().text_content().unwrap();
+    assert_eq!(pay, "Pay ₸9,900", "the amount the backend answered");
     other.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_about_another_order_or_amount_is_never_shown_as_paid() {
+    // An edited journal (or a backend that mixed attempts up) leads to someone else's payment.
+    for (order, amount) in [("SOMEONE-ELSE", 1_500_000), ("W-11", 100)] {
+        let paid = format!(
+            r#"{{"attemptId":"att_x","status":"paid","final":true,"orderId":"{order}","amount":{amount},"currency":"KZT"}}"#
+        );
+        install_fetch(&routes(&[("/api/checkout/status", 200, paid.as_str())]));
+        let storage = journal("att_x", "W-11");
+        let el = host();
+        let error = next_event(&el, "tolem:error");
+        let mut handle = tolem::mount(el.clone().into(), options("W-11", "en")).unwrap();
+        let detail = JsFuture::from(error).await.unwrap();
+        yew::scheduler::flush().await;
+        assert_eq!(field(&detail, "code").as_string().as_deref(), Some("BACKEND_ERROR"), "{order} {amount}");
+        assert!(el.query_selector("[data-status=paid]").unwrap().is_none(), "never shown as paid");
+        assert!(!el.text_content().unwrap_or_default().contains("successful"));
+        handle.unmount();
+        storage.remove_item("tolem:attempt:ioka:W-11").unwrap();
+    }
 }

@@ -85,13 +85,25 @@ export interface MountOptions {
   provider: Provider;
   /** The merchant backend (`{backendUrl}/start`, `/pay`, `/status`); optional only for OneEntry `direct`. */
   backendUrl?: string;
-  order: Order;
+  /**
+   * The checkout session's client secret (`cs_…_secret_…`), which the shop's server got from
+   * `POST {backend}/sessions` with its merchant key. The backend takes the order, amount,
+   * shopper and return URL from the session; the widget shows the amount the backend answers.
+   */
+  clientSecret?: string;
+  /**
+   * With `clientSecret`: the order this page expects the session to be for (an answer about
+   * another order or amount is refused with `BACKEND_ERROR`, never shown as paid). Without
+   * one (ioka token mode against a backend of ioka's guide, OneEntry `direct`): the order.
+   */
+  order?: Order;
+  /** The shopper; sent only without `clientSecret` (the session names the shopper). */
   customer?: Customer;
   /** Default: `<html lang>`, then the browser's languages, then `ru`. */
   locale?: Locale;
   /** `auto` (default) follows `prefers-color-scheme`; `light` or `dark` forces one (docs/theming.md). */
   theme?: "auto" | "light" | "dark";
-  /** Where the provider sends the shopper back; default: this page. */
+  /** Where the provider sends the shopper back, without `clientSecret`; default: this page. */
   returnUrl?: string;
   /** ioka public key, when the backend answers with ioka's tokens only. */
   publicKey?: string;
@@ -114,8 +126,8 @@ export interface MountOptions {
 /** A mounted checkout. It works at once; calls made before the wasm has arrived are queued. */
 export interface CheckoutHandle {
   /**
-   * Changes options (merged over the current ones). Changing `provider` or `order.id` starts
-   * a new checkout. Invalid options throw a `CONFIG_ERROR` and the old ones stay.
+   * Changes options (merged over the current ones). Changing `provider`, `clientSecret` or the
+   * order starts a new checkout. Invalid options throw a `CONFIG_ERROR` and the old ones stay.
    */
   update(partial: Partial<MountOptions>): void;
   /** Removes the widget and cancels its timers, listeners and requests. */

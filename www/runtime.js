@@ -135,6 +135,7 @@ export function stats() {
 const ATTRIBUTES = {
   provider: ["provider"],
   "backend-url": ["backendUrl"],
+  "client-secret": ["clientSecret"],
   "order-id": ["order", "id"],
   amount: ["order", "amount"],
   currency: ["order", "currency"],
@@ -166,6 +167,8 @@ function optionsFrom(el) {
     if (path.length === 1) options[path[0]] = value;
     else options[path[0]][path[1]] = value;
   }
+  // A session's element names no order: none is sent, so the backend's session decides.
+  if (!base.order && Object.keys(options.order).length === 0) options.order = undefined;
   return options;
 }
 

@@ -13,14 +13,27 @@ for (const name of ["ready", "method", "redirect", "status", "error"]) {
     document.getElementById("log").append(li);
   });
 }
-window.checkout = mount("#checkout", {
-  provider: "ioka",
-  backendUrl: "/api/checkout",
-  order: { id: params.get("order") || "NPM-1", amount: 1500000, currency: "KZT", description: "npm order" },
-  customer: { id: "u-42" },
-  locale: params.get("locale") || "kk",
-  sandboxUrl: "/sandbox",
-  onStatus: (s) => {
-    if (s.final) document.title = "final: " + s.status;
-  },
+// The shop's server makes the checkout session (the demo's /shop/checkout prices the cart and
+// holds the merchant key); the page mounts with the client secret it answers.
+async function checkoutSession() {
+  const returnUrl = new URL(location.href);
+  returnUrl.searchParams.delete("tolem_return");
+  const answer = await fetch("/shop/checkout", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ orderId: params.get("order") || "NPM-1", returnUrl: returnUrl.href }),
+  });
+  return (await answer.json()).clientSecret;
+}
+checkoutSession().then((clientSecret) => {
+  window.checkout = mount("#checkout", {
+    provider: "ioka",
+    backendUrl: "/api/checkout",
+    clientSecret,
+    locale: params.get("locale") || "kk",
+    sandboxUrl: "/sandbox",
+    onStatus: (s) => {
+      if (s.final) document.title = "final: " + s.status;
+    },
+  });
 });

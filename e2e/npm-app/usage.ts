@@ -7,8 +7,7 @@ import "tolem-checkout/element";
 const options: MountOptions = {
   provider: "ioka",
   backendUrl: "/api/checkout",
-  order: { id: "A-1001", amount: 1500000, currency: "KZT", description: "Order A-1001" },
-  customer: { id: "u-42", email: "shopper@example.kz", phone: "+77010000000" },
+  clientSecret: "cs_00c0ffee00c0ffee_secret_0123456789abcdef0123456789abcdef",
   locale: "kk",
   presentation: "new-tab",
   onStatus: (s: StatusDetail) => {
@@ -45,8 +44,12 @@ mount("#c", { ...options, provider: "stripe" });
 mount("#c", { ...options, locale: "de" });
 // @ts-expect-error: an unknown currency
 mount("#c", { ...options, order: { id: "A", amount: 1, currency: "GBP" } });
-// @ts-expect-error: order is required
-mount("#c", { provider: "ioka", backendUrl: "/api" });
+// @ts-expect-error: provider is required
+mount("#c", { backendUrl: "/api", clientSecret: "cs_1_secret_2" });
+// @ts-expect-error: a client secret is a string
+mount("#c", { ...options, clientSecret: 42 });
+// The order the page expects (token mode: the order itself).
+mount("#c", { ...options, order: { id: "A-1001", amount: 1500000, currency: "KZT", description: "Order A-1001" } });
 // @ts-expect-error: statuses are the seven of the one status model
 const wrong: PaymentStatus = "succeeded";
 console.log(wrong);

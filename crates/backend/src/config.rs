@@ -117,6 +117,10 @@ pub struct Config {
     /// Bearer token for the merchant's own calls (`/admin/capture`, `/admin/release`);
     /// without it those routes are off.
     pub admin_token: Option<Secret>,
+    /// Keys the shop's server authenticates `POST /sessions` with (several, so a key can be
+    /// rotated: add the new one, move the shop to it, remove the old). Empty: no sessions can
+    /// be made, so no payment can start.
+    pub merchant_keys: Vec<Secret>,
     /// Per-client limit on `start` and `pay`; `None`: unlimited.
     pub rate_limit: Option<RateLimit>,
     /// Take the client's address from the first `X-Forwarded-For` hop (only behind a proxy
@@ -213,6 +217,7 @@ impl Config {
     /// | `TOLEM_ONEENTRY_LANG` | `formData` language | `en_US` |
     /// | `TOLEM_ONEENTRY_STATUSES` | more session statuses, `name=status,…` | — |
     /// | `TOLEM_ADMIN_TOKEN` | bearer token for `/admin/*` | off |
+    /// | `TOLEM_MERCHANT_KEYS` | comma-separated keys for `POST /sessions` (the shop's server) | none |
     /// | `TOLEM_RATE_LIMIT_PER_MINUTE` | `start` + `pay` per client per minute (`0`: off) | `60` |
     /// | `TOLEM_RATE_LIMIT_BURST` | requests a client may make back to back | `20` |
     /// | `TOLEM_TRUST_FORWARDED_FOR` | `1`: the client is the first `X-Forwarded-For` hop | off |
@@ -330,6 +335,9 @@ impl Config {
             paytone,
             oneentry,
             admin_token: var("TOLEM_ADMIN_TOKEN").map(Secret::new),
+            merchant_keys: var("TOLEM_MERCHANT_KEYS")
+                .map(|v| v.split(',').map(str::trim).filter(|k| !k.is_empty()).map(Secret::new).collect())
+                .unwrap_or_default(),
             database,
             lease_ttl: Duration::from_millis(u64::from(lease_ms.max(1))),
             allowed_origins: var("TOLEM_ALLOWED_ORIGINS")
@@ -350,6 +358,16 @@ impl Config {
     /// the merchant's own pages).
     pub fn return_url_allowed(&self, url: &str) -> bool {
         origin_of(url).is_some_and(|o| self.allowed_origins.iter().any(|a| a.eq_ignore_ascii_case(&o)))
+    }
+
+    /// True when `key` is one of the merchant keys, compared in constant time against each
+    /// (so neither the key nor which one matched shows in the timing).
+    pub fn is_merchant_key(&self, key: &str) -> bool {
+        let mut found = false;
+        for k in &self.merchant_keys {
+            found |= tolem_core::signature::constant_time_eq(key.as_bytes(), k.expose().as_bytes());
+        }
+        found
     }
 }
 
@@ -387,6 +405,7 @@ mod tests {
             paytone: None,
             oneentry: None,
             admin_token: None,
+            merchant_keys: vec![],
             rate_limit: None,
             trust_forwarded_for: false,
         };

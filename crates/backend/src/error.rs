@@ -37,6 +37,9 @@ pub enum AppError {
     /// The shopper's email or password was refused (401 `SIGN_IN_FAILED`).
     #[error("sign-in refused")]
     SignInFailed,
+    /// `start` without a client secret of a live checkout session (401 `SESSION_INVALID`).
+    #[error("no valid checkout session: {0}")]
+    SessionInvalid(&'static str),
     /// A merchant-only route without the right bearer token (401 `UNAUTHORIZED`).
     #[error("unauthorized")]
     Unauthorized,
@@ -76,7 +79,14 @@ impl IntoResponse for AppError {
                 "PROVIDER_ERROR",
                 "the payment provider is unavailable, please try again".to_owned(),
             ),
-            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "admin token required".to_owned()),
+            AppError::Unauthorized => {
+                (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "a valid bearer token is required".to_owned())
+            }
+            AppError::SessionInvalid(_) => (
+                StatusCode::UNAUTHORIZED,
+                "SESSION_INVALID",
+                "the checkout session is unknown or has expired; reload the page".to_owned(),
+            ),
             AppError::SignInRequired => {
                 (StatusCode::UNAUTHORIZED, tolem_core::error::SIGN_IN_REQUIRED, "please sign in".to_owned())
             }

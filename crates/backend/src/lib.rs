@@ -36,6 +36,8 @@ pub use tolem_core::providers::oneentry::SessionStatusTable as OneEntryStatuses;
 pub use tolem_core::providers::paytone::PrivateAuth as PaytoneAuth;
 pub use tolem_core::ratelimit::RateLimit;
 
+pub use tolem_core::api::CLIENT_SECRET_HEADER;
+
 /// Largest request body accepted (webhooks included).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -101,6 +103,18 @@ impl AppState {
         locks::exclusive(&self.locks, &self.store, name, terms).await
     }
 
+    /// True when `provider` is configured on this backend.
+    pub fn provider_enabled(&self, provider: tolem_core::providers::Provider) -> bool {
+        use tolem_core::providers::Provider;
+        match provider {
+            Provider::Ioka => self.ioka.is_some(),
+            Provider::Bereke => self.bereke.is_some(),
+            Provider::Ecommpay => self.ecommpay.is_some(),
+            Provider::Paytone => self.paytone.is_some(),
+            Provider::Oneentry => self.oneentry.is_some(),
+        }
+    }
+
     /// Stops answering readiness with 200 (a load balancer sends no new shoppers), while
     /// requests keep being served until the server is shut down.
     pub fn start_draining(&self) {
@@ -126,7 +140,7 @@ async fn ready(
     }
 }
 
-/// The backend router: `POST /start`, `POST /pay`, `GET /status`, `POST /webhooks/{provider}`
+/// The backend router: `POST /sessions` (the shop's server, merchant key), `POST /start`, `POST /pay`, `GET /status`, `POST /webhooks/{provider}`
 /// (also GET, for RBS callbacks), `POST /admin/capture|release` (bearer token), `GET /health`
 /// (liveness: the process answers), `GET /ready` (readiness: the store answers and the
 /// instance is not draining). Mount it under `/api/checkout`.
@@ -138,13 +152,14 @@ pub fn app(state: Arc<AppState>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE]);
+        .allow_headers([header::CONTENT_TYPE, header::HeaderName::from_static(CLIENT_SECRET_HEADER)]);
     let limited = Router::new()
         .route("/start", post(routes::start::start))
         .route("/pay", post(routes::pay::pay))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit));
     Router::new()
         .merge(limited)
+        .route("/sessions", post(routes::sessions::create))
         .route("/status", get(routes::status::status))
         .route("/webhooks/{provider}", post(routes::webhooks::webhook).get(routes::webhooks::webhook))
         .route("/admin/capture", post(routes::admin::capture))

@@ -16,6 +16,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Row};
+use tolem_core::api::SessionRequest;
 use tolem_core::money::Currency;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
@@ -69,14 +70,16 @@ impl Engine {
 
 /// The migrations, checked in under `migrations/<engine>/` and compiled in.
 fn migrator(engine: Engine) -> Migrator {
-    let files: [(i64, &'static str, &'static str); 2] = match engine {
+    let files: [(i64, &'static str, &'static str); 3] = match engine {
         Engine::Sqlite => [
             (1, "attempts", include_str!("../migrations/sqlite/0001_attempts.sql")),
             (2, "history steps and leases", include_str!("../migrations/sqlite/0002_history_steps_and_leases.sql")),
+            (3, "checkout sessions", include_str!("../migrations/sqlite/0003_checkout_sessions.sql")),
         ],
         Engine::Postgres => [
             (1, "attempts", include_str!("../migrations/postgres/0001_attempts.sql")),
             (2, "history steps and leases", include_str!("../migrations/postgres/0002_history_steps_and_leases.sql")),
+            (3, "checkout sessions", include_str!("../migrations/postgres/0003_checkout_sessions.sql")),
         ],
     };
     Migrator::with_migrations(
@@ -93,6 +96,19 @@ fn migrator(engine: Engine) -> Migrator {
             })
             .collect(),
     )
+}
+
+/// A checkout session as stored: what the shop's server asked for, and its client secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutSession {
+    /// `cs_…`
+    pub session_id: String,
+    /// `cs_…_secret_…` (a bearer credential for this one session).
+    pub client_secret: String,
+    /// The shop's request: order, customer, providers, return URL.
+    pub request: SessionRequest,
+    /// Until when the client secret starts payments (ms since the epoch).
+    pub expires_ms: i64,
 }
 
 /// One attempt: a merchant order at one provider.
@@ -258,6 +274,23 @@ fn attempt_from_row(r: &AnyRow) -> Result<Attempt, StoreError> {
     })
 }
 
+/// `SELECT` of a session's columns with a fixed condition.
+macro_rules! select_session {
+    ($condition:literal) => {
+        concat!("SELECT session_id, client_secret, request, expires_ms FROM checkout_sessions WHERE ", $condition)
+    };
+}
+
+fn session_from_row(r: &AnyRow) -> Result<CheckoutSession, StoreError> {
+    let request: String = r.try_get("request")?;
+    Ok(CheckoutSession {
+        session_id: r.try_get("session_id")?,
+        client_secret: r.try_get("client_secret")?,
+        request: serde_json::from_str(&request).map_err(|_| StoreError::Corrupt("session request"))?,
+        expires_ms: r.try_get("expires_ms")?,
+    })
+}
+
 /// Appends one row to an attempt's status history, in the next place, inside the caller's
 /// transaction (which has just written the attempt's row, so no other writer of this
 /// attempt's history can run until it commits).
@@ -318,7 +351,7 @@ async fn move_status(
 }
 
 /// Milliseconds since the epoch (for timestamps and lease expiry; no status logic reads it).
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -686,6 +719,94 @@ impl Store {
                 Ok((PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))?, source))
             })
             .collect()
+    }
+
+    /// The live session of a merchant order, if one was made.
+    pub async fn session_for_order(&self, order_id: &str) -> Result<Option<CheckoutSession>, StoreError> {
+        self.session_where(select_session!("order_id = $1"), order_id).await
+    }
+
+    /// A session by id.
+    pub async fn session_by_id(&self, session_id: &str) -> Result<Option<CheckoutSession>, StoreError> {
+        self.session_where(select_session!("session_id = $1"), session_id).await
+    }
+
+    async fn session_where(&self, sql: &'static str, bind: &str) -> Result<Option<CheckoutSession>, StoreError> {
+        let row = sqlx::query(sql).bind(bind).fetch_optional(&self.pool).await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    /// Stores a new session unless its order already has one (`false`: the caller reads that
+    /// one and decides).
+    pub async fn insert_session(&self, s: &CheckoutSession) -> Result<bool, StoreError> {
+        let request = serde_json::to_string(&s.request).map_err(|_| StoreError::Corrupt("session request"))?;
+        let n = sqlx::query(
+            "INSERT INTO checkout_sessions (session_id, client_secret, order_id, amount, currency, request, created_ms, expires_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        )
+        .bind(&s.session_id)
+        .bind(&s.client_secret)
+        .bind(&s.request.order.id)
+        .bind(s.request.order.amount.0)
+        .bind(s.request.order.currency.code())
+        .bind(request)
+        .bind(now_ms())
+        .bind(s.expires_ms)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Replaces the session `old_session_id` of an order with `new` (another price, another
+    /// id and secret: the old secret starts nothing more), compare-and-set on the old id, and
+    /// only while no attempt exists for the order at any provider. `false` when either changed.
+    pub async fn replace_session(&self, old_session_id: &str, new: &CheckoutSession) -> Result<bool, StoreError> {
+        let request = serde_json::to_string(&new.request).map_err(|_| StoreError::Corrupt("session request"))?;
+        let n = sqlx::query(
+            "UPDATE checkout_sessions SET session_id = $1, client_secret = $2, amount = $3, currency = $4, request = $5,
+                 created_ms = $6, expires_ms = $7
+             WHERE session_id = $8 AND NOT EXISTS (SELECT 1 FROM attempts WHERE attempts.order_id = checkout_sessions.order_id)",
+        )
+        .bind(&new.session_id)
+        .bind(&new.client_secret)
+        .bind(new.request.order.amount.0)
+        .bind(new.request.order.currency.code())
+        .bind(request)
+        .bind(now_ms())
+        .bind(new.expires_ms)
+        .bind(old_session_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Updates a session's request (same order, amount and currency: the shop may change the
+    /// shopper's details or the return URL) and its expiry.
+    pub async fn refresh_session(
+        &self,
+        session_id: &str,
+        request: &SessionRequest,
+        expires_ms: i64,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(request).map_err(|_| StoreError::Corrupt("session request"))?;
+        sqlx::query("UPDATE checkout_sessions SET request = $1, expires_ms = $2 WHERE session_id = $3")
+            .bind(json)
+            .bind(expires_ms)
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// True when any provider has an attempt for this merchant order.
+    pub async fn order_has_attempt(&self, order_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM attempts WHERE order_id = $1 LIMIT 1")
+            .bind(order_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
     }
 
     /// Takes the lease on `name` for `holder` until `ttl` from now, if nobody holds it or

@@ -23,6 +23,8 @@ use tolem_sandbox::demo_credentials as creds;
 use tolem_sandbox::{DemoCallbacks, Sandbox, SandboxConfig};
 
 const SHOP: &str = "https://shop.kz";
+/// Two merchant keys, as while the shop moves from the old to the new one.
+const MERCHANT_KEYS: &str = "tolem-test-key-old, tolem-test-key-new";
 
 /// One backend process.
 struct Instance {
@@ -121,6 +123,7 @@ impl Cluster {
                 .env("TOLEM_PROVIDER_TIMEOUT_MS", "4000")
                 .env("TOLEM_LEASE_MS", "1000")
                 .env("TOLEM_RATE_LIMIT_PER_MINUTE", "0")
+                .env("TOLEM_MERCHANT_KEYS", MERCHANT_KEYS)
                 .env("TOLEM_MAX_SECONDS", "180")
                 .env("TOLEM_IOKA_API_URL", format!("{sandbox}/sandbox/ioka"))
                 .env("TOLEM_IOKA_API_KEY", creds::IOKA_API_KEY)
@@ -199,19 +202,40 @@ impl Cluster {
         tokio::spawn(request.send())
     }
 
-    fn start_body(provider: &str, order_id: &str) -> Value {
+    /// The `start` body the widget sends for a client secret.
+    fn start_body_with(provider: &str, client_secret: &str, order_id: &str) -> Value {
         json!({
             "provider": provider,
-            "order": {"id": order_id, "amount": 1_500_000, "currency": "KZT", "description": "Тапсырыс"},
-            "customer": {"id": "u-42", "email": "shopper@example.kz"},
-            "returnUrl": format!("{SHOP}/checkout"),
+            "clientSecret": client_secret,
             "locale": "kk",
             "idempotencyKey": format!("key-{order_id}"),
         })
     }
 
+    /// The shop's server makes the order's session on instance `i` (with either merchant key:
+    /// the old one on even instances, the new one on odd, as during a key rotation) and the
+    /// widget's `start` body for it.
+    async fn start_body(&self, i: usize, provider: &str, order_id: &str) -> Value {
+        let key = MERCHANT_KEYS.split(',').map(str::trim).nth(i % 2).unwrap_or_default();
+        let session = json!({
+            "order": {"id": order_id, "amount": 1_500_000, "currency": "KZT", "description": "Тапсырыс"},
+            "customer": {"id": "u-42", "email": "shopper@example.kz"},
+            "returnUrl": format!("{SHOP}/checkout"),
+        });
+        let url = format!("{}/api/checkout/sessions", self.instances[i].origin);
+        let request = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {key}"))
+            .body(session.to_string());
+        let (code, body) = self.call(request).await;
+        assert_eq!(code, 200, "session on {}: {body}", NAMES[i]);
+        Cluster::start_body_with(provider, body["clientSecret"].as_str().unwrap_or_default(), order_id)
+    }
+
     async fn start(&self, i: usize, provider: &str, order_id: &str) -> Value {
-        let (code, body) = self.post(i, "/start", &Cluster::start_body(provider, order_id)).await;
+        let (code, body) = self.post(i, "/start", &self.start_body(i, provider, order_id).await).await;
         assert_eq!(code, 200, "start on {}: {body}", NAMES[i]);
         body
     }
@@ -330,7 +354,7 @@ async fn concurrent_starts_and_pays_on_three_instances_make_one_provider_order(e
         let started = Instant::now();
         let answers = all_at_once(starts_per_order, 3, |i| {
             let (c, order) = (Arc::clone(&cluster), order.clone());
-            async move { c.post(i, "/start", &Cluster::start_body("ioka", &order)).await }
+            async move { c.post(i, "/start", &c.start_body(i, "ioka", &order).await).await }
         })
         .await;
         let attempts: std::collections::BTreeSet<String> = answers
@@ -356,7 +380,7 @@ async fn concurrent_starts_and_pays_on_three_instances_make_one_provider_order(e
     let order = "D-RBS";
     let answers = all_at_once(starts_per_order, 3, |i| {
         let c = Arc::clone(&cluster);
-        async move { c.post(i, "/start", &Cluster::start_body("bereke", order)).await }
+        async move { c.post(i, "/start", &c.start_body(i, "bereke", order).await).await }
     })
     .await;
     let attempt = answers[0].1["attemptId"].as_str().unwrap().to_owned();
@@ -509,7 +533,8 @@ async fn an_instance_killed_in_the_middle_of_start_leaves_one_ioka_order(engine:
     cluster
         .fault(json!({"provider": "ioka", "method": "POST", "path": "/v2/orders", "answerAfterMs": 60000, "times": 1}))
         .await;
-    let doomed = cluster.post_in_background(0, "/start", &Cluster::start_body("ioka", order));
+    let body = cluster.start_body(0, "ioka", order).await;
+    let doomed = cluster.post_in_background(0, "/start", &body);
     cluster.wait_ledger("ioka", order, 1).await;
     let killed_at = Instant::now();
     cluster.instances[0].kill();
@@ -582,6 +607,7 @@ async fn readiness_is_503_while_the_database_is_gone() {
     let (code, body) = cluster.call(cluster.http.get(&ready)).await;
     assert_eq!((code, body.as_str()), (503, Some("store unavailable")));
     assert_eq!(cluster.call(cluster.http.get(format!("{origin}/api/checkout/health"))).await.0, 200, "alive");
-    let (code, body) = cluster.post(0, "/start", &Cluster::start_body("ioka", "R-1")).await;
+    let secret = "cs_0000000000000000_secret_00000000000000000000000000000000";
+    let (code, body) = cluster.post(0, "/start", &Cluster::start_body_with("ioka", secret, "R-1")).await;
     assert_eq!((code, body["error"]["code"].as_str()), (500, Some("INTERNAL")), "a clear error, no details: {body}");
 }

@@ -8,7 +8,10 @@ mod common;
 use std::time::Duration;
 
 use sqlx::Connection;
-use tolem_backend::store::{Attempt, AttemptDetails, Engine, Leaving, Store, StoreError, StoreOptions};
+use tolem_backend::store::{
+    Attempt, AttemptDetails, CheckoutSession, Engine, Leaving, Store, StoreError, StoreOptions,
+};
+use tolem_core::api::SessionRequest;
 use tolem_core::money::Currency;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus::*;
@@ -308,7 +311,7 @@ async fn concurrent_starts_migrate_once(engine: Engine) {
     let mut raw = sqlx::AnyConnection::connect(db.options.url.expose()).await.unwrap();
     let applied: Vec<i64> =
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version").fetch_all(&mut raw).await.unwrap();
-    assert_eq!(applied, vec![1, 2]);
+    assert_eq!(applied, vec![1, 2, 3]);
 }
 
 /// A SQLite store written by the release before migrations is adopted with its rows, and its
@@ -379,4 +382,51 @@ async fn an_in_memory_store_works_and_other_urls_are_refused() {
 fn a_database_password_never_prints() {
     let options = StoreOptions::url("postgres://tolem:hunter2@db.internal:5432/tolem");
     assert!(!format!("{options:?}").contains("hunter2"));
+}
+
+fn session(id: &str, order: &str, amount: i64) -> CheckoutSession {
+    let request: SessionRequest = serde_json::from_value(serde_json::json!({
+        "order": {"id": order, "amount": amount, "currency": "KZT"},
+        "returnUrl": "https://shop.kz/checkout",
+    }))
+    .unwrap();
+    CheckoutSession {
+        session_id: id.to_owned(),
+        client_secret: format!("{id}_secret_00"),
+        request,
+        expires_ms: 4_000_000_000_000,
+    }
+}
+
+on_both_engines!(one_session_per_order_replaced_only_by_compare_and_set_before_any_attempt);
+/// The shop's price for an order lives in one row: a second insert loses, a replacement must
+/// name the session it replaces (two instances racing to reprice make one winner), and once an
+/// attempt exists for the order at any provider nothing replaces it.
+async fn one_session_per_order_replaced_only_by_compare_and_set_before_any_attempt(engine: Engine) {
+    let (_db, a, b) = two_instances(engine).await;
+    assert!(a.insert_session(&session("cs_1", "S-1", 1_500_000)).await.unwrap());
+    assert!(!b.insert_session(&session("cs_2", "S-1", 1_500_000)).await.unwrap(), "one session per order");
+    assert_eq!(b.session_for_order("S-1").await.unwrap().map(|s| s.session_id), Some("cs_1".to_owned()));
+
+    let (cheaper, dearer) = (session("cs_3", "S-1", 100), session("cs_4", "S-1", 200));
+    let (first, second) = tokio::join!(a.replace_session("cs_1", &cheaper), b.replace_session("cs_1", &dearer));
+    assert_eq!([first.unwrap(), second.unwrap()].iter().filter(|won| **won).count(), 1, "one repricing wins");
+    assert!(a.session_by_id("cs_1").await.unwrap().is_none(), "the old secret is gone");
+    let current = a.session_for_order("S-1").await.unwrap().unwrap();
+    assert!(["cs_3", "cs_4"].contains(&current.session_id.as_str()));
+
+    a.insert_or_existing(&attempt("att_1", "S-1")).await.unwrap();
+    assert!(a.order_has_attempt("S-1").await.unwrap());
+    let replaced = b.replace_session(&current.session_id, &session("cs_5", "S-1", 1)).await.unwrap();
+    assert!(!replaced, "a started order keeps its price");
+    assert_eq!(b.session_for_order("S-1").await.unwrap(), Some(current.clone()));
+
+    let mut later = current.request.clone();
+    later.return_url = "https://shop.kz/checkout?step=2".into();
+    b.refresh_session(&current.session_id, &later, current.expires_ms + 1).await.unwrap();
+    let refreshed = a.session_by_id(&current.session_id).await.unwrap().unwrap();
+    assert_eq!(
+        (refreshed.request.return_url.as_str(), refreshed.expires_ms),
+        (later.return_url.as_str(), current.expires_ms + 1)
+    );
 }

@@ -152,6 +152,7 @@ impl TolemPoller {
         let config = FlowConfig {
             provider: Provider::Ioka,
             order_id: "A-1".into(),
+            expected: None,
             policy: PollPolicy::default(),
             sandbox: None,
             new_tab: false,
@@ -200,8 +201,13 @@ impl Poller for TolemPoller {
     fn answered(&mut self, now_ms: u64, settled: bool) -> Vec<Action> {
         let status = if settled { PaymentStatus::Paid } else { PaymentStatus::Pending };
         let random = self.rng.unit();
-        let event =
-            Event::StatusAnswered { request: self.request, answer: Ok(status), now_ms: EPOCH_MS + now_ms, random };
+        let event = Event::StatusAnswered {
+            request: self.request,
+            answer: Ok(status),
+            order: None,
+            now_ms: EPOCH_MS + now_ms,
+            random,
+        };
         self.feed(event)
     }
 

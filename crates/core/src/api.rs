@@ -96,19 +96,76 @@ pub struct CustomerInfo {
     pub phone: Option<String>,
 }
 
+/// `POST /sessions`: the shop's server says what this shopper is to pay (the merchant key
+/// authenticates it). The browser gets only the answer's client secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRequest {
+    /// The order, priced by the shop.
+    pub order: OrderInfo,
+    /// The shopper, as the shop knows them.
+    #[serde(default)]
+    pub customer: CustomerInfo,
+    /// The providers this shopper may pay with; empty: every provider the backend enables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<Provider>,
+    /// Where the provider sends the shopper back (the checkout page).
+    pub return_url: String,
+    /// How long the client secret may start payments, in seconds (default
+    /// [`SESSION_DEFAULT_SECONDS`], at most [`SESSION_MAX_SECONDS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_seconds: Option<u32>,
+}
+
+/// A session's lifetime when `expiresInSeconds` is not given: one hour.
+pub const SESSION_DEFAULT_SECONDS: u32 = 3_600;
+/// The shortest session lifetime accepted.
+pub const SESSION_MIN_SECONDS: u32 = 60;
+/// The longest session lifetime accepted: one day.
+pub const SESSION_MAX_SECONDS: u32 = 86_400;
+
+/// `POST /sessions` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionResponse {
+    /// `cs_…`: the session (the same for the same order, amount and currency).
+    pub id: String,
+    /// `cs_…_secret_…`: what the shop's page gives the widget (`clientSecret`). It lets a
+    /// browser pay this session and nothing else.
+    pub client_secret: String,
+    /// Until when the client secret starts payments (Unix seconds).
+    pub expires_at: i64,
+}
+
+/// The session id a client secret belongs to (`cs_X_secret_Y` → `cs_X`), if it has the shape.
+pub fn session_id_of(client_secret: &str) -> Option<&str> {
+    let (id, secret) = client_secret.split_once("_secret_")?;
+    (id.starts_with("cs_") && check_id("clientSecret", id).is_ok() && !secret.is_empty()).then_some(id)
+}
+
 /// `POST /start`.
+///
+/// With `clientSecret` (Tolem's reference backend requires it) the order, its amount, the
+/// shopper and the return URL come from the checkout session and the body carries none of
+/// them. Without it, the widget sends the order it was mounted with: that is for merchant
+/// backends of ioka's own guide (token mode), which decide the price themselves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartRequest {
     /// Which provider pays this order.
     pub provider: Provider,
-    /// The order.
-    pub order: OrderInfo,
-    /// The shopper.
-    #[serde(default)]
-    pub customer: CustomerInfo,
-    /// Where the provider sends the shopper back (the checkout page).
-    pub return_url: String,
+    /// The checkout session's client secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// The order (only without a client secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderInfo>,
+    /// The shopper (only without a client secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<CustomerInfo>,
+    /// Where the provider sends the shopper back (only without a client secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
     /// A key the widget generated for this order; sent on to the provider where it has one.
     pub idempotency_key: String,
     /// The shopper's language (`kk`, `ru`, `en`), for providers whose hosted page can follow it.
@@ -120,6 +177,30 @@ pub struct StartRequest {
     /// A user token the merchant's page already has (OneEntry), instead of a sign-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_token: Option<UserToken>,
+}
+
+/// The header the widget sends its checkout session's client secret in, on `GET /status`
+/// (a header, so it stays out of access logs that record URLs).
+pub const CLIENT_SECRET_HEADER: &str = "x-tolem-client-secret";
+
+/// Which order an answer is about: `start` and `status` answers carry it, so the widget can
+/// refuse an answer for another order or amount than the one it is showing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderSummary {
+    /// The merchant's order id.
+    pub order_id: String,
+    /// Minor units.
+    pub amount: MinorUnits,
+    /// Currency.
+    pub currency: Currency,
+}
+
+impl OrderSummary {
+    /// The summary of a full order.
+    pub fn of(order: &OrderInfo) -> OrderSummary {
+        OrderSummary { order_id: order.id.clone(), amount: order.amount, currency: order.currency }
+    }
 }
 
 /// One way to pay, as the widget lists it.
@@ -205,6 +286,9 @@ pub struct BrowserTokens {
 pub struct StartResponse {
     /// The attempt: one per (provider, merchant order).
     pub attempt_id: String,
+    /// The order, as the session priced it (the widget shows this amount).
+    #[serde(flatten)]
+    pub order: OrderSummary,
     /// Where the attempt stands (a returning shopper may find it already paid).
     pub status: PaymentStatus,
     /// The methods to offer.
@@ -344,6 +428,9 @@ pub struct PayResponse {
 pub struct StatusResponse {
     /// The attempt.
     pub attempt_id: String,
+    /// The order the attempt pays.
+    #[serde(flatten)]
+    pub order: OrderSummary,
     /// Its status.
     pub status: PaymentStatus,
     /// `status.is_final()`, for clients that do not want to know the table.
@@ -411,6 +498,82 @@ fn check_text(name: &'static str, value: &str, max: usize) -> Result<(), Invalid
     Ok(())
 }
 
+impl OrderInfo {
+    /// Checks the id, the amount (positive, at most `max_amount`), the description and the items.
+    ///
+    /// # Errors
+    /// The first field that is wrong.
+    pub fn validate(&self, max_amount: MinorUnits) -> Result<(), InvalidInput> {
+        check_id("order.id", &self.id)?;
+        if self.amount.0 <= 0 {
+            return Err(field("order.amount", "must be a positive integer (minor units)"));
+        }
+        if self.amount > max_amount {
+            return Err(field("order.amount", "is above the configured limit"));
+        }
+        if let Some(d) = &self.description {
+            check_text("order.description", d, MAX_TEXT_LEN)?;
+        }
+        if self.items.len() > 100 {
+            return Err(field("order.items", "has more than 100 lines"));
+        }
+        if self.items.iter().any(|i| i.product_id <= 0 || !(1..=10_000).contains(&i.quantity)) {
+            return Err(field("order.items", "needs positive product ids and quantities of 1 to 10000"));
+        }
+        Ok(())
+    }
+}
+
+impl CustomerInfo {
+    /// Checks the id, the email and the phone.
+    ///
+    /// # Errors
+    /// The first field that is wrong.
+    pub fn validate(&self) -> Result<(), InvalidInput> {
+        if let Some(id) = &self.id {
+            check_id("customer.id", id)?;
+        }
+        if let Some(e) = &self.email {
+            check_text("customer.email", e, MAX_CONTACT_LEN)?;
+            if !e.contains('@') {
+                return Err(field("customer.email", "is not an email address"));
+            }
+        }
+        if let Some(p) = &self.phone {
+            check_text("customer.phone", p, MAX_CONTACT_LEN)?;
+            let digits = p.strip_prefix('+').unwrap_or(p);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(field("customer.phone", "must be digits with an optional leading +"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_return_url(url: &str) -> Result<(), InvalidInput> {
+    if url.len() > MAX_URL_LEN {
+        return Err(field("returnUrl", "is too long"));
+    }
+    check_text("returnUrl", url, MAX_URL_LEN)
+}
+
+impl SessionRequest {
+    /// Validates everything the shop's server sent (it is trusted with the price, not with
+    /// being well-formed).
+    ///
+    /// # Errors
+    /// The first field that is wrong.
+    pub fn validate(&self, max_amount: MinorUnits) -> Result<(), InvalidInput> {
+        self.order.validate(max_amount)?;
+        self.customer.validate()?;
+        check_return_url(&self.return_url)?;
+        if self.expires_in_seconds.is_some_and(|s| !(SESSION_MIN_SECONDS..=SESSION_MAX_SECONDS).contains(&s)) {
+            return Err(field("expiresInSeconds", "must be 60 to 86400"));
+        }
+        Ok(())
+    }
+}
+
 impl StartRequest {
     /// Validates everything a hostile or buggy client could send.
     ///
@@ -419,45 +582,23 @@ impl StartRequest {
     /// # Errors
     /// The first field that is wrong.
     pub fn validate(&self, max_amount: MinorUnits) -> Result<(), InvalidInput> {
-        check_id("order.id", &self.order.id)?;
         check_id("idempotencyKey", &self.idempotency_key)?;
         if self.locale.as_deref().is_some_and(|l| !matches!(l, "kk" | "ru" | "en")) {
             return Err(field("locale", "must be kk, ru or en"));
         }
-        if self.order.amount.0 <= 0 {
-            return Err(field("order.amount", "must be a positive integer (minor units)"));
-        }
-        if self.order.amount > max_amount {
-            return Err(field("order.amount", "is above the configured limit"));
-        }
-        if let Some(d) = &self.order.description {
-            check_text("order.description", d, MAX_TEXT_LEN)?;
-        }
-        if let Some(id) = &self.customer.id {
-            check_id("customer.id", id)?;
-        }
-        if let Some(e) = &self.customer.email {
-            check_text("customer.email", e, MAX_CONTACT_LEN)?;
-            if !e.contains('@') {
-                return Err(field("customer.email", "is not an email address"));
+        if let Some(secret) = &self.client_secret {
+            if secret.len() > MAX_URL_LEN || session_id_of(secret).is_none() {
+                return Err(field("clientSecret", "is not a client secret (cs_…_secret_…)"));
             }
         }
-        if let Some(p) = &self.customer.phone {
-            check_text("customer.phone", p, MAX_CONTACT_LEN)?;
-            let digits = p.strip_prefix('+').unwrap_or(p);
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(field("customer.phone", "must be digits with an optional leading +"));
-            }
+        if let Some(order) = &self.order {
+            order.validate(max_amount)?;
         }
-        if self.return_url.len() > MAX_URL_LEN {
-            return Err(field("returnUrl", "is too long"));
+        if let Some(customer) = &self.customer {
+            customer.validate()?;
         }
-        check_text("returnUrl", &self.return_url, MAX_URL_LEN)?;
-        if self.order.items.len() > 100 {
-            return Err(field("order.items", "has more than 100 lines"));
-        }
-        if self.order.items.iter().any(|i| i.product_id <= 0 || !(1..=10_000).contains(&i.quantity)) {
-            return Err(field("order.items", "needs positive product ids and quantities of 1 to 10000"));
+        if let Some(url) = &self.return_url {
+            check_return_url(url)?;
         }
         if let Some(s) = &self.sign_in {
             check_text("signIn.email", &s.email, MAX_CONTACT_LEN)?;
@@ -499,9 +640,8 @@ impl PayRequest {
 mod tests {
     use super::*;
 
-    fn request() -> StartRequest {
-        StartRequest {
-            provider: Provider::Ioka,
+    fn session() -> SessionRequest {
+        SessionRequest {
             order: OrderInfo {
                 id: "A-1001".into(),
                 amount: MinorUnits(1_500_000),
@@ -514,30 +654,39 @@ mod tests {
                 email: Some("shopper@example.kz".into()),
                 phone: Some("+77010000000".into()),
             },
+            providers: vec![Provider::Ioka],
             return_url: "https://shop.kz/checkout".into(),
-            idempotency_key: "0b7c2d9e-1f3a-4c5b-8d6e-7f8091a2b3c4".into(),
-            locale: Some("kk".into()),
-            sign_in: None,
-            user_token: None,
+            expires_in_seconds: Some(900),
         }
     }
 
     #[test]
-    fn the_design_example_parses_and_validates() {
-        let json = r#"{"provider":"ioka","order":{"id":"A-1001","amount":1500000,"currency":"KZT","description":"Order A-1001"},
-            "customer":{"id":"u-42","email":"shopper@example.kz","phone":"+77010000000"},
-            "returnUrl":"https://shop.kz/checkout","idempotencyKey":"0b7c2d9e-1f3a-4c5b-8d6e-7f8091a2b3c4","locale":"kk"}"#;
-        let parsed: Result<StartRequest, _> = serde_json::from_str(json);
-        assert_eq!(parsed.as_ref().ok(), Some(&request()));
-        assert_eq!(request().validate(MinorUnits(100_000_000)), Ok(()));
-        let mut foreign = request();
+    fn the_documented_examples_parse_and_validate() {
+        let json = r#"{"order":{"id":"A-1001","amount":1500000,"currency":"KZT","description":"Order A-1001"},
+            "customer":{"id":"u-42","email":"shopper@example.kz","phone":"+77010000000"},"providers":["ioka"],
+            "returnUrl":"https://shop.kz/checkout","expiresInSeconds":900}"#;
+        let parsed: Result<SessionRequest, _> = serde_json::from_str(json);
+        assert_eq!(parsed.as_ref().ok(), Some(&session()));
+        assert_eq!(session().validate(MinorUnits(100_000_000)), Ok(()));
+        let start = r#"{"provider":"ioka","clientSecret":"cs_0123456789abcdef_secret_00ff","idempotencyKey":"k-1","locale":"kk"}"#;
+        let start: StartRequest = serde_json::from_str(start).unwrap();
+        assert_eq!(start.validate(MinorUnits(1)), Ok(()));
+        let mut foreign = start.clone();
         foreign.locale = Some("de".into());
-        assert!(foreign.validate(MinorUnits(100_000_000)).is_err(), "only kk, ru, en");
+        assert!(foreign.validate(MinorUnits(1)).is_err(), "only kk, ru, en");
+        for bad in ["cs_1", "x_secret_y", "cs_a b_secret_y", "cs_1_secret_"] {
+            let odd = StartRequest { client_secret: Some(bad.into()), ..start.clone() };
+            assert!(
+                matches!(odd.validate(MinorUnits(1)), Err(InvalidInput::Field { field: "clientSecret", .. })),
+                "{bad}"
+            );
+        }
+        assert_eq!(session_id_of("cs_0123_secret_abc"), Some("cs_0123"));
     }
 
     #[test]
     fn bad_inputs_are_refused_with_the_field_named() {
-        type Mutate = fn(&mut StartRequest);
+        type Mutate = fn(&mut SessionRequest);
         let cases: [(&str, Mutate); 12] = [
             ("order.id", |r| r.order.id = String::new()),
             ("order.id", |r| r.order.id = "a".repeat(65)),
@@ -549,11 +698,11 @@ mod tests {
             ("order.description", |r| r.order.description = Some("a\u{0}b".into())),
             ("customer.email", |r| r.customer.email = Some("nobody".into())),
             ("customer.phone", |r| r.customer.phone = Some("+7 701".into())),
-            ("idempotencyKey", |r| r.idempotency_key = "k".repeat(100)),
+            ("expiresInSeconds", |r| r.expires_in_seconds = Some(5)),
             ("returnUrl", |r| r.return_url = "x".repeat(3000)),
         ];
         for (name, mutate) in cases {
-            let mut r = request();
+            let mut r = session();
             mutate(&mut r);
             let verdict = r.validate(MinorUnits(100_000_000));
             assert!(
@@ -598,7 +747,7 @@ mod tests {
 
     #[test]
     fn start_answer_accepts_both_shapes() {
-        let ours = r#"{"attemptId":"att_1","status":"pending","methods":[{"id":"card","kind":"card","label":"Card"}],"tokens":{}}"#;
+        let ours = r#"{"attemptId":"att_1","orderId":"A-1","amount":100,"currency":"KZT","status":"pending","methods":[{"id":"card","kind":"card","label":"Card"}],"tokens":{}}"#;
         assert!(matches!(serde_json::from_str::<StartAnswer>(ours), Ok(StartAnswer::Attempt(_))));
         let guide = r#"{"order_access_token":"ord_X_secret_a","customer_access_token":"cus_Y_secret_b"}"#;
         assert!(matches!(serde_json::from_str::<StartAnswer>(guide), Ok(StartAnswer::IokaTokens(_))));

@@ -9,7 +9,7 @@
 //! answer; an answer to anything but the request in flight is stale and ignored, as is any
 //! event that means nothing in the current state (a second click on Pay, a late timer).
 
-use crate::api::{FieldValues, PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer};
+use crate::api::{FieldValues, OrderSummary, PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer};
 use crate::error::{CheckoutError, ErrorCode, SIGN_IN_FAILED};
 use crate::journal::JournalRecord;
 use crate::poll::PollPolicy;
@@ -22,8 +22,12 @@ use crate::status::PaymentStatus;
 pub struct FlowConfig {
     /// The provider for this checkout.
     pub provider: Provider,
-    /// The merchant's order id.
+    /// What the checkout is remembered by (the journal, the payment claim): the merchant's
+    /// order id, or the checkout session's id.
     pub order_id: String,
+    /// The order the merchant mounted the widget for, when it said (`order`); answers for
+    /// another order or amount are refused.
+    pub expected: Option<OrderSummary>,
     /// When to poll.
     pub policy: PollPolicy,
     /// A sandbox origin the shopper may also be sent to (`make demo`, tests).
@@ -401,6 +405,9 @@ pub enum Event {
         request: u64,
         /// The answer.
         answer: Result<PaymentStatus, CheckoutError>,
+        /// The order the answer says it is about (the backend's `status` answers say; ioka's
+        /// browser API and OneEntry direct do not).
+        order: Option<OrderSummary>,
         /// Now.
         now_ms: u64,
         /// Uniform in `[0, 1)`, for jitter.
@@ -533,13 +540,35 @@ pub struct Flow {
     pub config: FlowConfig,
     /// Where the checkout is.
     pub state: State,
+    /// The order being paid, as far as known: what the merchant mounted with, else what the
+    /// first backend answer said (the amount the shopper is shown).
+    pub order: Option<OrderSummary>,
     next_request: u64,
 }
 
 impl Flow {
     /// A flow that has not been mounted yet.
     pub fn new(config: FlowConfig) -> Self {
-        Flow { config, state: State::Unmounted, next_request: 1 }
+        let order = config.expected.clone();
+        Flow { config, state: State::Unmounted, order, next_request: 1 }
+    }
+
+    /// Takes in the order an answer is about: the first one known is kept, and an answer
+    /// about any other order, amount or currency is an error (an edited journal, a return
+    /// URL naming someone else's payment, a backend that mixed attempts up).
+    fn agree_on(&mut self, answered: &OrderSummary) -> Result<(), CheckoutError> {
+        match &self.order {
+            Some(known) if known != answered => Err(CheckoutError::new(
+                ErrorCode::BackendError,
+                "the backend answered for another order or amount than this checkout's",
+                false,
+            )),
+            Some(_) => Ok(()),
+            None => {
+                self.order = Some(answered.clone());
+                Ok(())
+            }
+        }
     }
 
     fn request(&mut self) -> u64 {
@@ -585,6 +614,10 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
         (State::AwaitingStart { request, idempotency_key }, Event::StartAnswered { request: r, answer })
             if r == request =>
         {
+            let answer = match answer {
+                Ok(StartAnswer::Attempt(resp)) => flow.agree_on(&resp.order).map(|()| StartAnswer::Attempt(resp)),
+                other => other,
+            };
             match answer {
                 Ok(StartAnswer::Attempt(resp)) => {
                     let attempt = Attempt { attempt_id: resp.attempt_id, idempotency_key, mode: Mode::Backend };
@@ -840,10 +873,14 @@ fn begin_polling(
 
 fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> Out {
     match event {
-        Event::StatusAnswered { request, answer, now_ms, random } if poll.in_flight == Some(request) => {
+        Event::StatusAnswered { request, answer, order, now_ms, random } if poll.in_flight == Some(request) => {
             poll.in_flight = None;
             poll.answers += 1;
             let mut fx = Vec::new();
+            let answer = match order {
+                Some(order) => flow.agree_on(&order).and(answer),
+                None => answer,
+            };
             match answer {
                 Ok(status) => {
                     poll.trouble = false;

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use tolem_i18n::Locale;
 
-use crate::api::{check_id, CustomerInfo, OrderInfo, UserToken};
+use crate::api::{check_id, session_id_of, CustomerInfo, OrderInfo, UserToken};
 use crate::providers::Provider;
 
 /// Options as the merchant passes them.
@@ -18,8 +18,15 @@ pub struct MountOptions {
     /// The merchant backend base (`/api/checkout`).
     #[serde(default)]
     pub backend_url: String,
-    /// The order.
-    pub order: OrderInfo,
+    /// The checkout session's client secret, from the shop's server (`POST /sessions`): the
+    /// order and its amount then come from the backend.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// The order. Without a client secret it is what `start` sends (ioka token mode, OneEntry
+    /// direct); with one, what the widget expects the session to be for (an answer for
+    /// another order or amount is refused).
+    #[serde(default)]
+    pub order: Option<OrderInfo>,
     /// The shopper.
     #[serde(default)]
     pub customer: CustomerInfo,
@@ -103,6 +110,9 @@ pub struct CheckedOptions {
     pub presentation: Presentation,
     /// `Some("light")` / `Some("dark")` forces a theme; `None` follows the shopper's scheme.
     pub theme: Option<&'static str>,
+    /// What this checkout is remembered by across reloads and tabs (the journal, the payment
+    /// claim): the order id, else the session id of the client secret.
+    pub key: String,
 }
 
 impl MountOptions {
@@ -113,11 +123,25 @@ impl MountOptions {
     pub fn check(self) -> Result<CheckedOptions, String> {
         let provider =
             Provider::from_wire(&self.provider).ok_or_else(|| format!("unknown provider {:?}", self.provider))?;
-        check_id("order.id", &self.order.id).map_err(|e| e.to_string())?;
-        if self.order.amount.0 <= 0 {
-            return Err("order.amount must be a positive integer in minor units".into());
+        if let Some(order) = &self.order {
+            check_id("order.id", &order.id).map_err(|e| e.to_string())?;
+            if order.amount.0 <= 0 {
+                return Err("order.amount must be a positive integer in minor units".into());
+            }
         }
+        let session = match self.client_secret.as_deref() {
+            Some(secret) => Some(session_id_of(secret).ok_or("clientSecret is not a client secret (cs_…_secret_…)")?),
+            None => None,
+        };
+        let key = match (&self.order, session) {
+            (Some(order), _) => order.id.clone(),
+            (None, Some(session)) => session.to_owned(),
+            (None, None) => return Err("clientSecret is required (or order, for ioka token mode)".into()),
+        };
         let direct = provider == Provider::Oneentry && self.oneentry.as_ref().is_some_and(|p| p.direct);
+        if direct && self.order.is_none() {
+            return Err("order is required for OneEntry direct mode".into());
+        }
         if self.backend_url.is_empty() && !direct {
             return Err("backendUrl is required".into());
         }
@@ -136,7 +160,7 @@ impl MountOptions {
             Some("new-tab") => Presentation::NewTab,
             Some(other) => return Err(format!("presentation must be 'redirect' or 'new-tab', not {other:?}")),
         };
-        Ok(CheckedOptions { provider, raw: self, locale, presentation, theme })
+        Ok(CheckedOptions { provider, raw: self, locale, presentation, theme, key })
     }
 }
 
@@ -169,6 +193,11 @@ mod tests {
             assert!(err.contains(named), "{json}: {err}");
         }
         assert!(options(&GOOD.replace("A-1", "A 1")).unwrap_err().contains("order.id"));
+        let session = r#"{"provider":"ioka","backendUrl":"/b","clientSecret":"cs_12ab_secret_ff"}"#;
+        assert_eq!(options(session).map(|o| o.key), Ok("cs_12ab".to_owned()), "a session alone is enough");
+        assert!(options(&session.replace("cs_12ab_secret_ff", "sk_live_1")).unwrap_err().contains("clientSecret"));
+        assert!(options(r#"{"provider":"ioka","backendUrl":"/b"}"#).unwrap_err().contains("clientSecret"));
+        assert_eq!(options(GOOD).map(|o| o.key), Ok("A-1".to_owned()));
         assert!(options(&GOOD.replace("1500000", "0")).unwrap_err().contains("order.amount"));
         assert!(options(&GOOD.replace(r#""backendUrl":"/api/checkout","#, "")).unwrap_err().contains("backendUrl"));
         let direct = GOOD

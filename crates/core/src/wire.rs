@@ -12,8 +12,8 @@
 use std::fmt;
 
 use crate::api::{
-    BrowserTokens, CustomerInfo, IokaTokensResponse, MethodField, MethodKind, OrderInfo, OrderItem, PayResponse,
-    PaymentMethod, RedirectTarget, StartResponse, StatusResponse, UserToken,
+    BrowserTokens, CustomerInfo, IokaTokensResponse, MethodField, MethodKind, OrderInfo, OrderItem, OrderSummary,
+    PayResponse, PaymentMethod, RedirectTarget, StartResponse, StatusResponse, UserToken,
 };
 use crate::journal::JournalRecord;
 use crate::money::{Currency, MinorUnits};
@@ -210,11 +210,21 @@ pub fn start_response<V: JsonValue>(value: &V) -> Result<StartResponse, ReadErro
     top(value, |o| {
         Ok(StartResponse {
             attempt_id: o.text("attemptId")?,
+            order: order_summary(o)?,
             status: o.name("status", PaymentStatus::from_wire)?,
             methods: o.list("methods", true, payment_method)?,
             tokens: o.defaulted_nested("tokens", browser_tokens)?.unwrap_or_default(),
         })
     })
+}
+
+/// `orderId`, `amount` and `currency`, beside the other members of an answer.
+fn order_summary<V: JsonValue>(o: &Obj<'_, V>) -> Read<OrderSummary> {
+    Ok(OrderSummary { order_id: o.text("orderId")?, amount: MinorUnits(o.integer("amount")?), currency: currency(o)? })
+}
+
+fn currency<V: JsonValue>(o: &Obj<'_, V>) -> Read<Currency> {
+    o.name("currency", Currency::from_code)
 }
 
 /// True when a `start` answer is in Tolem's shape (it has `attemptId`), else it is ioka's
@@ -318,6 +328,7 @@ pub fn status_response<V: JsonValue>(value: &V) -> Result<StatusResponse, ReadEr
     top(value, |o| {
         Ok(StatusResponse {
             attempt_id: o.text("attemptId")?,
+            order: order_summary(o)?,
             status: o.name("status", PaymentStatus::from_wire)?,
             is_final: o.boolean("final")?,
         })
@@ -419,7 +430,8 @@ pub fn mount_options<V: JsonValue>(value: &V) -> Result<MountOptions, ReadError>
         Ok(MountOptions {
             provider: o.text("provider")?,
             backend_url: o.defaulted_text("backendUrl")?.unwrap_or_default(),
-            order: o.nested("order", order_info)?,
+            client_secret: o.opt_text("clientSecret")?,
+            order: o.opt_nested("order", order_info)?,
             customer: o.defaulted_nested("customer", customer_info)?.unwrap_or_default(),
             locale: o.opt_text("locale")?,
             return_url: o.opt_text("returnUrl")?,
@@ -438,7 +450,7 @@ fn order_info<V: JsonValue>(o: &Obj<'_, V>) -> Read<OrderInfo> {
     Ok(OrderInfo {
         id: o.text("id")?,
         amount: MinorUnits(o.integer("amount")?),
-        currency: o.name("currency", |s| Currency::ALL.into_iter().find(|c| c.code() == s))?,
+        currency: currency(o)?,
         description: o.opt_text("description")?,
         items: o.list("items", false, |i| {
             Ok(OrderItem { product_id: i.integer("productId")?, quantity: i.integer("quantity")? })

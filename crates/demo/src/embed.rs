@@ -4,11 +4,16 @@
 //! Pages are files in `demo/embed/`. Before serving an HTML page the demo fills in what only it
 //! knows: `__TOLEM_CDN__` (the second origin) and `__TOLEM_JS_SRI__` / `__TOLEM_CSS_SRI__`
 //! (the hashes `make dist` wrote to `integrity.json`), so the pages carry the same
-//! `integrity` attributes the README tells merchants to use.
+//! `integrity` attributes the README tells merchants to use; and `__TOLEM_CLIENT_SECRET__`,
+//! the checkout session of the page's order (`?order=`, default `EL-1001`), made by the shop
+//! server the way a shop that renders its checkout page on the server does it.
 
 use std::path::{Path, PathBuf};
 
-use axum::extract::{Path as UrlPath, State};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,6 +21,7 @@ use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::shop::{Cart, Shop};
 use crate::DemoOptions;
 
 /// The policy from the README, word for word.
@@ -27,13 +33,14 @@ struct Pages {
     dir: PathBuf,
     widget_dir: PathBuf,
     cdn_origin: Option<String>,
+    shop: Arc<Shop>,
 }
 
 /// `/embed/*`: the pages, the widget files in a sub-folder, and the npm-bundled app.
-pub fn router(options: &DemoOptions, cdn_origin: Option<String>) -> Router {
+pub fn router(options: &DemoOptions, cdn_origin: Option<String>, shop: Arc<Shop>) -> Router {
     let csp =
         SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(STRICT_CSP));
-    let pages = Pages { dir: options.embed_dir.clone(), widget_dir: options.widget_dir.clone(), cdn_origin };
+    let pages = Pages { dir: options.embed_dir.clone(), widget_dir: options.widget_dir.clone(), cdn_origin, shop };
     let mut router = Router::new()
         .route("/{file}", get(page))
         .with_state(pages)
@@ -76,7 +83,11 @@ fn integrity(widget_dir: &Path) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
-async fn page(State(pages): State<Pages>, UrlPath(file): UrlPath<String>) -> Response {
+async fn page(
+    State(pages): State<Pages>,
+    UrlPath(file): UrlPath<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let Some(kind) = content_type(&file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -93,6 +104,15 @@ async fn page(State(pages): State<Pages>, UrlPath(file): UrlPath<String>) -> Res
             csp = format!(
                 "default-src 'self'; script-src 'self' {cdn} 'wasm-unsafe-eval'; style-src 'self' {cdn}; connect-src 'self' {cdn}"
             );
+        }
+        if body.contains("__TOLEM_CLIENT_SECRET__") {
+            let order_id = query.get("order").cloned().unwrap_or_else(|| "EL-1001".to_owned());
+            let return_url = format!("{}/embed/{file}?order={order_id}", pages.shop.origin);
+            let cart = Cart { order_id, items: vec![], return_url, providers: vec![] };
+            match pages.shop.session(cart).await {
+                Ok(session) => body = body.replace("__TOLEM_CLIENT_SECRET__", &session.client_secret),
+                Err(refused) => return refused,
+            }
         }
         body = body
             .replace("__TOLEM_CDN__", &cdn)

@@ -5,6 +5,7 @@
 //! | `/` | the demo storefront (`demo/`: static pages using the built widget, under the strict CSP) |
 //! | `/tolem/` | the widget files a merchant would host (`tolem.js`, `tolem_bg.wasm`, `tolem.css`) |
 //! | `/api/checkout/*` | the reference merchant backend |
+//! | `/shop/checkout` | the shop's own server: prices the cart and makes its checkout session ([`shop`]) |
 //! | `/sandbox/*` | the provider sandbox |
 //! | `/embed/*` | one page per way of embedding Tolem, served under the strict CSP merchants use |
 //! | `/embed/vendor/tolem/` | the widget files again, in a sub-folder |
@@ -32,6 +33,7 @@ use tolem_backend::{
 use tolem_sandbox::{demo_credentials, DemoCallbacks, Sandbox, SandboxConfig};
 
 mod embed;
+pub mod shop;
 
 /// Where things are.
 #[derive(Clone, Debug)]
@@ -198,6 +200,7 @@ impl Demo {
                 url_read_pause: Duration::from_millis(300),
             }),
             admin_token: Some(Secret::new(DEMO_ADMIN_TOKEN)),
+            merchant_keys: vec![Secret::new(demo_credentials::TOLEM_MERCHANT_KEY)],
             rate_limit: options.rate_limit,
             trust_forwarded_for: false,
         })
@@ -217,11 +220,18 @@ impl Demo {
         let cdn_origin = cdn.as_ref().map(|(o, _)| o.clone());
 
         let no_cache = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        let shop = Arc::new(shop::Shop {
+            origin: origin.clone(),
+            sessions_url: format!("{origin}/api/checkout/sessions"),
+            merchant_key: demo_credentials::TOLEM_MERCHANT_KEY.to_owned(),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default(),
+        });
         let router = Router::new()
+            .route("/shop/checkout", axum::routing::post(shop::checkout).with_state(shop.clone()))
             .nest("/api/checkout", tolem_backend::app(backend.clone()))
             .nest("/sandbox", tolem_sandbox::app(sandbox.clone()))
             .nest_service("/tolem", ServeDir::new(&options.widget_dir))
-            .nest("/embed", embed::router(&options, cdn_origin.clone()))
+            .nest("/embed", embed::router(&options, cdn_origin.clone(), shop.clone()))
             .fallback_service(SetResponseHeader::if_not_present(
                 ServeDir::new(&options.storefront_dir),
                 header::CONTENT_SECURITY_POLICY,

@@ -26,7 +26,7 @@ async fn demo_with_holds() -> Running {
 
 impl Running {
     async fn start_for(&self, provider: &str, order_id: &str) -> Value {
-        let (status, body) = self.post("/api/checkout/start", self.start_body_for(provider, order_id)).await;
+        let (status, body) = self.post("/api/checkout/start", self.start_body_for(provider, order_id).await).await;
         assert_eq!(status, 200, "{body}");
         body
     }
@@ -119,9 +119,17 @@ async fn bereke_pay_decline_retry_cancel_and_callbacks() {
     let log = demo.wait_events("bereke", 1).await;
     assert_eq!((log[0]["event"].as_str(), log[0]["status"].as_u64()), (Some("deposited:1"), Some(200)));
     assert_eq!(demo.status(&attempt).await["status"], "paid");
-    // Without the journal: the return's orderId finds the attempt.
-    let (code, by_return) = demo.get(&format!("/api/checkout/status?provider=bereke&orderId={md_order}")).await;
+    // Without the journal: the return's orderId finds the attempt, for the session's widget only.
+    let by_md_order = format!("/api/checkout/status?provider=bereke&orderId={md_order}");
+    let secret = demo.client_secret(demo.session_body_for("bereke", "B-100")).await;
+    let (code, by_return) = demo.get_as_session(&by_md_order, &secret).await;
     assert_eq!((code, by_return["attemptId"].as_str()), (200, Some(attempt.as_str())));
+    assert_eq!((by_return["orderId"].as_str(), by_return["amount"].as_i64()), (Some("B-100"), Some(1_500_000)));
+    let (code, body) = demo.get(&by_md_order).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (401, Some("SESSION_INVALID")), "no secret: {body}");
+    let other = demo.client_secret(demo.session_body_for("bereke", "B-OTHER")).await;
+    let (code, body) = demo.get_as_session(&by_md_order, &other).await;
+    assert_eq!(code, 404, "another order's session learns nothing of B-100: {body}");
     let (code, _) = demo.post("/api/checkout/pay", json!({"attemptId": attempt, "methodId": "card"})).await;
     assert_eq!(code, 409, "a paid attempt cannot be paid again");
     let status = demo.rbs("getOrderStatusExtended.do", &[("orderNumber", "B-100")]).await;

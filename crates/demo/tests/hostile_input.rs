@@ -1,5 +1,5 @@
-//! Hostile input against the real backend over loopback HTTP: every field of `start` and
-//! `pay` refused with a clear 400 naming it, bodies over the limit refused with 413, CORS only
+//! Hostile input against the real backend over loopback HTTP: every field of `sessions`,
+//! `start` and `pay` refused with a clear 400 naming it, bodies over the limit refused with 413, CORS only
 //! for the configured origin, per-client rate limits on `start` and `pay`, forged signatures
 //! refused whichever byte differs, and nothing created at the provider by any of it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -22,9 +22,9 @@ fn with(mut body: Value, pointer: &str, value: Option<Value>) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_start_field_is_checked_and_nothing_reaches_the_provider() {
+async fn every_session_field_is_checked_and_nothing_reaches_the_provider() {
     let demo = start_demo(None).await;
-    let base = demo.start_body("H-1");
+    let base = demo.session_body_for("ioka", "H-1");
     let long_id = "A".repeat(65);
     let cases: Vec<(&str, Option<Value>, &str)> = vec![
         ("/order/amount", Some(json!(0)), "order.amount"),
@@ -36,7 +36,6 @@ async fn every_start_field_is_checked_and_nothing_reaches_the_provider() {
         ("/order/amount", None, "order"),
         ("/order/currency", Some(json!("XYZ")), "currency"),
         ("/order/currency", Some(json!("kzt")), "currency"),
-        ("/order/currency", Some(json!("USD")), "order.currency"), // allowed in general, not by ioka
         ("/order/id", Some(json!("")), "order.id"),
         ("/order/id", Some(json!(long_id)), "order.id"),
         ("/order/id", Some(json!("A 1")), "order.id"),
@@ -44,8 +43,6 @@ async fn every_start_field_is_checked_and_nothing_reaches_the_provider() {
         ("/order/id", Some(json!("../../etc/passwd")), "order.id"),
         ("/order/id", Some(json!("<script>")), "order.id"),
         ("/order/id", Some(json!("Заказ-1")), "order.id"),
-        ("/idempotencyKey", Some(json!("key with spaces")), "idempotencyKey"),
-        ("/idempotencyKey", Some(json!("k".repeat(65))), "idempotencyKey"),
         ("/order/description", Some(json!("x".repeat(256))), "order.description"),
         ("/order/description", Some(json!("line\u{0}break")), "order.description"),
         ("/customer/id", Some(json!("u 42")), "customer.id"),
@@ -57,9 +54,68 @@ async fn every_start_field_is_checked_and_nothing_reaches_the_provider() {
         ("/returnUrl", Some(json!("javascript:alert(1)")), "returnUrl"),
         ("/returnUrl", Some(json!(format!("{}@evil.example/", demo.origin))), "returnUrl"),
         ("/returnUrl", Some(json!(format!("{}/{}", demo.origin, "x".repeat(2100)))), "returnUrl"),
+        ("/returnUrl", None, "returnUrl"),
+        ("/providers", Some(json!(["paypal"])), "providers"),
+        ("/expiresInSeconds", Some(json!(10)), "expiresInSeconds"),
+        ("/expiresInSeconds", Some(json!(86_401)), "expiresInSeconds"),
+    ];
+    for (pointer, value, named) in cases {
+        let shown = format!("{pointer} = {value:?}");
+        let (status, body) = demo.session(with(base.clone(), pointer, value)).await;
+        assert_eq!(status, 400, "{shown}: {body}");
+        assert_eq!(body["error"]["code"], "INVALID_REQUEST", "{shown}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(named), "{shown}: the message names {named}: {message}");
+    }
+    // Too many item lines, bad quantities.
+    let items: Vec<Value> = (1..=101).map(|i| json!({"productId": i, "quantity": 1})).collect();
+    let (status, _) = demo.session(with(base.clone(), "/order/items", Some(json!(items)))).await;
+    assert_eq!(status, 400);
+    let (status, _) =
+        demo.session(with(base.clone(), "/order/items", Some(json!([{"productId": 1, "quantity": 0}])))).await;
+    assert_eq!(status, 400);
+    assert_eq!(demo.ioka_orders("H-1").await.len(), 0, "no refused request created anything at ioka");
+
+    // Malformed bodies and sizes.
+    let url = format!("{}/api/checkout/sessions", demo.origin);
+    let key = format!("Bearer {}", tolem_sandbox::demo_credentials::TOLEM_MERCHANT_KEY);
+    let post = |body: String| {
+        demo.http.post(&url).header("content-type", "application/json").header("authorization", &key).body(body)
+    };
+    for broken in ["", "{", "[1,2", "null", "\u{feff}{}", "{\"order\":{},\"order\":1}"] {
+        let (status, body) = answer(post(broken.to_owned())).await;
+        assert_eq!(status, 400, "{broken:?}: {body}");
+        assert_eq!(body["error"]["code"], "INVALID_REQUEST", "{broken:?}: {body}");
+    }
+    let limit = tolem_backend::MAX_BODY_BYTES;
+    // A body of exactly `size` bytes: the session request with a long description.
+    let padded = |size: usize| {
+        let short = with(base.clone(), "/order/description", Some(json!(""))).to_string();
+        with(base.clone(), "/order/description", Some(json!("x".repeat(size - short.len())))).to_string()
+    };
+    assert_eq!(padded(limit + 1).len(), limit + 1);
+    let (status, _) = answer(post(padded(limit + 1))).await;
+    assert_eq!(status, 413, "over the body limit");
+    let (status, body) = answer(post(padded(limit))).await;
+    assert_eq!(status, 400, "at the limit it is read (and refused for its description): {body}");
+    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("order.description"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_start_field_is_checked_and_nothing_reaches_the_provider() {
+    let demo = start_demo(None).await;
+    let base = demo.start_body("H-1").await;
+    let cases: Vec<(&str, Option<Value>, &str)> = vec![
+        ("/idempotencyKey", Some(json!("key with spaces")), "idempotencyKey"),
+        ("/idempotencyKey", Some(json!("k".repeat(65))), "idempotencyKey"),
+        ("/idempotencyKey", None, "idempotencyKey"),
         ("/locale", Some(json!("de")), "locale"),
         ("/provider", Some(json!("paypal")), "provider"),
         ("/provider", None, "provider"),
+        // What the session decides cannot be said again, even when it agrees.
+        ("/order", Some(json!({"id": "H-1", "amount": 1_500_000, "currency": "KZT"})), "clientSecret"),
+        ("/customer", Some(json!({"id": "u-42"})), "clientSecret"),
+        ("/returnUrl", Some(json!(format!("{}/", demo.origin))), "clientSecret"),
     ];
     for (pointer, value, named) in cases {
         let shown = format!("{pointer} = {value:?}");
@@ -69,35 +125,26 @@ async fn every_start_field_is_checked_and_nothing_reaches_the_provider() {
         let message = body["error"]["message"].as_str().unwrap_or_default();
         assert!(message.contains(named), "{shown}: the message names {named}: {message}");
     }
-    // Too many item lines, bad quantities.
-    let items: Vec<Value> = (1..=101).map(|i| json!({"productId": i, "quantity": 1})).collect();
-    let (status, _) = demo.post("/api/checkout/start", with(base.clone(), "/order/items", Some(json!(items)))).await;
-    assert_eq!(status, 400);
-    let (status, _) = demo
-        .post("/api/checkout/start", with(base.clone(), "/order/items", Some(json!([{"productId": 1, "quantity": 0}]))))
-        .await;
-    assert_eq!(status, 400);
+    // A currency the shop may sell in, but ioka does not take.
+    let mut usd = demo.session_body_for("ioka", "H-USD");
+    usd["order"]["currency"] = json!("USD");
+    let secret = demo.client_secret(usd).await;
+    let (status, body) =
+        demo.post("/api/checkout/start", common::Running::start_body_with("ioka", &secret, "H-USD")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("order.currency"), "{body}");
     assert_eq!(demo.ioka_orders("H-1").await.len(), 0, "no refused request created anything at ioka");
+    assert_eq!(demo.ioka_orders("H-USD").await.len(), 0);
 
-    // Malformed bodies and sizes.
     let url = format!("{}/api/checkout/start", demo.origin);
     for broken in ["", "{", "[1,2", "null", "\u{feff}{}", "{\"provider\":\"ioka\",\"provider\":1}"] {
         let (status, body) = answer(demo.http.post(&url).header("content-type", "application/json").body(broken)).await;
         assert_eq!(status, 400, "{broken:?}: {body}");
         assert_eq!(body["error"]["code"], "INVALID_REQUEST", "{broken:?}: {body}");
     }
-    let limit = tolem_backend::MAX_BODY_BYTES;
-    // A body of exactly `size` bytes: the start request with a long description.
-    let padded = |size: usize| {
-        let short = with(base.clone(), "/order/description", Some(json!(""))).to_string();
-        with(base.clone(), "/order/description", Some(json!("x".repeat(size - short.len())))).to_string()
-    };
-    assert_eq!(padded(limit + 1).len(), limit + 1);
-    let (status, _) = answer(demo.http.post(&url).body(padded(limit + 1))).await;
+    let huge = with(base.clone(), "/locale", Some(json!("x".repeat(tolem_backend::MAX_BODY_BYTES)))).to_string();
+    let (status, _) = answer(demo.http.post(&url).body(huge)).await;
     assert_eq!(status, 413, "over the body limit");
-    let (status, body) = answer(demo.http.post(&url).body(padded(limit))).await;
-    assert_eq!(status, 400, "at the limit it is read (and refused for its description): {body}");
-    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("order.description"), "{body}");
 
     // `pay` and `status` check their ids too.
     let started = demo.start("H-2").await;
@@ -157,17 +204,18 @@ async fn start_and_pay_are_rate_limited_per_client() {
     .await;
     let mut statuses = Vec::new();
     for i in 0..3 {
-        let (status, _) = demo.post("/api/checkout/start", demo.start_body(&format!("RL-{i}"))).await;
+        let (status, _) = demo.post("/api/checkout/start", demo.start_body(&format!("RL-{i}")).await).await;
         statuses.push(status);
     }
     assert_eq!(statuses, [200, 200, 200], "the burst is allowed");
+    let rl3 = demo.start_body("RL-3").await;
     let r = demo
         .http
         .post(format!("{}/api/checkout/start", demo.origin))
         .header("content-type", "application/json")
         // Not trusted by default: a client cannot pick its own bucket.
         .header("x-forwarded-for", "203.0.113.7")
-        .body(demo.start_body("RL-3").to_string())
+        .body(rl3.to_string())
         .send()
         .await
         .unwrap();

@@ -11,9 +11,16 @@ use serde_json::{json, Value};
 use tolem_sandbox::demo_credentials as creds;
 
 impl Running {
-    fn oneentry_body(&self, order_id: &str, auth: Value) -> Value {
-        let mut body = self.start_body_for("oneentry", order_id);
-        body["order"]["items"] = json!([{"productId": 1, "quantity": 1}]);
+    /// The session of a one-tea order, and the `start` body for it with `auth` merged in.
+    async fn oneentry_body(&self, order_id: &str, auth: Value) -> Value {
+        self.oneentry_body_from(self.session_body_for("oneentry", order_id), auth).await
+    }
+
+    /// The session the shop makes with `session`, and the `start` body for it.
+    async fn oneentry_body_from(&self, session: Value, auth: Value) -> Value {
+        let order_id = session["order"]["id"].as_str().unwrap().to_owned();
+        let secret = self.client_secret(session).await;
+        let mut body = Running::start_body_with("oneentry", &secret, &order_id);
         if let Some(map) = auth.as_object() {
             for (k, v) in map {
                 body[k] = v.clone();
@@ -24,7 +31,7 @@ impl Running {
 
     async fn oneentry_start(&self, order_id: &str) -> Value {
         let sign_in = json!({"signIn": {"email": creds::ONEENTRY_EMAIL, "password": creds::ONEENTRY_PASSWORD}});
-        let (code, body) = self.post("/api/checkout/start", self.oneentry_body(order_id, sign_in)).await;
+        let (code, body) = self.post("/api/checkout/start", self.oneentry_body(order_id, sign_in).await).await;
         assert_eq!(code, 200, "{body}");
         body
     }
@@ -66,14 +73,15 @@ impl Running {
 #[tokio::test]
 async fn sign_in_is_asked_for_refused_when_wrong_and_accounts_become_methods() {
     let demo = start_demo(None).await;
-    let (code, body) = demo.post("/api/checkout/start", demo.oneentry_body("OE-SIGN-1", json!({}))).await;
+    let (code, body) = demo.post("/api/checkout/start", demo.oneentry_body("OE-SIGN-1", json!({})).await).await;
     assert_eq!((code, body["error"]["code"].as_str()), (401, Some("SIGN_IN_REQUIRED")), "{body}");
     let wrong = json!({"signIn": {"email": creds::ONEENTRY_EMAIL, "password": "nope"}});
-    let (code, body) = demo.post("/api/checkout/start", demo.oneentry_body("OE-SIGN-1", wrong)).await;
+    let (code, body) = demo.post("/api/checkout/start", demo.oneentry_body("OE-SIGN-1", wrong).await).await;
     assert_eq!((code, body["error"]["code"].as_str()), (401, Some("SIGN_IN_FAILED")), "{body}");
     assert!(!body.to_string().contains("nope"));
-    let mut no_items = demo.oneentry_body("OE-SIGN-1", json!({}));
+    let mut no_items = demo.session_body_for("oneentry", "OE-NOITEMS-1");
     no_items["order"]["items"] = json!([]);
+    let no_items = demo.oneentry_body_from(no_items, json!({})).await;
     let (code, body) = demo.post("/api/checkout/start", no_items).await;
     assert_eq!((code, body["error"]["code"].as_str()), (400, Some("INVALID_REQUEST")), "{body}");
 
@@ -96,14 +104,14 @@ async fn sign_in_is_asked_for_refused_when_wrong_and_accounts_become_methods() {
     );
     assert!(!started.to_string().contains("oe_at_"), "the user's tokens stay on the server");
     // A later start for the same order needs no sign-in: the backend kept the tokens.
-    let (code, again) = demo.post("/api/checkout/start", demo.oneentry_body("OE-SIGN-1", json!({}))).await;
+    let (code, again) = demo.post("/api/checkout/start", demo.oneentry_body("OE-SIGN-1", json!({})).await).await;
     assert_eq!(code, 200, "{again}");
     assert_eq!(again["attemptId"], started["attemptId"]);
 
     // A token the page already has works instead of a sign-in.
     let tokens = demo.oneentry_tokens().await;
     let handed = json!({"userToken": {"accessToken": tokens["accessToken"], "refreshToken": tokens["refreshToken"]}});
-    let (code, body) = demo.post("/api/checkout/start", demo.oneentry_body("OE-TOKEN-1", handed)).await;
+    let (code, body) = demo.post("/api/checkout/start", demo.oneentry_body("OE-TOKEN-1", handed).await).await;
     assert_eq!(code, 200, "{body}");
 }
 
@@ -183,7 +191,7 @@ async fn decline_then_a_new_order_then_paid_and_cancel() {
     assert_eq!(demo.status(&attempt).await["status"], "failed");
     let (code, _) = demo.pay(&attempt, "stripe", json!({})).await;
     assert_eq!(code, 409, "a failed try is not offered again without a new start");
-    let again = demo.post("/api/checkout/start", demo.oneentry_body("OE-DECL-1", json!({}))).await.1;
+    let again = demo.post("/api/checkout/start", demo.oneentry_body("OE-DECL-1", json!({})).await).await.1;
     assert_eq!(again["status"], "pending");
     let retry = demo.pay(&attempt, "stripe", json!({})).await.1["redirect"]["url"].as_str().unwrap().to_owned();
     assert_ne!(retry, url, "a new order and session for the new try");
@@ -199,11 +207,11 @@ async fn decline_then_a_new_order_then_paid_and_cancel() {
 #[tokio::test]
 async fn prices_that_differ_from_the_amount_are_refused_and_the_app_token_is_required() {
     let demo = start_demo(None).await;
-    let mut body = demo.oneentry_body(
-        "OE-PRICE-1",
-        json!({"signIn": {"email": creds::ONEENTRY_EMAIL, "password": creds::ONEENTRY_PASSWORD}}),
-    );
-    body["order"]["amount"] = json!(100);
+    // The shop priced one tea at 1 ₸; OneEntry prices it at 15 000 ₸: never paid at either.
+    let mut session = demo.session_body_for("oneentry", "OE-PRICE-1");
+    session["order"]["amount"] = json!(100);
+    let sign_in = json!({"signIn": {"email": creds::ONEENTRY_EMAIL, "password": creds::ONEENTRY_PASSWORD}});
+    let body = demo.oneentry_body_from(session, sign_in).await;
     let (code, started) = demo.post("/api/checkout/start", body).await;
     assert_eq!(code, 200, "{started}");
     let (code, refused) = demo.pay(started["attemptId"].as_str().unwrap(), "stripe", json!({})).await;

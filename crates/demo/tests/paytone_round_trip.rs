@@ -16,7 +16,7 @@ use tolem_sandbox::demo_credentials as creds;
 
 impl Running {
     async fn paytone_start(&self, order_id: &str) -> Value {
-        let (status, body) = self.post("/api/checkout/start", self.start_body_for("paytone", order_id)).await;
+        let (status, body) = self.post("/api/checkout/start", self.start_body_for("paytone", order_id).await).await;
         assert_eq!(status, 200, "{body}");
         body
     }
@@ -245,7 +245,7 @@ async fn private_api_with_basic_auth_and_provider_outages() {
     // A timeout on the pre-request: `start` says so cleanly.
     demo.fault(json!({"provider": "paytone", "path": "/public-api/payment-prerequest", "latencyMs": 2000, "times": 1}))
         .await;
-    let (code, body) = demo.post("/api/checkout/start", demo.start_body_for("paytone", "PT-BASIC-2")).await;
+    let (code, body) = demo.post("/api/checkout/start", demo.start_body_for("paytone", "PT-BASIC-2").await).await;
     assert_eq!((code, body["error"]["code"].as_str()), (502, Some("PROVIDER_ERROR")), "{body}");
     // A malformed invoice read keeps the stored status.
     let url = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;

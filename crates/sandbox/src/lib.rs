@@ -167,6 +167,9 @@ pub mod demo_credentials {
     pub const ONEENTRY_EMAIL: &str = "shopper@example.kz";
     /// OneEntry demo user password.
     pub const ONEENTRY_PASSWORD: &str = "tolem-demo-password";
+    /// The demo backend's merchant key (`TOLEM_MERCHANT_KEYS`): what the shop's server
+    /// authenticates `POST /sessions` with. A Tolem credential, listed here with the others.
+    pub const TOLEM_MERCHANT_KEY: &str = "tolem-demo-merchant-key";
 }
 
 /// Where each provider sends its webhooks/callbacks in the demo set-up.
@@ -278,6 +281,10 @@ async fn credentials(State(sb): State<Arc<Sandbox>>) -> Json<serde_json::Value> 
     let shop = &sb.config.ioka;
     Json(serde_json::json!({
         "note": "Well-known demo credentials. They only work against this sandbox.",
+        "tolem": {
+            "merchantKey": demo_credentials::TOLEM_MERCHANT_KEY,
+            "sessions": "POST /api/checkout/sessions with Authorization: Bearer <merchantKey>, from the shop's server only"
+        },
         "ioka": {
             "apiBase": format!("{}/ioka", sb.config.public_base),
             "shopId": shop.shop_id,

@@ -92,5 +92,10 @@ async fn settle(
     };
     let status =
         app.store.advance_status(&attempt.attempt_id, observed, if capture { "capture" } else { "release" }).await?;
-    Ok(Json(StatusResponse { attempt_id: attempt.attempt_id, status, is_final: status.is_final() }))
+    Ok(Json(StatusResponse {
+        order: super::start::summary(&attempt),
+        attempt_id: attempt.attempt_id,
+        status,
+        is_final: status.is_final(),
+    }))
 }

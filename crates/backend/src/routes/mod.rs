@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod pay;
+pub mod sessions;
 pub mod start;
 pub mod status;
 pub mod webhooks;

@@ -25,6 +25,7 @@ pub async fn pay(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<P
     req.validate().map_err(|e| AppError::Invalid(e.to_string()))?;
     let attempt = app.store.by_id(&req.attempt_id).await?.ok_or(AppError::NotFound)?;
     refuse_if_final(&attempt)?;
+    refuse_if_repriced(&app, &attempt).await?;
     let url = match attempt.provider {
         Provider::Ioka => {
             let known = req.method_id == ioka::NEW_CARD_METHOD || req.method_id.starts_with(ioka::SAVED_CARD_PREFIX);
@@ -63,6 +64,18 @@ fn refuse_if_final(attempt: &Attempt) -> Result<(), AppError> {
         return Err(AppError::Conflict(format!("this attempt is already {}", attempt.status.as_str())));
     }
     Ok(())
+}
+
+/// The shop re-priced the order after this attempt's `start` read the old session (the two
+/// raced): the attempt's amount is no longer what the shop asks, so nothing more is paid on it.
+async fn refuse_if_repriced(app: &AppState, attempt: &Attempt) -> Result<(), AppError> {
+    let current = app.store.session_for_order(&attempt.order_id).await?;
+    match current {
+        Some(s) if s.request.order.amount.0 != attempt.amount || s.request.order.currency != attempt.currency => {
+            Err(AppError::Conflict("the shop changed this order's amount; reload the page".into()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The return URLs the provider sends the shopper to, tagged so the widget knows which.

@@ -1,11 +1,17 @@
 //! `POST /start`: get-or-create the provider's customer and order, once per merchant order.
+//! What is paid (order, amount, currency), by whom and where the shopper comes back all come
+//! from the checkout session the client secret names; the browser only picks the provider
+//! and brings its key, its language and, for OneEntry, the shopper's sign-in.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
-use tolem_core::api::{BrowserTokens, MethodKind, PaymentMethod, StartRequest, StartResponse};
+use tolem_core::api::{
+    BrowserTokens, CustomerInfo, MethodKind, OrderInfo, OrderSummary, PaymentMethod, SignInCredentials, StartRequest,
+    StartResponse, UserToken,
+};
 use tolem_core::money::{Currency, MinorUnits};
 use tolem_core::providers::{ioka as ioka_adapter, try_reference, Provider};
 use tolem_core::status::PaymentStatus;
@@ -16,13 +22,51 @@ use crate::ioka::NewOrder;
 use crate::store::{Attempt, AttemptDetails, Leaving};
 use crate::AppState;
 
+/// What `start` works from: the session's order, shopper and return URL, with what the
+/// browser may choose.
+pub struct Checkout {
+    /// The provider the shopper picked (one the session allows).
+    pub provider: Provider,
+    /// The order, as the shop priced it.
+    pub order: OrderInfo,
+    /// The shopper, as the shop knows them.
+    pub customer: CustomerInfo,
+    /// The shop's return URL.
+    pub return_url: String,
+    /// The widget's key.
+    pub idempotency_key: String,
+    /// The shopper's language.
+    pub locale: Option<String>,
+    /// The shopper's sign-in (OneEntry).
+    pub sign_in: Option<SignInCredentials>,
+    /// A user token the shop's page has (OneEntry).
+    pub user_token: Option<UserToken>,
+}
+
 /// Handler.
 pub async fn start(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<StartResponse>, AppError> {
-    let req: StartRequest = json_body(&body)?;
-    req.validate(MinorUnits(app.config.max_amount)).map_err(|e| AppError::Invalid(e.to_string()))?;
-    if !app.config.return_url_allowed(&req.return_url) {
-        return Err(AppError::Invalid("returnUrl: must be an http(s) URL on an allowed origin".into()));
+    let body: StartRequest = json_body(&body)?;
+    body.validate(MinorUnits(app.config.max_amount)).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let session = super::sessions::resolve(&app, body.client_secret.as_deref()).await?;
+    if body.order.is_some() || body.customer.is_some() || body.return_url.is_some() {
+        return Err(AppError::Invalid(
+            "order, customer and returnUrl come from the checkout session: send only the clientSecret".into(),
+        ));
     }
+    let allowed = &session.request.providers;
+    if !allowed.is_empty() && !allowed.contains(&body.provider) {
+        return Err(AppError::Invalid("provider: not offered in this checkout session".into()));
+    }
+    let req = Checkout {
+        provider: body.provider,
+        order: session.request.order,
+        customer: session.request.customer,
+        return_url: session.request.return_url,
+        idempotency_key: body.idempotency_key,
+        locale: body.locale,
+        sign_in: body.sign_in,
+        user_token: body.user_token,
+    };
     match req.provider {
         Provider::Ioka => start_ioka(&app, &req).await,
         Provider::Bereke => {
@@ -61,7 +105,7 @@ pub async fn start(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json
 /// OneEntry: the shopper must be signed in (a user token from the page, a sign-in from the
 /// widget, or the tokens an earlier `start` stored); the project's payment accounts are the
 /// methods. The OneEntry order is created at `pay`, once the account is chosen.
-async fn start_oneentry(app: &AppState, req: &StartRequest) -> Result<Json<StartResponse>, AppError> {
+async fn start_oneentry(app: &AppState, req: &Checkout) -> Result<Json<StartResponse>, AppError> {
     let client = app.oneentry.as_ref().ok_or(AppError::ProviderDisabled("oneentry"))?;
     if req.order.items.is_empty() {
         return Err(AppError::Invalid("order.items: OneEntry prices the order from its products; list them".into()));
@@ -87,7 +131,7 @@ async fn start_oneentry(app: &AppState, req: &StartRequest) -> Result<Json<Start
     Ok(Json(answer))
 }
 
-async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResponse>, AppError> {
+async fn start_ioka(app: &AppState, req: &Checkout) -> Result<Json<StartResponse>, AppError> {
     let client = app.ioka.as_ref().ok_or(AppError::ProviderDisabled("ioka"))?;
     if req.order.currency != Currency::Kzt {
         return Err(AppError::Invalid("order.currency: ioka accepts KZT only".into()));
@@ -117,6 +161,7 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
         _ => vec![PaymentMethod::plain(ioka_adapter::NEW_CARD_METHOD, MethodKind::Card, "Bank card")],
     };
     Ok(Json(StartResponse {
+        order: summary(&attempt),
         attempt_id: attempt.attempt_id,
         status: attempt.status,
         methods,
@@ -132,7 +177,7 @@ async fn start_ioka(app: &AppState, req: &StartRequest) -> Result<Json<StartResp
 async fn resume_ioka(
     app: &AppState,
     client: &crate::ioka::IokaClient,
-    req: &StartRequest,
+    req: &Checkout,
     existing: Attempt,
 ) -> Result<Attempt, AppError> {
     if existing.amount != req.order.amount.0 || existing.currency != req.order.currency {
@@ -143,11 +188,7 @@ async fn resume_ioka(
 }
 
 /// A new ioka order (found again by `external_id` if an earlier call made it), and its attempt.
-async fn create_ioka(
-    app: &AppState,
-    client: &crate::ioka::IokaClient,
-    req: &StartRequest,
-) -> Result<Attempt, AppError> {
+async fn create_ioka(app: &AppState, client: &crate::ioka::IokaClient, req: &Checkout) -> Result<Attempt, AppError> {
     let customer = client.get_or_create_customer(&req.customer).await?;
     let (customer_id, customer_token) = match customer {
         Some((id, token)) => (Some(id), token),
@@ -166,7 +207,7 @@ async fn create_ioka(
         .await?;
     let status: PaymentStatus = handle.order.status.into();
     let fresh = Attempt {
-        attempt_id: format!("att_{}", random_id()),
+        attempt_id: format!("att_{}", random_hex(8)?),
         provider: Provider::Ioka,
         order_id: req.order.id.clone(),
         amount: req.order.amount.0,
@@ -192,7 +233,7 @@ async fn create_ioka(
 /// `reference_id`: the providers refuse to reuse one).
 async fn start_hosted_page(
     app: &AppState,
-    req: &StartRequest,
+    req: &Checkout,
     methods: Vec<PaymentMethod>,
     tokens: BrowserTokens,
 ) -> Result<Json<StartResponse>, AppError> {
@@ -220,7 +261,7 @@ async fn start_hosted_page(
         None => {
             app.store
                 .insert_or_existing(&Attempt {
-                    attempt_id: format!("att_{}", random_id()),
+                    attempt_id: format!("att_{}", random_hex(8)?),
                     provider,
                     order_id: req.order.id.clone(),
                     amount: req.order.amount.0,
@@ -247,7 +288,13 @@ async fn start_hosted_page(
                 .await?
         }
     };
-    Ok(Json(StartResponse { attempt_id: attempt.attempt_id, status: attempt.status, methods, tokens }))
+    Ok(Json(StartResponse {
+        order: summary(&attempt),
+        attempt_id: attempt.attempt_id,
+        status: attempt.status,
+        methods,
+        tokens,
+    }))
 }
 
 /// An attempt already under way may have been paid while its notification was lost (the
@@ -279,13 +326,18 @@ async fn reopen_if_payable(
     Ok(attempt)
 }
 
-/// 16 random hex characters.
-pub fn random_id() -> String {
-    let mut buf = [0u8; 8];
-    if getrandom::fill(&mut buf).is_err() {
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        buf = (nanos as u64).to_le_bytes();
-    }
-    tolem_core::signature::hex_lower(&buf)
+/// The order an attempt pays, as answers name it.
+pub fn summary(attempt: &Attempt) -> OrderSummary {
+    OrderSummary { order_id: attempt.order_id.clone(), amount: MinorUnits(attempt.amount), currency: attempt.currency }
+}
+
+/// `bytes` random bytes as lower-case hex, from the operating system's generator. Fails
+/// closed: without randomness no id or secret is made (a guessable one would be worse).
+///
+/// # Errors
+/// [`AppError::Internal`] when the generator fails.
+pub fn random_hex(bytes: usize) -> Result<String, AppError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(tolem_core::signature::hex_lower(&buf))
 }

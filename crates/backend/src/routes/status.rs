@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::Json;
 use tolem_core::api::{check_id, StatusResponse};
 use tolem_core::providers::bereke::OrderRef;
@@ -14,28 +15,47 @@ use crate::error::AppError;
 use crate::store::Attempt;
 use crate::AppState;
 
-/// Handler.
+/// Handler. With the widget's client secret (header `X-Tolem-Client-Secret`), only an attempt
+/// of that session's order is answered (`404` for any other); the Bereke `?orderId=` lookup
+/// needs it.
 pub async fn status(
     State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<StatusResponse>, AppError> {
+    let secret = headers.get(crate::CLIENT_SECRET_HEADER).and_then(|v| v.to_str().ok());
+    let session = match secret {
+        Some(s) => Some(super::sessions::resolve_any_age(&app, s).await?),
+        None => None,
+    };
     let attempt = match (query.get("attemptId"), query.get("provider"), query.get("orderId")) {
         (Some(attempt_id), _, _) => {
             check_id("attemptId", attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
             app.store.by_id(attempt_id).await?.ok_or(AppError::NotFound)?
         }
         // The shopper came back from Bereke without the widget's journal (another tab or
-        // browser): RBS's `?orderId=` names the attempt.
+        // browser): RBS's `?orderId=` names the attempt, which only its own session may read.
         (None, Some(provider), Some(order_id)) if provider == "bereke" => {
             let order_id = tolem_core::providers::bereke::parse_return(&format!("?orderId={order_id}"))
                 .ok_or_else(|| AppError::Invalid("orderId: not a Bereke order id".into()))?
                 .order_id;
+            if session.is_none() {
+                return Err(AppError::SessionInvalid("a lookup by provider order id needs the client secret"));
+            }
             app.store.by_session(Provider::Bereke, &order_id).await?.ok_or(AppError::NotFound)?
         }
         _ => return Err(AppError::Invalid("attemptId is required".into())),
     };
+    if session.is_some_and(|s| s.request.order.id != attempt.order_id) {
+        return Err(AppError::NotFound);
+    }
     let status = if attempt.status.is_final() { attempt.status } else { refresh(&app, &attempt).await? };
-    Ok(Json(StatusResponse { attempt_id: attempt.attempt_id, status, is_final: status.is_final() }))
+    Ok(Json(StatusResponse {
+        order: super::start::summary(&attempt),
+        attempt_id: attempt.attempt_id,
+        status,
+        is_final: status.is_final(),
+    }))
 }
 
 /// OneEntry: the newest session of the try's order, through the configured status table.

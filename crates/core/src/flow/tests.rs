@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::api::{IokaTokensResponse, MethodKind, SignInCredentials, StartResponse};
+use crate::money::{Currency, MinorUnits};
 
 const KEY: &str = "key-1";
 
@@ -9,6 +10,7 @@ fn config() -> FlowConfig {
     FlowConfig {
         provider: Provider::Ioka,
         order_id: "A-1".into(),
+        expected: None,
         policy: PollPolicy { budget_ms: 60_000, ..PollPolicy::default() },
         sandbox: Some(SandboxOrigin { scheme: "http".into(), host: "127.0.0.1".into(), port: "8080".into() }),
         new_tab: false,
@@ -31,7 +33,18 @@ fn mount(journal: Option<JournalRecord>, hint: Option<ReturnHint>) -> (Flow, Vec
 }
 
 fn started(status: PaymentStatus, methods: Vec<PaymentMethod>) -> Result<StartAnswer, CheckoutError> {
-    Ok(StartAnswer::Attempt(StartResponse { attempt_id: "att_1".into(), status, methods, tokens: Default::default() }))
+    Ok(StartAnswer::Attempt(StartResponse {
+        attempt_id: "att_1".into(),
+        order: order_a1(),
+        status,
+        methods,
+        tokens: Default::default(),
+    }))
+}
+
+/// The order the tests' checkout is for: A-1, 15 000 ₸.
+fn order_a1() -> OrderSummary {
+    OrderSummary { order_id: "A-1".into(), amount: MinorUnits(1_500_000), currency: Currency::Kzt }
 }
 
 /// Mounted and answered: choosing between "card" and "kaspi".
@@ -67,7 +80,7 @@ fn polling(hint: Option<ReturnHint>) -> Flow {
 }
 
 fn answer(flow: Flow, request: u64, status: Result<PaymentStatus, CheckoutError>, now_ms: u64) -> (Flow, Vec<Effect>) {
-    step(flow, Event::StatusAnswered { request, answer: status, now_ms, random: 0.5 })
+    step(flow, Event::StatusAnswered { request, answer: status, order: None, now_ms, random: 0.5 })
 }
 
 fn network_error() -> CheckoutError {
@@ -489,7 +502,7 @@ fn stray_events_change_nothing() {
         Event::StartAnswered { request: 42, answer: Err(network_error()) },
         Event::MethodsAnswered { request: 42, answer: Ok(vec![]) },
         Event::PayAnswered { request: 42, answer: Err(network_error()), now_ms: 5 },
-        Event::StatusAnswered { request: 42, answer: Ok(PaymentStatus::Paid), now_ms: 5, random: 0.5 },
+        Event::StatusAnswered { request: 42, answer: Ok(PaymentStatus::Paid), order: None, now_ms: 5, random: 0.5 },
     ];
     let (waiting_start, _) = mount(None, None);
     let (awaiting_redirect, _) = step(choosing(), Event::Pay);
@@ -665,7 +678,7 @@ fn another_tab_paying_makes_this_one_watch_then_pay_here_takes_over() {
     // The other tab's payment settles: this tab sees it through its own status read.
     let (paid, fx) = step(
         flow.clone(),
-        Event::StatusAnswered { request: 3, answer: Ok(PaymentStatus::Paid), now_ms: 6_000, random: 0.5 },
+        Event::StatusAnswered { request: 3, answer: Ok(PaymentStatus::Paid), order: None, now_ms: 6_000, random: 0.5 },
     );
     assert!(matches!(paid.state, State::Final { status: PaymentStatus::Paid, .. }));
     assert!(fx.contains(&Effect::ClearJournal));
@@ -675,8 +688,10 @@ fn another_tab_paying_makes_this_one_watch_then_pay_here_takes_over() {
     assert!(matches!(flow.state, State::AwaitingRedirect { request: 4, .. }));
     // The status answer still in flight is ignored now.
     let before = flow.clone();
-    let (flow, _) =
-        step(flow, Event::StatusAnswered { request: 3, answer: Ok(PaymentStatus::Paid), now_ms: 6_000, random: 0.5 });
+    let (flow, _) = step(
+        flow,
+        Event::StatusAnswered { request: 3, answer: Ok(PaymentStatus::Paid), order: None, now_ms: 6_000, random: 0.5 },
+    );
     assert_eq!(flow, before);
 }
 
@@ -700,4 +715,57 @@ fn pay_here_means_nothing_unless_another_tab_holds_the_payment() {
 /// The `pay` call the flow asks for, for the test attempt.
 fn call_pay(request: u64, method_id: &str, fields: FieldValues, take_over: bool) -> Effect {
     Effect::CallPay { request, attempt: attempt(), method_id: method_id.into(), fields, take_over }
+}
+
+#[test]
+fn an_answer_for_another_order_or_amount_is_never_shown_as_paid() {
+    // Resumed from a journal (which a shopper can edit): the first status answer names the
+    // order; a later one about another order is refused, even when it says "paid".
+    let flow = polling(Some(ReturnHint::Success));
+    let (flow, _) = step(
+        flow,
+        Event::StatusAnswered {
+            request: 1,
+            answer: Ok(PaymentStatus::Pending),
+            order: Some(order_a1()),
+            now_ms: 2_000,
+            random: 0.5,
+        },
+    );
+    assert_eq!(flow.order, Some(order_a1()), "learned from the first answer");
+    let (flow, _) = step(flow, Event::Tick { now_ms: 5_000 });
+    let cheaper = OrderSummary { amount: MinorUnits(100), ..order_a1() };
+    let (flow, fx) = step(
+        flow,
+        Event::StatusAnswered {
+            request: 2,
+            answer: Ok(PaymentStatus::Paid),
+            order: Some(cheaper),
+            now_ms: 5_100,
+            random: 0.5,
+        },
+    );
+    assert!(
+        matches!(&flow.state, State::Failed { error, .. } if error.code == ErrorCode::BackendError),
+        "{:?}",
+        flow.state
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Notify(Notify::Status { status: PaymentStatus::Paid }))));
+
+    // Mounted for an order (the merchant said which): a start answer for another is refused.
+    let expected = FlowConfig { expected: Some(order_a1()), ..config() };
+    let (flow, _) = step(
+        Flow::new(expected),
+        Event::Mount { now_ms: 1, journal: None, hint: None, provider_order_id: None, fresh_key: KEY.into() },
+    );
+    let other = StartResponse {
+        attempt_id: "att_9".into(),
+        order: OrderSummary { order_id: "B-7".into(), ..order_a1() },
+        status: PaymentStatus::Paid,
+        methods: vec![],
+        tokens: Default::default(),
+    };
+    let (flow, fx) = step(flow, Event::StartAnswered { request: 1, answer: Ok(StartAnswer::Attempt(other)) });
+    assert!(matches!(flow.state, State::Failed { .. }), "{:?}", flow.state);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Notify(Notify::Status { .. }))));
 }

@@ -38,7 +38,7 @@ fn refused<T: DeserializeOwned + PartialEq + fmt::Debug>(
 #[test]
 fn start_responses() {
     let full = json!({
-        "attemptId": "att_1", "status": "pending",
+        "attemptId": "att_1", "orderId": "A-1", "amount": 1500000, "currency": "KZT", "status": "pending",
         "methods": [
             {"id": "card:crd_1", "kind": "saved_card", "label": "555555******5599", "brand": "MASTERCARD"},
             {"id": "card", "kind": "card", "label": "Bank card", "logo": null},
@@ -52,26 +52,60 @@ fn start_responses() {
     });
     let r = accepted(start_response, full);
     assert_eq!(r.methods.len(), 4);
-    accepted(start_response, json!({"attemptId": "a", "status": "paid", "methods": []}));
-    refused(start_response, json!({"attemptId": "a", "status": "paid", "methods": [], "tokens": null}));
+    accepted(
+        start_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "methods": []}),
+    );
+    refused(
+        start_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "methods": [], "tokens": null}),
+    );
     let e = refused(
         start_response,
-        json!({"attemptId": "a", "status": "paid", "methods": [{"id": "x", "kind": "crypto", "label": "X"}]}),
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "methods": [{"id": "x", "kind": "crypto", "label": "X"}]}),
     );
     assert_eq!(e.to_string(), "methods[0].kind: is not one of the known values");
-    let e = refused(start_response, json!({"attemptId": "a", "status": "paid"}));
+    let e = refused(
+        start_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid"}),
+    );
     assert_eq!(e.to_string(), "methods: is missing");
-    refused(start_response, json!({"attemptId": 7, "status": "paid", "methods": []}));
-    refused(start_response, json!({"attemptId": null, "status": "paid", "methods": []}));
-    refused(start_response, json!({"attemptId": "a", "status": "done", "methods": []}));
-    refused(start_response, json!({"attemptId": "a", "status": "paid", "methods": {}}));
     refused(
         start_response,
-        json!({"attemptId": "a", "status": "paid", "methods": [{"id": "x", "kind": "card", "label": "X", "fields": [{"key": "k"}]}]}),
+        json!({"attemptId": 7, "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "methods": []}),
     );
     refused(
         start_response,
-        json!({"attemptId": "a", "status": "paid", "methods": [{"id": "x", "kind": "card", "label": "X", "brand": 5}]}),
+        json!({"attemptId": null, "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "methods": []}),
+    );
+    refused(
+        start_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "done", "methods": []}),
+    );
+    refused(
+        start_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "methods": {}}),
+    );
+    refused(
+        start_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "methods": [{"id": "x", "kind": "card", "label": "X", "fields": [{"key": "k"}]}]}),
+    );
+    refused(
+        start_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "methods": [{"id": "x", "kind": "card", "label": "X", "brand": 5}]}),
+    );
+    let e = refused(
+        start_response,
+        json!({"attemptId": "a", "amount": 100, "currency": "KZT", "status": "paid", "methods": []}),
+    );
+    assert_eq!(e.to_string(), "orderId: is missing");
+    refused(
+        start_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 1.5, "currency": "KZT", "status": "paid", "methods": []}),
+    );
+    refused(
+        start_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "GBP", "status": "paid", "methods": []}),
     );
     refused(start_response, json!([1, 2]));
     refused(start_response, json!("text"));
@@ -113,12 +147,31 @@ fn pay_responses() {
 #[test]
 fn status_responses() {
     for status in PaymentStatus::ALL {
-        let doc = json!({"attemptId": "a", "status": status.as_str(), "final": status.is_final()});
+        let doc = json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": status.as_str(), "final": status.is_final()});
         assert_eq!(accepted(status_response, doc).status, status);
     }
-    refused(status_response, json!({"attemptId": "a", "status": "paid"}));
-    refused(status_response, json!({"attemptId": "a", "status": "paid", "final": null}));
-    refused(status_response, json!({"attemptId": "a", "status": "PAID", "final": true}));
+    let r = accepted(
+        status_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "final": true}),
+    );
+    assert_eq!((r.order.order_id.as_str(), r.order.amount.0), ("A-1", 100));
+    refused(status_response, json!({"attemptId": "a", "status": "paid", "final": true}));
+    refused(
+        status_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": "100", "currency": "KZT", "status": "paid", "final": true}),
+    );
+    refused(
+        status_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid"}),
+    );
+    refused(
+        status_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "final": null}),
+    );
+    refused(
+        status_response,
+        json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "PAID", "final": true}),
+    );
 }
 
 #[test]
@@ -206,8 +259,9 @@ fn mount_options_agree_with_serde() {
     assert_eq!(e.path, "order.amount");
     let e = refused(mount_options, json!({"provider": "ioka", "order": {"id": "A", "amount": 1, "currency": "GBP"}}));
     assert_eq!(e.to_string(), "order.currency: is not one of the known values");
-    let e = refused(mount_options, json!({"provider": "ioka"}));
-    assert_eq!(e.to_string(), "order: is missing");
+    let bare = accepted(mount_options, json!({"provider": "ioka", "clientSecret": "cs_1_secret_2", "order": null}));
+    assert_eq!((bare.order, bare.client_secret.as_deref()), (None, Some("cs_1_secret_2")));
+    refused(mount_options, json!({"provider": "ioka", "clientSecret": 5}));
     refused(mount_options, json!({"order": {"id": "A", "amount": 1, "currency": "KZT"}}));
     refused(
         mount_options,

@@ -56,23 +56,64 @@ impl Running {
         answer(self.http.get(format!("{}{path}", self.origin)).header("API-KEY", creds::IOKA_API_KEY)).await
     }
 
-    pub fn start_body(&self, order_id: &str) -> Value {
-        self.start_body_for("ioka", order_id)
-    }
-
-    pub fn start_body_for(&self, provider: &str, order_id: &str) -> Value {
+    /// What the shop's server sends `POST /sessions` for an order of 15 000 ₸ (one tea).
+    pub fn session_body_for(&self, provider: &str, order_id: &str) -> Value {
         json!({
-            "provider": provider,
-            "order": {"id": order_id, "amount": 1_500_000, "currency": "KZT", "description": "Заказ"},
+            "order": {"id": order_id, "amount": 1_500_000, "currency": "KZT", "description": "Заказ",
+                      "items": [{"productId": 1, "quantity": 1}]},
             "customer": {"id": "u-42", "email": "shopper@example.kz", "phone": "+77010000000"},
             "returnUrl": format!("{}/?provider={provider}", self.origin),
+        })
+    }
+
+    /// `POST /sessions` as the shop's server sends it (the demo's merchant key).
+    pub async fn session(&self, body: Value) -> (u16, Value) {
+        self.session_with_key(body, Some(creds::TOLEM_MERCHANT_KEY)).await
+    }
+
+    /// `POST /sessions` with this key (or none).
+    pub async fn session_with_key(&self, body: Value, key: Option<&str>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(format!("{}/api/checkout/sessions", self.origin))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        answer(request).await
+    }
+
+    /// The client secret of a session that must be made.
+    pub async fn client_secret(&self, body: Value) -> String {
+        let (status, session) = self.session(body).await;
+        assert_eq!(status, 200, "{session}");
+        session["clientSecret"].as_str().unwrap().to_owned()
+    }
+
+    /// The `start` body the widget sends for a client secret.
+    pub fn start_body_with(provider: &str, client_secret: &str, order_id: &str) -> Value {
+        json!({
+            "provider": provider,
+            "clientSecret": client_secret,
             "locale": "kk",
             "idempotencyKey": format!("key-{order_id}"),
         })
     }
 
+    /// The shop makes the order's session; the answer is the widget's `start` body for it.
+    pub async fn start_body(&self, order_id: &str) -> Value {
+        self.start_body_for("ioka", order_id).await
+    }
+
+    /// [`Running::start_body`] for a provider.
+    pub async fn start_body_for(&self, provider: &str, order_id: &str) -> Value {
+        let secret = self.client_secret(self.session_body_for(provider, order_id)).await;
+        Self::start_body_with(provider, &secret, order_id)
+    }
+
     pub async fn start(&self, order_id: &str) -> Value {
-        let (status, body) = self.post("/api/checkout/start", self.start_body(order_id)).await;
+        let (status, body) = self.post("/api/checkout/start", self.start_body(order_id).await).await;
         assert_eq!(status, 200, "{body}");
         body
     }
@@ -107,6 +148,13 @@ impl Running {
         let r = self.http.post(url).form(&form).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap_or_default());
         r.headers().get("location").unwrap().to_str().unwrap().to_owned()
+    }
+
+    /// `GET` a backend path with the widget's `X-Tolem-Client-Secret` header.
+    pub async fn get_as_session(&self, path: &str, client_secret: &str) -> (u16, Value) {
+        let request =
+            self.http.get(format!("{}{path}", self.origin)).header(tolem_backend::CLIENT_SECRET_HEADER, client_secret);
+        answer(request).await
     }
 
     pub async fn status(&self, attempt_id: &str) -> Value {
