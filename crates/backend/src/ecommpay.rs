@@ -9,6 +9,7 @@ use tolem_core::status::PaymentStatus;
 use crate::config::EcommpayConfig;
 use crate::error::AppError;
 use crate::provider_http;
+use crate::routes::ReportedMoney;
 
 /// An ECommPay client.
 pub struct EcommpayClient {
@@ -44,10 +45,19 @@ impl EcommpayClient {
     /// The payment's status from the Gate; `None` when the Gate does not know it yet (the
     /// shopper has not submitted the page).
     pub async fn status(&self, payment_id: &str) -> Result<Option<PaymentStatus>, AppError> {
+        Ok(self.payment(payment_id).await?.map(|(status, _)| status))
+    }
+
+    /// The payment's status and its sum (minor units, currency) from the Gate; `None` when
+    /// the Gate does not know it yet.
+    pub async fn payment(&self, payment_id: &str) -> Result<Option<(PaymentStatus, ReportedMoney)>, AppError> {
         let (status, body) =
             provider_http::send(&self.http, "ecommpay", self.gate().payment_status(payment_id)).await?;
         match ecommpay::parse_status_answer(status, &body, self.config.secret.expose().as_bytes()) {
-            Ok(GateAnswer::Payment(p)) => Ok(Some(ecommpay::callback_status(&p))),
+            Ok(GateAnswer::Payment(p)) => {
+                let sum = p.payment.as_ref().and_then(|pay| pay.amount()).map(|s| (s.amount, s.currency));
+                Ok(Some((ecommpay::callback_status(&p), sum)))
+            }
             Ok(GateAnswer::NotFound) => Ok(None),
             Ok(GateAnswer::Accepted) => Err(AppError::Provider("ecommpay status: unexpected answer".into())),
             Err(e) => Err(AppError::Provider(format!("ecommpay status: {e}"))),

@@ -70,16 +70,18 @@ impl Engine {
 
 /// The migrations, checked in under `migrations/<engine>/` and compiled in.
 fn migrator(engine: Engine) -> Migrator {
-    let files: [(i64, &'static str, &'static str); 3] = match engine {
+    let files: [(i64, &'static str, &'static str); 4] = match engine {
         Engine::Sqlite => [
             (1, "attempts", include_str!("../migrations/sqlite/0001_attempts.sql")),
             (2, "history steps and leases", include_str!("../migrations/sqlite/0002_history_steps_and_leases.sql")),
             (3, "checkout sessions", include_str!("../migrations/sqlite/0003_checkout_sessions.sql")),
+            (4, "attempt attention", include_str!("../migrations/sqlite/0004_attempt_attention.sql")),
         ],
         Engine::Postgres => [
             (1, "attempts", include_str!("../migrations/postgres/0001_attempts.sql")),
             (2, "history steps and leases", include_str!("../migrations/postgres/0002_history_steps_and_leases.sql")),
             (3, "checkout sessions", include_str!("../migrations/postgres/0003_checkout_sessions.sql")),
+            (4, "attempt attention", include_str!("../migrations/postgres/0004_attempt_attention.sql")),
         ],
     };
     Migrator::with_migrations(
@@ -146,6 +148,9 @@ pub struct Attempt {
     pub provider_session_id: Option<String>,
     /// What a hosted page needs later, at `pay`: return URL, description, language, contacts.
     pub details: AttemptDetails,
+    /// Why the merchant should look at this attempt (a provider reported money for another
+    /// amount or currency); `None` while nothing needs them. Set by [`Store::flag`].
+    pub attention: Option<String>,
 }
 
 /// The parts of the `start` request that hosted-page providers need at `pay`.
@@ -239,7 +244,7 @@ macro_rules! select_attempt {
         concat!(
             "SELECT attempt_id, provider, order_id, amount, currency, idempotency_key, provider_customer_id,
                  provider_order_id, order_access_token, customer_access_token, checkout_url, status, try_number,
-                 provider_session_id, details
+                 provider_session_id, details, attention
              FROM attempts WHERE ",
             $condition
         )
@@ -271,6 +276,7 @@ fn attempt_from_row(r: &AnyRow) -> Result<Attempt, StoreError> {
             Some(d) => serde_json::from_str(&d).map_err(|_| StoreError::Corrupt("details"))?,
             None => AttemptDetails::default(),
         },
+        attention: r.try_get("attention")?,
     })
 }
 
@@ -704,6 +710,32 @@ impl Store {
             }
         }
         Err(StoreError::Corrupt("status kept changing under us"))
+    }
+
+    /// Records that a provider's report was not believed (`why`, e.g. money for another
+    /// amount): a history entry with the status unchanged and `source` marked as an alert, and
+    /// the attempt's `attention`, which the status and admin answers carry. The status does
+    /// not move; the same `why` twice is recorded once.
+    pub async fn flag(&self, attempt_id: &str, why: &str, source: &str) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE attempts SET attention = $1, updated_ms = $2
+             WHERE attempt_id = $3 AND (attention IS NULL OR attention <> $1)",
+        )
+        .bind(why)
+        .bind(now)
+        .bind(attempt_id)
+        .execute(&mut *tx)
+        .await?;
+        // The same news again (a poll, a retried callback) is already on record.
+        if changed.rows_affected() == 0 {
+            return Ok(());
+        }
+        let current = status_in(&mut tx, attempt_id).await?;
+        record_history(&mut tx, attempt_id, current, &format!("alert:{source}: {why}"), now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The statuses an attempt went through, oldest first (for tests and support).

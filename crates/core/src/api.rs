@@ -436,6 +436,10 @@ pub struct StatusResponse {
     /// `status.is_final()`, for clients that do not want to know the table.
     #[serde(rename = "final")]
     pub is_final: bool,
+    /// Why the merchant should look at this attempt (a provider reported money for another
+    /// amount or currency, which was not believed); absent while nothing needs them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<String>,
 }
 
 /// The error body every endpoint uses: `{"error": {"code", "message"}}`.

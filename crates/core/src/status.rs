@@ -81,9 +81,14 @@ impl PaymentStatus {
     /// The status after learning `next`, never moving backwards.
     ///
     /// * a higher rank wins (`failed` → `paid` is accepted: money moved);
-    /// * a held payment may be released (`authorized` → `cancelled`);
+    /// * a held payment may be released (`authorized` → `cancelled`), and a release is never
+    ///   undone by a late authorisation (`cancelled` stays on `authorized`);
     /// * anything else that would go down or sideways keeps the current status.
     pub fn advance(self, next: PaymentStatus) -> PaymentStatus {
+        // A hold that was released stays released: a late "authorized" cannot bring it back.
+        if self == PaymentStatus::Cancelled && next == PaymentStatus::Authorized {
+            return self;
+        }
         if next.rank() > self.rank() {
             return next;
         }
@@ -91,6 +96,49 @@ impl PaymentStatus {
             return next;
         }
         self
+    }
+
+    /// True for the statuses that say money is taken or held for the shopper.
+    pub fn takes_money(self) -> bool {
+        matches!(self, PaymentStatus::Paid | PaymentStatus::Authorized)
+    }
+}
+
+/// The money a provider said a payment is for: minor units and the ISO 4217 alpha-3 code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reported<'a> {
+    /// Minor units.
+    pub amount: i64,
+    /// `KZT`, …
+    pub currency: &'a str,
+}
+
+/// Checks a provider's report against what the attempt charges. A report that money was
+/// taken or held (`paid`, `authorized`) for another amount or currency is not believed:
+/// `Err` says why, and the attempt stays where it is for the merchant to look at. Any other
+/// status, or a report without an amount, passes as it is.
+///
+/// # Errors
+/// The mismatch, in words for the attempt's history and the merchant.
+pub fn check_reported(
+    observed: PaymentStatus,
+    reported: Option<Reported<'_>>,
+    amount: i64,
+    currency: crate::money::Currency,
+) -> Result<PaymentStatus, String> {
+    match reported {
+        Some(r)
+            if observed.takes_money() && (r.amount != amount || !r.currency.eq_ignore_ascii_case(currency.code())) =>
+        {
+            Err(format!(
+                "the provider reported {} {} {} for an order of {amount} {}",
+                observed.as_str(),
+                r.amount,
+                r.currency.chars().filter(char::is_ascii_alphanumeric).take(3).collect::<String>(),
+                currency.code()
+            ))
+        }
+        _ => Ok(observed),
     }
 }
 
@@ -125,7 +173,7 @@ mod tests {
             [Authorized, Authorized, Paid, Authorized, Cancelled, Authorized, Refunded],
             [Paid, Paid, Paid, Paid, Paid, Paid, Refunded],
             [Failed, Authorized, Paid, Failed, Failed, Failed, Refunded],
-            [Cancelled, Authorized, Paid, Cancelled, Cancelled, Cancelled, Refunded],
+            [Cancelled, Cancelled, Paid, Cancelled, Cancelled, Cancelled, Refunded],
             [Expired, Authorized, Paid, Expired, Expired, Expired, Refunded],
             [Refunded, Refunded, Refunded, Refunded, Refunded, Refunded, Refunded],
         ];
@@ -134,6 +182,30 @@ mod tests {
                 assert_eq!(current.advance(next), expected[i][j], "{current:?} then {next:?}");
             }
         }
+    }
+
+    #[test]
+    fn money_for_another_amount_or_currency_is_not_believed() {
+        use super::{check_reported, Reported};
+        use crate::money::Currency::{Kzt, Usd};
+        let shop = (1_500_000, Kzt);
+        let said = |amount, currency| Some(Reported { amount, currency });
+        assert_eq!(check_reported(Paid, said(1_500_000, "KZT"), shop.0, shop.1), Ok(Paid));
+        assert_eq!(check_reported(Paid, said(1_500_000, "kzt"), shop.0, shop.1), Ok(Paid));
+        assert_eq!(check_reported(Paid, None, shop.0, shop.1), Ok(Paid), "no amount said: nothing to compare");
+        for (status, amount, currency) in [(Paid, 100, "KZT"), (Authorized, 1_500_000, "USD"), (Paid, 1_500_001, "KZT")]
+        {
+            let refused = check_reported(status, said(amount, currency), shop.0, shop.1);
+            assert!(
+                refused.as_ref().is_err_and(|why| why.contains(&amount.to_string())),
+                "{status:?} {amount} {currency}"
+            );
+        }
+        // A decline or a refund moves no money to the shop: its amount does not matter.
+        assert_eq!(check_reported(Failed, said(100, "KZT"), shop.0, shop.1), Ok(Failed));
+        assert_eq!(check_reported(Paid, said(1_500_000, "USD"), 1_500_000, Usd), Ok(Paid));
+        let odd = check_reported(Paid, said(1, "K;Z\nT<>"), shop.0, shop.1).unwrap_err();
+        assert!(!odd.contains(';') && !odd.contains('<'), "provider text is not echoed raw: {odd}");
     }
 
     #[test]

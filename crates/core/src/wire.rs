@@ -331,6 +331,8 @@ pub fn status_response<V: JsonValue>(value: &V) -> Result<StatusResponse, ReadEr
             order: order_summary(o)?,
             status: o.name("status", PaymentStatus::from_wire)?,
             is_final: o.boolean("final")?,
+            // For the merchant's eyes; the widget shows the status, which stays pending.
+            attention: None,
         })
     })
 }

@@ -25,12 +25,6 @@ async fn demo_with_holds() -> Running {
 }
 
 impl Running {
-    async fn start_for(&self, provider: &str, order_id: &str) -> Value {
-        let (status, body) = self.post("/api/checkout/start", self.start_body_for(provider, order_id).await).await;
-        assert_eq!(status, 200, "{body}");
-        body
-    }
-
     async fn pay_url(&self, attempt: &str, method: &str) -> String {
         self.pay_url_with(attempt, method, json!({})).await
     }

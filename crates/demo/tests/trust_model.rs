@@ -196,3 +196,126 @@ async fn an_expired_session_starts_nothing_but_still_reads_its_status() {
     assert_eq!((code, body["status"].as_str()), (200, Some("pending")), "{body}");
     assert_eq!(running.ioka_orders("TM-LATE").await.len(), 1, "still the one ioka order");
 }
+
+/// The Payment Page URL's parameters, decoded, without `signature`, as the JSON ECommPay signs.
+fn page_params(url: &str) -> (Value, String) {
+    let query = url.split_once('?').unwrap().1;
+    let mut params = serde_json::Map::new();
+    let mut signature = String::new();
+    for (k, v) in tolem_core::http::decode_form(query) {
+        if k == "signature" {
+            signature = v;
+        } else {
+            params.insert(k, Value::String(v));
+        }
+    }
+    (Value::Object(params), signature)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_smuggled_separator_forges_no_ecommpay_callback() {
+    use tolem_core::providers::ecommpay::{signing_string, SortOrder};
+    let demo = start_demo(None).await;
+    // The shop copies the shopper's email from its form into the session, as shops do.
+    let smuggled = "a@b;payment:id:TM-EP;payment:status:success;zz:x";
+    let mut session = demo.session_body_for("ecommpay", "TM-EP");
+    session["customer"]["email"] = json!(smuggled);
+    let secret = demo.client_secret(session).await;
+    let (code, started) =
+        demo.post("/api/checkout/start", Running::start_body_with("ecommpay", &secret, "TM-EP")).await;
+    assert_eq!(code, 200, "{started}");
+    let attempt = started["attemptId"].as_str().unwrap().to_owned();
+    let url = demo.pay_url_with(&attempt, "payment_page", json!({})).await;
+    let (params, url_signature) = page_params(&url);
+    let signed_email = params["customer_email"].as_str().unwrap().to_owned();
+    assert!(!signed_email.contains(';'), "the separator is neutralised in the signed value: {signed_email}");
+
+    // The forgery of the issue: the URL's signature over a callback whose flattened, sorted
+    // entries read the same as the URL's would have with the email taken as it was.
+    let mut rest = params.clone();
+    rest.as_object_mut().unwrap().remove("customer_email");
+    let forged = json!({
+        "customer_email": "a@b",
+        "payment": {"id": "TM-EP", "status": "success"},
+        "zz": format!("x;{}", signing_string(&rest, SortOrder::Plain)),
+    });
+    let mut as_before = params.clone();
+    as_before["customer_email"] = json!(smuggled);
+    assert_eq!(
+        signing_string(&forged, SortOrder::Plain),
+        signing_string(&as_before, SortOrder::Plain),
+        "the forged callback is a real forgery: it signs as the URL did before separators were neutralised"
+    );
+    let mut with_signature = forged.clone();
+    with_signature["signature"] = json!(url_signature);
+    let (code, answer) = demo.post("/api/checkout/webhooks/ecommpay", with_signature.clone()).await;
+    assert_eq!(code, 400, "an unknown top-level key is refused: {answer}");
+    // Without the unknown key, and with our project, the signature itself no longer matches.
+    let mut known_keys_only = with_signature.clone();
+    let tail = known_keys_only.as_object_mut().unwrap().remove("zz").unwrap();
+    known_keys_only["transaction"] = tail;
+    known_keys_only["project_id"] = json!(creds::ECOMMPAY_PROJECT_ID);
+    known_keys_only.as_object_mut().unwrap().remove("customer_email");
+    let (code, answer) = demo.post("/api/checkout/webhooks/ecommpay", known_keys_only).await;
+    assert_eq!((code, answer["error"]["code"].as_str()), (401, Some("BAD_SIGNATURE")), "{answer}");
+
+    assert_eq!(demo.status(&attempt).await["status"], "pending");
+    let ledger = demo.ledger("TM-EP").await;
+    assert_eq!(ledger["ecommpay"]["paid"], 0, "nothing paid at ECommPay: {ledger}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_ecommpay_callback_is_confirmed_at_the_gate() {
+    let demo = start_demo(None).await;
+    let started = demo.start_for("ecommpay", "TM-GATE").await;
+    let attempt = started["attemptId"].as_str().unwrap().to_owned();
+    demo.pay_url_with(&attempt, "payment_page", json!({})).await;
+    // Well formed and signed with the project secret, but the shopper never paid: the Gate
+    // does not know the payment, so "success" is not recorded.
+    let mut callback = json!({
+        "project_id": creds::ECOMMPAY_PROJECT_ID,
+        "payment": {"id": "TM-GATE", "status": "success", "sum": {"amount": 1_500_000, "currency": "KZT"}},
+        "operation": {"id": 1, "type": "sale", "status": "success"},
+    });
+    callback["signature"] = json!(tolem_core::providers::ecommpay::sign(&callback, creds::ECOMMPAY_SECRET.as_bytes()));
+    let (code, answer) = demo.post("/api/checkout/webhooks/ecommpay", callback.clone()).await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(demo.status(&attempt).await["status"], "pending", "{answer}");
+    // Another project's callback, signed alike, is not ours.
+    callback["project_id"] = json!(creds::ECOMMPAY_PROJECT_ID + 1);
+    callback["signature"] = json!(tolem_core::providers::ecommpay::sign(&callback, creds::ECOMMPAY_SECRET.as_bytes()));
+    let (code, answer) = demo.post("/api/checkout/webhooks/ecommpay", callback).await;
+    assert_eq!((code, answer["error"]["code"].as_str()), (400, Some("INVALID_REQUEST")), "{answer}");
+    assert_eq!(demo.ledger("TM-GATE").await["ecommpay"]["paid"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_for_another_amount_is_flagged_never_paid() {
+    let demo = tolem_demo::Demo::bind(0, tolem_demo::DemoOptions::default()).await.unwrap();
+    let store = demo.backend.store.clone();
+    let running = Running { origin: demo.origin.clone(), http: reqwest::Client::new() };
+    tokio::spawn(demo.serve(std::future::pending()));
+    let attempt = running.start("TM-SUM").await["attemptId"].as_str().unwrap().to_owned();
+    let order_id = running.ioka_orders("TM-SUM").await[0]["id"].as_str().unwrap().to_owned();
+    // ioka says the order was paid, but for 1 ₸ (a provider order someone else priced).
+    let event = json!({"event": "PAYMENT_CAPTURED",
+        "order": {"id": order_id, "status": "PAID", "amount": 100, "currency": "KZT"},
+        "payment": {"id": "pay_SUM", "order_id": order_id, "status": "CAPTURED", "captured_amount": 100}});
+    let signature = tolem_core::signature::hex_lower(&tolem_core::signature::hmac_sha256(
+        creds::IOKA_WEBHOOK_KEY.as_bytes(),
+        tolem_core::pyjson::dumps_sorted(&event).as_bytes(),
+    ));
+    let url = format!("{}/api/checkout/webhooks/ioka", running.origin);
+    for _ in 0..2 {
+        let r = running.http.post(&url).header("X-Signature", &signature).body(event.to_string()).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    let status = running.status(&attempt).await;
+    assert_eq!(status["status"], "pending", "{status}");
+    let why = status["attention"].as_str().unwrap_or_default();
+    assert!(why.contains("paid 100 KZT") && why.contains("1500000"), "the answer says why: {status}");
+    let history = store.history(&attempt).await.unwrap();
+    let alerts: Vec<_> = history.iter().filter(|(_, source)| source.starts_with("alert:webhook")).collect();
+    assert_eq!(alerts.len(), 1, "recorded once, however often it is sent: {history:?}");
+    assert!(history.iter().all(|(s, _)| *s == tolem_core::status::PaymentStatus::Pending), "{history:?}");
+}

@@ -70,8 +70,11 @@ async fn settle(
         attempt.status = super::status::refresh(app, &attempt).await?;
     }
     if attempt.status != PaymentStatus::Authorized {
+        // A report that was not believed (money for another amount) is why it is still pending.
+        let flagged = app.store.by_id(&attempt.attempt_id).await?.and_then(|a| a.attention);
+        let why = flagged.map(|why| format!(" (needs attention: {why})")).unwrap_or_default();
         return Err(AppError::Conflict(format!(
-            "only a held payment can be settled; this one is {}",
+            "only a held payment can be settled; this one is {}{why}",
             attempt.status.as_str()
         )));
     }
@@ -94,6 +97,7 @@ async fn settle(
         app.store.advance_status(&attempt.attempt_id, observed, if capture { "capture" } else { "release" }).await?;
     Ok(Json(StatusResponse {
         order: super::start::summary(&attempt),
+        attention: attempt.attention.clone(),
         attempt_id: attempt.attempt_id,
         status,
         is_final: status.is_final(),

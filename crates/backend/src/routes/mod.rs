@@ -28,6 +28,41 @@ pub fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
     Ok(value)
 }
 
+/// Money as a provider reported it: minor units and an ISO 4217 alpha-3 code.
+pub type ReportedMoney = Option<(i64, String)>;
+
+/// A provider's report, checked against what the attempt charges
+/// ([`tolem_core::status::check_reported`]). Money taken or held for another amount or currency
+/// is not believed: the attempt is flagged (history and `attention`), an alert is logged, and
+/// the report counts as `pending`, so the attempt stays where it is for the merchant.
+pub async fn believed(
+    app: &crate::AppState,
+    attempt: &crate::store::Attempt,
+    observed: tolem_core::status::PaymentStatus,
+    reported: &ReportedMoney,
+    source: &str,
+) -> Result<tolem_core::status::PaymentStatus, AppError> {
+    let reported =
+        reported.as_ref().map(|(amount, currency)| tolem_core::status::Reported { amount: *amount, currency });
+    match tolem_core::status::check_reported(observed, reported, attempt.amount, attempt.currency) {
+        Ok(status) => Ok(status),
+        Err(why) => {
+            tracing::error!(alert = "amount_mismatch", attempt = %attempt.attempt_id, provider = attempt.provider.as_str(), source, "{why}");
+            app.store.flag(&attempt.attempt_id, &why, source).await?;
+            Ok(tolem_core::status::PaymentStatus::Pending)
+        }
+    }
+}
+
+/// The alpha-3 code of an ISO 4217 numeric code as RBS sends it (`"398"` → `KZT`); an
+/// unknown one is kept as it is (and then matches no order's currency).
+pub fn currency_of_numeric(numeric: &str) -> String {
+    tolem_core::money::Currency::ALL
+        .into_iter()
+        .find(|c| numeric.trim().parse::<u16>().ok() == Some(c.numeric()))
+        .map_or_else(|| numeric.to_owned(), |c| c.code().to_owned())
+}
+
 /// `url` with `name=value` added to its query (before any fragment).
 pub fn with_query(url: &str, name: &str, value: &str) -> String {
     let (base, fragment) = match url.split_once('#') {

@@ -222,6 +222,7 @@ async fn create_ioka(app: &AppState, client: &crate::ioka::IokaClient, req: &Che
         try_number: 1,
         provider_session_id: None,
         details: AttemptDetails::default(),
+        attention: None,
     };
     Ok(app.store.insert_or_existing(&fresh).await?)
 }
@@ -284,6 +285,7 @@ async fn start_hosted_page(
                         items: req.order.items.clone(),
                         ..AttemptDetails::default()
                     },
+                    attention: None,
                 })
                 .await?
         }

@@ -11,6 +11,7 @@ use tolem_core::providers::bereke::OrderRef;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
+use super::{currency_of_numeric, ReportedMoney};
 use crate::error::AppError;
 use crate::store::Attempt;
 use crate::AppState;
@@ -50,8 +51,14 @@ pub async fn status(
         return Err(AppError::NotFound);
     }
     let status = if attempt.status.is_final() { attempt.status } else { refresh(&app, &attempt).await? };
+    // A read that was not believed flagged the attempt just now: say so in this answer.
+    let attention = match (&attempt.attention, status) {
+        (None, PaymentStatus::Pending) => app.store.by_id(&attempt.attempt_id).await?.and_then(|a| a.attention),
+        (known, _) => known.clone(),
+    };
     Ok(Json(StatusResponse {
         order: super::start::summary(&attempt),
+        attention,
         attempt_id: attempt.attempt_id,
         status,
         is_final: status.is_final(),
@@ -80,15 +87,23 @@ async fn oneentry_status(app: &AppState, attempt: &Attempt) -> Result<Option<Pay
 /// it keeps what we know (the widget asks again, backing off).
 pub async fn refresh(app: &AppState, attempt: &Attempt) -> Result<PaymentStatus, AppError> {
     // `Ok(None)`: nothing to read yet (no provider order for this try, or not configured).
-    let observed: Result<Option<PaymentStatus>, AppError> = match attempt.provider {
+    // With the status, the money the provider says the payment is for, where it says.
+    let observed: Result<Option<(PaymentStatus, ReportedMoney)>, AppError> = match attempt.provider {
         Provider::Ioka => match &app.ioka {
-            Some(client) => client.order(&attempt.provider_order_id).await.map(|o| Some(o.status.into())),
+            Some(client) => client
+                .order(&attempt.provider_order_id)
+                .await
+                .map(|o| Some((o.status.into(), Some((o.amount, o.currency.clone()))))),
             None => Ok(None),
         },
         Provider::Bereke => match (&app.bereke, &attempt.provider_session_id) {
             (Some(client), Some(md_order)) => {
                 client.status(OrderRef::OrderId(md_order)).await.map(|found| match found {
-                    Some(found) => Some(PaymentStatus::from(&found)),
+                    Some(found) => {
+                        let money =
+                            found.amount.zip(found.currency.as_deref()).map(|(a, c)| (a, currency_of_numeric(c)));
+                        Some((PaymentStatus::from(&found), money))
+                    }
                     None => {
                         tracing::warn!(attempt = %attempt.attempt_id, "Bereke does not know this order");
                         None
@@ -98,16 +113,23 @@ pub async fn refresh(app: &AppState, attempt: &Attempt) -> Result<PaymentStatus,
             _ => Ok(None),
         },
         Provider::Ecommpay => match (&app.ecommpay, &attempt.checkout_url) {
-            (Some(client), Some(_)) => client.status(&attempt.provider_order_id).await,
+            (Some(client), Some(_)) => client.payment(&attempt.provider_order_id).await,
             _ => Ok(None),
         },
         Provider::Paytone => match (&app.paytone, &attempt.provider_session_id) {
-            (Some(client), Some(invoice_id)) => {
-                client.invoice(invoice_id).await.map(|invoice| Some(invoice.attributes.status.into()))
-            }
+            (Some(client), Some(invoice_id)) => client.invoice(invoice_id).await.map(|invoice| {
+                let money = paytone_money(&invoice.attributes, attempt.currency);
+                Some((invoice.attributes.status.into(), money))
+            }),
             _ => Ok(None),
         },
-        Provider::Oneentry => oneentry_status(app, attempt).await,
+        // OneEntry's price is checked at `pay` (the order's `totalSum`); its session says none.
+        Provider::Oneentry => oneentry_status(app, attempt).await.map(|s| s.map(|s| (s, None))),
+    };
+    let observed = match observed {
+        Ok(Some((status, money))) => Ok(Some(super::believed(app, attempt, status, &money, "poll").await?)),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e),
     };
     match observed {
         Ok(Some(observed)) => Ok(app.store.advance_status(&attempt.attempt_id, observed, "poll").await?),
@@ -116,5 +138,20 @@ pub async fn refresh(app: &AppState, attempt: &Attempt) -> Result<PaymentStatus,
             tracing::warn!(error = %e, "status read failed; answering the stored status");
             Ok(attempt.status)
         }
+    }
+}
+
+/// A Paytone invoice's amount (major units, a JSON number) in minor units of its currency.
+pub fn paytone_money(
+    invoice: &tolem_core::providers::paytone::InvoiceAttributes,
+    fallback: tolem_core::money::Currency,
+) -> ReportedMoney {
+    let code = invoice.currency.clone().unwrap_or_else(|| fallback.code().to_owned());
+    let currency = tolem_core::money::Currency::from_code(&code).unwrap_or(fallback);
+    let amount = invoice.amount.as_ref()?;
+    match tolem_core::money::minor_from_major(&amount.to_string(), currency) {
+        Some(minor) => Some((minor.0, code)),
+        // An amount that is not a whole number of minor units is no order's amount.
+        None => Some((-1, code)),
     }
 }

@@ -6,9 +6,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::Json;
+use tolem_core::providers::bereke::OrderRef;
 use tolem_core::providers::{bereke, ecommpay, ioka, paytone, Provider};
 use tolem_core::status::PaymentStatus;
 
+use super::{currency_of_numeric, ReportedMoney};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -50,19 +52,24 @@ async fn attempt_for_reference(
     }))
 }
 
-/// Applies a verified notification: replays change nothing; news about an earlier try counts
-/// only if money moved (a late decline of try 1 must not fail try 2).
+/// Applies a verified notification: replays change nothing; money the provider reports is
+/// checked against the attempt ([`super::believed`]); news about an earlier try counts only if
+/// money moved (a late decline of try 1 must not fail try 2), and money on an earlier try is
+/// flagged for the merchant. `money` reads what the notification says the payment is for.
 async fn apply_notification(
     app: &AppState,
     provider: Provider,
     reference: &str,
     receipt: &str,
     observed: PaymentStatus,
+    money: impl FnOnce(&crate::store::Attempt) -> ReportedMoney,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let Some((attempt, current)) = attempt_for_reference(app, provider, reference).await? else {
         tracing::info!(provider = provider.as_str(), "notification for an unknown order");
         return Ok(Json(serde_json::json!({"ok": true, "ignored": "unknown order"})));
     };
+    let reported = money(&attempt);
+    let observed = super::believed(app, &attempt, observed, &reported, "webhook").await?;
     let money_moved = matches!(observed, PaymentStatus::Paid | PaymentStatus::Authorized | PaymentStatus::Refunded);
     // News about an earlier try that moved no money is recorded and changes nothing.
     let applied = if !current && !money_moved { PaymentStatus::Pending } else { observed };
@@ -73,27 +80,64 @@ async fn apply_notification(
     if !current && !money_moved {
         return Ok(Json(serde_json::json!({"ok": true, "ignored": "earlier try"})));
     }
+    if !current {
+        let why = format!("{} on an earlier try ({reference}) than the current one", observed.as_str());
+        tracing::error!(alert = "earlier_try_money", attempt = %attempt.attempt_id, provider = provider.as_str(), "{why}");
+        app.store.flag(&attempt.attempt_id, &why, "webhook").await?;
+    }
     tracing::info!(attempt = %attempt.attempt_id, provider = provider.as_str(), status = status.as_str(), "notification");
     Ok(Json(serde_json::json!({"ok": true, "status": status.as_str()})))
 }
 
+/// RBS callbacks carry no amount: one that says money moved is confirmed by reading the
+/// order (`getOrderStatusExtended.do`), whose amount and currency are then checked.
 async fn bereke_callback(app: &AppState, params: &str) -> Result<Json<serde_json::Value>, AppError> {
     let client = app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;
     let callback = bereke::verify_callback(params, client.config.callback_token.expose().as_bytes())
         .map_err(|e| AppError::BadSignature(e.to_string()))?;
-    apply_notification(app, Provider::Bereke, &callback.order_number, &callback.checksum, callback.status()).await
+    let observed = callback.status();
+    let money = if observed.takes_money() {
+        match client.status(OrderRef::OrderId(&callback.md_order)).await? {
+            Some(order) => order.amount.zip(order.currency.as_deref()).map(|(a, c)| (a, currency_of_numeric(c))),
+            // The gateway does not know the order it just called about: believe nothing.
+            None => return Err(AppError::Provider("bereke: the callback's order is unknown to the gateway".into())),
+        }
+    } else {
+        None
+    };
+    apply_notification(app, Provider::Bereke, &callback.order_number, &callback.checksum, observed, |_| money).await
 }
 
+/// ECommPay: the callback is read against a strict schema (known keys, our `project_id`, a
+/// `payment` block); one that says money moved is confirmed by the Gate's status read, whose
+/// status and sum are what is recorded.
 async fn ecommpay_callback(app: &AppState, body: &Bytes) -> Result<Json<serde_json::Value>, AppError> {
+    use ecommpay::CallbackError;
     let client = app.ecommpay.as_ref().ok_or(AppError::ProviderDisabled("ecommpay"))?;
-    let callback = ecommpay::verify_callback(body, client.config.secret.expose().as_bytes())
-        .map_err(|e| AppError::BadSignature(e.to_string()))?;
-    let Some(payment) = &callback.payment else {
-        return Ok(Json(serde_json::json!({"ok": true, "ignored": "no payment in callback"})));
+    let read =
+        ecommpay::read_payment_callback(body, client.config.secret.expose().as_bytes(), client.config.project_id);
+    let (callback, payment) = match read {
+        Ok(read) => read,
+        Err(CallbackError::NoPayment) => {
+            return Ok(Json(serde_json::json!({"ok": true, "ignored": "no payment in callback"})));
+        }
+        Err(e @ (CallbackError::MissingSignature | CallbackError::BadSignature)) => {
+            return Err(AppError::BadSignature(e.to_string()));
+        }
+        Err(e) => return Err(AppError::Invalid(format!("ecommpay callback: {e}"))),
+    };
+    let said = ecommpay::callback_status(&callback);
+    let (observed, money) = if said.takes_money() {
+        match client.payment(&payment.id).await? {
+            Some((gate_status, sum)) => (gate_status, sum),
+            None => (PaymentStatus::Pending, None),
+        }
+    } else {
+        (said, None)
     };
     // A digest of the signed body: the same callback sent again has the same one.
     let receipt = tolem_core::signature::hex_lower(&tolem_core::signature::hmac_sha256(b"receipt", body));
-    apply_notification(app, Provider::Ecommpay, &payment.id, &receipt, ecommpay::callback_status(&callback)).await
+    apply_notification(app, Provider::Ecommpay, &payment.id, &receipt, observed, |_| money).await
 }
 
 /// Paytone: `X-Signature` over the raw body; a batched callback carries several invoice
@@ -126,7 +170,9 @@ async fn paytone_callback(
         let status = serde_json::to_value(invoice.attributes.status).unwrap_or_default();
         let receipt = format!("{}:{}:{}", invoice.id, status.as_str().unwrap_or("?"), updated.unwrap_or(0));
         let observed = PaymentStatus::from(invoice.attributes.status);
-        let Json(answer) = apply_notification(app, Provider::Paytone, &reference, &receipt, observed).await?;
+        let money =
+            |attempt: &crate::store::Attempt| super::status::paytone_money(&invoice.attributes, attempt.currency);
+        let Json(answer) = apply_notification(app, Provider::Paytone, &reference, &receipt, observed, money).await?;
         if let Some((mut attempt, true)) = attempt_for_reference(app, Provider::Paytone, &reference).await? {
             if attempt.provider_session_id.as_deref() == Some(invoice.id.as_str())
                 && paytone::is_newer(updated, attempt.details.provider_updated)
@@ -160,7 +206,9 @@ async fn ioka_webhook(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Resu
     };
     // A replay (same signed body) changes nothing; a new event moves the status forward.
     let receipt = signature.unwrap_or_default().trim().to_ascii_lowercase();
-    let observed = ioka::webhook_status(&event);
+    let money = ioka::webhook_money(&event)
+        .map(|(amount, currency)| (amount, currency.unwrap_or(attempt.currency.code()).to_owned()));
+    let observed = super::believed(app, &attempt, ioka::webhook_status(&event), &money, "webhook").await?;
     let Some(status) =
         app.store.advance_on_receipt(&attempt.attempt_id, Provider::Ioka, &receipt, observed, "webhook").await?
     else {

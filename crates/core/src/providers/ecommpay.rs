@@ -172,6 +172,85 @@ pub enum CallbackError {
     /// The signature does not match.
     #[error("signature is invalid")]
     BadSignature,
+    /// A top-level key no ECommPay payment callback has.
+    #[error("unknown top-level key {0:?}")]
+    UnknownKey(String),
+    /// `project_id` (top level or `general`) missing or not the configured project.
+    #[error("project_id is not this project's")]
+    WrongProject,
+    /// No `payment` block with an `id`.
+    #[error("no payment block")]
+    NoPayment,
+}
+
+/// The top-level keys of ECommPay's payment callbacks: those of the documentation's callback
+/// example and of the callback formats in ECommPay's PHP and JS SDK test fixtures (providers
+/// README §1.4). A signed body with any other key is refused: an ECommPay signature made over
+/// other data (a Payment Page URL's parameters) must not pass for a callback.
+pub const CALLBACK_KEYS: [&str; 32] = [
+    "account",
+    "acs",
+    "additional_terminal_data",
+    "AuthCode",
+    "avs_result",
+    "card",
+    "clarification_fields",
+    "customer",
+    "description",
+    "display_data",
+    "errors",
+    "general",
+    "interface_type",
+    "operation",
+    "payment",
+    "project_id",
+    "provider_extra_fields",
+    "qr_code",
+    "recurring",
+    "redirectData",
+    "request",
+    "request_id",
+    "return_url",
+    "rrn",
+    "sum_real",
+    "sum_refund",
+    "sum_request",
+    "threeds2",
+    "token",
+    "token_created_at",
+    "token_status",
+    "transaction",
+];
+
+/// A payment callback, read strictly: signed with the project secret, only
+/// [`CALLBACK_KEYS`] at the top level, `project_id` (top level or in `general`) equal to the
+/// configured project, and a `payment` block with an id (token and recurring callbacks, which
+/// have none, are [`CallbackError::NoPayment`]: nothing to apply).
+///
+/// # Errors
+/// [`CallbackError`] naming the first thing that is wrong.
+pub fn read_payment_callback(
+    body: &[u8],
+    secret: &[u8],
+    project_id: i64,
+) -> Result<(EcommpayCallback, EcommpayPayment), CallbackError> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| CallbackError::Malformed)?;
+    let map = value.as_object().ok_or(CallbackError::Malformed)?;
+    if let Some(unknown) = map.keys().find(|k| *k != "signature" && !CALLBACK_KEYS.contains(&k.as_str())) {
+        return Err(CallbackError::UnknownKey(unknown.chars().take(40).collect()));
+    }
+    let project = map.get("project_id").or_else(|| map.get("general").and_then(|g| g.get("project_id")));
+    let ours = match project {
+        Some(Value::Number(n)) => n.as_i64() == Some(project_id),
+        Some(Value::String(s)) => s.parse::<i64>().ok() == Some(project_id),
+        _ => false,
+    };
+    if !ours {
+        return Err(CallbackError::WrongProject);
+    }
+    let callback = verify_callback(body, secret)?;
+    let payment = callback.payment.clone().filter(|p| !p.id.is_empty()).ok_or(CallbackError::NoPayment)?;
+    Ok((callback, payment))
 }
 
 /// Verifies a callback body (or a signed Gate answer) and reads it.
@@ -279,27 +358,39 @@ pub struct PaymentPage<'a> {
     pub secret: &'a [u8],
 }
 
+/// A value made safe to sign. The signed string joins `path:value` entries with `;`, so a `;`
+/// inside a value would add entries of its choosing (an email
+/// `a@b;payment:id:A-1;payment:status:success` would make the page's signature also sign a
+/// forged "paid" callback). In URLs it is percent-encoded (`%3B`); in text it becomes `,`.
+pub fn signable(value: &str, is_url: bool) -> String {
+    match is_url {
+        true => value.replace(';', "%3B"),
+        false => value.replace(';', ","),
+    }
+}
+
 impl PaymentPage<'_> {
-    /// The parameters in the order they go into the URL (`signature` not included).
+    /// The parameters in the order they go into the URL (`signature` not included), each
+    /// value [`signable`].
     pub fn params(&self, r: &PaymentPageRequest<'_>) -> Vec<(&'static str, String)> {
         let mut p = vec![
             ("project_id", self.project_id.to_string()),
-            ("payment_id", r.payment_id.to_owned()),
+            ("payment_id", signable(r.payment_id, false)),
             ("payment_amount", r.amount.to_string()),
-            ("payment_currency", r.currency.to_owned()),
+            ("payment_currency", signable(r.currency, false)),
         ];
         let optional = [
-            ("payment_description", r.description),
-            ("customer_id", r.customer_id),
-            ("customer_email", r.customer_email),
-            ("customer_phone", r.customer_phone),
-            ("language_code", r.language),
-            ("merchant_callback_url", r.callback_url),
+            ("payment_description", r.description, false),
+            ("customer_id", r.customer_id, false),
+            ("customer_email", r.customer_email, false),
+            ("customer_phone", r.customer_phone, false),
+            ("language_code", r.language, false),
+            ("merchant_callback_url", r.callback_url, true),
         ];
-        p.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v.to_owned()))));
-        p.push(("merchant_success_url", r.success_url.to_owned()));
-        p.push(("merchant_fail_url", r.fail_url.to_owned()));
-        p.push(("merchant_return_url", r.return_url.to_owned()));
+        p.extend(optional.into_iter().filter_map(|(k, v, url)| v.map(|v| (k, signable(v, url)))));
+        p.push(("merchant_success_url", signable(r.success_url, true)));
+        p.push(("merchant_fail_url", signable(r.fail_url, true)));
+        p.push(("merchant_return_url", signable(r.return_url, true)));
         p.push(("operation_type", if r.hold { "auth" } else { "sale" }.to_owned()));
         p
     }

@@ -247,6 +247,17 @@ pub fn webhook_status(event: &IokaWebhookEvent) -> PaymentStatus {
     from_order.advance(from_payment).advance(from_event)
 }
 
+/// The money a webhook says the payment is for: the order's amount and currency when the
+/// event carries the order, else the payment's captured (or approved) amount with no currency
+/// (ioka's `PaymentOut` names none; the caller compares the amount alone).
+pub fn webhook_money(event: &IokaWebhookEvent) -> Option<(i64, Option<&str>)> {
+    if let Some(order) = &event.order {
+        return Some((order.amount, Some(order.currency.as_str())));
+    }
+    let payment = event.payment.as_ref()?;
+    payment.captured_amount.filter(|a| *a > 0).or(payment.approved_amount).map(|amount| (amount, None))
+}
+
 /// Why a webhook was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum WebhookError {

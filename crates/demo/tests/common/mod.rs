@@ -113,7 +113,12 @@ impl Running {
     }
 
     pub async fn start(&self, order_id: &str) -> Value {
-        let (status, body) = self.post("/api/checkout/start", self.start_body(order_id).await).await;
+        self.start_for("ioka", order_id).await
+    }
+
+    /// A session for the order, then `start` with this provider, which must succeed.
+    pub async fn start_for(&self, provider: &str, order_id: &str) -> Value {
+        let (status, body) = self.post("/api/checkout/start", self.start_body_for(provider, order_id).await).await;
         assert_eq!(status, 200, "{body}");
         body
     }

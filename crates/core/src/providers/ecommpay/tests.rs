@@ -204,3 +204,113 @@ fn gate_status_request_and_answers() {
     assert!(capture.url.ends_with("/v2/payment/card/capture"));
     assert_eq!(parse_settle_answer(200, "{}"), Ok(GateAnswer::Accepted));
 }
+
+/// The Payment Page of the forgery: the shopper's email carries entries of its own.
+fn page_request(email: &str) -> PaymentPageRequest<'_> {
+    PaymentPageRequest {
+        payment_id: "A-1",
+        amount: 1_500_000,
+        currency: "KZT",
+        description: Some("Tea; 1 kg"),
+        customer_id: Some("u-42"),
+        customer_email: Some(email),
+        customer_phone: None,
+        language: None,
+        success_url: "https://shop.kz/?a=1;b=2",
+        fail_url: "https://shop.kz/",
+        return_url: "https://shop.kz/",
+        callback_url: None,
+        hold: false,
+    }
+}
+
+const SMUGGLING_EMAIL: &str = "a@b;payment:id:A-1;payment:status:success;zz:x";
+
+#[test]
+fn a_separator_in_a_signed_value_cannot_forge_a_callback() {
+    let secret = b"project secret";
+    let page = PaymentPage { url: "https://paymentpage.ecommpay.com/payment", project_id: 240_001, secret };
+    // What the hole was: signing the raw values, the page's signature also signs a callback
+    // whose flattened, sorted entries are the same string.
+    let raw: Map<String, Value> = [
+        ("customer_email", SMUGGLING_EMAIL),
+        ("merchant_success_url", "https://shop.kz/"),
+        ("payment_id", "A-1"),
+        ("project_id", "240001"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), json!(v)))
+    .collect();
+    let raw_signature = sign(&Value::Object(raw), secret);
+    let forged = json!({"customer_email": "a@b", "payment": {"id": "A-1", "status": "success"},
+                        "zz": "x;merchant_success_url:https://shop.kz/;payment_id:A-1;project_id:240001",
+                        "signature": raw_signature});
+    let forged = forged.to_string();
+    assert!(verify_callback(forged.as_bytes(), secret).is_ok(), "the raw signature does sign the forgery");
+    assert_eq!(
+        read_payment_callback(forged.as_bytes(), secret, 240_001).map(|_| ()),
+        Err(CallbackError::UnknownKey("customer_email".into())),
+        "the strict reading refuses it"
+    );
+
+    // Now: every value is signable, so the page signs exactly one entry per parameter.
+    let params = page.params(&page_request(SMUGGLING_EMAIL));
+    assert!(params.iter().all(|(_, v)| !v.contains(';')), "{params:?}");
+    let object: Map<String, Value> = params.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+    assert_eq!(signing_string(&Value::Object(object), SortOrder::Plain).split(';').count(), params.len());
+    let email = params.iter().find(|(k, _)| *k == "customer_email").map(|(_, v)| v.as_str());
+    assert_eq!(email, Some("a@b,payment:id:A-1,payment:status:success,zz:x"));
+    let success = params.iter().find(|(k, _)| *k == "merchant_success_url").map(|(_, v)| v.as_str());
+    assert_eq!(success, Some("https://shop.kz/?a=1%3Bb=2"), "URLs keep their meaning, percent-encoded");
+    let url = page.url(&page_request(SMUGGLING_EMAIL));
+    let signature = decode_form(url.split_once('?').unwrap().1).into_iter().find(|(k, _)| k == "signature").unwrap().1;
+    let replayed = json!({"customer_email": "a@b", "payment": {"id": "A-1", "status": "success"}, "zz": "x", "signature": signature});
+    assert_eq!(verify_callback(replayed.to_string().as_bytes(), secret).map(|_| ()), Err(CallbackError::BadSignature));
+}
+
+#[test]
+fn callbacks_are_read_against_a_strict_schema() {
+    let secret = b"secret";
+    let signed = |body: Value| {
+        let mut body = body;
+        let signature = sign(&body, secret);
+        body.as_object_mut().unwrap().insert("signature".into(), json!(signature));
+        body.to_string()
+    };
+    let good = json!({"project_id": 28051, "payment": {"id": "A-1", "status": "success", "sum": {"amount": 100, "currency": "KZT"}},
+                      "operation": {"status": "success"}, "account": {"number": "424242******4242"}});
+    let (callback, payment) = read_payment_callback(signed(good.clone()).as_bytes(), secret, 28051).unwrap();
+    assert_eq!((payment.id.as_str(), callback_status(&callback)), ("A-1", PaymentStatus::Paid));
+    let in_general =
+        json!({"general": {"project_id": "28051", "payment_id": "A-1"}, "payment": {"id": "A-1", "status": "decline"}});
+    assert!(
+        read_payment_callback(signed(in_general).as_bytes(), secret, 28051).is_ok(),
+        "project_id in general, as a string"
+    );
+
+    let mut other_project = good.clone();
+    other_project["project_id"] = json!(28052);
+    let mut no_project = good.clone();
+    no_project.as_object_mut().unwrap().remove("project_id");
+    let mut no_payment = good.clone();
+    no_payment.as_object_mut().unwrap().remove("payment");
+    let mut unknown = good.clone();
+    unknown["customer_email"] = json!("a@b");
+    for (body, refused) in [
+        (other_project, CallbackError::WrongProject),
+        (no_project, CallbackError::WrongProject),
+        (no_payment, CallbackError::NoPayment),
+        (unknown, CallbackError::UnknownKey("customer_email".into())),
+    ] {
+        assert_eq!(
+            read_payment_callback(signed(body.clone()).as_bytes(), secret, 28051).map(|_| ()),
+            Err(refused),
+            "{body}"
+        );
+    }
+    // The documentation's callback example reads as a payment callback of its project.
+    let docs = vectors().into_iter().find(|v| v["name"] == "docs-callback-example").unwrap();
+    let mut body = docs["data"].clone();
+    body["signature"] = docs["signature"].clone();
+    assert!(read_payment_callback(body.to_string().as_bytes(), b"secret", 28051).is_ok());
+}
