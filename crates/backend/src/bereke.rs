@@ -75,6 +75,19 @@ impl BerekeClient {
         }
     }
 
+    /// `decline.do`: closes a registered order nobody has paid (the shopper switched to
+    /// another provider). `Ok(false)` when the gateway refuses (the order is no longer unpaid:
+    /// read its status to learn why).
+    pub async fn decline(&self, md_order: &str) -> Result<bool, AppError> {
+        let answer: Result<RbsSimpleResponse, RbsError> = self.call(self.server().decline(md_order)).await?;
+        match answer {
+            Ok(_) => Ok(true),
+            // 5: our credentials are refused; any other code: the order's state forbids it.
+            Err(RbsError::Code { code }) if code != "5" => Ok(false),
+            Err(e) => Err(AppError::Provider(format!("bereke decline.do: {e}"))),
+        }
+    }
+
     /// `deposit.do` (whole held amount) when `capture`, else `reverse.do`.
     pub async fn settle_hold(&self, md_order: &str, capture: bool) -> Result<(), AppError> {
         let req = if capture { self.server().deposit(md_order, 0) } else { self.server().reverse(md_order) };

@@ -102,6 +102,10 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Largest order amount accepted, in minor units.
     pub max_amount: i64,
+    /// How long a provider's payment page handed out at `pay` can be paid (RBS
+    /// `sessionTimeoutSecs`, ECommPay `best_before`, Paytone `expires`). While one may still be
+    /// paid, the shopper cannot start another provider for the same order.
+    pub page_lifetime: Duration,
     /// Timeout for each provider request.
     pub provider_timeout: Duration,
     /// ioka, if enabled.
@@ -189,6 +193,7 @@ impl Config {
     /// | `TOLEM_LEASE_MS` | a hold on an order lives this long unrenewed (a crashed holder's) | `5000` |
     /// | `TOLEM_ALLOWED_ORIGINS` | comma-separated origins | none |
     /// | `TOLEM_MAX_AMOUNT` | max amount, minor units | `100000000000` |
+    /// | `TOLEM_PAGE_LIFETIME_SECONDS` | how long a hosted payment page can be paid (60–86400) | `1200` |
     /// | `TOLEM_PROVIDER_TIMEOUT_MS` | provider request timeout | `10000` |
     /// | `TOLEM_IOKA_API_URL` | ioka API base | `https://stage-api.ioka.kz` |
     /// | `TOLEM_IOKA_API_KEY` | ioka `API-KEY` (enables ioka) | — |
@@ -346,6 +351,9 @@ impl Config {
                 })
                 .unwrap_or_default(),
             max_amount,
+            page_lifetime: Duration::from_secs(u64::from(
+                number("TOLEM_PAGE_LIFETIME_SECONDS", 1200)?.clamp(60, 86_400),
+            )),
             provider_timeout: Duration::from_millis(timeout_ms),
             rate_limit,
             trust_forwarded_for: var("TOLEM_TRUST_FORWARDED_FOR").as_deref() == Some("1"),
@@ -398,6 +406,7 @@ mod tests {
             lease_ttl: Duration::from_secs(3),
             allowed_origins: vec!["https://shop.kz".into(), "http://127.0.0.1:8080".into()],
             max_amount: 1,
+            page_lifetime: Duration::from_secs(1200),
             provider_timeout: Duration::from_secs(1),
             ioka: None,
             bereke: None,

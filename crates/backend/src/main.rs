@@ -69,7 +69,9 @@ async fn serve() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
-    tracing::info!(%addr, store = engine, "tolem-backend listening");
+    // The address bound (with port 0 in `TOLEM_ADDR`, the one the system chose).
+    let bound = listener.local_addr().map_or(addr, |a| a.to_string());
+    tracing::info!(addr = %bound, store = engine, "tolem-backend listening");
     let router = Router::new().nest("/api/checkout", app(state.clone()));
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let draining = state.clone();

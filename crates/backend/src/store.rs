@@ -75,13 +75,21 @@ fn migrator(engine: Engine) -> Migrator {
             (1, "attempts", include_str!("../migrations/sqlite/0001_attempts.sql")),
             (2, "history steps and leases", include_str!("../migrations/sqlite/0002_history_steps_and_leases.sql")),
             (3, "checkout sessions", include_str!("../migrations/sqlite/0003_checkout_sessions.sql")),
-            (4, "attempt attention", include_str!("../migrations/sqlite/0004_attempt_attention.sql")),
+            (
+                4,
+                "attention, superseded, payable until",
+                include_str!("../migrations/sqlite/0004_attempt_attention.sql"),
+            ),
         ],
         Engine::Postgres => [
             (1, "attempts", include_str!("../migrations/postgres/0001_attempts.sql")),
             (2, "history steps and leases", include_str!("../migrations/postgres/0002_history_steps_and_leases.sql")),
             (3, "checkout sessions", include_str!("../migrations/postgres/0003_checkout_sessions.sql")),
-            (4, "attempt attention", include_str!("../migrations/postgres/0004_attempt_attention.sql")),
+            (
+                4,
+                "attention, superseded, payable until",
+                include_str!("../migrations/postgres/0004_attempt_attention.sql"),
+            ),
         ],
     };
     Migrator::with_migrations(
@@ -151,6 +159,12 @@ pub struct Attempt {
     /// Why the merchant should look at this attempt (a provider reported money for another
     /// amount or currency); `None` while nothing needs them. Set by [`Store::flag`].
     pub attention: Option<String>,
+    /// The provider the shopper switched to for this merchant order ([`Store::supersede`]):
+    /// this attempt is no longer the order's current one and pays nothing more.
+    pub superseded_by: Option<Provider>,
+    /// Until when (ms since the epoch) the current try's page can still be paid at the
+    /// provider; `None` when no page with a known lifetime was handed out.
+    pub payable_until_ms: Option<i64>,
 }
 
 /// The parts of the `start` request that hosted-page providers need at `pay`.
@@ -244,7 +258,7 @@ macro_rules! select_attempt {
         concat!(
             "SELECT attempt_id, provider, order_id, amount, currency, idempotency_key, provider_customer_id,
                  provider_order_id, order_access_token, customer_access_token, checkout_url, status, try_number,
-                 provider_session_id, details, attention
+                 provider_session_id, details, attention, superseded_by, payable_until_ms
              FROM attempts WHERE ",
             $condition
         )
@@ -277,6 +291,11 @@ fn attempt_from_row(r: &AnyRow) -> Result<Attempt, StoreError> {
             None => AttemptDetails::default(),
         },
         attention: r.try_get("attention")?,
+        superseded_by: match r.try_get::<Option<String>, _>("superseded_by")? {
+            Some(p) => Some(Provider::from_wire(&p).ok_or(StoreError::Corrupt("superseded_by"))?),
+            None => None,
+        },
+        payable_until_ms: r.try_get("payable_until_ms")?,
     })
 }
 
@@ -446,6 +465,62 @@ impl Store {
     /// The attempt for a merchant order, if any.
     pub async fn by_order(&self, provider: Provider, order_id: &str) -> Result<Option<Attempt>, StoreError> {
         self.one(select_attempt!("provider = $1 AND order_id = $2"), &[provider.as_str(), order_id]).await
+    }
+
+    /// Every attempt for a merchant order, one per provider tried, oldest first.
+    pub async fn for_order(&self, order_id: &str) -> Result<Vec<Attempt>, StoreError> {
+        let rows = sqlx::query(select_attempt!("order_id = $1 ORDER BY created_ms, attempt_id"))
+            .bind(order_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(attempt_from_row).collect()
+    }
+
+    /// Marks an attempt as no longer its order's current one: the shopper switched to `by`.
+    /// History records the switch. False when it already was.
+    pub async fn supersede(&self, attempt_id: &str, by: Provider) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE attempts SET superseded_by = $1, updated_ms = $2 WHERE attempt_id = $3 AND superseded_by IS NULL",
+        )
+        .bind(by.as_str())
+        .bind(now)
+        .bind(attempt_id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let current = status_in(&mut tx, attempt_id).await?;
+        record_history(&mut tx, attempt_id, current, &format!("switch:{}", by.as_str()), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Makes a superseded attempt its order's current one again (the shopper came back to
+    /// its provider).
+    pub async fn reinstate(&self, attempt_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE attempts SET superseded_by = NULL, updated_ms = $1 WHERE attempt_id = $2")
+            .bind(now_ms())
+            .bind(attempt_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records until when the page just handed out for `try_number` can be paid.
+    pub async fn set_payable_until(&self, attempt_id: &str, try_number: u32, until_ms: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE attempts SET payable_until_ms = $1, updated_ms = $2 WHERE attempt_id = $3 AND try_number = $4",
+        )
+        .bind(until_ms)
+        .bind(now_ms())
+        .bind(attempt_id)
+        .bind(i64::from(try_number))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// An attempt by id.

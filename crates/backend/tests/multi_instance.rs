@@ -47,6 +47,22 @@ impl Instance {
         }
     }
 
+    /// The port the instance logged as bound (`tolem-backend listening addr=127.0.0.1:…`).
+    async fn bound_port(&self) -> u16 {
+        for _ in 0..600 {
+            let log = without_colours(&std::fs::read_to_string(&self.log).unwrap_or_default());
+            let port = log
+                .lines()
+                .filter(|l| l.contains("tolem-backend listening"))
+                .find_map(|l| l.split("addr=127.0.0.1:").nth(1)?.split_whitespace().next()?.parse().ok());
+            if let Some(port) = port {
+                return port;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("instance {} never said where it listens:\n{}", self.name, self.log_tail());
+    }
+
     fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
@@ -63,8 +79,22 @@ impl Drop for Instance {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// `text` without ANSI colour sequences (`ESC [ … m`), as a terminal would show it.
+fn without_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for skipped in chars.by_ref() {
+                if skipped.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The sandbox, N instances on one fresh PostgreSQL database, and a client.
@@ -90,34 +120,19 @@ impl Cluster {
         let db = common::fresh(engine).await;
         let dir = std::env::temp_dir().join(common::unique("tolem-cluster"));
         std::fs::create_dir_all(&dir).unwrap();
-        let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
-        let webhook_base = format!("http://127.0.0.1:{}/api/checkout/webhooks", ports[1.min(n - 1)]);
-
+        // The sandbox's port first (instances need its URL); it serves once it knows where
+        // instance B takes webhooks.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let sandbox = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-        let sb = Sandbox::open(SandboxConfig::demo(
-            format!("{sandbox}/sandbox"),
-            None,
-            DemoCallbacks {
-                ioka: Some(format!("{webhook_base}/ioka")),
-                bereke: Some(format!("{webhook_base}/bereke")),
-                ecommpay: Some(format!("{webhook_base}/ecommpay")),
-                paytone: Some(format!("{webhook_base}/paytone")),
-                oneentry_return: None,
-            },
-        ))
-        .unwrap();
-        let router = axum::Router::new().nest("/sandbox", tolem_sandbox::app(Arc::clone(&sb)));
-        tokio::spawn(async move { axum::serve(listener, router).await });
 
         let mut instances = Vec::new();
-        for (i, port) in ports.iter().enumerate() {
-            let log = dir.join(format!("{}.log", NAMES[i]));
+        for name in NAMES.into_iter().take(n) {
+            let log = dir.join(format!("{}.log", name));
             let mut command = Command::new(env!("CARGO_BIN_EXE_tolem-backend"));
             command
                 .env_clear()
                 .env("PATH", std::env::var("PATH").unwrap_or_default())
-                .env("TOLEM_ADDR", format!("127.0.0.1:{port}"))
+                .env("TOLEM_ADDR", "127.0.0.1:0")
                 .env("DATABASE_URL", db.options.url.expose())
                 .env("TOLEM_ALLOWED_ORIGINS", SHOP)
                 .env("TOLEM_PROVIDER_TIMEOUT_MS", "4000")
@@ -142,21 +157,36 @@ impl Cluster {
             let child = command
                 .stdin(Stdio::null())
                 .stdout(std::fs::File::create(&log).unwrap())
-                .stderr(std::fs::File::create(dir.join(format!("{}.err", NAMES[i]))).unwrap())
+                .stderr(std::fs::File::create(dir.join(format!("{}.err", name))).unwrap())
                 .spawn()
                 .unwrap();
-            instances.push(Instance {
-                name: NAMES[i],
-                child: Some(child),
-                origin: format!("http://127.0.0.1:{port}"),
-                log,
-            });
+            instances.push(Instance { name, child: Some(child), origin: String::new(), log });
         }
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
+        // Each instance binds a port of the system's choosing and logs it: no two tests can
+        // be handed the same one.
+        for instance in &mut instances {
+            instance.origin = format!("http://127.0.0.1:{}", instance.bound_port().await);
+        }
+        let webhook_base = format!("{}/api/checkout/webhooks", instances[1.min(n - 1)].origin);
+        let sb = Sandbox::open(SandboxConfig::demo(
+            format!("{sandbox}/sandbox"),
+            None,
+            DemoCallbacks {
+                ioka: Some(format!("{webhook_base}/ioka")),
+                bereke: Some(format!("{webhook_base}/bereke")),
+                ecommpay: Some(format!("{webhook_base}/ecommpay")),
+                paytone: Some(format!("{webhook_base}/paytone")),
+                oneentry_return: None,
+            },
+        ))
+        .unwrap();
+        let router = axum::Router::new().nest("/sandbox", tolem_sandbox::app(Arc::clone(&sb)));
+        tokio::spawn(async move { axum::serve(listener, router).await });
         let cluster = Cluster { db, sandbox, instances, http, dir };
         for i in 0..n {
             cluster.wait_ready(i).await;

@@ -34,6 +34,8 @@ fn attempt(id: &str, order: &str) -> Attempt {
         provider_session_id: None,
         details: AttemptDetails::default(),
         attention: None,
+        superseded_by: None,
+        payable_until_ms: None,
     }
 }
 

@@ -29,4 +29,5 @@ pub mod redirect;
 pub mod signature;
 pub mod status;
 pub mod tabs;
+pub mod time;
 pub mod wire;

@@ -64,6 +64,8 @@ pub struct DemoOptions {
     /// The backend's per-client limit on `start` and `pay`. The demo's default is generous
     /// (every shopper of a local demo is 127.0.0.1); tests that prove the limit lower it.
     pub rate_limit: Option<tolem_backend::RateLimit>,
+    /// How long a hosted payment page can be paid (the backend's `TOLEM_PAGE_LIFETIME_SECONDS`).
+    pub page_lifetime: Duration,
 }
 
 impl Default for DemoOptions {
@@ -82,6 +84,7 @@ impl Default for DemoOptions {
             ecommpay_hold: false,
             paytone_basic_auth: false,
             rate_limit: Some(tolem_backend::RateLimit { per_minute: 1_200, burst: 200 }),
+            page_lifetime: Duration::from_secs(1200),
         }
     }
 }
@@ -155,6 +158,7 @@ impl Demo {
             lease_ttl: tolem_backend::config::DEFAULT_LEASE_TTL,
             allowed_origins: vec![origin.clone()],
             max_amount: 100_000_000_000,
+            page_lifetime: options.page_lifetime,
             provider_timeout: options.provider_timeout,
             ioka: Some(IokaConfig {
                 base_url: format!("{api}/sandbox/ioka"),

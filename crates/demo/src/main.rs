@@ -53,6 +53,13 @@ async fn main() -> std::process::ExitCode {
             }
         },
         provider_origin: std::env::var("TOLEM_PROVIDER_ORIGIN").ok().filter(|v| !v.is_empty()),
+        page_lifetime: match env_or("TOLEM_PAGE_LIFETIME_SECONDS", "1200").parse() {
+            Ok(secs) => Duration::from_secs(secs),
+            Err(_) => {
+                eprintln!("tolem-demo: TOLEM_PAGE_LIFETIME_SECONDS must be a number of seconds");
+                return std::process::ExitCode::from(2);
+            }
+        },
         rate_limit: match (
             env_or("TOLEM_RATE_LIMIT_PER_MINUTE", "1200").parse(),
             env_or("TOLEM_RATE_LIMIT_BURST", "200").parse(),

@@ -234,7 +234,9 @@ async fn a_smuggled_separator_forges_no_ecommpay_callback() {
     // entries read the same as the URL's would have with the email taken as it was.
     let mut rest = params.clone();
     rest.as_object_mut().unwrap().remove("customer_email");
+    let best_before = rest.as_object_mut().unwrap().remove("best_before").unwrap();
     let forged = json!({
+        "best_before": best_before,
         "customer_email": "a@b",
         "payment": {"id": "TM-EP", "status": "success"},
         "zz": format!("x;{}", signing_string(&rest, SortOrder::Plain)),
@@ -256,6 +258,7 @@ async fn a_smuggled_separator_forges_no_ecommpay_callback() {
     known_keys_only["transaction"] = tail;
     known_keys_only["project_id"] = json!(creds::ECOMMPAY_PROJECT_ID);
     known_keys_only.as_object_mut().unwrap().remove("customer_email");
+    known_keys_only.as_object_mut().unwrap().remove("best_before");
     let (code, answer) = demo.post("/api/checkout/webhooks/ecommpay", known_keys_only).await;
     assert_eq!((code, answer["error"]["code"].as_str()), (401, Some("BAD_SIGNATURE")), "{answer}");
 
@@ -318,4 +321,101 @@ async fn money_for_another_amount_is_flagged_never_paid() {
     let alerts: Vec<_> = history.iter().filter(|(_, source)| source.starts_with("alert:webhook")).collect();
     assert_eq!(alerts.len(), 1, "recorded once, however often it is sent: {history:?}");
     assert!(history.iter().all(|(s, _)| *s == tolem_core::status::PaymentStatus::Pending), "{history:?}");
+}
+
+/// Waits (bounded) until the attempt's status is `want`.
+async fn status_becomes(demo: &Running, attempt: &str, want: &str) -> Value {
+    for _ in 0..100 {
+        let status = demo.status(attempt).await;
+        if status["status"] == want {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    }
+    panic!("{attempt} never became {want}: {}", demo.status(attempt).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_merchant_order_is_paid_once_across_providers() {
+    let demo = start_demo(None).await;
+    // The shopper opens the bank's card page...
+    let bereke = demo.start_for("bereke", "TM-ONE").await["attemptId"].as_str().unwrap().to_owned();
+    let form_url = demo.pay_url_with(&bereke, "card", json!({})).await;
+    // ...comes back and picks ioka: the bank's order is declined, so its page takes no card.
+    let ioka = demo.start_for("ioka", "TM-ONE").await["attemptId"].as_str().unwrap().to_owned();
+    let page = demo.http.get(&form_url).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("value=\"pay\">"), "the bank's page is closed: {page}");
+    assert_eq!(demo.ledger("TM-ONE").await["bereke"]["paid"], 0);
+    let (code, body) = demo.pay(&bereke, "card", json!({})).await;
+    assert_eq!(code, 409, "the attempt the shopper left pays nothing more: {body}");
+
+    // ioka is paid...
+    let checkout = demo.pay_url_with(&ioka, "card", json!({})).await;
+    demo.hosted(&checkout, "pay", "5555555555555599").await;
+    status_becomes(&demo, &ioka, "paid").await;
+    // ...and a second tab that still shows Bereke cannot start it again, nor pay it.
+    let (code, body) = demo.post("/api/checkout/start", demo.start_body_for("bereke", "TM-ONE").await).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (409, Some("CONFLICT")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("paid with ioka"), "{body}");
+    for provider in ["ecommpay", "paytone"] {
+        let (code, _) = demo.post("/api/checkout/start", demo.start_body_for(provider, "TM-ONE").await).await;
+        assert_eq!(code, 409, "{provider}");
+    }
+    let ledger = demo.ledger("TM-ONE").await;
+    assert_eq!(
+        (ledger["bereke"]["orders"].as_u64(), ledger["bereke"]["paid"].as_u64()),
+        (Some(1), Some(0)),
+        "{ledger}"
+    );
+    assert_eq!(ledger["paytone"]["orders"], 0, "{ledger}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_cannot_be_closed_holds_the_order_until_it_expires() {
+    let demo = start_demo_with(tolem_demo::DemoOptions {
+        page_lifetime: std::time::Duration::from_secs(2),
+        ..tolem_demo::DemoOptions::default()
+    })
+    .await;
+    let ecommpay = demo.start_for("ecommpay", "TM-LIVE").await["attemptId"].as_str().unwrap().to_owned();
+    let page = demo.pay_url_with(&ecommpay, "payment_page", json!({})).await;
+    // ECommPay offers no way to close a Payment Page: while it can be paid, no other provider.
+    let (code, body) = demo.post("/api/checkout/start", demo.start_body_for("paytone", "TM-LIVE").await).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (409, Some("CONFLICT")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("under way"), "{body}");
+    assert_eq!(demo.ledger("TM-LIVE").await["paytone"]["orders"], 0);
+
+    // Its best_before passes: the page refuses the shopper, and the order may move on.
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let (code, refused) = answer(demo.http.get(&page)).await;
+    assert_eq!(code, 400, "{refused}");
+    let (code, body) = demo.post("/api/checkout/start", demo.start_body_for("paytone", "TM-LIVE").await).await;
+    assert_eq!(code, 200, "{body}");
+    let paytone = body["attemptId"].as_str().unwrap().to_owned();
+    let invoice_url = demo.pay_url_with(&paytone, "bank_card_kzt_hpp", json!({})).await;
+    let cpi = invoice_url.split("cpi=").nth(1).unwrap();
+    let (_, invoice) = demo.get(&format!("/sandbox/paytone/public-api/payment-invoices/{cpi}")).await;
+    let expires = invoice["data"]["attributes"]["expires"].as_i64().unwrap();
+    let now =
+        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    assert!((now..=now + 3).contains(&expires), "the invoice lives as long as the page lifetime: {expires} vs {now}");
+    let (code, body) = demo.pay(&ecommpay, "payment_page", json!({})).await;
+    assert_eq!(code, 409, "the ECommPay attempt was superseded: {body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_on_a_stale_invoice_is_recorded_and_flagged() {
+    let demo = start_demo(None).await;
+    let attempt = demo.start_for("paytone", "TM-STALE").await["attemptId"].as_str().unwrap().to_owned();
+    let card = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    // The shopper switches to the wallet: a new try with its own invoice...
+    let wallet = demo.pay_url_with(&attempt, "paytone_wallet_kzt_hpp", json!({"phone": "+77011234567"})).await;
+    assert_ne!(card, wallet);
+    // ...then pays the first invoice anyway, from the browser's history.
+    let cpi = card.split("cpi=").nth(1).unwrap();
+    demo.hosted_with(&format!("{}/sandbox/paytone/hpp/", demo.origin), "pay", "4242424242424242", &[("cpi", cpi)])
+        .await;
+    let status = status_becomes(&demo, &attempt, "paid").await;
+    let why = status["attention"].as_str().unwrap_or_default();
+    assert!(why.contains("earlier try"), "the merchant is told: {status}");
 }

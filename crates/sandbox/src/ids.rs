@@ -73,6 +73,52 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Milliseconds since the epoch of an ISO 8601 date-time as ECommPay's SDKs write
+/// `best_before`: `2055-05-05T00:00:00` (UTC), with `Z`, or with an offset (`+05:00`,
+/// `+0500`); fractions of a second ignored. `None` when it is not one.
+pub fn iso_to_ms(text: &str) -> Option<i64> {
+    let num = |s: &str| -> Option<i64> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok()
+    };
+    let (date, time) = text.trim().split_once('T')?;
+    let mut d = date.split('-');
+    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
+    let cut = time.find(['Z', '+', '-']).unwrap_or(time.len());
+    let (clock, zone) = time.split_at(cut);
+    let clock = clock.split('.').next()?;
+    let mut c = clock.split(':');
+    let (hh, mm, ss) = (num(c.next()?)?, num(c.next()?)?, num(c.next().unwrap_or("0"))?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    let offset_s = match zone {
+        "" | "Z" => 0,
+        z => {
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            let digits: String = z[1..].chars().filter(|ch| *ch != ':').collect();
+            if digits.len() != 4 {
+                return None;
+            }
+            sign * (num(&digits[..2])? * 3600 + num(&digits[2..])? * 60)
+        }
+    };
+    let secs = days_from_civil(y, m, day) * 86_400 + hh * 3600 + mm * 60 + ss - offset_s;
+    Some(secs * 1000)
+}
+
+/// (year, month, day) to days since 1970-01-01, proleptic Gregorian (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +128,20 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(18_940), (2021, 11, 9));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(days_from_civil(2000, 2, 29), 11_016);
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+    }
+
+    #[test]
+    fn best_before_as_the_sdks_write_it() {
+        assert_eq!(iso_to_ms("2055-05-05T00:00:00"), Some(2_693_088_000_000));
+        assert_eq!(iso_to_ms("2055-05-05T00:00:00Z"), Some(2_693_088_000_000));
+        assert_eq!(iso_to_ms("2055-05-05T05:00:00+05:00"), Some(2_693_088_000_000));
+        assert_eq!(iso_to_ms("2055-05-05T05:00:00+0500"), Some(2_693_088_000_000));
+        assert_eq!(iso_to_ms("2055-05-04T23:00:00.123-01:00"), Some(2_693_088_000_000));
+        for bad in ["", "2055-05-05", "2055-13-01T00:00:00", "soon", "2055-05-05T00:00:00+5"] {
+            assert_eq!(iso_to_ms(bad), None, "{bad}");
+        }
     }
 
     #[test]

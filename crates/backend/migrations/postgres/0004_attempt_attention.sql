@@ -1,2 +1,5 @@
--- As in the SQLite migration of the same number: why an attempt needs the merchant's eyes.
+-- As in the SQLite migration of the same number: why an attempt needs the merchant's eyes,
+-- the provider the shopper switched to, and until when the current try's page can be paid.
 ALTER TABLE attempts ADD COLUMN attention TEXT;
+ALTER TABLE attempts ADD COLUMN superseded_by TEXT;
+ALTER TABLE attempts ADD COLUMN payable_until_ms BIGINT;

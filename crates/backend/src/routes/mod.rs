@@ -34,7 +34,8 @@ pub type ReportedMoney = Option<(i64, String)>;
 /// A provider's report, checked against what the attempt charges
 /// ([`tolem_core::status::check_reported`]). Money taken or held for another amount or currency
 /// is not believed: the attempt is flagged (history and `attention`), an alert is logged, and
-/// the report counts as `pending`, so the attempt stays where it is for the merchant.
+/// the report counts as `pending`, so the attempt stays where it is for the merchant. Money
+/// on an attempt the shopper switched away from is believed and flagged.
 pub async fn believed(
     app: &crate::AppState,
     attempt: &crate::store::Attempt,
@@ -45,7 +46,16 @@ pub async fn believed(
     let reported =
         reported.as_ref().map(|(amount, currency)| tolem_core::status::Reported { amount: *amount, currency });
     match tolem_core::status::check_reported(observed, reported, attempt.amount, attempt.currency) {
-        Ok(status) => Ok(status),
+        Ok(status) => {
+            if let (Some(current), true) = (attempt.superseded_by, status.takes_money()) {
+                // Money on an attempt the shopper left: it counts (it is there), and the
+                // merchant is told, because the order may now be paid twice.
+                let why = format!("{} after the shopper switched to {}", status.as_str(), current.as_str());
+                tracing::error!(alert = "superseded_attempt_money", attempt = %attempt.attempt_id, source, "{why}");
+                app.store.flag(&attempt.attempt_id, &why, source).await?;
+            }
+            Ok(status)
+        }
         Err(why) => {
             tracing::error!(alert = "amount_mismatch", attempt = %attempt.attempt_id, provider = attempt.provider.as_str(), source, "{why}");
             app.store.flag(&attempt.attempt_id, &why, source).await?;

@@ -26,6 +26,7 @@ pub async fn pay(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<P
     let attempt = app.store.by_id(&req.attempt_id).await?.ok_or(AppError::NotFound)?;
     refuse_if_final(&attempt)?;
     refuse_if_repriced(&app, &attempt).await?;
+    refuse_if_not_current(&app, &attempt).await?;
     let url = match attempt.provider {
         Provider::Ioka => {
             let known = req.method_id == ioka::NEW_CARD_METHOD || req.method_id.starts_with(ioka::SAVED_CARD_PREFIX);
@@ -78,6 +79,37 @@ async fn refuse_if_repriced(app: &AppState, attempt: &Attempt) -> Result<(), App
     }
 }
 
+/// One payment per merchant order: an attempt the shopper switched away from pays nothing
+/// more, and no attempt pays once another attempt for the order took or holds the money.
+async fn refuse_if_not_current(app: &AppState, attempt: &Attempt) -> Result<(), AppError> {
+    if let Some(other) = attempt.superseded_by {
+        return Err(AppError::Conflict(format!(
+            "this order is now being paid with {}; start again to pay with {}",
+            other.as_str(),
+            attempt.provider.as_str()
+        )));
+    }
+    let paid_elsewhere = app.store.for_order(&attempt.order_id).await?.into_iter().find(|other| {
+        other.attempt_id != attempt.attempt_id
+            && (other.status.takes_money() || other.status == PaymentStatus::Refunded)
+    });
+    match paid_elsewhere {
+        Some(other) => Err(AppError::Conflict(format!(
+            "this order is already {} with {}",
+            other.status.as_str(),
+            other.provider.as_str()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// How long the page about to be handed out can be paid: seconds for the provider, and the
+/// moment (ms since the epoch) to record.
+fn page_lifetime(app: &AppState) -> (u32, i64) {
+    let secs = u32::try_from(app.config.page_lifetime.as_secs()).unwrap_or(u32::MAX);
+    (secs, crate::store::now_ms().saturating_add(i64::from(secs).saturating_mul(1000)))
+}
+
 /// The return URLs the provider sends the shopper to, tagged so the widget knows which.
 fn return_url(attempt: &Attempt, how: &str) -> String {
     with_query(&attempt.details.return_url, "tolem_return", how)
@@ -104,6 +136,7 @@ async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, App
     loop {
         let order_number = attempt.provider_order_id.clone();
         let details = attempt.details.clone();
+        let (lifetime_secs, payable_until) = page_lifetime(app);
         let registered = client
             .register(&RbsRegisterRequest {
                 order_number: &order_number,
@@ -120,6 +153,7 @@ async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, App
                     serde_json::json!({"tolem_attempt": attempt.attempt_id, "tolem_idempotency_key": attempt.idempotency_key})
                         .to_string(),
                 ),
+                session_timeout_secs: Some(lifetime_secs),
             })
             .await?;
         match registered {
@@ -129,6 +163,7 @@ async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, App
                     .set_checkout(&attempt.attempt_id, attempt.try_number, Some(&r.order_id), &r.form_url)
                     .await?
                     .ok_or(AppError::NotFound)?;
+                app.store.set_payable_until(&attempt.attempt_id, attempt.try_number, payable_until).await?;
                 return stored.checkout_url.ok_or_else(|| AppError::Internal("checkout url not stored".into()));
             }
             None => {
@@ -162,6 +197,8 @@ async fn ecommpay_page_url(app: &AppState, attempt: Attempt) -> Result<String, A
         }
     }
     let details = &attempt.details;
+    let (_, payable_until) = page_lifetime(app);
+    let best_before = tolem_core::time::iso_utc(payable_until.div_euclid(1000));
     let url = client.payment_page_url(&PaymentPageRequest {
         payment_id: &attempt.provider_order_id,
         amount: attempt.amount,
@@ -176,8 +213,10 @@ async fn ecommpay_page_url(app: &AppState, attempt: Attempt) -> Result<String, A
         return_url: &return_url(&attempt, "back"),
         callback_url: client.config.callback_url.as_deref(),
         hold: client.config.hold,
+        best_before: Some(&best_before),
     });
     let stored = app.store.set_checkout(&attempt.attempt_id, attempt.try_number, None, &url).await?;
+    app.store.set_payable_until(&attempt.attempt_id, attempt.try_number, payable_until).await?;
     stored.and_then(|a| a.checkout_url).ok_or_else(|| AppError::Internal("checkout url not stored".into()))
 }
 
@@ -211,6 +250,7 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
             ("tolem_attempt", attempt.attempt_id.as_str()),
             ("tolem_idempotency_key", attempt.idempotency_key.as_str()),
         ];
+        let (_, payable_until) = page_lifetime(app);
         let created = client
             .create_invoice(&InvoiceRequest {
                 reference_id: &reference,
@@ -225,6 +265,7 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
                 customer_id: attempt.provider_customer_id.as_deref(),
                 email: details.email.as_deref(),
                 phone: details.phone.as_deref(),
+                expires: Some(payable_until.div_euclid(1000)),
                 metadata: &metadata,
             })
             .await?;
@@ -236,6 +277,7 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
                     .set_checkout(&attempt.attempt_id, attempt.try_number, Some(&invoice.id), &url)
                     .await?
                     .ok_or(AppError::NotFound)?;
+                app.store.set_payable_until(&attempt.attempt_id, attempt.try_number, payable_until).await?;
                 let mut details = stored.details.clone();
                 details.method_id = Some(req.method_id.clone());
                 details.fields = req.fields.clone();

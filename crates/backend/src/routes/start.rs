@@ -67,6 +67,7 @@ pub async fn start(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json
         sign_in: body.sign_in,
         user_token: body.user_token,
     };
+    take_over_order(&app, &req).await?;
     match req.provider {
         Provider::Ioka => start_ioka(&app, &req).await,
         Provider::Bereke => {
@@ -99,6 +100,79 @@ pub async fn start(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json
             start_hosted_page(&app, &req, methods, tokens).await
         }
         Provider::Oneentry => start_oneentry(&app, &req).await,
+    }
+}
+
+/// One active attempt per merchant order, across providers. Before the shopper starts
+/// `req.provider`, every other provider's attempt for the order is looked at (with a fresh
+/// provider read while it is pending):
+///
+/// * one that took, holds or refunded money refuses the start (`409`): the order is paid;
+/// * one whose page can still be paid is closed where the provider allows it (Bereke
+///   `decline.do`); where it does not (an ECommPay Payment Page before its `best_before`, a
+///   Paytone invoice before it `expires`), the start is refused (`409`) while it is under way;
+/// * any other still-pending one is superseded: it pays nothing more through Tolem, and money
+///   that still reaches it (an ioka order paid with the token the browser kept) is recorded
+///   and flagged for the merchant.
+///
+/// The provider's own attempt, if it was superseded earlier, becomes current again. Starts
+/// for one order, on any instance, take turns here.
+async fn take_over_order(app: &AppState, req: &Checkout) -> Result<(), AppError> {
+    let _guard = app.exclusive(&format!("order:{}", req.order.id)).await?;
+    let now = crate::store::now_ms();
+    for other in app.store.for_order(&req.order.id).await? {
+        if other.provider == req.provider {
+            if other.superseded_by.is_some() {
+                app.store.reinstate(&other.attempt_id).await?;
+            }
+            continue;
+        }
+        if other.superseded_by.is_some() {
+            continue;
+        }
+        let status = if other.status.is_final() { other.status } else { super::status::refresh(app, &other).await? };
+        if status.takes_money() || status == PaymentStatus::Refunded {
+            return Err(AppError::Conflict(format!(
+                "this order is already {} with {}",
+                status.as_str(),
+                other.provider.as_str()
+            )));
+        }
+        if status.is_final() {
+            continue;
+        }
+        let page_live = other.payable_until_ms.is_some_and(|until| until > now);
+        if page_live && !close_page(app, &other).await? {
+            let until = other.payable_until_ms.map(|ms| tolem_core::time::iso_utc(ms.div_euclid(1000)));
+            return Err(AppError::Conflict(format!(
+                "a payment with {} is under way for this order: finish or cancel it there, or try again after {}",
+                other.provider.as_str(),
+                until.unwrap_or_default()
+            )));
+        }
+        app.store.supersede(&other.attempt_id, req.provider).await?;
+        tracing::info!(attempt = %other.attempt_id, to = req.provider.as_str(), "the shopper switched provider");
+    }
+    Ok(())
+}
+
+/// Closes the live page of a pending attempt at its provider, where the provider has a way
+/// to: true when it can no longer be paid. A refusal means the provider's state moved (paid
+/// meanwhile): the status is read again, and money there refuses the switch.
+async fn close_page(app: &AppState, attempt: &Attempt) -> Result<bool, AppError> {
+    match (attempt.provider, &app.bereke, &attempt.provider_session_id) {
+        (Provider::Bereke, Some(client), Some(md_order)) => {
+            if client.decline(md_order).await? {
+                app.store.advance_status(&attempt.attempt_id, PaymentStatus::Cancelled, "switch").await?;
+                return Ok(true);
+            }
+            let status = super::status::refresh(app, attempt).await?;
+            if status.takes_money() {
+                return Err(AppError::Conflict(format!("this order is already {} with bereke", status.as_str())));
+            }
+            Ok(status.is_final())
+        }
+        _ => Ok(false),
     }
 }
 
@@ -223,6 +297,8 @@ async fn create_ioka(app: &AppState, client: &crate::ioka::IokaClient, req: &Che
         provider_session_id: None,
         details: AttemptDetails::default(),
         attention: None,
+        superseded_by: None,
+        payable_until_ms: None,
     };
     Ok(app.store.insert_or_existing(&fresh).await?)
 }
@@ -286,6 +362,8 @@ async fn start_hosted_page(
                         ..AttemptDetails::default()
                     },
                     attention: None,
+                    superseded_by: None,
+                    payable_until_ms: None,
                 })
                 .await?
         }

@@ -71,6 +71,12 @@ async fn apply_notification(
     let reported = money(&attempt);
     let observed = super::believed(app, &attempt, observed, &reported, "webhook").await?;
     let money_moved = matches!(observed, PaymentStatus::Paid | PaymentStatus::Authorized | PaymentStatus::Refunded);
+    if !current && money_moved {
+        // Flagged before it is applied, so no answer says "paid" without saying why to look.
+        let why = format!("{} on an earlier try ({reference}) than the current one", observed.as_str());
+        tracing::error!(alert = "earlier_try_money", attempt = %attempt.attempt_id, provider = provider.as_str(), "{why}");
+        app.store.flag(&attempt.attempt_id, &why, "webhook").await?;
+    }
     // News about an earlier try that moved no money is recorded and changes nothing.
     let applied = if !current && !money_moved { PaymentStatus::Pending } else { observed };
     let Some(status) = app.store.advance_on_receipt(&attempt.attempt_id, provider, receipt, applied, "webhook").await?
@@ -79,11 +85,6 @@ async fn apply_notification(
     };
     if !current && !money_moved {
         return Ok(Json(serde_json::json!({"ok": true, "ignored": "earlier try"})));
-    }
-    if !current {
-        let why = format!("{} on an earlier try ({reference}) than the current one", observed.as_str());
-        tracing::error!(alert = "earlier_try_money", attempt = %attempt.attempt_id, provider = provider.as_str(), "{why}");
-        app.store.flag(&attempt.attempt_id, &why, "webhook").await?;
     }
     tracing::info!(attempt = %attempt.attempt_id, provider = provider.as_str(), status = status.as_str(), "notification");
     Ok(Json(serde_json::json!({"ok": true, "status": status.as_str()})))

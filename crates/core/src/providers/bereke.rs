@@ -67,6 +67,7 @@ impl RbsServer<'_> {
             ("email", r.email.map(str::to_owned)),
             ("phone", r.phone.map(str::to_owned)),
             ("jsonParams", r.json_params.clone()),
+            ("sessionTimeoutSecs", r.session_timeout_secs.map(|s| s.to_string())),
         ];
         params.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
         self.request(if pre_auth { "registerPreAuth.do" } else { "register.do" }, params)
@@ -97,6 +98,11 @@ impl RbsServer<'_> {
     /// `reverse.do`: release a hold (or cancel a same-day payment).
     pub fn reverse(&self, order_id: &str) -> HttpRequest {
         self.request("reverse.do", vec![("orderId", order_id.to_owned())])
+    }
+
+    /// `decline.do`: closes an order nobody has paid, so its page can no longer be paid.
+    pub fn decline(&self, order_id: &str) -> HttpRequest {
+        self.request("decline.do", vec![("orderId", order_id.to_owned())])
     }
 
     /// `refund.do`.

@@ -346,6 +346,9 @@ pub struct PaymentPageRequest<'a> {
     pub callback_url: Option<&'a str>,
     /// `operation_type=auth` for a hold (two-stage); `sale` otherwise.
     pub hold: bool,
+    /// `best_before` (`2026-12-03T12:00:00+00:00`, see [`crate::time::iso_utc`]): after it the
+    /// page can no longer be paid.
+    pub best_before: Option<&'a str>,
 }
 
 /// Builds signed Payment Page URLs for one project.
@@ -386,6 +389,7 @@ impl PaymentPage<'_> {
             ("customer_phone", r.customer_phone, false),
             ("language_code", r.language, false),
             ("merchant_callback_url", r.callback_url, true),
+            ("best_before", r.best_before, false),
         ];
         p.extend(optional.into_iter().filter_map(|(k, v, url)| v.map(|v| (k, signable(v, url)))));
         p.push(("merchant_success_url", signable(r.success_url, true)));

@@ -125,6 +125,8 @@ pub struct InvoiceRequest<'a> {
     pub email: Option<&'a str>,
     /// Customer phone.
     pub phone: Option<&'a str>,
+    /// `expires` (unix seconds): after it the invoice can no longer be paid.
+    pub expires: Option<i64>,
     /// Travels in `metadata` (our attempt id and idempotency key).
     pub metadata: &'a [(&'a str, &'a str)],
 }
@@ -150,6 +152,9 @@ impl PrivateApi<'_> {
         attributes.insert("return_url".into(), json!(r.return_url));
         if let Some(d) = r.description {
             attributes.insert("description".into(), json!(d));
+        }
+        if let Some(e) = r.expires {
+            attributes.insert("expires".into(), json!(e));
         }
         if let Some(l) = r.locale {
             attributes.insert("locale".into(), json!(hpp_locale(l)));

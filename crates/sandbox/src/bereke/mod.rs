@@ -90,6 +90,7 @@ async fn rest(
             | "getOrderStatus.do"
             | "deposit.do"
             | "reverse.do"
+            | "decline.do"
             | "refund.do"
     );
     if !known {
@@ -106,6 +107,7 @@ async fn rest(
         "getOrderStatus.do" => status(&sb, &p, false),
         "deposit.do" => deposit(&sb, &p).unwrap_or_else(|refused| refused),
         "reverse.do" => reverse(&sb, &p).unwrap_or_else(|refused| refused),
+        "decline.do" => decline(&sb, &p).unwrap_or_else(|refused| refused),
         _ => refund(&sb, &p).unwrap_or_else(|refused| refused),
     }
 }
@@ -332,6 +334,25 @@ fn reverse(sb: &Sandbox, p: &Params) -> Result<Response, Response> {
     order["orderStatus"] = json!(3);
     order["depositedAmount"] = json!(0);
     Ok(settle(sb, &order, "reversed"))
+}
+
+/// `decline.do`: the merchant closes an order nobody paid; its page then refuses the card.
+/// RBS documents no callback for it, so none is sent.
+fn decline(sb: &Sandbox, p: &Params) -> Result<Response, Response> {
+    let mut order = find_order(sb, p)?;
+    if order["orderStatus"] != 0 {
+        return Err(rbs_error("7", "Неверное состояние заказа для отклонения"));
+    }
+    order["orderStatus"] = json!(6);
+    order["actionCode"] = json!(-2014);
+    order["actionCodeDescription"] = json!("Заказ отклонён продавцом.");
+    let Some(id) = order["mdOrder"].as_str() else {
+        return Err(rbs_error("7", "Системная ошибка"));
+    };
+    if let Err(e) = sb.store.update(KIND, id, &order) {
+        return Err(store_failed(&e));
+    }
+    Ok(Json(json!({"errorCode": "0", "errorMessage": "Успешно"})).into_response())
 }
 
 fn refund(sb: &Sandbox, p: &Params) -> Result<Response, Response> {

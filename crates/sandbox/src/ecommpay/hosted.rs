@@ -45,6 +45,10 @@ pub fn form(payment: &Value, error: Option<Msg>) -> Response {
 
 fn opened(sb: &Sandbox, payment_id: &str) -> Result<Value, Response> {
     match sb.store.get(KIND, payment_id) {
+        // A page past its `best_before` can no longer be paid.
+        Ok(Some(p)) if p["status"] == OPENED && p["best_before_ms"].as_i64().is_some_and(|b| b <= now_ms()) => {
+            Err(page::message(LABEL, Msg::Closed, Msg::ClosedText))
+        }
         Ok(Some(p)) if p["status"] == OPENED || p["status"] == "awaiting 3ds result" => Ok(p),
         Ok(Some(p)) if p["status"] == "success" || p["status"] == "awaiting capture" => {
             Err(page::message(LABEL, Msg::AlreadyPaid, Msg::AlreadyPaidText))

@@ -124,6 +124,14 @@ async fn open_page(State(sb): State<Arc<Sandbox>>, RawQuery(query): RawQuery) ->
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
         return bad_request("1206", "payment_currency", "payment_currency must be ISO 4217 alpha-3");
     }
+    let best_before_ms = match params.get("best_before").and_then(Value::as_str) {
+        None => None,
+        Some(b) => match crate::ids::iso_to_ms(b) {
+            Some(ms) if ms > crate::ids::now_ms() => Some(ms),
+            Some(_) => return bad_request("1210", "best_before", "The payment page has expired"),
+            None => return bad_request("1211", "best_before", "best_before must be an ISO 8601 date-time"),
+        },
+    };
     let payment_id = text("payment_id");
     let operation = match params.get("operation_type").or(params.get("card_operation_type")).and_then(Value::as_str) {
         None | Some("sale") => "sale",
@@ -153,6 +161,7 @@ async fn open_page(State(sb): State<Arc<Sandbox>>, RawQuery(query): RawQuery) ->
                 "fail_url": params.get("merchant_fail_url").or(params.get("redirect_fail_url")),
                 "return_url": params.get("merchant_return_url"),
                 "callback_url": params.get("merchant_callback_url"),
+                "best_before_ms": best_before_ms,
                 "status": OPENED,
             });
             match sb.store.insert(KIND, &payment_id, None, None, &p) {

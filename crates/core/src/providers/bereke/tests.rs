@@ -101,6 +101,7 @@ fn requests_are_form_encoded_with_numeric_currency() {
             email: None,
             phone: None,
             json_params: None,
+            session_timeout_secs: Some(1200),
         },
         true,
     );
@@ -108,6 +109,7 @@ fn requests_are_form_encoded_with_numeric_currency() {
     assert_eq!(req.header("content-type"), Some("application/x-www-form-urlencoded"));
     let body = decode_form(req.body.as_deref().unwrap());
     let get = |k: &str| body.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(get("sessionTimeoutSecs"), Some("1200"), "the page lives as long as Tolem says");
     assert_eq!(get("password"), Some("p&ss word"));
     assert_eq!(get("currency"), Some("398"));
     assert_eq!(get("amount"), Some("1500000"));
@@ -137,6 +139,7 @@ fn sample_register() -> RbsRegisterRequest<'static> {
         email: None,
         phone: None,
         json_params: None,
+        session_timeout_secs: None,
     }
 }
 

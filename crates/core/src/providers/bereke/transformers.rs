@@ -53,6 +53,8 @@ pub struct RbsRegisterRequest<'a> {
     pub phone: Option<&'a str>,
     /// `jsonParams` (a JSON object as a string; ends up in `merchantOrderParams`).
     pub json_params: Option<String>,
+    /// `sessionTimeoutSecs`: how long the payment page can be paid (RBS's default is 1200).
+    pub session_timeout_secs: Option<u32>,
 }
 
 /// The answer of `register.do` / `registerPreAuth.do`.

@@ -133,8 +133,10 @@ fn payment_page_urls_are_signed_over_what_they_carry() {
         return_url: "https://shop.kz/c?tolem_return=back",
         callback_url: None,
         hold: false,
+        best_before: Some("2026-12-03T12:00:00+00:00"),
     };
     let url = page.url(&request);
+    assert!(url.contains("&best_before=2026-12-03T12%3A00%3A00%2B00%3A00"), "{url}");
     let (base, query) = url.split_once('?').unwrap();
     assert_eq!(base, "https://paymentpage.ecommpay.com/payment");
     assert!(query.starts_with("project_id=100&payment_id=A-1001&payment_amount=1500000&payment_currency=KZT&"));
@@ -221,6 +223,7 @@ fn page_request(email: &str) -> PaymentPageRequest<'_> {
         return_url: "https://shop.kz/",
         callback_url: None,
         hold: false,
+        best_before: None,
     }
 }
 

@@ -151,6 +151,7 @@ fn requests_carry_major_units_and_the_right_auth() {
         customer_id: Some("u-1"),
         email: None,
         phone: Some("+77010000000"),
+        expires: Some(1_796_299_200),
         metadata: &[("tolem_attempt", "att_1")],
     };
     let bearer = PrivateApi { base_url: "https://api.paytone.test", secret: "sk_test_9", auth: &PrivateAuth::Bearer };
@@ -166,6 +167,7 @@ fn requests_carry_major_units_and_the_right_auth() {
     assert_eq!(attributes["fields"]["phone"], "+77010000000");
     assert_eq!(attributes["customer"]["reference_id"], "u-1");
     assert_eq!(attributes["metadata"]["tolem_attempt"], "att_1");
+    assert_eq!(attributes["expires"], 1_796_299_200);
     let basic = PrivateApi {
         base_url: "https://api.paytone.test",
         secret: "sk",
