@@ -127,9 +127,13 @@ pub struct Config {
     pub merchant_keys: Vec<Secret>,
     /// Per-client limit on `start` and `pay`; `None`: unlimited.
     pub rate_limit: Option<RateLimit>,
-    /// Take the client's address from the first `X-Forwarded-For` hop (only behind a proxy
-    /// that sets it; otherwise any client could pick its own bucket).
-    pub trust_forwarded_for: bool,
+    /// Per-client limit on `status` (the widget polls it, so its budget is larger); `None`:
+    /// unlimited.
+    pub status_rate_limit: Option<RateLimit>,
+    /// How many proxies in front of the backend append to `X-Forwarded-For`: the client is
+    /// the entry that many from the right ([`tolem_core::ratelimit::forwarded_client`]). `0`:
+    /// the peer address is the client, and the header is ignored.
+    pub trusted_proxies: usize,
 }
 
 /// How long an unrenewed lease lives unless `TOLEM_LEASE_MS` says otherwise.
@@ -225,7 +229,10 @@ impl Config {
     /// | `TOLEM_MERCHANT_KEYS` | comma-separated keys for `POST /sessions` (the shop's server) | none |
     /// | `TOLEM_RATE_LIMIT_PER_MINUTE` | `start` + `pay` per client per minute (`0`: off) | `60` |
     /// | `TOLEM_RATE_LIMIT_BURST` | requests a client may make back to back | `20` |
-    /// | `TOLEM_TRUST_FORWARDED_FOR` | `1`: the client is the first `X-Forwarded-For` hop | off |
+    /// | `TOLEM_STATUS_RATE_LIMIT_PER_MINUTE` | `status` per client per minute (`0`: off) | `240` |
+    /// | `TOLEM_STATUS_RATE_LIMIT_BURST` | `status` requests a client may make back to back | `40` |
+    /// | `TOLEM_TRUSTED_PROXIES` | proxies in front that append to `X-Forwarded-For` | `0` |
+    /// | `TOLEM_TRUST_FORWARDED_FOR` | `1`: the same as `TOLEM_TRUSTED_PROXIES=1` | off |
     ///
     /// # Errors
     /// [`ConfigError`] naming the variable.
@@ -260,6 +267,13 @@ impl Config {
         let per_minute = number("TOLEM_RATE_LIMIT_PER_MINUTE", 60)?;
         let rate_limit =
             (per_minute > 0).then_some(RateLimit { per_minute, burst: number("TOLEM_RATE_LIMIT_BURST", 20)?.max(1) });
+        let status_per_minute = number("TOLEM_STATUS_RATE_LIMIT_PER_MINUTE", 240)?;
+        let status_rate_limit = (status_per_minute > 0).then_some(RateLimit {
+            per_minute: status_per_minute,
+            burst: number("TOLEM_STATUS_RATE_LIMIT_BURST", 40)?.max(1),
+        });
+        let legacy_proxy = u32::from(var("TOLEM_TRUST_FORWARDED_FOR").as_deref() == Some("1"));
+        let trusted_proxies = usize::try_from(number("TOLEM_TRUSTED_PROXIES", legacy_proxy)?.min(16)).unwrap_or(0);
         let ioka = match var("TOLEM_IOKA_API_KEY") {
             Some(key) => Some(IokaConfig {
                 base_url: var("TOLEM_IOKA_API_URL")
@@ -356,7 +370,8 @@ impl Config {
             )),
             provider_timeout: Duration::from_millis(timeout_ms),
             rate_limit,
-            trust_forwarded_for: var("TOLEM_TRUST_FORWARDED_FOR").as_deref() == Some("1"),
+            status_rate_limit,
+            trusted_proxies,
             ioka,
         })
     }
@@ -416,7 +431,8 @@ mod tests {
             admin_token: None,
             merchant_keys: vec![],
             rate_limit: None,
-            trust_forwarded_for: false,
+            status_rate_limit: None,
+            trusted_proxies: 0,
         };
         for (url, ok) in [
             ("https://shop.kz/checkout?x=1", true),

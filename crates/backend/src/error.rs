@@ -53,6 +53,13 @@ pub enum AppError {
     /// instance or another (503 `BUSY`, with `Retry-After`).
     #[error("busy")]
     Busy,
+    /// A JSON route called with another body type (415 `UNSUPPORTED_MEDIA_TYPE`): a form or
+    /// `text/plain` post is what a page on another origin can send without a CORS preflight.
+    #[error("content type is not application/json")]
+    UnsupportedMediaType,
+    /// The body is larger than [`crate::MAX_BODY_BYTES`] (413 `TOO_LARGE`).
+    #[error("body too large")]
+    TooLarge,
     /// Our own failure (500 `INTERNAL`).
     #[error("internal: {0}")]
     Internal(String),
@@ -100,6 +107,16 @@ impl IntoResponse for AppError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "BUSY",
                 "this order is being handled by another request, please try again".to_owned(),
+            ),
+            AppError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send the body as Content-Type: application/json".to_owned(),
+            ),
+            AppError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "TOO_LARGE",
+                format!("the request body is larger than {} KiB", crate::MAX_BODY_BYTES / 1024),
             ),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error".to_owned()),
         };

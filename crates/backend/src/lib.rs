@@ -61,6 +61,8 @@ pub struct AppState {
     pub locks: locks::KeyedLocks,
     /// Per-client request budgets for `start` and `pay`.
     pub limiter: ratelimit::ClientLimiter,
+    /// Per-client request budgets for `status`.
+    pub status_limiter: ratelimit::ClientLimiter,
     /// Set when shutdown began: readiness answers 503.
     pub draining: std::sync::atomic::AtomicBool,
 }
@@ -87,6 +89,7 @@ impl AppState {
             oneentry,
             locks: locks::KeyedLocks::default(),
             limiter: ratelimit::ClientLimiter::default(),
+            status_limiter: ratelimit::ClientLimiter::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
         }))
     }
@@ -157,16 +160,52 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/start", post(routes::start::start))
         .route("/pay", post(routes::pay::pay))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit));
-    Router::new()
+    let json = Router::new()
         .merge(limited)
         .route("/sessions", post(routes::sessions::create))
-        .route("/status", get(routes::status::status))
-        .route("/webhooks/{provider}", post(routes::webhooks::webhook).get(routes::webhooks::webhook))
         .route("/admin/capture", post(routes::admin::capture))
         .route("/admin/release", post(routes::admin::release))
+        .route_layer(axum::middleware::from_fn(require_json));
+    let status = Router::new()
+        .route("/status", get(routes::status::status))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_status));
+    Router::new()
+        .merge(json)
+        .merge(status)
+        .route("/webhooks/{provider}", post(routes::webhooks::webhook).get(routes::webhooks::webhook))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(json_too_large))
         .layer(cors)
         .with_state(state)
+}
+
+/// The JSON routes take `Content-Type: application/json` only (parameters such as
+/// `charset=utf-8` allowed). Anything else is `415` before the body is read: a form or
+/// `text/plain` post, which any page can send cross-origin without a CORS preflight, never
+/// reaches a handler.
+async fn require_json(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return error::AppError::UnsupportedMediaType.into_response();
+    }
+    next.run(req).await
+}
+
+/// A body over the limit is refused by axum with a plain-text `413`; it gets the JSON error
+/// every other refusal has.
+async fn json_too_large(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        return error::AppError::TooLarge.into_response();
+    }
+    response
 }

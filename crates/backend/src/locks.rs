@@ -3,6 +3,7 @@
 //! store (the process's lock, then a lease in the database).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -63,12 +64,15 @@ impl Drop for KeyGuard<'_> {
 /// (so callers in one process queue without touching the database), then the store's lease
 /// (so callers on other instances wait). While held, the lease is renewed every third of its
 /// time to live; dropped, it is released. A holder that dies stops renewing, and its lease runs
-/// out within its time to live.
+/// out within its time to live. Expiry is judged by the database's clock. A holder whose
+/// lease ran out (a stall longer than its time to live) is fenced: [`Exclusive::ensure_held`]
+/// refuses it before it makes another provider call, since someone else may be acting.
 pub struct Exclusive<'a> {
     _local: KeyGuard<'a>,
     store: Store,
     name: String,
     holder: String,
+    lost: Arc<AtomicBool>,
     renewer: tokio::task::JoinHandle<()>,
 }
 
@@ -102,8 +106,9 @@ pub async fn exclusive<'a>(
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(200));
     }
+    let lost = Arc::new(AtomicBool::new(false));
     let renewer = {
-        let (store, name, holder) = (store.clone(), name.to_owned(), holder.clone());
+        let (store, name, holder, lost) = (store.clone(), name.to_owned(), holder.clone(), lost.clone());
         tokio::spawn(async move {
             let every = (terms.ttl / 3).max(Duration::from_millis(10));
             loop {
@@ -111,7 +116,8 @@ pub async fn exclusive<'a>(
                 match store.renew_lease(&name, &holder, terms.ttl).await {
                     Ok(true) => {}
                     Ok(false) => {
-                        tracing::warn!(lease = %name, "lease lost (renewed too late); another caller may act");
+                        lost.store(true, Ordering::SeqCst);
+                        tracing::error!(lease = %name, "lease lost (renewed too late); this holder calls no provider again");
                         return;
                     }
                     Err(e) => tracing::warn!(lease = %name, error = %e, "lease not renewed; trying again"),
@@ -119,7 +125,24 @@ pub async fn exclusive<'a>(
             }
         })
     };
-    Ok(Exclusive { _local: local, store: store.clone(), name: name.to_owned(), holder, renewer })
+    Ok(Exclusive { _local: local, store: store.clone(), name: name.to_owned(), holder, lost, renewer })
+}
+
+impl Exclusive<'_> {
+    /// Checks, just before a provider call that changes something, that this holder still
+    /// holds the lease (by the database's clock).
+    ///
+    /// # Errors
+    /// [`AppError::Busy`] when the lease was lost: the caller stops, and the shopper's retry
+    /// finds whatever the new holder did.
+    pub async fn ensure_held(&self) -> Result<(), AppError> {
+        if self.lost.load(Ordering::SeqCst) || !self.store.holds_lease(&self.name, &self.holder).await? {
+            self.lost.store(true, Ordering::SeqCst);
+            tracing::error!(lease = %self.name, "lease lost before a provider call; not calling");
+            return Err(AppError::Busy);
+        }
+        Ok(())
+    }
 }
 
 impl Drop for Exclusive<'_> {

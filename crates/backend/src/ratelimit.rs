@@ -1,6 +1,6 @@
-//! Per-client rate limits on `start` and `pay` (token buckets from
-//! [`tolem_core::ratelimit`]), keyed by the client's IP address: the peer's, or the first
-//! `X-Forwarded-For` hop when the backend is configured to trust its proxy.
+//! Per-client rate limits on `start` and `pay`, and on `status` with a budget of its own
+//! (token buckets from [`tolem_core::ratelimit`]), keyed by the client's IP address: the
+//! peer's, or the one the configured number of trusted proxies put in `X-Forwarded-For`.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -43,27 +43,43 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// The client's address: the first `X-Forwarded-For` hop if trusted, else the peer.
-fn client_of(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
-    if trust_forwarded_for {
-        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        if let Some(ip) = forwarded.and_then(|v| v.split(',').next()).and_then(|ip| ip.trim().parse().ok()) {
-            return Some(ip);
-        }
-    }
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+/// The client's address: read from `X-Forwarded-For` past the trusted proxies, else the peer.
+fn client_of(req: &Request, trusted_proxies: usize) -> Option<IpAddr> {
+    let forwarded: Vec<&str> =
+        req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    tolem_core::ratelimit::forwarded_client(&forwarded, trusted_proxies)
+        .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
 }
 
-/// Middleware for the limited routes: 429 `RATE_LIMITED` with `Retry-After` when a client
+/// Takes one request from `client`'s bucket in `limiter`, or answers 429.
+fn admit(
+    limiter: &ClientLimiter,
+    rule: Option<RateLimit>,
+    req: &Request,
+    trusted_proxies: usize,
+) -> Result<(), AppError> {
+    let Some(rule) = rule else { return Ok(()) };
+    let client = client_of(req, trusted_proxies).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    limiter
+        .check(rule, client, now_ms())
+        .map_err(|wait_ms| AppError::RateLimited { retry_after_s: wait_ms.div_ceil(1000).max(1) })
+}
+
+/// Middleware for `start` and `pay`: 429 `RATE_LIMITED` with `Retry-After` when a client
 /// asks too often. A request whose client cannot be told (no peer address) shares one bucket.
 pub async fn limit(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if let Some(rule) = app.config.rate_limit {
-        let client = client_of(&req, app.config.trust_forwarded_for).unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        if let Err(wait_ms) = app.limiter.check(rule, client, now_ms()) {
-            return AppError::RateLimited { retry_after_s: wait_ms.div_ceil(1000).max(1) }.into_response();
-        }
+    match admit(&app.limiter, app.config.rate_limit, &req, app.config.trusted_proxies) {
+        Ok(()) => next.run(req).await,
+        Err(refused) => refused.into_response(),
     }
-    next.run(req).await
+}
+
+/// Middleware for `status`: the same, with the status budget (a widget polls, backing off).
+pub async fn limit_status(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    match admit(&app.status_limiter, app.config.status_rate_limit, &req, app.config.trusted_proxies) {
+        Ok(()) => next.run(req).await,
+        Err(refused) => refused.into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -59,6 +59,14 @@ impl Engine {
         }
     }
 
+    /// This engine's spelling of a statement given as `(sqlite, postgres)`.
+    fn pick(self, statements: (&'static str, &'static str)) -> &'static str {
+        match self {
+            Engine::Sqlite => statements.0,
+            Engine::Postgres => statements.1,
+        }
+    }
+
     /// `sqlite` or `postgres`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,7 +85,7 @@ fn migrator(engine: Engine) -> Migrator {
             (3, "checkout sessions", include_str!("../migrations/sqlite/0003_checkout_sessions.sql")),
             (
                 4,
-                "attention, superseded, payable until",
+                "attention, switches, page lifetimes, provider reads",
                 include_str!("../migrations/sqlite/0004_attempt_attention.sql"),
             ),
         ],
@@ -87,7 +95,7 @@ fn migrator(engine: Engine) -> Migrator {
             (3, "checkout sessions", include_str!("../migrations/postgres/0003_checkout_sessions.sql")),
             (
                 4,
-                "attention, superseded, payable until",
+                "attention, switches, page lifetimes, provider reads",
                 include_str!("../migrations/postgres/0004_attempt_attention.sql"),
             ),
         ],
@@ -383,9 +391,80 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// When a lease taken or renewed at `now` runs out.
-fn lease_end(now: i64, ttl: Duration) -> i64 {
-    now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
+/// A duration in whole milliseconds for SQL (at least 1).
+fn ttl_ms(ttl: Duration) -> i64 {
+    i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1)
+}
+
+/// Statements that read the database's clock, once per engine (`(sqlite, postgres)`), so
+/// lease expiry and read throttling never depend on an instance's own clock.
+mod lease_sql {
+    /// SQLite's clock in milliseconds since the epoch.
+    macro_rules! sqlite_now {
+        () => {
+            "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+        };
+    }
+    /// PostgreSQL's clock (the moment of the call, not of the transaction).
+    macro_rules! postgres_now {
+        () => {
+            "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+        };
+    }
+    /// `$1` name, `$2` holder, `$3` ttl ms.
+    pub const TAKE: (&str, &str) = (
+        concat!(
+            "INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, ",
+            sqlite_now!(),
+            " + $3) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
+             WHERE leases.expires_ms < ",
+            sqlite_now!()
+        ),
+        concat!(
+            "INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, ",
+            postgres_now!(),
+            " + $3) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
+             WHERE leases.expires_ms < ",
+            postgres_now!()
+        ),
+    );
+    /// `$1` ttl ms, `$2` name, `$3` holder.
+    pub const RENEW: (&str, &str) = (
+        concat!(
+            "UPDATE leases SET expires_ms = ",
+            sqlite_now!(),
+            " + $1 WHERE name = $2 AND holder = $3 AND expires_ms >= ",
+            sqlite_now!()
+        ),
+        concat!(
+            "UPDATE leases SET expires_ms = ",
+            postgres_now!(),
+            " + $1 WHERE name = $2 AND holder = $3 AND expires_ms >= ",
+            postgres_now!()
+        ),
+    );
+    /// `$1` name, `$2` holder.
+    pub const HELD: (&str, &str) = (
+        concat!("SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND expires_ms > ", sqlite_now!()),
+        concat!("SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND expires_ms > ", postgres_now!()),
+    );
+    /// `$1` interval ms, `$2` attempt id.
+    pub const CLAIM_READ: (&str, &str) = (
+        concat!(
+            "UPDATE attempts SET provider_read_ms = ",
+            sqlite_now!(),
+            " WHERE attempt_id = $2 AND (provider_read_ms IS NULL OR provider_read_ms <= ",
+            sqlite_now!(),
+            " - $1)"
+        ),
+        concat!(
+            "UPDATE attempts SET provider_read_ms = ",
+            postgres_now!(),
+            " WHERE attempt_id = $2 AND (provider_read_ms IS NULL OR provider_read_ms <= ",
+            postgres_now!(),
+            " - $1)"
+        ),
+    );
 }
 
 /// How many times a compare-and-set is retried when others keep moving the row first.
@@ -917,33 +996,47 @@ impl Store {
     }
 
     /// Takes the lease on `name` for `holder` until `ttl` from now, if nobody holds it or
-    /// the holder's lease ran out (a crashed instance). `true` when taken.
+    /// the holder's lease ran out (a crashed instance). `true` when taken. "Now" is the
+    /// database's clock, so instances whose own clocks disagree still agree on who holds it.
     pub async fn try_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let now = now_ms();
-        let until = lease_end(now, ttl);
-        let n = sqlx::query(
-            "INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, $3)
-             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
-             WHERE leases.expires_ms < $4",
-        )
-        .bind(name)
-        .bind(holder)
-        .bind(until)
-        .bind(now)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let n = sqlx::query(self.engine.pick(lease_sql::TAKE))
+            .bind(name)
+            .bind(holder)
+            .bind(ttl_ms(ttl))
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
-    /// Extends `holder`'s lease on `name` to `ttl` from now; `false` when it is no longer
-    /// theirs (it ran out and someone else took it).
+    /// Extends `holder`'s lease on `name` to `ttl` from now (the database's clock); `false`
+    /// when it is no longer theirs: it ran out (even if nobody took it yet) or someone else
+    /// took it. A lease lost stays lost.
     pub async fn renew_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let until = lease_end(now_ms(), ttl);
-        let n = sqlx::query("UPDATE leases SET expires_ms = $1 WHERE name = $2 AND holder = $3")
-            .bind(until)
+        let n = sqlx::query(self.engine.pick(lease_sql::RENEW))
+            .bind(ttl_ms(ttl))
             .bind(name)
             .bind(holder)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// True while `holder`'s lease on `name` has not run out by the database's clock.
+    pub async fn holds_lease(&self, name: &str, holder: &str) -> Result<bool, StoreError> {
+        let row =
+            sqlx::query(self.engine.pick(lease_sql::HELD)).bind(name).bind(holder).fetch_optional(&self.pool).await?;
+        Ok(row.is_some())
+    }
+
+    /// Claims the provider read of an attempt for the caller if nobody read it in the last
+    /// `every` (the database's clock, so across instances): `true` means "read it now".
+    /// Concurrent pollers of one attempt then cost the provider one read per `every`.
+    pub async fn claim_provider_read(&self, attempt_id: &str, every: Duration) -> Result<bool, StoreError> {
+        let n = sqlx::query(self.engine.pick(lease_sql::CLAIM_READ))
+            .bind(ttl_ms(every))
+            .bind(attempt_id)
             .execute(&self.pool)
             .await?
             .rows_affected();

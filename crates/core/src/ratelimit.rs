@@ -49,6 +49,21 @@ impl Bucket {
     }
 }
 
+/// The client's address behind `trusted_proxies` proxies, read from `X-Forwarded-For`
+/// (`forwarded`: the header's values in the order received). Each proxy appends the address
+/// it was reached from, so the client is the `trusted_proxies`-th entry from the right;
+/// entries further left were written by whoever sent the request and prove nothing. `None`
+/// when no proxy is trusted, or the header does not have that many valid entries (then the
+/// caller keys by the peer address).
+pub fn forwarded_client(forwarded: &[&str], trusted_proxies: usize) -> Option<std::net::IpAddr> {
+    if trusted_proxies == 0 {
+        return None;
+    }
+    let hops: Vec<&str> = forwarded.iter().flat_map(|v| v.split(',')).map(str::trim).collect();
+    let entry = hops.len().checked_sub(trusted_proxies).and_then(|i| hops.get(i))?;
+    entry.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +97,21 @@ mod tests {
         let mut b = Bucket::full(none, 0);
         assert_eq!(b.take(none, 0), Ok(()));
         assert_eq!(b.take(none, u64::MAX), Err(60_000));
+    }
+
+    #[test]
+    fn the_client_is_read_from_the_right_past_the_trusted_proxies() {
+        use super::forwarded_client;
+        use std::net::IpAddr;
+        let ip = |s: &str| s.parse::<IpAddr>().ok();
+        // One proxy: it appended the client's address last; what the client wrote is ignored.
+        assert_eq!(forwarded_client(&["6.6.6.6, 203.0.113.7"], 1), ip("203.0.113.7"));
+        assert_eq!(forwarded_client(&["6.6.6.6", "203.0.113.7"], 1), ip("203.0.113.7"), "two header lines");
+        // Two proxies (a CDN, then a load balancer).
+        assert_eq!(forwarded_client(&["1.1.1.1, 203.0.113.7, 10.0.0.2"], 2), ip("203.0.113.7"));
+        assert_eq!(forwarded_client(&["10.0.0.2"], 2), None, "too few hops: the peer decides");
+        assert_eq!(forwarded_client(&["1.1.1.1, 203.0.113.7"], 0), None, "no proxy trusted");
+        assert_eq!(forwarded_client(&["1.1.1.1, not-an-ip"], 1), None);
+        assert_eq!(forwarded_client(&[" 2001:db8::1 "], 1), ip("2001:db8::1"));
     }
 }

@@ -66,6 +66,8 @@ pub struct DemoOptions {
     pub rate_limit: Option<tolem_backend::RateLimit>,
     /// How long a hosted payment page can be paid (the backend's `TOLEM_PAGE_LIFETIME_SECONDS`).
     pub page_lifetime: Duration,
+    /// Proxies in front that append to `X-Forwarded-For` (the backend's `TOLEM_TRUSTED_PROXIES`).
+    pub trusted_proxies: usize,
 }
 
 impl Default for DemoOptions {
@@ -85,6 +87,7 @@ impl Default for DemoOptions {
             paytone_basic_auth: false,
             rate_limit: Some(tolem_backend::RateLimit { per_minute: 1_200, burst: 200 }),
             page_lifetime: Duration::from_secs(1200),
+            trusted_proxies: 0,
         }
     }
 }
@@ -206,7 +209,8 @@ impl Demo {
             admin_token: Some(Secret::new(DEMO_ADMIN_TOKEN)),
             merchant_keys: vec![Secret::new(demo_credentials::TOLEM_MERCHANT_KEY)],
             rate_limit: options.rate_limit,
-            trust_forwarded_for: false,
+            status_rate_limit: options.rate_limit,
+            trusted_proxies: options.trusted_proxies,
         })
         .await
         .map_err(|e| StartError(format!("backend store: {e}")))?;

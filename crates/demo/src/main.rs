@@ -53,6 +53,7 @@ async fn main() -> std::process::ExitCode {
             }
         },
         provider_origin: std::env::var("TOLEM_PROVIDER_ORIGIN").ok().filter(|v| !v.is_empty()),
+        trusted_proxies: 0,
         page_lifetime: match env_or("TOLEM_PAGE_LIFETIME_SECONDS", "1200").parse() {
             Ok(secs) => Duration::from_secs(secs),
             Err(_) => {

@@ -112,7 +112,7 @@ async fn bereke_pay_decline_retry_cancel_and_callbacks() {
     assert_eq!(back, format!("{}/?provider=bereke&tolem_return=success&orderId={md_order}&lang=kk", demo.origin));
     let log = demo.wait_events("bereke", 1).await;
     assert_eq!((log[0]["event"].as_str(), log[0]["status"].as_u64()), (Some("deposited:1"), Some(200)));
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
     // Without the journal: the return's orderId finds the attempt, for the session's widget only.
     let by_md_order = format!("/api/checkout/status?provider=bereke&orderId={md_order}");
     let secret = demo.client_secret(demo.session_body_for("bereke", "B-100")).await;
@@ -137,14 +137,14 @@ async fn bereke_pay_decline_retry_cancel_and_callbacks() {
     let form_url = demo.pay_url(&attempt, "card").await;
     let back = demo.bereke_page(&form_url, "pay", "4444444444446666").await;
     assert!(back.contains("tolem_return=failure&orderId="), "{back}");
-    assert_eq!(demo.status(&attempt).await["status"], "failed");
+    demo.status_becomes(&attempt, "failed").await;
     let again = demo.start_for("bereke", "B-101").await;
     assert_eq!((again["attemptId"].as_str(), again["status"].as_str()), (Some(attempt.as_str()), Some("pending")));
     let second_url = demo.pay_url(&attempt, "card").await;
     assert_ne!(second_url, form_url);
     assert_eq!(demo.rbs("getOrderStatusExtended.do", &[("orderNumber", "B-101~2")]).await["orderStatus"], 0);
     demo.bereke_page(&second_url, "pay", "5555555555555599").await;
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
     // The first order is closed for good: its page says so, in the Kazakh the order was
     // registered with (`language=kk`, so `payment_kk.html`).
     let closed = demo.http.get(&form_url).send().await.unwrap().text().await.unwrap();
@@ -175,7 +175,7 @@ async fn bereke_pay_decline_retry_cancel_and_callbacks() {
     let acs = format!("{}/sandbox/bereke/payment/merchants/tolem_demo/acs/{md_order}", demo.origin);
     let r = demo.http.post(&acs).form(&[("action", "confirm"), ("password", "12345678")]).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 303);
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,7 +187,7 @@ async fn bereke_callbacks_early_late_duplicate_and_forged() {
     let form_url = demo.pay_url(&attempt, "card").await;
     demo.bereke_page(&form_url, "pay", "5555555555555599").await;
     assert!(demo.events("bereke").await.is_empty(), "the callback is still on its way");
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
     let log = demo.wait_events("bereke", 1).await;
     assert_eq!(log[0]["status"], 200, "the late callback is accepted and changes nothing");
 
@@ -207,7 +207,7 @@ async fn bereke_callbacks_early_late_duplicate_and_forged() {
     assert_eq!((code, body["error"]["code"].as_str()), (401, Some("BAD_SIGNATURE")));
     let (code, _) = answer(demo.http.get(format!("{}/api/checkout/webhooks/bereke?{genuine}", demo.origin))).await;
     assert_eq!(code, 401, "no checksum, no trust");
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -254,6 +254,7 @@ async fn bereke_gateway_semantics() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holds_are_captured_or_released_by_the_merchant() {
     let demo = demo_with_holds().await;
+    let mut released_attempts = Vec::new();
     for (provider, method) in [("bereke", "card"), ("ecommpay", "payment_page")] {
         let capture_id = format!("{provider}-H1");
         let attempt = demo.start_for(provider, &capture_id).await["attemptId"].as_str().unwrap().to_owned();
@@ -264,7 +265,7 @@ async fn holds_are_captured_or_released_by_the_merchant() {
             assert_eq!(query_value(&url, "operation_type"), "auth");
             demo.ecommpay_page(&url, "pay", "4000000000000077").await;
         }
-        assert_eq!(demo.status(&attempt).await["status"], "authorized", "{provider}");
+        demo.status_becomes(&attempt, "authorized").await;
         let (code, _) = demo.admin("capture", &attempt, "wrong").await;
         assert_eq!(code, 401);
         let (code, captured) = demo.admin("capture", &attempt, DEMO_ADMIN_TOKEN).await;
@@ -273,6 +274,8 @@ async fn holds_are_captured_or_released_by_the_merchant() {
         assert_eq!(code, 409, "a captured payment is not a hold any more");
 
         let release_id = format!("{provider}-H2");
+        let delay = json!({"provider": provider, "webhook": "delay", "latencyMs": 1_500, "times": 1});
+        assert_eq!(demo.post("/sandbox/_control/faults", delay).await.0, 201);
         let attempt = demo.start_for(provider, &release_id).await["attemptId"].as_str().unwrap().to_owned();
         let url = demo.pay_url(&attempt, method).await;
         if provider == "bereke" {
@@ -282,9 +285,36 @@ async fn holds_are_captured_or_released_by_the_merchant() {
         }
         let (code, released) = demo.admin("release", &attempt, DEMO_ADMIN_TOKEN).await;
         assert_eq!((code, released["status"].as_str()), (200, Some("cancelled")), "{provider}: {released}");
+        released_attempts.push(attempt);
     }
     let bereke = demo.rbs("getOrderStatusExtended.do", &[("orderNumber", "bereke-H2")]).await;
     assert_eq!(bereke["orderStatus"], 3, "reverse.do released the hold");
+
+    // The hold's own notifications were held back (a slow provider): they arrive after the
+    // release, genuine and signed, and undo nothing.
+    let mut arrived = 0;
+    for _ in 0..100 {
+        let (_, log) = demo.get("/sandbox/_control/webhooks").await;
+        arrived = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| {
+                let what = format!("{}{}", d["url"], d["body"]);
+                ((what.contains("bereke-H2") && d["event"] == "approved:1")
+                    || (what.contains("ecommpay-H2") && d["event"] == "awaiting capture"))
+                    && d["status"] == 200
+            })
+            .count();
+        if arrived == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(arrived, 2, "both held-back hold notifications were delivered and accepted");
+    for attempt in &released_attempts {
+        assert_eq!(demo.status(attempt).await["status"], "cancelled", "a late authorisation never undoes a release");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -316,7 +346,7 @@ async fn ecommpay_pay_decline_retry_cancel_and_tampering() {
     assert_eq!(back, format!("{}/?provider=ecommpay&tolem_return=success", demo.origin));
     let log = demo.wait_events("ecommpay", 1).await;
     assert_eq!((log[0]["event"].as_str(), log[0]["status"].as_u64()), (Some("success"), Some(200)));
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
     let (code, _) = answer(demo.http.get(&url)).await;
     assert_eq!(code, 400, "a processed payment_id cannot be paid again");
 
@@ -325,12 +355,12 @@ async fn ecommpay_pay_decline_retry_cancel_and_tampering() {
     let url = demo.pay_url(&attempt, "payment_page").await;
     let back = demo.ecommpay_page(&url, "decline", "").await;
     assert!(back.ends_with("tolem_return=failure"), "{back}");
-    assert_eq!(demo.status(&attempt).await["status"], "failed");
+    demo.status_becomes(&attempt, "failed").await;
     demo.start_for("ecommpay", "E-101").await;
     let url = demo.pay_url(&attempt, "payment_page").await;
     assert_eq!(query_value(&url, "payment_id"), "E-101~2");
     demo.ecommpay_page(&url, "pay", "5555555555555599").await;
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
 
     // Cancel → merchant_return_url (tolem_return=back); nothing at the Gate.
     let attempt = demo.start_for("ecommpay", "E-102").await["attemptId"].as_str().unwrap().to_owned();

@@ -143,8 +143,24 @@ async fn every_start_field_is_checked_and_nothing_reaches_the_provider() {
         assert_eq!(body["error"]["code"], "INVALID_REQUEST", "{broken:?}: {body}");
     }
     let huge = with(base.clone(), "/locale", Some(json!("x".repeat(tolem_backend::MAX_BODY_BYTES)))).to_string();
-    let (status, _) = answer(demo.http.post(&url).body(huge)).await;
-    assert_eq!(status, 413, "over the body limit");
+    let (status, body) = answer(demo.http.post(&url).header("content-type", "application/json").body(huge)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (413, Some("TOO_LARGE")), "over the body limit: {body}");
+    // Only JSON bodies: a form or text post (what any page can send cross-origin without a
+    // CORS preflight) is refused before it is read.
+    let valid = base.to_string();
+    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/jsonx")]
+    {
+        let mut request = demo.http.post(&url).body(valid.clone());
+        if let Some(t) = content_type {
+            request = request.header("content-type", t);
+        }
+        let (status, body) = answer(request).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (415, Some("UNSUPPORTED_MEDIA_TYPE")), "{content_type:?}");
+    }
+    let read = with(base.clone(), "/locale", Some(json!("de"))).to_string();
+    let (status, body) =
+        answer(demo.http.post(&url).header("content-type", "Application/JSON; charset=utf-8").body(read)).await;
+    assert_eq!(status, 400, "parameters and case do not matter: the body is read (and its locale refused): {body}");
 
     // `pay` and `status` check their ids too.
     let started = demo.start("H-2").await;
@@ -260,5 +276,5 @@ async fn a_signature_wrong_in_any_single_byte_is_refused() {
     assert_eq!(demo.status(&attempt).await["status"], "pending");
     let r = demo.http.post(&url).header("X-Signature", &good).body(event.to_string()).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
 }

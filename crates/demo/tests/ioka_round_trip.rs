@@ -51,14 +51,14 @@ async fn pay_decline_cancel_and_webhooks() {
     let back = demo.hosted(pay["redirect"]["url"].as_str().unwrap(), "pay", "4444444411111111").await;
     assert!(back.ends_with("tolem_return=failure"), "{back}");
     demo.deliveries(2).await;
-    assert_eq!(demo.status(&attempt2).await["status"], "failed");
+    demo.status_becomes(&attempt2, "failed").await;
     // trying again reopens the same attempt on the same, still payable, ioka order
     let again = demo.start("A-2").await;
     assert_eq!((again["attemptId"].as_str(), again["status"].as_str()), (Some(attempt2.as_str()), Some("pending")));
     let (_, pay) = demo.post("/api/checkout/pay", json!({"attemptId": attempt2, "methodId": "card"})).await;
     demo.hosted(pay["redirect"]["url"].as_str().unwrap(), "pay", "5555555555555599").await;
     demo.deliveries(3).await;
-    assert_eq!(demo.status(&attempt2).await["status"], "paid");
+    demo.status_becomes(&attempt2, "paid").await;
     assert_eq!(demo.ioka_orders("A-2").await.len(), 1);
 
     // cancel → back_url, nothing paid
@@ -121,11 +121,24 @@ async fn bad_input_forged_webhooks_and_provider_faults() {
         assert!(answer["error"]["message"].is_string());
     }
     assert_eq!(demo.ioka_orders("B-1").await.len(), 0, "nothing refused reached ioka");
-    let raw =
-        demo.http.post(format!("{}/api/checkout/start", demo.origin)).body("{\"provider\":").send().await.unwrap();
+    let raw = demo
+        .http
+        .post(format!("{}/api/checkout/start", demo.origin))
+        .header("content-type", "application/json")
+        .body("{\"provider\":")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(raw.status().as_u16(), 400);
     let big = "x".repeat(200_000);
-    let raw = demo.http.post(format!("{}/api/checkout/start", demo.origin)).body(big).send().await.unwrap();
+    let raw = demo
+        .http
+        .post(format!("{}/api/checkout/start", demo.origin))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(raw.status().as_u16(), 413);
     let (status, _) = demo.get("/api/checkout/status?attemptId=att_nope").await;
     assert_eq!(status, 404);
@@ -154,7 +167,7 @@ async fn bad_input_forged_webhooks_and_provider_faults() {
         let answer: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
         assert_eq!(answer["duplicate"].as_bool().unwrap_or(false), expect_duplicate, "{answer}");
     }
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
     // a stale "declined" after "paid" never moves it back
     let stale = json!({"event": "PAYMENT_DECLINED", "order": {"id": order_id, "status": "UNPAID", "amount": 1_500_000, "currency": "KZT"},
         "payment": {"id": "pay_Y", "order_id": order_id, "status": "DECLINED"}});
@@ -164,7 +177,7 @@ async fn bad_input_forged_webhooks_and_provider_faults() {
     ));
     let r = demo.http.post(&url).header("X-Signature", sig).body(stale.to_string()).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
 
     // provider faults: a malformed create answer is a clear 502, and the retry still makes
     // exactly one ioka order (the first create did succeed at the provider)

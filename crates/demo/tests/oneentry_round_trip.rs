@@ -153,7 +153,7 @@ async fn a_payment_url_that_appears_only_on_a_later_read_and_a_cash_order() {
     assert_eq!(code, 200, "the backend kept reading until paymentUrl appeared: {pay}");
     let url = pay["redirect"]["url"].as_str().unwrap().to_owned();
     demo.oneentry_page(&url, "pay", "4242424242424242").await;
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
 
     let cash = demo.oneentry_start("OE-CASH-1").await["attemptId"].as_str().unwrap().to_owned();
     let (code, placed) = demo.pay(&cash, "cash", json!({})).await;
@@ -177,7 +177,7 @@ async fn an_expired_access_token_is_refreshed_mid_flow_and_the_payment_goes_on()
     // Expired again before the status read: refreshed again with the new refresh token.
     demo.post("/sandbox/oneentry/_control/tokens/expire", json!({})).await;
     demo.oneentry_page(pay["redirect"]["url"].as_str().unwrap(), "pay", "4242424242424242").await;
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
     let (_, refreshes) = demo.get("/sandbox/oneentry/_control/refreshes").await;
     assert_eq!(refreshes["refreshes"], 2);
 }
@@ -188,7 +188,7 @@ async fn decline_then_a_new_order_then_paid_and_cancel() {
     let attempt = demo.oneentry_start("OE-DECL-1").await["attemptId"].as_str().unwrap().to_owned();
     let url = demo.pay(&attempt, "stripe", json!({})).await.1["redirect"]["url"].as_str().unwrap().to_owned();
     demo.oneentry_page(&url, "decline", "").await;
-    assert_eq!(demo.status(&attempt).await["status"], "failed");
+    demo.status_becomes(&attempt, "failed").await;
     let (code, _) = demo.pay(&attempt, "stripe", json!({})).await;
     assert_eq!(code, 409, "a failed try is not offered again without a new start");
     let again = demo.post("/api/checkout/start", demo.oneentry_body("OE-DECL-1", json!({})).await).await.1;
@@ -196,12 +196,12 @@ async fn decline_then_a_new_order_then_paid_and_cancel() {
     let retry = demo.pay(&attempt, "stripe", json!({})).await.1["redirect"]["url"].as_str().unwrap().to_owned();
     assert_ne!(retry, url, "a new order and session for the new try");
     demo.oneentry_page(&retry, "pay", "4242424242424242").await;
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
 
     let cancelled = demo.oneentry_start("OE-CANCEL-1").await["attemptId"].as_str().unwrap().to_owned();
     let url = demo.pay(&cancelled, "stripe", json!({})).await.1["redirect"]["url"].as_str().unwrap().to_owned();
     demo.oneentry_page(&url, "cancel", "").await;
-    assert_eq!(demo.status(&cancelled).await["status"], "cancelled");
+    demo.status_becomes(&cancelled, "cancelled").await;
 }
 
 #[tokio::test]

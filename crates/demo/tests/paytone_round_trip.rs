@@ -45,18 +45,6 @@ impl Running {
         let (code, body) = self.post("/sandbox/_control/faults", rule).await;
         assert_eq!(code, 201, "{body}");
     }
-
-    /// Polls the backend until the attempt reaches `want` (bounded).
-    async fn status_becomes(&self, attempt: &str, want: &str) -> Value {
-        for _ in 0..100 {
-            let s = self.status(attempt).await;
-            if s["status"] == want {
-                return s;
-            }
-            tokio::time::sleep(Duration::from_millis(30)).await;
-        }
-        panic!("attempt {attempt} never became {want}: {}", self.status(attempt).await);
-    }
 }
 
 fn cpi_of(url: &str) -> String {
@@ -163,7 +151,7 @@ async fn callbacks_duplicated_batched_out_of_order_and_forged() {
     let events = demo.paytone_events(2).await;
     assert_eq!(events[0]["event"], "processed", "the newer callback arrived first: {events:?}");
     assert_eq!(events[1]["event"], "processing");
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
 
     // Duplicated: both copies accepted, one change.
     let _ = demo.http.delete(format!("{}/sandbox/_control/faults", demo.origin)).send().await.unwrap();
@@ -198,7 +186,7 @@ async fn callbacks_duplicated_batched_out_of_order_and_forged() {
     assert_eq!(forged.status().as_u16(), 401);
     let unsigned = demo.http.post(&webhook).body(body).send().await.unwrap();
     assert_eq!(unsigned.status().as_u16(), 401);
-    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    demo.status_becomes(&attempt, "paid").await;
 }
 
 #[tokio::test]

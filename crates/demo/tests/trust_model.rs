@@ -95,8 +95,13 @@ async fn only_the_shops_server_makes_sessions() {
         assert!(!answer.to_string().contains(creds::TOLEM_MERCHANT_KEY), "the refusal does not echo the key");
     }
     // The key in the query string or a cookie is not the key either.
-    let (code, _) =
-        common::answer(demo.http.post(format!("{url}?key={}", creds::TOLEM_MERCHANT_KEY)).body(body.to_string())).await;
+    let (code, _) = common::answer(
+        demo.http
+            .post(format!("{url}?key={}", creds::TOLEM_MERCHANT_KEY))
+            .header("content-type", "application/json")
+            .body(body.to_string()),
+    )
+    .await;
     assert_eq!(code, 401);
     let (code, session) = demo.session(body.clone()).await;
     assert_eq!(code, 200, "{session}");
@@ -175,10 +180,7 @@ async fn a_session_learns_nothing_of_another_orders_attempts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_session_starts_nothing_but_still_reads_its_status() {
-    let demo = tolem_demo::Demo::bind(0, tolem_demo::DemoOptions::default()).await.unwrap();
-    let store = demo.backend.store.clone();
-    let running = Running { origin: demo.origin.clone(), http: reqwest::Client::new() };
-    tokio::spawn(demo.serve(std::future::pending()));
+    let (running, store) = start_demo_with_store(tolem_demo::DemoOptions::default()).await;
 
     let started = running.start("TM-LATE").await;
     let secret = running.client_secret(running.session_body_for("ioka", "TM-LATE")).await;
@@ -294,10 +296,7 @@ async fn a_signed_ecommpay_callback_is_confirmed_at_the_gate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn money_for_another_amount_is_flagged_never_paid() {
-    let demo = tolem_demo::Demo::bind(0, tolem_demo::DemoOptions::default()).await.unwrap();
-    let store = demo.backend.store.clone();
-    let running = Running { origin: demo.origin.clone(), http: reqwest::Client::new() };
-    tokio::spawn(demo.serve(std::future::pending()));
+    let (running, store) = start_demo_with_store(tolem_demo::DemoOptions::default()).await;
     let attempt = running.start("TM-SUM").await["attemptId"].as_str().unwrap().to_owned();
     let order_id = running.ioka_orders("TM-SUM").await[0]["id"].as_str().unwrap().to_owned();
     // ioka says the order was paid, but for 1 ₸ (a provider order someone else priced).
@@ -323,18 +322,6 @@ async fn money_for_another_amount_is_flagged_never_paid() {
     assert!(history.iter().all(|(s, _)| *s == tolem_core::status::PaymentStatus::Pending), "{history:?}");
 }
 
-/// Waits (bounded) until the attempt's status is `want`.
-async fn status_becomes(demo: &Running, attempt: &str, want: &str) -> Value {
-    for _ in 0..100 {
-        let status = demo.status(attempt).await;
-        if status["status"] == want {
-            return status;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-    }
-    panic!("{attempt} never became {want}: {}", demo.status(attempt).await);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_merchant_order_is_paid_once_across_providers() {
     let demo = start_demo(None).await;
@@ -352,7 +339,7 @@ async fn one_merchant_order_is_paid_once_across_providers() {
     // ioka is paid...
     let checkout = demo.pay_url_with(&ioka, "card", json!({})).await;
     demo.hosted(&checkout, "pay", "5555555555555599").await;
-    status_becomes(&demo, &ioka, "paid").await;
+    demo.status_becomes(&ioka, "paid").await;
     // ...and a second tab that still shows Bereke cannot start it again, nor pay it.
     let (code, body) = demo.post("/api/checkout/start", demo.start_body_for("bereke", "TM-ONE").await).await;
     assert_eq!((code, body["error"]["code"].as_str()), (409, Some("CONFLICT")), "{body}");
@@ -405,7 +392,7 @@ async fn a_page_that_cannot_be_closed_holds_the_order_until_it_expires() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn money_on_a_stale_invoice_is_recorded_and_flagged() {
-    let demo = start_demo(None).await;
+    let (demo, store) = start_demo_with_store(tolem_demo::DemoOptions::default()).await;
     let attempt = demo.start_for("paytone", "TM-STALE").await["attemptId"].as_str().unwrap().to_owned();
     let card = demo.pay_url_with(&attempt, "bank_card_kzt_hpp", json!({})).await;
     // The shopper switches to the wallet: a new try with its own invoice...
@@ -415,7 +402,102 @@ async fn money_on_a_stale_invoice_is_recorded_and_flagged() {
     let cpi = card.split("cpi=").nth(1).unwrap();
     demo.hosted_with(&format!("{}/sandbox/paytone/hpp/", demo.origin), "pay", "4242424242424242", &[("cpi", cpi)])
         .await;
-    let status = status_becomes(&demo, &attempt, "paid").await;
+    let status = demo.status_becomes(&attempt, "paid").await;
     let why = status["attention"].as_str().unwrap_or_default();
+    let history = store.history(&attempt).await.unwrap();
     assert!(why.contains("earlier try"), "the merchant is told: {status}");
+    assert!(history.iter().any(|(_, source)| source.starts_with("alert:webhook")), "{history:?}");
+}
+
+/// How often the sandbox's ioka answered reads of one order.
+async fn ioka_order_reads(demo: &Running, ioka_order: &str) -> u64 {
+    let (_, requests) = demo.get("/sandbox/_control/requests").await;
+    requests[format!("ioka GET /v2/orders/{ioka_order}")].as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_flood_is_throttled_and_reads_the_provider_once_a_second() {
+    let demo = start_demo_with(tolem_demo::DemoOptions {
+        rate_limit: Some(tolem_backend::RateLimit { per_minute: 60, burst: 30 }),
+        ..tolem_demo::DemoOptions::default()
+    })
+    .await;
+    let attempt = demo.start("TM-FLOOD").await["attemptId"].as_str().unwrap().to_owned();
+    let ioka_order = demo.ioka_orders("TM-FLOOD").await[0]["id"].as_str().unwrap().to_owned();
+    let before = ioka_order_reads(&demo, &ioka_order).await;
+    let url = format!("{}/api/checkout/status?attemptId={attempt}", demo.origin);
+    let began = std::time::Instant::now();
+    let (mut answered, mut refused) = (0, 0);
+    for _ in 0..200 {
+        let r = demo.http.get(&url).send().await.unwrap();
+        match r.status().as_u16() {
+            200 => answered += 1,
+            429 => {
+                assert!(r.headers().get("retry-after").is_some());
+                let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+                assert_eq!(body["error"]["code"], "RATE_LIMITED");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let seconds = began.elapsed().as_secs() + 1;
+    assert!(answered <= 30 + seconds, "the burst, then one a second: {answered} answered");
+    assert!(refused >= 200 - 30 - seconds, "{refused} refused");
+    let reads = ioka_order_reads(&demo, &ioka_order).await - before;
+    assert!(reads >= 1 && reads <= seconds, "{reads} provider reads in about {seconds} s of polling");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotating_forwarded_for_buys_no_new_budget() {
+    // No proxy configured: the header is the client's own words and ignored.
+    let direct = start_demo_with(tolem_demo::DemoOptions {
+        rate_limit: Some(tolem_backend::RateLimit { per_minute: 60, burst: 5 }),
+        ..tolem_demo::DemoOptions::default()
+    })
+    .await;
+    // One proxy in front: only the entry it appended (the right-most) names the client.
+    let proxied = start_demo_with(tolem_demo::DemoOptions {
+        rate_limit: Some(tolem_backend::RateLimit { per_minute: 60, burst: 5 }),
+        trusted_proxies: 1,
+        ..tolem_demo::DemoOptions::default()
+    })
+    .await;
+    for (demo, appended) in [(&direct, None), (&proxied, Some("203.0.113.7"))] {
+        let url = format!("{}/api/checkout/status?attemptId=att_0000000000000000", demo.origin);
+        let mut codes = Vec::new();
+        for i in 0..12 {
+            let claimed = format!("10.{}.{}.{}", i, i * 3 % 256, i * 7 % 256);
+            let header = match appended {
+                Some(real) => format!("{claimed}, {real}"),
+                None => claimed,
+            };
+            let r = demo.http.get(&url).header("x-forwarded-for", header).send().await.unwrap();
+            codes.push(r.status().as_u16());
+        }
+        assert_eq!(codes.iter().filter(|c| **c == 404).count(), 5, "{appended:?}: one budget: {codes:?}");
+        assert!(codes[5..].iter().all(|c| *c == 429), "{appended:?}: {codes:?}");
+    }
+    // Behind the proxy, another client (another right-most entry) has its own budget.
+    let url = format!("{}/api/checkout/status?attemptId=att_0000000000000000", proxied.origin);
+    let r = proxied.http.get(&url).header("x-forwarded-for", "203.0.113.7, 198.51.100.9").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    // And the same `start` flood with rotating claims is refused too: nothing at ioka.
+    for i in 0..8 {
+        let body = direct.start_body(&format!("TM-XFF-{i}")).await;
+        let r = direct
+            .http
+            .post(format!("{}/api/checkout/start", direct.origin))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", format!("10.9.9.{i}"))
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let code = r.status().as_u16();
+        if i >= 5 {
+            assert_eq!(code, 429, "start {i}");
+            assert!(direct.untouched(&format!("TM-XFF-{i}")).await);
+        }
+    }
 }

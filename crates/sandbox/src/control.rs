@@ -1,5 +1,6 @@
 //! The control API tests use to script faults and inspect results: `/_control/faults`,
-//! `/_control/webhooks` (every delivery, with its body and headers), `/_control/ledger`.
+//! `/_control/webhooks` (every delivery, with its body and headers), `/_control/ledger`,
+//! `/_control/requests` (how often each provider path was called).
 
 use std::sync::{Arc, Mutex};
 
@@ -97,6 +98,7 @@ impl DeliveryLog {
 pub struct Faults {
     rules: Mutex<Vec<FaultRule>>,
     deliveries: Mutex<Vec<Delivery>>,
+    requests: Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 fn path_matches(glob: &str, path: &str) -> bool {
@@ -113,10 +115,24 @@ impl Faults {
         }
     }
 
-    /// Removes every rule and forgets the delivery log.
+    /// Counts one request to a provider path (`ioka GET /v2/orders/ord_…`).
+    pub(crate) fn count_request(&self, provider: &str, method: &str, path: &str) {
+        if let Ok(mut seen) = self.requests.lock() {
+            *seen.entry(format!("{provider} {method} {path}")).or_default() += 1;
+        }
+    }
+
+    fn requests(&self) -> std::collections::BTreeMap<String, u64> {
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Removes every rule and forgets the delivery log and the request counts.
     pub fn clear(&self) {
         if let Ok(mut rules) = self.rules.lock() {
             rules.clear();
+        }
+        if let Ok(mut seen) = self.requests.lock() {
+            seen.clear();
         }
         if let Ok(mut log) = self.deliveries.lock() {
             log.clear();
@@ -180,6 +196,7 @@ pub async fn apply_http_fault(
     error_body: fn(StatusCode) -> axum::response::Response,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
+    sb.faults.count_request(provider, req.method().as_str(), req.uri().path());
     let Some(rule) = sb.faults.take_http(provider, req.method().as_str(), req.uri().path()) else {
         return next.run(req).await;
     };
@@ -218,6 +235,7 @@ pub fn router(_sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/faults", axum::routing::post(add_fault).delete(clear_faults))
         .route("/webhooks", get(list_deliveries))
+        .route("/requests", get(list_requests))
         .route("/ledger", get(ledger))
 }
 
@@ -247,6 +265,12 @@ async fn clear_faults(State(sb): State<Arc<Sandbox>>) -> StatusCode {
 
 async fn list_deliveries(State(sb): State<Arc<Sandbox>>) -> Json<Vec<Delivery>> {
     Json(sb.faults.deliveries())
+}
+
+/// `GET /_control/requests`: `{"ioka GET /v2/orders/ord_…": 3, …}`, every provider call the
+/// sandbox answered (or faulted) since it started or was cleared.
+async fn list_requests(State(sb): State<Arc<Sandbox>>) -> Json<std::collections::BTreeMap<String, u64>> {
+    Json(sb.faults.requests())
 }
 
 #[cfg(test)]

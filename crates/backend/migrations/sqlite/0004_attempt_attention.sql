@@ -8,3 +8,6 @@ ALTER TABLE attempts ADD COLUMN superseded_by TEXT;
 -- Until when (ms since the epoch) the page handed out for the current try can still be paid at
 -- the provider (RBS sessionTimeoutSecs, ECommPay best_before, Paytone expires).
 ALTER TABLE attempts ADD COLUMN payable_until_ms BIGINT;
+-- When (ms since the epoch, the database's clock) the provider was last asked for this
+-- attempt's status: polls of one attempt read the provider at most once a second.
+ALTER TABLE attempts ADD COLUMN provider_read_ms BIGINT;

@@ -63,7 +63,7 @@ async fn settle(
     authorize(app, headers)?;
     let req: HoldRequest = json_body(body)?;
     check_id("attemptId", &req.attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let _guard = app.exclusive(&format!("pay:{}", req.attempt_id)).await?;
+    let guard = app.exclusive(&format!("pay:{}", req.attempt_id)).await?;
     let mut attempt = app.store.by_id(&req.attempt_id).await?.ok_or(AppError::NotFound)?;
     if attempt.status == PaymentStatus::Pending {
         // The hold may be there before its callback: ask the provider.
@@ -78,6 +78,7 @@ async fn settle(
             attempt.status.as_str()
         )));
     }
+    guard.ensure_held().await?;
     let observed = match attempt.provider {
         Provider::Bereke => {
             let client = app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;

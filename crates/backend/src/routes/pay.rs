@@ -119,7 +119,7 @@ fn return_url(attempt: &Attempt, how: &str) -> String {
 /// one lock and get the same page). A try the bank already settled is never reused.
 async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, AppError> {
     let client = app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;
-    let _guard = app.exclusive(&format!("pay:{}", attempt.attempt_id)).await?;
+    let guard = app.exclusive(&format!("pay:{}", attempt.attempt_id)).await?;
     let mut attempt = app.store.by_id(&attempt.attempt_id).await?.ok_or(AppError::NotFound)?;
     refuse_if_final(&attempt)?;
     if let (Some(md_order), Some(url)) = (&attempt.provider_session_id, &attempt.checkout_url) {
@@ -137,6 +137,7 @@ async fn bereke_form_url(app: &AppState, attempt: Attempt) -> Result<String, App
         let order_number = attempt.provider_order_id.clone();
         let details = attempt.details.clone();
         let (lifetime_secs, payable_until) = page_lifetime(app);
+        guard.ensure_held().await?;
         let registered = client
             .register(&RbsRegisterRequest {
                 order_number: &order_number,
@@ -226,7 +227,7 @@ async fn ecommpay_page_url(app: &AppState, attempt: Attempt) -> Result<String, A
 /// Paytone already settled is never offered again.
 async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> Result<String, AppError> {
     let client = app.paytone.as_ref().ok_or(AppError::ProviderDisabled("paytone"))?;
-    let _guard = app.exclusive(&format!("pay:{}", attempt.attempt_id)).await?;
+    let guard = app.exclusive(&format!("pay:{}", attempt.attempt_id)).await?;
     let mut attempt = app.store.by_id(&attempt.attempt_id).await?.ok_or(AppError::NotFound)?;
     refuse_if_final(&attempt)?;
     if let (Some(invoice_id), Some(url)) = (&attempt.provider_session_id, &attempt.checkout_url) {
@@ -251,6 +252,7 @@ async fn paytone_hpp_url(app: &AppState, attempt: Attempt, req: &PayRequest) -> 
             ("tolem_idempotency_key", attempt.idempotency_key.as_str()),
         ];
         let (_, payable_until) = page_lifetime(app);
+        guard.ensure_held().await?;
         let created = client
             .create_invoice(&InvoiceRequest {
                 reference_id: &reference,
@@ -344,7 +346,7 @@ async fn after_reference_taken(app: &AppState, attempt: &Attempt) -> Result<Next
 /// order and answers `None`: nothing to pay online.
 async fn oneentry_pay(app: &AppState, attempt: Attempt, req: &PayRequest) -> Result<Option<String>, AppError> {
     let client = app.oneentry.as_ref().ok_or(AppError::ProviderDisabled("oneentry"))?;
-    let _guard = app.exclusive(&format!("pay:{}", attempt.attempt_id)).await?;
+    let guard = app.exclusive(&format!("pay:{}", attempt.attempt_id)).await?;
     let mut attempt = app.store.by_id(&attempt.attempt_id).await?.ok_or(AppError::NotFound)?;
     refuse_if_final(&attempt)?;
     let mut user = attempt.details.user_token.clone().ok_or(AppError::SignInRequired)?;
@@ -371,6 +373,7 @@ async fn oneentry_pay(app: &AppState, attempt: Attempt, req: &PayRequest) -> Res
             let products: Vec<ProductLine> =
                 details.items.iter().map(|i| ProductLine { product_id: i.product_id, quantity: i.quantity }).collect();
             let config = &client.config;
+            guard.ensure_held().await?;
             let (created, _) = client
                 .create_order(
                     &mut user,
@@ -413,6 +416,7 @@ async fn oneentry_pay(app: &AppState, attempt: Attempt, req: &PayRequest) -> Res
         }
     }
     if session.is_none() {
+        guard.ensure_held().await?;
         session = Some(client.create_session(&mut user, order_id).await?.0);
     }
     let mut reads = 0;

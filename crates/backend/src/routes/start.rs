@@ -118,7 +118,7 @@ pub async fn start(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json
 /// The provider's own attempt, if it was superseded earlier, becomes current again. Starts
 /// for one order, on any instance, take turns here.
 async fn take_over_order(app: &AppState, req: &Checkout) -> Result<(), AppError> {
-    let _guard = app.exclusive(&format!("order:{}", req.order.id)).await?;
+    let guard = app.exclusive(&format!("order:{}", req.order.id)).await?;
     let now = crate::store::now_ms();
     for other in app.store.for_order(&req.order.id).await? {
         if other.provider == req.provider {
@@ -142,6 +142,9 @@ async fn take_over_order(app: &AppState, req: &Checkout) -> Result<(), AppError>
             continue;
         }
         let page_live = other.payable_until_ms.is_some_and(|until| until > now);
+        if page_live {
+            guard.ensure_held().await?;
+        }
         if page_live && !close_page(app, &other).await? {
             let until = other.payable_until_ms.map(|ms| tolem_core::time::iso_utc(ms.div_euclid(1000)));
             return Err(AppError::Conflict(format!(
@@ -220,10 +223,10 @@ async fn start_ioka(app: &AppState, req: &Checkout) -> Result<Json<StartResponse
             // Concurrent starts for a new order, on any instance, wait here: only the holder
             // talks to ioka. A holder that died after ioka made the order leaves it for the
             // next holder to find by external_id (get-or-create): still one ioka order.
-            let _guard = app.exclusive(&format!("start:ioka:{}", req.order.id)).await?;
+            let guard = app.exclusive(&format!("start:ioka:{}", req.order.id)).await?;
             match app.store.by_order(Provider::Ioka, &req.order.id).await? {
                 Some(existing) => resume_ioka(app, client, req, existing).await?,
-                None => create_ioka(app, client, req).await?,
+                None => create_ioka(app, client, req, &guard).await?,
             }
         }
     };
@@ -262,8 +265,15 @@ async fn resume_ioka(
 }
 
 /// A new ioka order (found again by `external_id` if an earlier call made it), and its attempt.
-async fn create_ioka(app: &AppState, client: &crate::ioka::IokaClient, req: &Checkout) -> Result<Attempt, AppError> {
+async fn create_ioka(
+    app: &AppState,
+    client: &crate::ioka::IokaClient,
+    req: &Checkout,
+    guard: &crate::locks::Exclusive<'_>,
+) -> Result<Attempt, AppError> {
+    guard.ensure_held().await?;
     let customer = client.get_or_create_customer(&req.customer).await?;
+    guard.ensure_held().await?;
     let (customer_id, customer_token) = match customer {
         Some((id, token)) => (Some(id), token),
         None => (None, None),

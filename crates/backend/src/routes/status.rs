@@ -50,11 +50,21 @@ pub async fn status(
     if session.is_some_and(|s| s.request.order.id != attempt.order_id) {
         return Err(AppError::NotFound);
     }
-    let status = if attempt.status.is_final() { attempt.status } else { refresh(&app, &attempt).await? };
-    // A read that was not believed flagged the attempt just now: say so in this answer.
-    let attention = match (&attempt.attention, status) {
-        (None, PaymentStatus::Pending) => app.store.by_id(&attempt.attempt_id).await?.and_then(|a| a.attention),
-        (known, _) => known.clone(),
+    // One provider read per attempt per second, however many tabs, instances or scripts
+    // poll it: the others answer what is stored (webhooks keep that current).
+    let status = if attempt.status.is_final() {
+        attempt.status
+    } else if app.store.claim_provider_read(&attempt.attempt_id, PROVIDER_READ_EVERY).await? {
+        refresh(&app, &attempt).await?
+    } else {
+        attempt.status
+    };
+    // The attempt may have been flagged since it was read (by this read, which was not
+    // believed, or by a notification that arrived meanwhile): answer what is stored now.
+    let attention = if attempt.status.is_final() {
+        attempt.attention.clone()
+    } else {
+        app.store.by_id(&attempt.attempt_id).await?.and_then(|a| a.attention)
     };
     Ok(Json(StatusResponse {
         order: super::start::summary(&attempt),
@@ -64,6 +74,9 @@ pub async fn status(
         is_final: status.is_final(),
     }))
 }
+
+/// The least time between two provider reads of one attempt's status on behalf of `status`.
+pub const PROVIDER_READ_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// OneEntry: the newest session of the try's order, through the configured status table.
 /// A placed cash order has no page (`checkout_url`) and nothing to read: it stays pending.

@@ -23,15 +23,21 @@ pub async fn start_demo_with_timeout(state_dir: Option<PathBuf>, provider_timeou
 }
 
 pub async fn start_demo_with(options: DemoOptions) -> Running {
+    start_demo_with_store(options).await.0
+}
+
+/// A demo, and its backend's attempt store (for tests that read history directly).
+pub async fn start_demo_with_store(options: DemoOptions) -> (Running, tolem_backend::store::Store) {
     let demo = Demo::bind(0, options).await.expect("bind");
     let origin = demo.origin.clone();
+    let store = demo.backend.store.clone();
     tokio::spawn(demo.serve(std::future::pending()));
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
-    Running { origin, http }
+    (Running { origin, http }, store)
 }
 
 /// Sends a request; answers the status and the body as JSON (or as a string if it is not JSON).
@@ -166,6 +172,20 @@ impl Running {
         let (code, body) = self.get(&format!("/api/checkout/status?attemptId={attempt_id}")).await;
         assert_eq!(code, 200, "{body}");
         body
+    }
+
+    /// Polls `status` until the attempt reaches `want` (bounded: a few seconds). The backend
+    /// reads the provider at most once a second per attempt, so a status that only a provider
+    /// read can bring shows up within about a second.
+    pub async fn status_becomes(&self, attempt_id: &str, want: &str) -> Value {
+        for _ in 0..120 {
+            let status = self.status(attempt_id).await;
+            if status["status"] == want {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("attempt {attempt_id} never became {want}: {}", self.status(attempt_id).await);
     }
 
     /// Waits (bounded) until the sandbox has delivered `n` webhooks.

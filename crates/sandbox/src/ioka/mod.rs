@@ -51,6 +51,7 @@ pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
 
 /// Scripted faults first, then the handler; every answer gets an `x-trace-id`.
 async fn faults_and_trace(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> Response {
+    sb.faults.count_request(PROVIDER, req.method().as_str(), req.uri().path());
     let fault = sb.faults.take_http(PROVIDER, req.method().as_str(), req.uri().path());
     let mut response = match fault {
         Some(rule) => {
