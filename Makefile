@@ -30,6 +30,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p tolem -p tolem-core --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo deny --offline check licenses bans sources
 
 # Native tests, with a throw-away PostgreSQL for the store and multi-instance tests
 # (tools/pg.sh installs it from the Debian packages when missing, and stops it after).

@@ -13,11 +13,13 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown
 fi
 
-# 2. Debian packages: Chromium + its driver (same source package), brotli for size reports.
+# 2. Debian packages: Chromium + its driver (same source package), brotli for size reports,
+#    faketime (the multi-instance test runs one backend with its clock 10 s ahead).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v brotli >/dev/null 2>&1 || missing+=(brotli)
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 if [ ${#missing[@]} -gt 0 ]; then
   say "apt-get install ${missing[*]}"
   $SUDO apt-get update -q
@@ -30,6 +32,13 @@ wbg=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}'
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
   say "cargo install wasm-bindgen-cli $wbg"
   cargo install wasm-bindgen-cli --version "$wbg" --force
+fi
+
+# 3b. cargo-deny, for the licence, ban and source checks of `make lint` (deny.toml).
+deny=0.20.2
+if [ "$(cargo deny --version 2>/dev/null | awk '{print $2}')" != "$deny" ]; then
+  say "cargo install cargo-deny $deny"
+  cargo install cargo-deny --version "$deny" --locked
 fi
 
 # 4. npm tools: binaryen's wasm-opt 132 (Debian's is too old), esbuild (builds tolem.js and the

@@ -117,6 +117,18 @@ const NAMES: [&str; 3] = ["A", "B", "C"];
 
 impl Cluster {
     async fn launch(engine: Engine, n: usize, extra_env: &[(&str, &str)]) -> Cluster {
+        Cluster::launch_with_clocks(engine, n, extra_env, &[]).await
+    }
+
+    /// [`Cluster::launch`], with instance `i`'s wall clock moved by `clock_offsets[i]` (a
+    /// libfaketime offset such as `+10s`, from Debian's `faketime`; monotonic time is left
+    /// alone, so timers run normally).
+    async fn launch_with_clocks(
+        engine: Engine,
+        n: usize,
+        extra_env: &[(&str, &str)],
+        clock_offsets: &[Option<&str>],
+    ) -> Cluster {
         let db = common::fresh(engine).await;
         let dir = std::env::temp_dir().join(common::unique("tolem-cluster"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -126,12 +138,20 @@ impl Cluster {
         let sandbox = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
 
         let mut instances = Vec::new();
-        for name in NAMES.into_iter().take(n) {
+        for (i, name) in NAMES.into_iter().take(n).enumerate() {
             let log = dir.join(format!("{}.log", name));
-            let mut command = Command::new(env!("CARGO_BIN_EXE_tolem-backend"));
+            let mut command = match clock_offsets.get(i).copied().flatten() {
+                Some(offset) => {
+                    let mut faked = Command::new("faketime");
+                    faked.arg("-f").arg(offset).arg(env!("CARGO_BIN_EXE_tolem-backend"));
+                    faked
+                }
+                None => Command::new(env!("CARGO_BIN_EXE_tolem-backend")),
+            };
             command
                 .env_clear()
                 .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
                 .env("TOLEM_ADDR", "127.0.0.1:0")
                 .env("DATABASE_URL", db.options.url.expose())
                 .env("TOLEM_ALLOWED_ORIGINS", SHOP)
@@ -585,6 +605,33 @@ async fn an_instance_killed_in_the_middle_of_start_leaves_one_ioka_order(engine:
         engine.as_str(),
         waited.as_millis()
     );
+}
+
+/// An instance whose clock runs 10 s ahead must not think a live holder's lease has run out:
+/// leases are judged by the database's clock. A holds the start of an ioka order while ioka
+/// answers slowly; B, 10 s ahead, asks for the same order meanwhile. Still one ioka order.
+/// PostgreSQL only: instances sharing a SQLite file share the host's clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_whose_clock_runs_10_s_ahead_waits_for_the_lease() {
+    let cluster = Cluster::launch_with_clocks(Engine::Postgres, 2, &[], &[None, Some("+10s")]).await;
+    let order = "SKEW-1";
+    cluster
+        .fault(json!({"provider": "ioka", "method": "POST", "path": "/v2/orders", "latencyMs": 2500, "times": 1}))
+        .await;
+    let first = cluster.start_body(0, "ioka", order).await;
+    let held = cluster.post_in_background(0, "/start", &first);
+    tokio::time::sleep(Duration::from_millis(700)).await; // A holds the lease, ioka is slow
+    let (code, second) = cluster.post(1, "/start", &cluster.start_body(1, "ioka", order).await).await;
+    let first = held.await.unwrap().unwrap();
+    assert_eq!(first.status().as_u16(), 200);
+    let first: Value = serde_json::from_str(&first.text().await.unwrap()).unwrap();
+    assert_eq!(code, 200, "B waited for A's lease: {second}");
+    assert_eq!(first["attemptId"], second["attemptId"], "one attempt");
+    assert_eq!(cluster.ledger("ioka", order).await, (1, 0), "one ioka order");
+    // ioka's external_id would have merged a second create; the point is that B never made
+    // one: it waited for A's lease instead of judging it expired by its own clock.
+    let (_, requests) = cluster.call(cluster.http.get(format!("{}/sandbox/_control/requests", cluster.sandbox))).await;
+    assert_eq!(requests["ioka POST /v2/orders"], 1, "one instance talked to ioka: {requests}");
 }
 
 on_both_engines!(sigterm_finishes_requests_in_flight_then_exits);

@@ -295,6 +295,59 @@ async fn a_held_lease_is_renewed_until_dropped(engine: Engine) {
     assert!(matches!(busy, Err(tolem_backend::error::AppError::Busy)), "a live holder past max_wait is BUSY");
 }
 
+on_both_engines!(a_lease_that_ran_out_stays_lost);
+/// A holder stalled past its lease's life cannot renew it, even if nobody took it meanwhile,
+/// and is told it no longer holds it: the fence `Exclusive::ensure_held` stands on.
+async fn a_lease_that_ran_out_stays_lost(engine: Engine) {
+    let (_db, a, b) = two_instances(engine).await;
+    let ttl = Duration::from_millis(100);
+    assert!(a.try_lease("pay:att_1", "stalled", ttl).await.unwrap());
+    assert!(a.holds_lease("pay:att_1", "stalled").await.unwrap());
+    assert!(!b.holds_lease("pay:att_1", "someone-else").await.unwrap());
+    assert!(a.renew_lease("pay:att_1", "stalled", ttl).await.unwrap(), "renewed in time");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert!(!a.holds_lease("pay:att_1", "stalled").await.unwrap(), "ran out");
+    assert!(!a.renew_lease("pay:att_1", "stalled", ttl).await.unwrap(), "too late to renew, taken or not");
+    assert!(b.try_lease("pay:att_1", "next", ttl).await.unwrap(), "the next caller takes it");
+    assert!(!a.holds_lease("pay:att_1", "stalled").await.unwrap());
+}
+
+on_both_engines!(provider_reads_are_claimed_once_a_second);
+/// However many pollers on however many instances, one of them reads the provider per second.
+async fn provider_reads_are_claimed_once_a_second(engine: Engine) {
+    let (_db, a, b) = two_instances(engine).await;
+    a.insert_or_existing(&attempt("att_1", "A-1")).await.unwrap();
+    let every = Duration::from_millis(300);
+    assert!(a.claim_provider_read("att_1", every).await.unwrap(), "the first poller reads");
+    assert!(!b.claim_provider_read("att_1", every).await.unwrap(), "another instance, at once: no");
+    assert!(!a.claim_provider_read("att_1", every).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(b.claim_provider_read("att_1", every).await.unwrap(), "a moment later: yes");
+    assert!(!b.claim_provider_read("att_unknown", every).await.unwrap(), "no attempt, nothing to read");
+}
+
+on_both_engines!(flags_and_switches_are_recorded_once);
+/// A flag (money for another amount, money on a left attempt) and a provider switch each land
+/// in the attempt and its history once, however often the same news comes.
+async fn flags_and_switches_are_recorded_once(engine: Engine) {
+    let (_db, a, b) = two_instances(engine).await;
+    a.insert_or_existing(&attempt("att_1", "A-1")).await.unwrap();
+    for _ in 0..3 {
+        b.flag("att_1", "the provider reported paid 100 KZT", "poll").await.unwrap();
+    }
+    assert!(a.supersede("att_1", Provider::Bereke).await.unwrap());
+    assert!(!b.supersede("att_1", Provider::Paytone).await.unwrap(), "already left, for bereke");
+    let stored = a.by_id("att_1").await.unwrap().unwrap();
+    assert_eq!(stored.attention.as_deref(), Some("the provider reported paid 100 KZT"));
+    assert_eq!(stored.superseded_by, Some(Provider::Bereke));
+    let sources: Vec<String> = a.history("att_1").await.unwrap().into_iter().map(|(_, s)| s).collect();
+    assert_eq!(sources.iter().filter(|s| s.starts_with("alert:poll")).count(), 1, "{sources:?}");
+    assert_eq!(sources.iter().filter(|s| *s == "switch:bereke").count(), 1, "{sources:?}");
+    assert_eq!(a.for_order("A-1").await.unwrap().len(), 1);
+    b.reinstate("att_1").await.unwrap();
+    assert_eq!(a.by_id("att_1").await.unwrap().unwrap().superseded_by, None);
+}
+
 on_both_engines!(concurrent_starts_migrate_once);
 async fn concurrent_starts_migrate_once(engine: Engine) {
     let db = common::fresh(engine).await;

@@ -253,7 +253,7 @@ async fn a_smuggled_separator_forges_no_ecommpay_callback() {
     let mut with_signature = forged.clone();
     with_signature["signature"] = json!(url_signature);
     let (code, answer) = demo.post("/api/checkout/webhooks/ecommpay", with_signature.clone()).await;
-    assert_eq!(code, 400, "an unknown top-level key is refused: {answer}");
+    assert_eq!((code, answer["error"]["code"].as_str()), (401, Some("BAD_SIGNATURE")), "{answer}");
     // Without the unknown key, and with our project, the signature itself no longer matches.
     let mut known_keys_only = with_signature.clone();
     let tail = known_keys_only.as_object_mut().unwrap().remove("zz").unwrap();
@@ -286,6 +286,14 @@ async fn a_signed_ecommpay_callback_is_confirmed_at_the_gate() {
     let (code, answer) = demo.post("/api/checkout/webhooks/ecommpay", callback.clone()).await;
     assert_eq!(code, 200, "{answer}");
     assert_eq!(demo.status(&attempt).await["status"], "pending", "{answer}");
+    // A signed body with a key no payment callback has (a signature made over other data) is
+    // not a callback.
+    let mut odd = callback.clone();
+    odd.as_object_mut().unwrap().remove("signature");
+    odd["customer_email"] = json!("a@b");
+    odd["signature"] = json!(tolem_core::providers::ecommpay::sign(&odd, creds::ECOMMPAY_SECRET.as_bytes()));
+    let (code, answer) = demo.post("/api/checkout/webhooks/ecommpay", odd).await;
+    assert_eq!((code, answer["error"]["code"].as_str()), (400, Some("INVALID_REQUEST")), "{answer}");
     // Another project's callback, signed alike, is not ours.
     callback["project_id"] = json!(creds::ECOMMPAY_PROJECT_ID + 1);
     callback["signature"] = json!(tolem_core::providers::ecommpay::sign(&callback, creds::ECOMMPAY_SECRET.as_bytes()));

@@ -222,7 +222,7 @@ pub const CALLBACK_KEYS: [&str; 32] = [
     "transaction",
 ];
 
-/// A payment callback, read strictly: signed with the project secret, only
+/// A payment callback, read strictly: signed with the project secret (checked first), only
 /// [`CALLBACK_KEYS`] at the top level, `project_id` (top level or in `general`) equal to the
 /// configured project, and a `payment` block with an id (token and recurring callbacks, which
 /// have none, are [`CallbackError::NoPayment`]: nothing to apply).
@@ -234,6 +234,8 @@ pub fn read_payment_callback(
     secret: &[u8],
     project_id: i64,
 ) -> Result<(EcommpayCallback, EcommpayPayment), CallbackError> {
+    // The signature first: anything not signed with our secret is a forgery, whatever its shape.
+    let callback = verify_callback(body, secret)?;
     let value: Value = serde_json::from_slice(body).map_err(|_| CallbackError::Malformed)?;
     let map = value.as_object().ok_or(CallbackError::Malformed)?;
     if let Some(unknown) = map.keys().find(|k| *k != "signature" && !CALLBACK_KEYS.contains(&k.as_str())) {
@@ -248,7 +250,6 @@ pub fn read_payment_callback(
     if !ours {
         return Err(CallbackError::WrongProject);
     }
-    let callback = verify_callback(body, secret)?;
     let payment = callback.payment.clone().filter(|p| !p.id.is_empty()).ok_or(CallbackError::NoPayment)?;
     Ok((callback, payment))
 }
