@@ -282,14 +282,20 @@ pub fn random() -> f64 {
     js_sys::Math::random()
 }
 
-/// A fresh idempotency key (a v4 UUID from `crypto`).
+/// A fresh idempotency key: a v4 UUID from `crypto.getRandomValues`, which every browser
+/// that runs WebAssembly has, in secure contexts and others alike (`randomUUID` is secure-only).
+/// Without it the widget stops with an error rather than make a guessable key from the clock.
 pub fn fresh_key() -> String {
-    if let Some(c) = window().and_then(|w| w.crypto().ok()) {
-        return c.random_uuid();
+    let mut bytes = [0u8; 16];
+    let filled =
+        window().and_then(|w| w.crypto().ok()).is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        wasm_bindgen::throw_str("Tolem needs crypto.getRandomValues (Web Crypto) for its idempotency keys");
     }
-    // No Web Crypto (very old browsers): time plus Math.random is unique enough for an
-    // idempotency key, which is not a secret.
-    format!("k{}-{}", now_ms(), (random() * 1e15) as u64)
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
 fn session_storage() -> Option<web_sys::Storage> {

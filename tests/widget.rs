@@ -144,7 +144,12 @@ async fn shows_methods_in_kazakh_with_tenge_amount() {
     assert_eq!(calls_to("POST /api/checkout/start"), 1);
     let body = field(&sent().get(0), "body");
     assert_eq!(field(&body, "clientSecret").as_string().as_deref(), Some(SECRET));
-    assert!(field(&body, "idempotencyKey").as_string().is_some_and(|k| !k.is_empty()));
+    // the key is a v4 UUID from crypto.getRandomValues (8-4-4-4-12 hex, version 4, variant 10)
+    let key = field(&body, "idempotencyKey").as_string().unwrap_or_default();
+    let groups: Vec<&str> = key.split('-').collect();
+    assert_eq!(groups.iter().map(|g| g.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "{key}");
+    assert!(key.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()) && groups[2].starts_with('4'), "{key}");
+    assert!(matches!(groups[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "{key}");
     for absent in ["order", "customer", "returnUrl"] {
         assert!(field(&body, absent).is_undefined(), "start sent {absent}");
     }

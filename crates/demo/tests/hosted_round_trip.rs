@@ -349,6 +349,25 @@ async fn ecommpay_pay_decline_retry_cancel_and_tampering() {
     demo.status_becomes(&attempt, "paid").await;
     let (code, _) = answer(demo.http.get(&url)).await;
     assert_eq!(code, 400, "a processed payment_id cannot be paid again");
+    // The same callback replayed with its keys in another order and other whitespace (its
+    // signature still matches: ECommPay signs the sorted values) is the same news: a duplicate.
+    let delivered: Value = serde_json::from_str(log[0]["body"].as_str().unwrap()).unwrap();
+    let entries: Vec<String> = delivered
+        .as_object()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|(k, v)| format!("\n  {}: {}", json!(k), serde_json::to_string_pretty(v).unwrap()))
+        .collect();
+    let reformatted = format!("{{{}\n}}", entries.join(","));
+    assert_ne!(reformatted, log[0]["body"].as_str().unwrap());
+    let replay =
+        demo.http.post(log[0]["url"].as_str().unwrap()).header("content-type", "application/json").body(reformatted);
+    let (code, replayed) = answer(replay).await;
+    assert_eq!((code, replayed["duplicate"].as_bool()), (200, Some(true)), "{replayed}");
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    let (_, ledger) = demo.get("/sandbox/_control/ledger?order=E-100").await;
+    assert_eq!(ledger["ecommpay"]["paid"], 1, "{ledger}");
 
     // Decline → failure URL → failed; try again → payment_id E-101~2 → paid.
     let attempt = demo.start_for("ecommpay", "E-101").await["attemptId"].as_str().unwrap().to_owned();

@@ -136,8 +136,9 @@ async fn ecommpay_callback(app: &AppState, body: &Bytes) -> Result<Json<serde_js
     } else {
         (said, None)
     };
-    // A digest of the signed body: the same callback sent again has the same one.
-    let receipt = tolem_core::signature::hex_lower(&tolem_core::signature::hmac_sha256(b"receipt", body));
+    // A digest of what the signature covers: the same callback sent again, however formatted,
+    // has the same one.
+    let receipt = ecommpay::callback_receipt(body).ok_or_else(|| AppError::Invalid("ecommpay callback".into()))?;
     apply_notification(app, Provider::Ecommpay, &payment.id, &receipt, observed, |_| money).await
 }
 

@@ -254,6 +254,19 @@ pub fn read_payment_callback(
     Ok((callback, payment))
 }
 
+/// A callback's identity for replay detection: a digest of what its signature covers (the
+/// flattened, sorted entries), so the same callback re-sent with other whitespace or key order
+/// is recognised as the same one. `None` when the body is not a JSON object.
+pub fn callback_receipt(body: &[u8]) -> Option<String> {
+    let mut value: Value = serde_json::from_slice(body).ok()?;
+    if !value.is_object() {
+        return None;
+    }
+    strip_signature(&mut value);
+    let signed = signing_string(&value, SortOrder::Plain);
+    Some(crate::signature::hex_lower(&crate::signature::hmac_sha256(b"receipt", signed.as_bytes())))
+}
+
 /// Verifies a callback body (or a signed Gate answer) and reads it.
 ///
 /// # Errors

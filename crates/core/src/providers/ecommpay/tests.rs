@@ -317,3 +317,14 @@ fn callbacks_are_read_against_a_strict_schema() {
     body["signature"] = docs["signature"].clone();
     assert!(read_payment_callback(body.to_string().as_bytes(), b"secret", 28051).is_ok());
 }
+
+#[test]
+fn a_reformatted_callback_has_the_same_receipt() {
+    let compact = br#"{"project_id":1,"payment":{"id":"A-1","status":"success"},"signature":"x"}"#;
+    let pretty = b"{\n  \"payment\": {\"status\": \"success\", \"id\": \"A-1\"},\n  \"signature\": \"y\",\n  \"project_id\": 1\n}";
+    let other = br#"{"project_id":1,"payment":{"id":"A-1","status":"decline"},"signature":"x"}"#;
+    let receipt = super::callback_receipt(compact).unwrap();
+    assert_eq!(super::callback_receipt(pretty), Some(receipt.clone()), "format and signature aside, the same news");
+    assert_ne!(super::callback_receipt(other), Some(receipt));
+    assert_eq!(super::callback_receipt(b"[1]"), None);
+}
