@@ -558,21 +558,34 @@ impl Store {
     /// Marks an attempt as no longer its order's current one: the shopper switched to `by`.
     /// History records the switch. False when it already was.
     pub async fn supersede(&self, attempt_id: &str, by: Provider) -> Result<bool, StoreError> {
+        self.set_with_history(
+            attempt_id,
+            "UPDATE attempts SET superseded_by = $1, updated_ms = $2 WHERE attempt_id = $3 AND superseded_by IS NULL",
+            by.as_str(),
+            &format!("switch:{}", by.as_str()),
+        )
+        .await
+    }
+
+    /// Runs `update`, which sets one thing on an attempt unless it is already so (binds: `$1`
+    /// the value, `$2` now, `$3` the attempt id), and when it changed the row records `source`
+    /// in the attempt's history at its current status, in one transaction. False when nothing
+    /// changed (the same news again).
+    async fn set_with_history(
+        &self,
+        attempt_id: &str,
+        update: &'static str,
+        value: &str,
+        source: &str,
+    ) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE attempts SET superseded_by = $1, updated_ms = $2 WHERE attempt_id = $3 AND superseded_by IS NULL",
-        )
-        .bind(by.as_str())
-        .bind(now)
-        .bind(attempt_id)
-        .execute(&mut *tx)
-        .await?;
+        let changed = sqlx::query(update).bind(value).bind(now).bind(attempt_id).execute(&mut *tx).await?;
         if changed.rows_affected() == 0 {
             return Ok(false);
         }
         let current = status_in(&mut tx, attempt_id).await?;
-        record_history(&mut tx, attempt_id, current, &format!("switch:{}", by.as_str()), now).await?;
+        record_history(&mut tx, attempt_id, current, source, now).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -871,24 +884,15 @@ impl Store {
     /// the attempt's `attention`, which the status and admin answers carry. The status does
     /// not move; the same `why` twice is recorded once.
     pub async fn flag(&self, attempt_id: &str, why: &str, source: &str) -> Result<(), StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query(
+        // The same news again (a poll, a retried callback) is already on record.
+        self.set_with_history(
+            attempt_id,
             "UPDATE attempts SET attention = $1, updated_ms = $2
              WHERE attempt_id = $3 AND (attention IS NULL OR attention <> $1)",
+            why,
+            &format!("alert:{source}: {why}"),
         )
-        .bind(why)
-        .bind(now)
-        .bind(attempt_id)
-        .execute(&mut *tx)
         .await?;
-        // The same news again (a poll, a retried callback) is already on record.
-        if changed.rows_affected() == 0 {
-            return Ok(());
-        }
-        let current = status_in(&mut tx, attempt_id).await?;
-        record_history(&mut tx, attempt_id, current, &format!("alert:{source}: {why}"), now).await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -423,13 +423,20 @@ async fn ioka_order_reads(demo: &Running, ioka_order: &str) -> u64 {
     requests[format!("ioka GET /v2/orders/{ioka_order}")].as_u64().unwrap_or(0)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_status_flood_is_throttled_and_reads_the_provider_once_a_second() {
-    let demo = start_demo_with(tolem_demo::DemoOptions {
-        rate_limit: Some(tolem_backend::RateLimit { per_minute: 60, burst: 30 }),
+/// A demo whose clients may make `burst` requests at once, then one a second, behind
+/// `trusted_proxies` proxies.
+async fn limited_demo(burst: u32, trusted_proxies: usize) -> Running {
+    start_demo_with(tolem_demo::DemoOptions {
+        rate_limit: Some(tolem_backend::RateLimit { per_minute: 60, burst }),
+        trusted_proxies,
         ..tolem_demo::DemoOptions::default()
     })
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_flood_is_throttled_and_reads_the_provider_once_a_second() {
+    let demo = limited_demo(30, 0).await;
     let attempt = demo.start("TM-FLOOD").await["attemptId"].as_str().unwrap().to_owned();
     let ioka_order = demo.ioka_orders("TM-FLOOD").await[0]["id"].as_str().unwrap().to_owned();
     let before = ioka_order_reads(&demo, &ioka_order).await;
@@ -463,18 +470,9 @@ async fn a_status_flood_is_throttled_and_reads_the_provider_once_a_second() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotating_forwarded_for_buys_no_new_budget() {
     // No proxy configured: the header is the client's own words and ignored.
-    let direct = start_demo_with(tolem_demo::DemoOptions {
-        rate_limit: Some(tolem_backend::RateLimit { per_minute: 60, burst: 5 }),
-        ..tolem_demo::DemoOptions::default()
-    })
-    .await;
+    let direct = limited_demo(5, 0).await;
     // One proxy in front: only the entry it appended (the right-most) names the client.
-    let proxied = start_demo_with(tolem_demo::DemoOptions {
-        rate_limit: Some(tolem_backend::RateLimit { per_minute: 60, burst: 5 }),
-        trusted_proxies: 1,
-        ..tolem_demo::DemoOptions::default()
-    })
-    .await;
+    let proxied = limited_demo(5, 1).await;
     for (demo, appended) in [(&direct, None), (&proxied, Some("203.0.113.7"))] {
         let url = format!("{}/api/checkout/status?attemptId=att_0000000000000000", demo.origin);
         let mut codes = Vec::new();

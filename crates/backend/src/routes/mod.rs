@@ -64,13 +64,16 @@ pub async fn believed(
     }
 }
 
-/// The alpha-3 code of an ISO 4217 numeric code as RBS sends it (`"398"` → `KZT`); an
-/// unknown one is kept as it is (and then matches no order's currency).
-pub fn currency_of_numeric(numeric: &str) -> String {
-    tolem_core::money::Currency::ALL
+/// The money an RBS order status names: its amount and its currency, an ISO 4217 numeric
+/// code turned into alpha-3 (`"398"` → `KZT`; an unknown code is kept as it is, and then
+/// matches no order's currency).
+pub fn bereke_money(order: &tolem_core::providers::bereke::RbsOrderStatusExtended) -> ReportedMoney {
+    let (amount, numeric) = order.amount.zip(order.currency.as_deref())?;
+    let currency = tolem_core::money::Currency::ALL
         .into_iter()
         .find(|c| numeric.trim().parse::<u16>().ok() == Some(c.numeric()))
-        .map_or_else(|| numeric.to_owned(), |c| c.code().to_owned())
+        .map_or_else(|| numeric.to_owned(), |c| c.code().to_owned());
+    Some((amount, currency))
 }
 
 /// `url` with `name=value` added to its query (before any fragment).

@@ -11,7 +11,7 @@ use tolem_core::providers::bereke::OrderRef;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
-use super::{currency_of_numeric, ReportedMoney};
+use super::{bereke_money, ReportedMoney};
 use crate::error::AppError;
 use crate::store::Attempt;
 use crate::AppState;
@@ -112,11 +112,7 @@ pub async fn refresh(app: &AppState, attempt: &Attempt) -> Result<PaymentStatus,
         Provider::Bereke => match (&app.bereke, &attempt.provider_session_id) {
             (Some(client), Some(md_order)) => {
                 client.status(OrderRef::OrderId(md_order)).await.map(|found| match found {
-                    Some(found) => {
-                        let money =
-                            found.amount.zip(found.currency.as_deref()).map(|(a, c)| (a, currency_of_numeric(c)));
-                        Some((PaymentStatus::from(&found), money))
-                    }
+                    Some(found) => Some((PaymentStatus::from(&found), bereke_money(&found))),
                     None => {
                         tracing::warn!(attempt = %attempt.attempt_id, "Bereke does not know this order");
                         None

@@ -10,7 +10,7 @@ use tolem_core::providers::bereke::OrderRef;
 use tolem_core::providers::{bereke, ecommpay, ioka, paytone, Provider};
 use tolem_core::status::PaymentStatus;
 
-use super::{currency_of_numeric, ReportedMoney};
+use super::{bereke_money, ReportedMoney};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -99,7 +99,7 @@ async fn bereke_callback(app: &AppState, params: &str) -> Result<Json<serde_json
     let observed = callback.status();
     let money = if observed.takes_money() {
         match client.status(OrderRef::OrderId(&callback.md_order)).await? {
-            Some(order) => order.amount.zip(order.currency.as_deref()).map(|(a, c)| (a, currency_of_numeric(c))),
+            Some(order) => bereke_money(&order),
             // The gateway does not know the order it just called about: believe nothing.
             None => return Err(AppError::Provider("bereke: the callback's order is unknown to the gateway".into())),
         }
