@@ -494,27 +494,35 @@ impl Store {
             .max_lifetime((!memory).then_some(Duration::from_secs(1800)))
             .connect(url)
             .await?;
-        if engine == Engine::Sqlite && !memory {
-            // Readers do not wait for the writer; kept in the file once set.
-            sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
-        }
         let migrations = migrator(engine);
         // PostgreSQL: sqlx holds an advisory lock while migrating. SQLite has none, so two
         // processes opening one new file together may both try a migration; each runs in a
-        // transaction, the loser's is rolled back, and running again finds it applied.
+        // transaction, the loser's is rolled back, and running again finds it applied. Turning
+        // on WAL needs the file to itself for a moment, so a process opening it meanwhile is
+        // told "database is locked" at once: that is tried again the same way.
         let mut tries = if engine == Engine::Sqlite { 4 } else { 1 };
         loop {
             tries -= 1;
-            match migrations.run(&pool).await {
+            match Store::prepare(&pool, &migrations, engine == Engine::Sqlite && !memory).await {
                 Ok(()) => break,
                 Err(e) if tries > 0 => {
-                    tracing::info!(error = %e, "migration raced another process; trying again");
+                    tracing::info!(error = %e, "opening the store raced another process; trying again");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
         }
         Ok(Store { pool, engine })
+    }
+
+    /// WAL for a SQLite file (readers do not wait for the writer; kept in the file once set),
+    /// then the migrations this version has and the database lacks.
+    async fn prepare(pool: &AnyPool, migrations: &Migrator, wal: bool) -> Result<(), StoreError> {
+        if wal {
+            sqlx::query("PRAGMA journal_mode=WAL").execute(pool).await?;
+        }
+        migrations.run(pool).await?;
+        Ok(())
     }
 
     /// The engine in use.
