@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Element, RequestInit, Response};
 
-use tolem_core::api::RedirectTarget;
+use tolem_core::api::{RedirectTarget, RETURN_PARAM};
 use tolem_core::error::{CheckoutError, ErrorCode};
 use tolem_core::journal::JournalRecord;
 use tolem_core::providers::Provider;
@@ -22,8 +22,6 @@ use crate::i18n::Locale;
 
 /// How long one request may take before it counts as a network error.
 pub const REQUEST_TIMEOUT_MS: u32 = 15_000;
-/// The query parameter the backend adds to return URLs.
-pub const RETURN_PARAM: &str = "tolem_return";
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()

@@ -15,19 +15,16 @@ use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-pub mod bereke;
 pub mod cli;
 pub mod config;
-pub mod ecommpay;
 pub mod error;
-pub mod ioka;
 pub mod locks;
-pub mod oneentry;
-pub mod paytone;
 pub mod provider_http;
+pub mod providers;
 pub mod ratelimit;
 mod routes;
 pub mod secret;
+pub mod steps;
 pub mod store;
 
 pub use config::{BerekeConfig, Config, EcommpayConfig, IokaConfig, OneEntryConfig, PaytoneConfig};
@@ -43,20 +40,12 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Everything the routes share.
 pub struct AppState {
-    /// Configuration.
+    /// Settings, as read from the environment.
     pub config: Config,
-    /// Attempts.
+    /// Attempts, checkout sessions, leases.
     pub store: store::Store,
-    /// The ioka client, when ioka is configured.
-    pub ioka: Option<ioka::IokaClient>,
-    /// The Bereke client, when Bereke is configured.
-    pub bereke: Option<bereke::BerekeClient>,
-    /// The ECommPay client, when ECommPay is configured.
-    pub ecommpay: Option<ecommpay::EcommpayClient>,
-    /// The Paytone client, when Paytone is configured.
-    pub paytone: Option<paytone::PaytoneClient>,
-    /// The OneEntry client, when OneEntry is configured.
-    pub oneentry: Option<oneentry::OneEntryClient>,
+    /// The configured providers.
+    pub providers: providers::Providers,
     /// One in-process lock per merchant order or attempt (see [`AppState::exclusive`]).
     pub locks: locks::KeyedLocks,
     /// Per-client request budgets for `start` and `pay`.
@@ -68,30 +57,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the store (applying its migrations) and builds provider clients.
+    /// Opens the store (applying its migrations) and builds the configured providers.
     ///
     /// # Errors
     /// When the store cannot be reached or migrated.
     pub async fn new(config: Config) -> Result<Arc<AppState>, store::StoreError> {
         let store = store::Store::connect(&config.database).await?;
-        let ioka = config.ioka.clone().map(|c| ioka::IokaClient::new(c, config.provider_timeout));
-        let bereke = config.bereke.clone().map(|c| bereke::BerekeClient::new(c, config.provider_timeout));
-        let ecommpay = config.ecommpay.clone().map(|c| ecommpay::EcommpayClient::new(c, config.provider_timeout));
-        let paytone = config.paytone.clone().map(|c| paytone::PaytoneClient::new(c, config.provider_timeout));
-        let oneentry = config.oneentry.clone().map(|c| oneentry::OneEntryClient::new(c, config.provider_timeout));
-        Ok(Arc::new(AppState {
+        let providers = providers::Providers::from_config(&config);
+        Ok(AppState::with_providers(config, store, providers))
+    }
+
+    /// State over an open store with the given providers (tests register a fake one).
+    pub fn with_providers(config: Config, store: store::Store, providers: providers::Providers) -> Arc<AppState> {
+        Arc::new(AppState {
             config,
             store,
-            ioka,
-            bereke,
-            ecommpay,
-            paytone,
-            oneentry,
+            providers,
             locks: locks::KeyedLocks::default(),
             limiter: ratelimit::ClientLimiter::default(),
             status_limiter: ratelimit::ClientLimiter::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
-        }))
+        })
     }
 
     /// Holds `name` (`start:ioka:A-1`, `pay:att_…`) against every other caller on every
@@ -104,18 +90,6 @@ impl AppState {
         // A live holder makes a few provider calls, each bounded by the provider timeout.
         let terms = locks::LeaseTerms { ttl: self.config.lease_ttl, max_wait: self.config.provider_timeout * 3 };
         locks::exclusive(&self.locks, &self.store, name, terms).await
-    }
-
-    /// True when `provider` is configured on this backend.
-    pub fn provider_enabled(&self, provider: tolem_core::providers::Provider) -> bool {
-        use tolem_core::providers::Provider;
-        match provider {
-            Provider::Ioka => self.ioka.is_some(),
-            Provider::Bereke => self.bereke.is_some(),
-            Provider::Ecommpay => self.ecommpay.is_some(),
-            Provider::Paytone => self.paytone.is_some(),
-            Provider::Oneentry => self.oneentry.is_some(),
-        }
     }
 
     /// Stops answering readiness with 200 (a load balancer sends no new shoppers), while

@@ -96,7 +96,7 @@ pub async fn exclusive<'a>(
     terms: LeaseTerms,
 ) -> Result<Exclusive<'a>, AppError> {
     let local = locks.lock(name).await;
-    let holder = crate::routes::start::random_hex(8)?;
+    let holder = crate::steps::random_hex(8)?;
     let deadline = tokio::time::Instant::now() + terms.max_wait;
     let mut pause = Duration::from_millis(10);
     while !store.try_lease(name, &holder, terms.ttl).await? {

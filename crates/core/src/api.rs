@@ -18,6 +18,41 @@ pub const MAX_CONTACT_LEN: usize = 128;
 /// Longest URL we accept.
 pub const MAX_URL_LEN: usize = 2048;
 
+/// The query parameter the backend adds to each return URL it gives a provider, so the
+/// widget knows which of the provider's URLs brought the shopper back.
+pub const RETURN_PARAM: &str = "tolem_return";
+
+/// How the shopper came back from the provider's page, when the return URL says so (the value
+/// of [`RETURN_PARAM`]). A hint only: the status the backend answers decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnHint {
+    /// The provider's success URL.
+    Success,
+    /// The provider's failure URL.
+    Failure,
+    /// The provider's back/cancel URL: the shopper left without paying.
+    Back,
+}
+
+impl ReturnHint {
+    /// Every hint, in the order providers name their URLs (success, failure, back).
+    pub const ALL: [ReturnHint; 3] = [ReturnHint::Success, ReturnHint::Failure, ReturnHint::Back];
+
+    /// The value of [`RETURN_PARAM`] that stands for this hint.
+    pub fn as_query_value(self) -> &'static str {
+        match self {
+            ReturnHint::Success => "success",
+            ReturnHint::Failure => "failure",
+            ReturnHint::Back => "back",
+        }
+    }
+
+    /// Parses a value of [`RETURN_PARAM`].
+    pub fn from_query_value(v: &str) -> Option<ReturnHint> {
+        ReturnHint::ALL.into_iter().find(|h| h.as_query_value() == v)
+    }
+}
+
 /// The merchant's order, as the widget was mounted with it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -65,28 +65,7 @@ pub struct Attempt {
     pub mode: Mode,
 }
 
-/// How the shopper came back from the provider's page, when the return URL says so.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReturnHint {
-    /// The provider's success URL.
-    Success,
-    /// The provider's failure URL.
-    Failure,
-    /// The provider's back/cancel URL: the shopper left without paying.
-    Back,
-}
-
-impl ReturnHint {
-    /// Parses the value of the `tolem_return` query parameter the backend puts in return URLs.
-    pub fn from_query_value(v: &str) -> Option<ReturnHint> {
-        match v {
-            "success" => Some(ReturnHint::Success),
-            "failure" => Some(ReturnHint::Failure),
-            "back" => Some(ReturnHint::Back),
-            _ => None,
-        }
-    }
-}
+pub use crate::api::ReturnHint;
 
 /// Pending answers after a return through the provider's failure URL before the widget
 /// concludes that nothing was paid (about 2.5 s with the default policy), leaving time for a

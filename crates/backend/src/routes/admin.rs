@@ -10,8 +10,6 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
 use tolem_core::api::{check_id, StatusResponse};
-use tolem_core::providers::bereke::OrderRef;
-use tolem_core::providers::Provider;
 use tolem_core::signature::constant_time_eq;
 use tolem_core::status::PaymentStatus;
 
@@ -63,11 +61,10 @@ async fn settle(
     authorize(app, headers)?;
     let req: HoldRequest = json_body(body)?;
     check_id("attemptId", &req.attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let guard = app.exclusive(&format!("pay:{}", req.attempt_id)).await?;
-    let mut attempt = app.store.by_id(&req.attempt_id).await?.ok_or(AppError::NotFound)?;
+    let (guard, mut attempt) = crate::steps::lease_attempt(app, &req.attempt_id).await?;
     if attempt.status == PaymentStatus::Pending {
         // The hold may be there before its callback: ask the provider.
-        attempt.status = super::status::refresh(app, &attempt).await?;
+        attempt.status = crate::steps::refresh(app, &attempt).await?;
     }
     if attempt.status != PaymentStatus::Authorized {
         // A report that was not believed (money for another amount) is why it is still pending.
@@ -79,25 +76,11 @@ async fn settle(
         )));
     }
     guard.ensure_held().await?;
-    let observed = match attempt.provider {
-        Provider::Bereke => {
-            let client = app.bereke.as_ref().ok_or(AppError::ProviderDisabled("bereke"))?;
-            let md_order = attempt.provider_session_id.as_deref().ok_or(AppError::NotFound)?;
-            client.settle_hold(md_order, capture).await?;
-            let found = client.status(OrderRef::OrderId(md_order)).await?.ok_or(AppError::NotFound)?;
-            PaymentStatus::from(&found)
-        }
-        Provider::Ecommpay => {
-            let client = app.ecommpay.as_ref().ok_or(AppError::ProviderDisabled("ecommpay"))?;
-            client.settle_hold(&attempt.provider_order_id, capture, attempt.amount, attempt.currency.code()).await?;
-            client.status(&attempt.provider_order_id).await?.unwrap_or(PaymentStatus::Authorized)
-        }
-        other => return Err(AppError::ProviderDisabled(other.as_str())),
-    };
+    let observed = app.providers.get(attempt.provider)?.settle_hold(app, &attempt, capture).await?;
     let status =
         app.store.advance_status(&attempt.attempt_id, observed, if capture { "capture" } else { "release" }).await?;
     Ok(Json(StatusResponse {
-        order: super::start::summary(&attempt),
+        order: crate::steps::summary(&attempt),
         attention: attempt.attention.clone(),
         attempt_id: attempt.attempt_id,
         status,

@@ -36,7 +36,7 @@ pub async fn create(
     if !app.config.return_url_allowed(&req.return_url) {
         return Err(AppError::Invalid("returnUrl: must be an http(s) URL on an allowed origin".into()));
     }
-    if let Some(p) = req.providers.iter().find(|p| !app.provider_enabled(**p)) {
+    if let Some(p) = req.providers.iter().find(|p| !app.providers.enabled(**p)) {
         return Err(AppError::ProviderDisabled(p.as_str()));
     }
     let seconds = i64::from(req.expires_in_seconds.unwrap_or(SESSION_DEFAULT_SECONDS));
@@ -79,8 +79,8 @@ async fn get_or_make(app: &AppState, req: SessionRequest, expires_ms: i64) -> Re
 }
 
 fn new_session(request: SessionRequest, expires_ms: i64) -> Result<CheckoutSession, AppError> {
-    let session_id = format!("cs_{}", super::start::random_hex(8)?);
-    let client_secret = format!("{session_id}_secret_{}", super::start::random_hex(16)?);
+    let session_id = format!("cs_{}", crate::steps::random_hex(8)?);
+    let client_secret = format!("{session_id}_secret_{}", crate::steps::random_hex(16)?);
     Ok(CheckoutSession { session_id, client_secret, request, expires_ms })
 }
 

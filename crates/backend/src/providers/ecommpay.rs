@@ -1,0 +1,214 @@
+//! ECommPay: the shopper goes to a signed Payment Page URL (no request is made to make it);
+//! the Gate answers a payment's status and captures or cancels holds; a callback is read
+//! against a strict schema and a success is confirmed by the Gate. Signing and parsing come
+//! from `tolem_core::providers::ecommpay`.
+
+use std::time::Duration;
+
+use tolem_core::api::{BrowserTokens, MethodKind, PayRequest, PaymentMethod, ReturnHint, StartResponse};
+use tolem_core::providers::ecommpay::{self, CallbackError, Gate, GateAnswer, PaymentPage, PaymentPageRequest};
+use tolem_core::providers::Provider;
+use tolem_core::status::PaymentStatus;
+
+use super::{BoxFuture, Incoming, News, Notice, Observation, Page, ProviderBackend, ReportedMoney};
+use crate::config::EcommpayConfig;
+use crate::error::AppError;
+use crate::provider_http;
+use crate::steps::{self, Checkout};
+use crate::store::Attempt;
+use crate::AppState;
+
+/// ECommPay, with its Gate client and Payment Page signer.
+pub struct Ecommpay {
+    /// Settings (with the secret).
+    pub config: EcommpayConfig,
+    http: reqwest::Client,
+}
+
+impl Ecommpay {
+    /// A client with a per-request timeout.
+    pub fn new(config: EcommpayConfig, timeout: Duration) -> Self {
+        Ecommpay { config, http: provider_http::client(timeout) }
+    }
+
+    fn gate(&self) -> Gate<'_> {
+        Gate {
+            base_url: &self.config.gate_url,
+            project_id: self.config.project_id,
+            secret: self.config.secret.expose().as_bytes(),
+        }
+    }
+
+    /// The signed Payment Page URL (no request is made).
+    pub fn payment_page_url(&self, r: &PaymentPageRequest<'_>) -> String {
+        PaymentPage {
+            url: &self.config.payment_page_url,
+            project_id: self.config.project_id,
+            secret: self.config.secret.expose().as_bytes(),
+        }
+        .url(r)
+    }
+
+    /// The payment's status from the Gate; `None` when the Gate does not know it yet (the
+    /// shopper has not submitted the page).
+    pub async fn status(&self, payment_id: &str) -> Result<Option<PaymentStatus>, AppError> {
+        Ok(self.payment(payment_id).await?.map(|(status, _)| status))
+    }
+
+    /// The payment's status and its sum (minor units, currency) from the Gate; `None` when
+    /// the Gate does not know it yet.
+    pub async fn payment(&self, payment_id: &str) -> Result<Option<(PaymentStatus, ReportedMoney)>, AppError> {
+        let (status, body) =
+            provider_http::send(&self.http, "ecommpay", self.gate().payment_status(payment_id)).await?;
+        match ecommpay::parse_status_answer(status, &body, self.config.secret.expose().as_bytes()) {
+            Ok(GateAnswer::Payment(p)) => {
+                let sum = p.payment.as_ref().and_then(|pay| pay.amount()).map(|s| (s.amount, s.currency));
+                Ok(Some((ecommpay::callback_status(&p), sum)))
+            }
+            Ok(GateAnswer::NotFound) => Ok(None),
+            Ok(GateAnswer::Accepted) => Err(AppError::Provider("ecommpay status: unexpected answer".into())),
+            Err(e) => Err(AppError::Provider(format!("ecommpay status: {e}"))),
+        }
+    }
+
+    /// Captures (`capture`) or cancels a held payment.
+    pub async fn settle(&self, payment_id: &str, capture: bool, amount: i64, currency: &str) -> Result<(), AppError> {
+        let req = self.gate().settle_hold(payment_id, capture, amount, currency);
+        let (status, body) = provider_http::send(&self.http, "ecommpay", req).await?;
+        ecommpay::parse_settle_answer(status, &body)
+            .map(|_| ())
+            .map_err(|e| AppError::Conflict(format!("ECommPay refused: {e}")))
+    }
+}
+
+impl ProviderBackend for Ecommpay {
+    fn provider(&self) -> Provider {
+        Provider::Ecommpay
+    }
+
+    fn start<'a>(
+        &'a self,
+        app: &'a AppState,
+        checkout: &'a Checkout,
+    ) -> BoxFuture<'a, Result<StartResponse, AppError>> {
+        Box::pin(async move {
+            let page = PaymentMethod::plain(ecommpay::PAYMENT_PAGE_METHOD, MethodKind::Card, "Card or another method");
+            steps::start_hosted_page(app, checkout, vec![page], BrowserTokens::default()).await
+        })
+    }
+
+    /// The signed Payment Page URL for the current try. A `payment_id` the Gate already
+    /// settled is never offered again.
+    fn page<'a>(
+        &'a self,
+        app: &'a AppState,
+        attempt: Attempt,
+        choice: &'a PayRequest,
+    ) -> BoxFuture<'a, Result<Page, AppError>> {
+        Box::pin(async move {
+            if choice.method_id != ecommpay::PAYMENT_PAGE_METHOD {
+                return Err(AppError::Invalid("methodId: unknown method".into()));
+            }
+            let (_guard, attempt) = steps::with_attempt_lease(app, &attempt.attempt_id).await?;
+            if let Some(observed) = self.status(&attempt.provider_order_id).await? {
+                steps::refuse_if_settled(app, &attempt, observed).await?;
+            }
+            let details = &attempt.details;
+            let (_, payable_until) = steps::page_lifetime(app);
+            let best_before = tolem_core::time::iso_utc(payable_until.div_euclid(1000));
+            let url = self.payment_page_url(&PaymentPageRequest {
+                payment_id: &attempt.provider_order_id,
+                amount: attempt.amount,
+                currency: attempt.currency.code(),
+                description: details.description.as_deref(),
+                customer_id: attempt.provider_customer_id.as_deref(),
+                customer_email: details.email.as_deref(),
+                customer_phone: details.phone.as_deref(),
+                language: details.locale.as_deref(),
+                success_url: &steps::return_url(&details.return_url, ReturnHint::Success),
+                fail_url: &steps::return_url(&details.return_url, ReturnHint::Failure),
+                return_url: &steps::return_url(&details.return_url, ReturnHint::Back),
+                callback_url: self.config.callback_url.as_deref(),
+                hold: self.config.hold,
+                best_before: Some(&best_before),
+            });
+            Ok(Page::Redirect(steps::store_page(app, &attempt, None, &url, Some(payable_until)).await?))
+        })
+    }
+
+    /// The Gate's status and sum, once a page was handed out for the try.
+    fn read<'a>(
+        &'a self,
+        _app: &'a AppState,
+        attempt: &'a Attempt,
+    ) -> BoxFuture<'a, Result<Option<Observation>, AppError>> {
+        Box::pin(async move {
+            if attempt.checkout_url.is_none() {
+                return Ok(None);
+            }
+            let found = self.payment(&attempt.provider_order_id).await?;
+            Ok(found.map(|(status, money)| Observation { status, money }))
+        })
+    }
+
+    /// The callback is read against a strict schema (signature first, then known keys, our
+    /// `project_id`, a `payment` block); one that says money moved is confirmed by the
+    /// Gate's status read, whose status and sum are what is recorded. The receipt is a digest
+    /// of what the signature covers, so the same callback sent again, however formatted, is
+    /// a duplicate.
+    fn notifications<'a>(
+        &'a self,
+        app: &'a AppState,
+        incoming: &'a Incoming,
+    ) -> BoxFuture<'a, Result<Vec<Notice>, AppError>> {
+        Box::pin(async move {
+            let body = &incoming.body;
+            let read =
+                ecommpay::read_payment_callback(body, self.config.secret.expose().as_bytes(), self.config.project_id);
+            let (callback, payment) = match read {
+                Ok(read) => read,
+                Err(CallbackError::NoPayment) => return Ok(vec![Notice::Ignored("no payment in callback")]),
+                Err(e @ (CallbackError::MissingSignature | CallbackError::BadSignature)) => {
+                    return Err(AppError::BadSignature(e.to_string()));
+                }
+                Err(e) => return Err(AppError::Invalid(format!("ecommpay callback: {e}"))),
+            };
+            let said = ecommpay::callback_status(&callback);
+            let observed = if said.takes_money() {
+                match self.payment(&payment.id).await? {
+                    Some((status, money)) => Observation { status, money },
+                    None => Observation { status: PaymentStatus::Pending, money: None },
+                }
+            } else {
+                Observation { status: said, money: None }
+            };
+            let receipt =
+                ecommpay::callback_receipt(body).ok_or_else(|| AppError::Invalid("ecommpay callback".into()))?;
+            let Some((attempt, current_try)) =
+                steps::attempt_for_reference(app, Provider::Ecommpay, &payment.id).await?
+            else {
+                tracing::info!(provider = "ecommpay", "notification for an unknown order");
+                return Ok(vec![Notice::Ignored("unknown order")]);
+            };
+            Ok(vec![Notice::News(Box::new(News {
+                attempt,
+                current_try,
+                reference: payment.id.clone(),
+                receipt,
+                observed,
+            }))])
+        })
+    }
+
+    fn settle_hold<'a>(
+        &'a self,
+        _app: &'a AppState,
+        attempt: &'a Attempt,
+        capture: bool,
+    ) -> BoxFuture<'a, Result<PaymentStatus, AppError>> {
+        Box::pin(async move {
+            self.settle(&attempt.provider_order_id, capture, attempt.amount, attempt.currency.code()).await?;
+            Ok(self.status(&attempt.provider_order_id).await?.unwrap_or(PaymentStatus::Authorized))
+        })
+    }
+}

@@ -1,0 +1,382 @@
+//! ioka: the order (and the shopper's customer, for saved cards) is made at `start`, with
+//! the merchant guide's get-or-create flow (search by `external_id` first; create; on a 409,
+//! search again) so that one merchant order never becomes two ioka orders; the shopper pays
+//! on the order's `checkout_url`; webhooks are signed (`X-Signature`). Requests and parsing
+//! come from `tolem_core::providers::ioka`.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use tolem_core::api::{BrowserTokens, CustomerInfo, MethodKind, PayRequest, PaymentMethod, ReturnHint, StartResponse};
+use tolem_core::http::HttpRequest;
+use tolem_core::money::Currency;
+use tolem_core::providers::ioka::{
+    self, IokaApiError, IokaCaptureMethod, IokaCard, IokaCustomer, IokaCustomerCreated, IokaCustomerRequest, IokaOrder,
+    IokaOrderCreated, IokaOrderRequest, IokaOrderStatus, IokaServer,
+};
+use tolem_core::providers::Provider;
+use tolem_core::status::PaymentStatus;
+
+use super::{BoxFuture, Incoming, News, Notice, Observation, Page, ProviderBackend};
+use crate::config::IokaConfig;
+use crate::error::AppError;
+use crate::locks::Exclusive;
+use crate::provider_http;
+use crate::steps::{self, Checkout};
+use crate::store::{Attempt, AttemptDetails};
+use crate::AppState;
+
+/// ioka, with its API client.
+pub struct Ioka {
+    /// Settings (with the secrets).
+    pub config: IokaConfig,
+    http: reqwest::Client,
+}
+
+/// An ioka order as the backend needs it.
+#[derive(Clone, Debug)]
+pub struct OrderHandle {
+    /// The order.
+    pub order: IokaOrder,
+    /// Its access token.
+    pub access_token: Option<String>,
+}
+
+/// The merchant order as sent to ioka.
+pub struct NewOrder<'a> {
+    /// The merchant's order id.
+    pub external_id: &'a str,
+    /// Tiyn.
+    pub amount: i64,
+    /// `KZT`.
+    pub currency: &'a str,
+    /// Description.
+    pub description: Option<&'a str>,
+    /// Linked customer.
+    pub customer_id: Option<&'a str>,
+    /// `success_url`, `failure_url`, `back_url`.
+    pub return_urls: [String; 3],
+    /// The widget's idempotency key (kept in `extra_info`).
+    pub idempotency_key: &'a str,
+}
+
+fn provider_error(what: &str, e: &IokaApiError) -> AppError {
+    AppError::Provider(format!("ioka {what}: {e}"))
+}
+
+impl Ioka {
+    /// A client with a per-request timeout.
+    pub fn new(config: IokaConfig, timeout: Duration) -> Self {
+        let http = provider_http::client(timeout);
+        Ioka { config, http }
+    }
+
+    fn server(&self) -> IokaServer<'_> {
+        IokaServer { base_url: &self.config.base_url, api_key: self.config.api_key.expose() }
+    }
+
+    async fn send(&self, req: HttpRequest) -> Result<(u16, String), AppError> {
+        provider_http::send(&self.http, "ioka", req).await
+    }
+
+    async fn call<T: DeserializeOwned>(&self, req: HttpRequest) -> Result<Result<T, IokaApiError>, AppError> {
+        let (status, body) = self.send(req).await?;
+        Ok(ioka::parse(status, &body))
+    }
+
+    async fn search<T: DeserializeOwned>(&self, req: HttpRequest) -> Result<Vec<T>, AppError> {
+        let (status, body) = self.send(req).await?;
+        ioka::parse_search(status, &body).map_err(|e| provider_error("search", &e))
+    }
+
+    /// Finds the ioka customer for the merchant's customer id, or creates it.
+    /// Returns `(customer id, customer access token)`; `None` when no customer id was given.
+    pub async fn get_or_create_customer(&self, c: &CustomerInfo) -> Result<Option<(String, Option<String>)>, AppError> {
+        let Some(external_id) = c.id.as_deref() else {
+            return Ok(None);
+        };
+        let found: Vec<IokaCustomer> = self.search(self.server().find_customers(external_id)).await?;
+        if let Some(existing) = found.into_iter().next() {
+            return Ok(Some((existing.id, existing.access_token)));
+        }
+        let body = IokaCustomerRequest {
+            external_id: Some(external_id.to_owned()),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+        };
+        match self.call::<IokaCustomerCreated>(self.server().create_customer(&body)).await? {
+            Ok(created) => Ok(Some((created.customer.id, Some(created.customer_access_token)))),
+            Err(e) if e.is_conflict() => {
+                // created by a concurrent request in between: read it
+                let found: Vec<IokaCustomer> = self.search(self.server().find_customers(external_id)).await?;
+                found
+                    .into_iter()
+                    .next()
+                    .map(|c| Some((c.id, c.access_token)))
+                    .ok_or_else(|| provider_error("customer", &e))
+            }
+            Err(e) => Err(provider_error("create customer", &e)),
+        }
+    }
+
+    /// Finds the ioka order for the merchant order, or creates it. An existing order with a
+    /// different amount is a conflict, never silently reused.
+    pub async fn get_or_create_order(&self, o: &NewOrder<'_>) -> Result<OrderHandle, AppError> {
+        if let Some(existing) = self.find_order(o.external_id).await? {
+            return check_same(existing, o);
+        }
+        let [success_url, failure_url, back_url] = o.return_urls.clone();
+        let body = IokaOrderRequest {
+            amount: o.amount,
+            currency: o.currency.to_owned(),
+            capture_method: if self.config.manual_capture {
+                IokaCaptureMethod::Manual
+            } else {
+                IokaCaptureMethod::Auto
+            },
+            external_id: o.external_id.to_owned(),
+            description: o.description.map(str::to_owned),
+            customer_id: o.customer_id.map(str::to_owned),
+            back_url: Some(back_url),
+            success_url: Some(success_url),
+            failure_url: Some(failure_url),
+            extra_info: Some(serde_json::json!({"tolem_idempotency_key": o.idempotency_key})),
+        };
+        match self.call::<IokaOrderCreated>(self.server().create_order(&body)).await? {
+            Ok(created) => Ok(OrderHandle { order: created.order, access_token: Some(created.order_access_token) }),
+            Err(e) if e.is_conflict() => match self.find_order(o.external_id).await? {
+                Some(existing) => check_same(existing, o),
+                None => Err(provider_error("order exists but cannot be found", &e)),
+            },
+            Err(e) => Err(provider_error("create order", &e)),
+        }
+    }
+
+    async fn find_order(&self, external_id: &str) -> Result<Option<OrderHandle>, AppError> {
+        let found: Vec<IokaOrder> = self.search(self.server().find_orders(external_id)).await?;
+        Ok(found.into_iter().next().map(|order| {
+            let access_token = order.access_token.clone();
+            OrderHandle { order, access_token }
+        }))
+    }
+
+    /// Reads an order (fresh status).
+    pub async fn order(&self, order_id: &str) -> Result<IokaOrder, AppError> {
+        self.call::<IokaOrder>(self.server().get_order(order_id)).await?.map_err(|e| provider_error("get order", &e))
+    }
+
+    /// A customer's saved cards. Failure here is not fatal: the shopper can still pay with a
+    /// new card, so errors are logged and an empty list returned.
+    pub async fn cards(&self, customer_id: &str) -> Vec<IokaCard> {
+        match self.call::<Vec<IokaCard>>(self.server().customer_cards(customer_id)).await {
+            Ok(Ok(cards)) => cards,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "ioka cards unavailable");
+                Vec::new()
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "ioka cards unavailable");
+                Vec::new()
+            }
+        }
+    }
+}
+
+fn check_same(existing: OrderHandle, o: &NewOrder<'_>) -> Result<OrderHandle, AppError> {
+    if existing.order.amount != o.amount || existing.order.currency != o.currency {
+        return Err(AppError::Conflict(format!(
+            "order {} already exists at the provider with a different amount or currency",
+            o.external_id
+        )));
+    }
+    Ok(existing)
+}
+
+impl Ioka {
+    /// An ioka order this backend already knows: fresh status, reopened if a try failed.
+    async fn resume(&self, app: &AppState, req: &Checkout, existing: Attempt) -> Result<Attempt, AppError> {
+        steps::refuse_if_repriced_at_start(&existing, req)?;
+        let existing = steps::with_fresh_status(app, existing).await?;
+        self.reopen_if_payable(app, existing).await
+    }
+
+    /// A new ioka order (found again by `external_id` if an earlier call made it), and its
+    /// attempt.
+    async fn create(&self, app: &AppState, req: &Checkout, guard: &Exclusive<'_>) -> Result<Attempt, AppError> {
+        guard.ensure_held().await?;
+        let customer = self.get_or_create_customer(&req.customer).await?;
+        guard.ensure_held().await?;
+        let (customer_id, customer_token) = match customer {
+            Some((id, token)) => (Some(id), token),
+            None => (None, None),
+        };
+        let handle = self
+            .get_or_create_order(&NewOrder {
+                external_id: &req.order.id,
+                amount: req.order.amount.0,
+                currency: req.order.currency.code(),
+                description: req.order.description.as_deref(),
+                customer_id: customer_id.as_deref(),
+                return_urls: ReturnHint::ALL.map(|hint| steps::return_url(&req.return_url, hint)),
+                idempotency_key: &req.idempotency_key,
+            })
+            .await?;
+        let status: PaymentStatus = handle.order.status.into();
+        let fresh = Attempt {
+            attempt_id: steps::new_attempt_id()?,
+            provider: Provider::Ioka,
+            order_id: req.order.id.clone(),
+            amount: req.order.amount.0,
+            currency: req.order.currency,
+            idempotency_key: req.idempotency_key.clone(),
+            provider_customer_id: customer_id,
+            provider_order_id: handle.order.id.clone(),
+            order_access_token: handle.access_token,
+            customer_access_token: customer_token,
+            checkout_url: handle.order.checkout_url.clone(),
+            status,
+            try_number: 1,
+            provider_session_id: None,
+            details: AttemptDetails::default(),
+            attention: None,
+            superseded_by: None,
+            payable_until_ms: None,
+        };
+        Ok(app.store.insert_or_existing(&fresh).await?)
+    }
+
+    /// A declined or cancelled try leaves the ioka order payable (`UNPAID`, attempts left): a
+    /// new start reopens the attempt for another try. Anything else stays as it is.
+    async fn reopen_if_payable(&self, app: &AppState, mut attempt: Attempt) -> Result<Attempt, AppError> {
+        if !matches!(attempt.status, PaymentStatus::Failed | PaymentStatus::Cancelled) {
+            return Ok(attempt);
+        }
+        let order = self.order(&attempt.provider_order_id).await?;
+        attempt.status = match order.status {
+            IokaOrderStatus::Unpaid => app.store.reopen(&attempt.attempt_id).await?,
+            other => app.store.advance_status(&attempt.attempt_id, other.into(), "start").await?,
+        };
+        Ok(attempt)
+    }
+}
+
+impl ProviderBackend for Ioka {
+    fn provider(&self) -> Provider {
+        Provider::Ioka
+    }
+
+    /// The ioka order is made (once per merchant order, on any instance) before methods are
+    /// offered: the widget's card form and saved cards need its access tokens.
+    fn start<'a>(&'a self, app: &'a AppState, req: &'a Checkout) -> BoxFuture<'a, Result<StartResponse, AppError>> {
+        Box::pin(async move {
+            if req.order.currency != Currency::Kzt {
+                return Err(AppError::Invalid("order.currency: ioka accepts KZT only".into()));
+            }
+            if req.order.amount.0 < 100 {
+                return Err(AppError::Invalid("order.amount: ioka's minimum is 100 tiyn (1 ₸)".into()));
+            }
+            // A known order needs no hold: reading its status and reopening it are
+            // compare-and-set.
+            let attempt = match app.store.by_order(Provider::Ioka, &req.order.id).await? {
+                Some(existing) => self.resume(app, req, existing).await?,
+                None => {
+                    // Concurrent starts for a new order, on any instance, wait here: only the
+                    // holder talks to ioka. A holder that died after ioka made the order leaves
+                    // it for the next holder to find by external_id (get-or-create): still one
+                    // ioka order.
+                    let guard = app.exclusive(&format!("start:ioka:{}", req.order.id)).await?;
+                    match app.store.by_order(Provider::Ioka, &req.order.id).await? {
+                        Some(existing) => self.resume(app, req, existing).await?,
+                        None => self.create(app, req, &guard).await?,
+                    }
+                }
+            };
+            let methods = match &attempt.provider_customer_id {
+                Some(customer_id) if !attempt.status.is_final() => {
+                    ioka::methods_from_cards(&self.cards(customer_id).await, "Bank card")
+                }
+                _ => vec![PaymentMethod::plain(ioka::NEW_CARD_METHOD, MethodKind::Card, "Bank card")],
+            };
+            Ok(StartResponse {
+                order: steps::summary(&attempt),
+                attempt_id: attempt.attempt_id,
+                status: attempt.status,
+                methods,
+                tokens: BrowserTokens {
+                    order_access_token: attempt.order_access_token,
+                    customer_access_token: attempt.customer_access_token,
+                    public_key: Some(self.config.public_key.clone()),
+                },
+            })
+        })
+    }
+
+    /// ioka's hosted page shows the customer's saved cards itself: every card method goes
+    /// to the order's `checkout_url`.
+    fn page<'a>(
+        &'a self,
+        _app: &'a AppState,
+        attempt: Attempt,
+        choice: &'a PayRequest,
+    ) -> BoxFuture<'a, Result<Page, AppError>> {
+        Box::pin(async move {
+            let known =
+                choice.method_id == ioka::NEW_CARD_METHOD || choice.method_id.starts_with(ioka::SAVED_CARD_PREFIX);
+            if !known {
+                return Err(AppError::Invalid("methodId: unknown method".into()));
+            }
+            let url =
+                attempt.checkout_url.ok_or_else(|| AppError::Provider("ioka order has no checkout_url".into()))?;
+            Ok(Page::Redirect(url))
+        })
+    }
+
+    fn read<'a>(
+        &'a self,
+        _app: &'a AppState,
+        attempt: &'a Attempt,
+    ) -> BoxFuture<'a, Result<Option<Observation>, AppError>> {
+        Box::pin(async move {
+            let order = self.order(&attempt.provider_order_id).await?;
+            Ok(Some(Observation { status: order.status.into(), money: Some((order.amount, order.currency.clone())) }))
+        })
+    }
+
+    /// `X-Signature` over the raw body; the event names the order (or the payment's order).
+    /// A replay (same signed body) is a duplicate.
+    fn notifications<'a>(
+        &'a self,
+        app: &'a AppState,
+        incoming: &'a Incoming,
+    ) -> BoxFuture<'a, Result<Vec<Notice>, AppError>> {
+        Box::pin(async move {
+            let signature = incoming.headers.get("x-signature").and_then(|v| v.to_str().ok());
+            let event = ioka::verify_webhook(self.config.webhook_key.expose().as_bytes(), &incoming.body, signature)
+                .map_err(|e| AppError::BadSignature(e.to_string()))?;
+            let order_id = event
+                .order
+                .as_ref()
+                .map(|o| o.id.clone())
+                .or_else(|| event.payment.as_ref().map(|p| p.order_id.clone()));
+            let Some(order_id) = order_id else {
+                return Ok(vec![Notice::Ignored("no order in event")]);
+            };
+            let Some(attempt) = app.store.by_provider_order(Provider::Ioka, &order_id).await? else {
+                // Not ours (or created outside Tolem): acknowledge so ioka stops retrying.
+                tracing::info!(event = ?event.event, "ioka webhook for an unknown order");
+                return Ok(vec![Notice::Ignored("unknown order")]);
+            };
+            let receipt = signature.unwrap_or_default().trim().to_ascii_lowercase();
+            let money = ioka::webhook_money(&event)
+                .map(|(amount, currency)| (amount, currency.unwrap_or(attempt.currency.code()).to_owned()));
+            let observed = Observation { status: ioka::webhook_status(&event), money };
+            Ok(vec![Notice::News(Box::new(News {
+                attempt,
+                current_try: true,
+                reference: order_id,
+                receipt,
+                observed,
+            }))])
+        })
+    }
+}
