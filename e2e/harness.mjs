@@ -150,7 +150,7 @@ export async function startDemo(extraEnv = {}) {
   };
 }
 
-/** The policy DESIGN §5 and the README give merchants, word for word. */
+/** The policy docs/architecture.md and the README give merchants, word for word. */
 export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
 
 /**

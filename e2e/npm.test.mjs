@@ -29,6 +29,8 @@ function run(cmd, args, cwd = scratch, env = {}) {
 test("npm pack ships exactly the package's files", () => {
   const files = run("tar", ["-tzf", tarball]).trim().split("\n").sort();
   assert.deepEqual(files, [
+    "package/LICENSE-APACHE",
+    "package/LICENSE-MIT",
     "package/README.md",
     "package/element.d.ts",
     "package/element.js",

@@ -82,7 +82,7 @@ function cardNumbers(text) {
 }
 
 test("a full run through every provider leaves no secret, token, password or card number in the logs", async () => {
-  // `make demo` prints the well-known demo credentials when it starts, on purpose (DESIGN §3);
+  // `make demo` prints the well-known demo credentials when it starts, on purpose (docs/architecture.md, "Contracts");
   // what the running backend and sandbox log comes after that banner.
   const from = demo.logs.length;
   assert.ok(demo.logs.slice(0, from).join("").includes(credentials.ioka.apiKey), "the banner is where the credentials are");

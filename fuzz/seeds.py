@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Writes the committed seed corpora (fuzz/seeds/<target>/) from the providers' test vectors
-in ../shared/providers and a few signed samples. Run it again after changing a target's
+in crates/core/vectors and a few signed samples. Run it again after changing a target's
 input layout; `make fuzz` only reads the seeds."""
 import base64, hashlib, hmac, json, os, struct, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VECTORS = os.path.join(HERE, "..", "..", "shared", "providers")
+VECTORS = os.path.join(HERE, "..", "crates", "core", "vectors")
 OUT = os.path.join(HERE, "seeds")
 
 def put(target, name, data):
@@ -40,7 +40,7 @@ put("ioka_responses", "created", status(201, json.dumps({"order": order, "order_
 put("ioka_responses", "error", status(409, '{"code":"OrderExists","message":"external_id taken"}'))
 put("ioka_responses", "cards", status(200, '[{"id":"crd_1","pan_masked":"555555******5599","expiry_date":"12/30","status":"APPROVED"}]'))
 
-# Paytone: the §7.4 vector (SHA-1 of secret + body + secret, base64).
+# Paytone: the callback vector (SHA-1 of secret + body + secret, base64).
 PT = '{"data":{"type":"payment-invoices","id":"cpi_UoIW6RdSYyIRj8vR","attributes":{"status":"processed","resolution":"ok","amount":4,"currency":"UAH","reference_id":"e2041fe2-44da-44da-0090-4ffe9d2f25d0","test_mode":true}}}'
 sig = base64.b64encode(hashlib.sha1(b"test_secret_key" + PT.encode() + b"test_secret_key").digest()).decode()
 assert sig == "aVFNhpSS6VwvPthuiY6BxZa/tko=", sig

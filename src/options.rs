@@ -1,4 +1,4 @@
-//! `mount` options, read from a JS object (camelCase, as in DESIGN §3).
+//! `mount` options, read from a JS object (camelCase, docs/architecture.md).
 
 use tolem_core::api::{CustomerInfo, OrderInfo, OrderSummary, UserToken};
 use tolem_core::options::{CheckedOptions, MountOptions};

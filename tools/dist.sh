@@ -44,7 +44,7 @@ cp www/tolem.css "$out/tolem.css"
 # The npm package: readable ESM (the merchant's bundler minifies), the same wasm and CSS.
 esbuild "$stage/index.js" --bundle --format=esm --target=es2020 --log-level=warning "${defines[@]}" \
   --banner:js="/*! tolem-checkout $version */" --outfile="$out/npm/index.js"
-cp www/element.js www/index.d.ts www/element.d.ts www/package.json www/README.md "$out/npm/"
+cp www/element.js www/index.d.ts www/element.d.ts www/package.json www/README.md LICENSE-MIT LICENSE-APACHE "$out/npm/"
 cp "$out/tolem_bg.wasm" "$out/tolem.css" "$out/npm/"
 (cd "$out" && npm pack ./npm --pack-destination . --silent >/dev/null)
 

@@ -1,5 +1,5 @@
 // Types of the npm package `tolem-checkout` and of `window.Tolem` (the script tag).
-// The contract is DESIGN §3; amounts are integers in minor units (tiyn for KZT).
+// The contract is docs/architecture.md, "Contracts"; amounts are integers in minor units (tiyn for KZT).
 
 /** The five providers. */
 export type Provider = "ioka" | "bereke" | "ecommpay" | "paytone" | "oneentry";

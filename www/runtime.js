@@ -131,7 +131,7 @@ export function stats() {
   return { mounted: live.size, wasmMemoryBytes: wasm ? wasm.memory.buffer.byteLength : 0 };
 }
 
-// Attributes of <tolem-checkout>, flattened from the mount options (DESIGN §3).
+// Attributes of <tolem-checkout>, flattened from the mount options (docs/architecture.md, "Contracts").
 const ATTRIBUTES = {
   provider: ["provider"],
   "backend-url": ["backendUrl"],

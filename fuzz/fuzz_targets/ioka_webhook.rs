@@ -14,5 +14,5 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// The key of the test vector in `shared/providers/ioka_webhook_canonical_body.txt`.
+/// The key of the test vector in `crates/core/vectors/ioka_webhook_canonical_body.txt`.
 const IOKA_KEY: &[u8] = b"11cf6a7d5999eac284b117ebb7a443c6da9af8904cf99d5601e9c5287af6874b";

@@ -1,5 +1,5 @@
 //! Paytone callback: the first line is the `X-Signature` header, the rest the raw body; the
-//! key of the §7.4 vector, so the vector (a seed) verifies.
+//! key of the Paytone callback vector, so the vector (a seed) verifies.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

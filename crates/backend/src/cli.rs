@@ -186,17 +186,17 @@ mod tests {
         assert_eq!(run(&args(&["verify", "bereke", "--secret", "test"]), &with_sum).code, 0);
         assert_eq!(run(&args(&["verify", "bereke", "--secret", "nope"]), &with_sum).code, 1);
 
-        // The captured ioka webhook of providers/README §7.2 (its canonical form re-serialises
+        // The captured ioka webhook of docs/providers.md (its canonical form re-serialises
         // to itself).
         let key = "11cf6a7d5999eac284b117ebb7a443c6da9af8904cf99d5601e9c5287af6874b";
         let expected = "65d3668da6a3568b75afeb7a3663e593a160b8f6d2d23a33a400a85d69d7fa44";
-        let body = include_str!("../../../../shared/providers/ioka_webhook_canonical_body.txt");
+        let body = include_str!("../../core/vectors/ioka_webhook_canonical_body.txt");
         let sig = run(&args(&["sign", "ioka", "--secret", key]), body);
         assert_eq!(sig.stdout.trim(), expected);
         let verified = run(&args(&["verify", "ioka", "--secret", key, "--signature", expected]), body);
         assert_eq!(verified.code, 0, "{}", verified.stderr);
         assert_eq!(run(&args(&["verify", "ioka", "--secret", key]), "{}").code, 2);
-        // Paytone: the §7.4 vector, over the raw bytes.
+        // Paytone: the callback vector of docs/providers.md, over the raw bytes.
         let body = r#"{"data":{"type":"payment-invoices","id":"cpi_UoIW6RdSYyIRj8vR","attributes":{"status":"processed","resolution":"ok","amount":4,"currency":"UAH","reference_id":"e2041fe2-44da-44da-0090-4ffe9d2f25d0","test_mode":true}}}"#;
         let signed = run(&args(&["sign", "paytone", "--secret", "test_secret_key"]), &format!("{body}\n"));
         assert_eq!(signed.stdout.trim(), "aVFNhpSS6VwvPthuiY6BxZa/tko=");

@@ -1,4 +1,4 @@
-//! The merchant backend's HTTP contract (DESIGN §2–3), shared by the widget and the
+//! The merchant backend's HTTP contract (docs/architecture.md), shared by the widget and the
 //! reference backend. Documented for other languages in `www/backend-api.md`.
 //!
 //! All amounts are integer minor units. Field names are camelCase on the wire.
@@ -267,7 +267,7 @@ impl PaymentMethod {
     }
 }
 
-/// One input a method needs (providers/README §5.1, Paytone `services.*.fields`).
+/// One input a method needs (docs/providers.md, Paytone `services.*.fields`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MethodField {

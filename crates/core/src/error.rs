@@ -1,4 +1,4 @@
-//! The small, stable set of error codes merchants switch on (DESIGN §3).
+//! The small, stable set of error codes merchants switch on (docs/architecture.md, "Contracts").
 
 use serde::{Deserialize, Serialize};
 

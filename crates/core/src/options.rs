@@ -1,4 +1,4 @@
-//! The widget's `mount` options as the merchant writes them (camelCase, DESIGN §3), and the
+//! The widget's `mount` options as the merchant writes them (camelCase, docs/architecture.md), and the
 //! checks that need no browser. The widget reads the JS object into [`MountOptions`], calls
 //! [`MountOptions::check`], then resolves what only a browser can (relative URLs, the default
 //! language).

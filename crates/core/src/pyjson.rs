@@ -1,7 +1,7 @@
 //! Python's `json.dumps(value, sort_keys=True, ensure_ascii=False)`, byte for byte.
 //!
 //! ioka signs webhooks over this re-serialisation of the body, not over the raw bytes
-//! (providers/README §2.4, vector §7.2): keys sorted recursively, `", "` and `": "`
+//! (docs/providers.md; the captured vector): keys sorted recursively, `", "` and `": "`
 //! separators, non-ASCII kept as UTF-8, and floats printed the way Python's `repr` prints
 //! them (`0.0`, `1e-05`, `1e+16`).
 
@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(dumps_sorted(&v), r#"{"a": {"c": "т\"\n\u0001", "d": true}, "b": [1, 2.0, null]}"#);
     }
 
-    /// The real captured ioka webhook (providers/README §7.2): our canonical form must be
+    /// The real captured ioka webhook (docs/providers.md): our canonical form must be
     /// exactly the text in `ioka_webhook_canonical_body.txt`.
     #[test]
     fn ioka_vector_canonical_body() {

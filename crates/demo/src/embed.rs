@@ -1,5 +1,5 @@
 //! The embedding pages (`/embed/*`), served with the strict Content Security Policy a careful
-//! merchant sends (DESIGN §5), and the CDN-like second origin for the widget files.
+//! merchant sends (docs/architecture.md, "Quality bars"), and the CDN-like second origin for the widget files.
 //!
 //! Pages are files in `demo/embed/`. Before serving an HTML page the demo fills in what only it
 //! knows: `__TOLEM_CDN__` (the second origin) and `__TOLEM_JS_SRI__` / `__TOLEM_CSS_SRI__`

@@ -1,5 +1,5 @@
 //! Bereke Bank (RBS gateway): `*.do` requests, order status mapping, the return URL, and
-//! the callback checksum (providers/README §4).
+//! the callback checksum (docs/providers.md).
 
 use serde::de::DeserializeOwned;
 

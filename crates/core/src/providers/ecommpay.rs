@@ -1,7 +1,7 @@
 //! ECommPay: the signed Payment Page URL, callback verification, the Gate status request,
-//! and the payment status table (providers/README §1).
+//! and the payment status table (docs/providers.md).
 //!
-//! One signing rule covers all four (§1.3): flatten the parameters to `path:value` strings
+//! One signing rule covers all four (docs/providers.md): flatten the parameters to `path:value` strings
 //! (`:` joins levels, a `:` inside a key is doubled, arrays count as objects with index keys,
 //! empty containers vanish, `true`/`false`/`null` become `1`/`0`/empty, `frame_mode` is
 //! skipped, `signature` is removed), sort by path, join with `;`, HMAC-SHA512 with the project
@@ -30,7 +30,7 @@ const IGNORED_KEY: &str = "frame_mode";
 
 /// How flattened paths are ordered before joining. The SDKs disagree only for arrays of ten
 /// or more items and for sibling keys that extend each other with a character below `:`
-/// (§1.3); Tolem never produces such payloads, and verification accepts either order.
+/// (docs/providers.md); Tolem never produces such payloads, and verification accepts either order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortOrder {
     /// Code-point order of the paths (Python SDK).
@@ -185,7 +185,7 @@ pub enum CallbackError {
 
 /// The top-level keys of ECommPay's payment callbacks: those of the documentation's callback
 /// example and of the callback formats in ECommPay's PHP and JS SDK test fixtures (providers
-/// README §1.4). A signed body with any other key is refused: an ECommPay signature made over
+/// docs/providers.md). A signed body with any other key is refused: an ECommPay signature made over
 /// other data (a Payment Page URL's parameters) must not pass for a callback.
 pub const CALLBACK_KEYS: [&str; 32] = [
     "account",

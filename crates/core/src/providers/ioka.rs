@@ -1,7 +1,7 @@
 //! ioka API v2 adapter: builds requests, parses answers, maps statuses, checks webhooks.
 //!
 //! Adapters never send: the backend sends the [`HttpRequest`]s built here, and the widget
-//! (token mode) sends the browser ones. See providers/README §2.
+//! (token mode) sends the browser ones. See docs/providers.md
 
 use serde::de::DeserializeOwned;
 
@@ -178,7 +178,7 @@ pub fn parse<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, IokaApiE
 }
 
 /// Parses a search answer. The OpenAPI says "200 with an array, empty when nothing matches";
-/// ioka's merchant guide treats "not found" as a 404 (providers/README §9). Both mean "none".
+/// ioka's merchant guide treats "not found" as a 404 (docs/providers.md). Both mean "none".
 ///
 /// # Errors
 /// Other errors as in [`parse`].
@@ -285,7 +285,7 @@ pub fn webhook_signature(webhook_key: &[u8], raw_body: &[u8]) -> Result<String, 
 ///
 /// `X-Signature` is the lower-case hex HMAC-SHA256, keyed with the webhook's `key`, of the
 /// body re-serialised as Python's `json.dumps(body, sort_keys=True, ensure_ascii=False)`
-/// (providers/README §2.4). Compared in constant time.
+/// (docs/providers.md). Compared in constant time.
 ///
 /// # Errors
 /// [`WebhookError`].
@@ -321,17 +321,17 @@ pub fn methods_from_cards(cards: &[IokaCard], new_card_label: &str) -> Vec<Payme
     methods
 }
 
-/// The captured vector of providers/README §7.2.
+/// The captured vector of docs/providers.md
 #[cfg(test)]
 pub(crate) mod tests_vector {
     /// The webhook key.
     pub const KEY: &str = "11cf6a7d5999eac284b117ebb7a443c6da9af8904cf99d5601e9c5287af6874b";
     /// The header.
     pub const SIGNATURE: &str = "65d3668da6a3568b75afeb7a3663e593a160b8f6d2d23a33a400a85d69d7fa44";
-    /// The raw body as delivered (verbatim from §7.2).
+    /// The raw body as delivered (verbatim, `crates/core/vectors/`).
     pub const RAW_BODY: &str = r#"{"event": "PAYMENT_CAPTURED", "order": {"id": "ord_QDNUK6JH11", "status": "PAID", "created_at": "2021-11-09T10:05:55.358023", "amount": 1050000, "currency": "KZT", "capture_method": "AUTO", "external_id": "hqH2B2rkqiWJDPH7X", "description": "\u041e\u043f\u043b\u0430\u0442\u0430 \u0431\u0440\u043e\u043d\u0438: eXqu5cXrufMsLeq3S", "extra_info": null, "due_date": null, "back_url": "https://42c9-2a03-32c0-3000-f0c0-81a5-bd88-91e9-381a.ngrok.io/accounts/my-bookings/eXqu5cXrufMsLeq3S", "success_url": null, "failure_url": null, "template": null}, "payment": {"id": "pay_L3INB0YJLE", "order_id": "ord_QDNUK6JH11", "status": "CAPTURED", "created_at": "2021-11-09T10:06:02.598026", "approved_amount": 1050000, "captured_amount": 1050000, "refunded_amount": 0, "processing_fee": 0.0, "payer": {"pan_masked": "555555******5599", "expiry_date": "12/24", "holder": "Holder", "payment_system": null, "emitter": null, "email": null, "phone": null, "customer_id": null, "card_id": null}}}"#;
     /// The canonical form, from the shared test-vector file.
-    pub const CANONICAL_BODY: &str = include_str!("../../../../../shared/providers/ioka_webhook_canonical_body.txt");
+    pub const CANONICAL_BODY: &str = include_str!("../../vectors/ioka_webhook_canonical_body.txt");
 }
 
 #[cfg(test)]

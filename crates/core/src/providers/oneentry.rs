@@ -1,6 +1,6 @@
 //! OneEntry (headless CMS) Payments: sign-in and refresh, an order in an orders storage, a
 //! payment session and its `paymentUrl`, payment accounts as methods, and the session
-//! status table (providers/README §3, §9).
+//! status table (docs/providers.md).
 //!
 //! Every call carries the project's `x-app-token` (a public project token); per-user calls
 //! add the user's `Authorization: Bearer`; POSTs add `x-device-metadata`. A 401 means the

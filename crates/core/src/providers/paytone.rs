@@ -1,6 +1,6 @@
 //! Paytone Checkout (a white label of the Corefy "Commerce" platform): the payment
 //! pre-request (methods), invoices, the hosted payment page URL, invoice statuses and the
-//! callback signature (providers/README §5, §7.4).
+//! callback signature (docs/providers.md).
 //!
 //! Paytone wants amounts in **major** units as JSON numbers; Tolem keeps integer minor units
 //! and converts with [`crate::money::major_decimal`] / [`crate::money::minor_from_major`], so
@@ -357,7 +357,7 @@ pub fn methods(pre: &Prerequest, locale: &str, trusted_origin: Option<&str>) -> 
     out
 }
 
-/// `X-Signature` for a callback body: `base64(sha1(secret + raw body + secret))` (§5.3).
+/// `X-Signature` for a callback body: `base64(sha1(secret + raw body + secret))` (docs/providers.md).
 pub fn callback_signature(secret: &[u8], raw_body: &[u8]) -> String {
     let mut hasher = Sha1::new();
     hasher.update(secret);

@@ -1,4 +1,4 @@
-//! Bereke Bank (RBS gateway) emulator, mounted at `/bereke` (providers/README §4).
+//! Bereke Bank (RBS gateway) emulator, mounted at `/bereke` (docs/providers.md).
 //!
 //! `/payment/rest/*.do` take `userName` + `password` as form fields (POST) or query
 //! parameters (GET) and always answer HTTP 200 with JSON; failures are a string `errorCode`

@@ -1,8 +1,8 @@
-//! ECommPay emulator, mounted at `/ecommpay` (providers/README §1).
+//! ECommPay emulator, mounted at `/ecommpay` (docs/providers.md).
 //!
 //! * `GET /payment?…&signature=…`: the Payment Page. The query is URL-decoded first, then the
 //!   signature is checked over the decoded values exactly as ECommPay's SDKs compute it
-//!   (either sort order, §1.3), so a URL built by any official SDK works unchanged. A bad or
+//!   (either sort order), so a URL built by any official SDK works unchanged. A bad or
 //!   missing signature or parameter answers 400 with `{"status":"error","errors":[…]}`.
 //! * The page posts back to `/payment` (Pay / Decline / Cancel, 3-D Secure at `/payment/acs`),
 //!   then redirects to `merchant_success_url` / `merchant_fail_url` / `merchant_return_url`

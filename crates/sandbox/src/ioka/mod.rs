@@ -1,4 +1,4 @@
-//! ioka API v2 emulator (providers/README §2), mounted at `/ioka`.
+//! ioka API v2 emulator (docs/providers.md), mounted at `/ioka`.
 //!
 //! Server endpoints take `API-KEY`; browser endpoints take `X-Public-Key` plus the order or
 //! customer access token. Every answer carries an `x-trace-id` header, errors are

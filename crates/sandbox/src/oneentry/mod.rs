@@ -1,4 +1,4 @@
-//! OneEntry emulator, mounted at `/oneentry` (providers/README §3, §9): the content API of a
+//! OneEntry emulator, mounted at `/oneentry` (docs/providers.md): the content API of a
 //! project with users who sign in by email, an `orders` storage whose orders are priced from
 //! the project's own products (`totalSum` is computed here, never taken from the client),
 //! payment accounts, payment sessions and a hosted payment page behind `paymentUrl`.

@@ -29,7 +29,7 @@ pub const TEST_CARDS: [(&str, Msg); 2] =
 /// Statuses after which the page can no longer take a payment.
 const CLOSED: [&str; 5] = ["processed", "process_failed", "expired", "terminated", "refunded"];
 
-/// `X-Signature`: `base64(sha1(secret . body . secret))`, raw digest (§5.3).
+/// `X-Signature`: `base64(sha1(secret . body . secret))`, raw digest (docs/providers.md).
 pub fn signature(secret: &str, body: &str) -> String {
     let mut h = Sha1::new();
     h.update(secret.as_bytes());

@@ -1,4 +1,4 @@
-//! Paytone (Corefy "Commerce") emulator, mounted at `/paytone` (providers/README §5).
+//! Paytone (Corefy "Commerce") emulator, mounted at `/paytone` (docs/providers.md).
 //!
 //! * Public API (public key in the body): `POST /public-api/payment-prerequest`,
 //!   `POST /public-api/payment-invoices`, `GET /public-api/payment-invoices/{id}`.

@@ -1,6 +1,6 @@
 use super::*;
 
-const SAMPLES: &str = include_str!("../../../../../../shared/providers/rbs_samples.txt");
+const SAMPLES: &str = include_str!("../../../vectors/rbs_samples.txt");
 
 /// The JSON lines of rbs_samples.txt, in order: paid, unpaid, held, declined, register.
 fn samples() -> Vec<&'static str> {

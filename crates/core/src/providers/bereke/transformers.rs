@@ -1,5 +1,5 @@
 //! Bereke (RBS gateway) wire types. Requests are form-encoded; answers are JSON with a
-//! string `errorCode` and numeric `orderStatus` / `actionCode` (providers/README §4).
+//! string `errorCode` and numeric `orderStatus` / `actionCode` (docs/providers.md).
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;

@@ -3,8 +3,8 @@ use serde_json::{json, Value};
 use super::*;
 use crate::http::decode_form;
 
-const VECTORS: &str = include_str!("../../../../../../shared/providers/ecommpay_signature_vectors.json");
-const MORE_VECTORS: &str = include_str!("../../../../../../shared/providers/ecommpay_more_vectors.json");
+const VECTORS: &str = include_str!("../../../vectors/ecommpay_signature_vectors.json");
+const MORE_VECTORS: &str = include_str!("../../../vectors/ecommpay_more_vectors.json");
 
 fn vectors() -> Vec<Value> {
     let mut all: Vec<Value> = serde_json::from_str(VECTORS).unwrap();

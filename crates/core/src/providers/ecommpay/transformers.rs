@@ -74,7 +74,7 @@ pub struct EcommpayOperation {
     pub message: Option<String>,
 }
 
-/// `payment.status` (and `operation.status`), providers/README §1.4. Unknown values are
+/// `payment.status` (and `operation.status`), docs/providers.md Unknown values are
 /// pending, never success.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 pub enum EcommpayPaymentStatus {

@@ -1,4 +1,4 @@
-//! ioka API v2 wire types (OpenAPI "ioka Payments API" 2.12.0; providers/README §2).
+//! ioka API v2 wire types (OpenAPI "ioka Payments API" 2.12.0; docs/providers.md).
 //!
 //! Every status enum ends in `#[serde(other)] Unknown`, so a status ioka adds tomorrow
 //! parses — and maps to `Pending`, never to success.

@@ -1,4 +1,4 @@
-//! OneEntry wire types (providers/README §3, §7.5, §9): camelCase JSON of the `oneentry`
+//! OneEntry wire types (docs/providers.md): camelCase JSON of the `oneentry`
 //! SDK's content API.
 
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
 //! Paytone (Corefy "Commerce") wire types: JSON:API documents of the Public and Private APIs
-//! and of callbacks (providers/README §5).
+//! and of callbacks (docs/providers.md).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -155,7 +155,7 @@ pub struct InvoiceAttributes {
     pub service: Option<String>,
 }
 
-/// Invoice statuses (§5.2). Anything else is [`InvoiceStatus::Unknown`], i.e. pending.
+/// Invoice statuses (docs/providers.md). Anything else is [`InvoiceStatus::Unknown`], i.e. pending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InvoiceStatus {
