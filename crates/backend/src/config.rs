@@ -83,10 +83,8 @@ pub struct OneEntryConfig {
     pub lang_code: String,
     /// Session status → Tolem status.
     pub statuses: tolem_core::providers::oneentry::SessionStatusTable,
-    /// How many times `pay` reads a session whose `paymentUrl` is still null.
-    pub url_reads: u32,
-    /// The pause between those reads.
-    pub url_read_pause: Duration,
+    /// How long `pay` waits for a session's `paymentUrl` that is still null.
+    pub page_wait: tolem_core::providers::oneentry::rules::PageWait,
 }
 
 /// Backend settings.
@@ -343,8 +341,7 @@ impl Config {
                     &var("TOLEM_ONEENTRY_STATUSES").unwrap_or_default(),
                 )
                 .map_err(|e| ConfigError(format!("TOLEM_ONEENTRY_STATUSES: {e}")))?,
-                url_reads: 6,
-                url_read_pause: Duration::from_millis(500),
+                page_wait: tolem_core::providers::oneentry::rules::PageWait::default(),
             }),
             None => None,
         };

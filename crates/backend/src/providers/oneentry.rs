@@ -10,9 +10,10 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use tolem_core::api::{BrowserTokens, PayRequest, StartResponse, UserToken};
 use tolem_core::http::HttpRequest;
+use tolem_core::money::MinorUnits;
+use tolem_core::providers::oneentry::rules::{self, AfterUnauthorized};
 use tolem_core::providers::oneentry::{
-    self, AuthTokens, CreatedOrder, FormEntry, NewOrder, OneEntryApi, OneEntryError, PaymentAccount, ProductLine,
-    Session, SessionsByOrder,
+    self, AuthTokens, CreatedOrder, NewOrder, OneEntryApi, OneEntryError, PaymentAccount, Session, SessionsByOrder,
 };
 use tolem_core::providers::Provider;
 
@@ -78,8 +79,9 @@ impl OneEntry {
             Err(OneEntryError::Unauthorized(_)) => {}
             Err(e) => return Err(refused(what, e)),
         }
-        let Some(refresh_token) = user.refresh_token.clone() else {
-            return Err(AppError::SignInRequired);
+        let refresh_token = match rules::after_unauthorized(false, user.refresh_token.as_deref()) {
+            AfterUnauthorized::Refresh(token) => token,
+            AfterUnauthorized::SignIn => return Err(AppError::SignInRequired),
         };
         let fresh = match self.call::<AuthTokens>(self.api().refresh(&refresh_token)).await? {
             Ok(t) => t,
@@ -141,31 +143,20 @@ impl OneEntry {
     async fn pay(&self, app: &AppState, attempt: Attempt, req: &PayRequest) -> Result<Page, AppError> {
         let (guard, mut attempt) = steps::with_attempt_lease(app, &attempt.attempt_id).await?;
         let mut user = attempt.details.user_token.clone().ok_or(AppError::SignInRequired)?;
-        let mut order_id: Option<i64> = attempt.provider_session_id.as_deref().and_then(|s| s.parse().ok());
-        if order_id.is_some() && attempt.details.method_id.as_deref() != Some(req.method_id.as_str()) {
+        let kept = attempt.provider_session_id.as_deref().and_then(|s| s.parse::<i64>().ok());
+        let kept = kept.zip(attempt.details.method_id.as_deref());
+        let mut order_id = rules::order_for_account(kept, &req.method_id);
+        if kept.is_some() && order_id.is_none() {
             // Another payment account: OneEntry ties the order to one, so a new try, a new order.
             attempt = steps::new_try(app, &attempt).await?;
-            order_id = None;
         }
-        let order_id = match order_id {
+        let order_id = match order_id.take() {
             Some(id) => id,
             None => {
                 let details = attempt.details.clone();
-                let mut form_data = vec![FormEntry {
-                    marker: "order_number".into(),
-                    value: attempt.provider_order_id.clone(),
-                    kind: "string".into(),
-                }];
-                for (marker, value) in [("email", &details.email), ("phone", &details.phone)] {
-                    if let Some(v) = value {
-                        form_data.push(FormEntry { marker: marker.into(), value: v.clone(), kind: "string".into() });
-                    }
-                }
-                let products: Vec<ProductLine> = details
-                    .items
-                    .iter()
-                    .map(|i| ProductLine { product_id: i.product_id, quantity: i.quantity })
-                    .collect();
+                let form_data =
+                    rules::order_form(&attempt.provider_order_id, details.email.as_deref(), details.phone.as_deref());
+                let products = rules::product_lines(&details.items);
                 let config = &self.config;
                 guard.ensure_held().await?;
                 let (created, _) = self
@@ -185,9 +176,8 @@ impl OneEntry {
                     serde_json::Value::String(s) => Some(s.clone()),
                     _ => None,
                 });
-                let total = total.and_then(|t| tolem_core::money::minor_from_major(&t, attempt.currency));
-                if total != Some(tolem_core::money::MinorUnits(attempt.amount)) {
-                    tracing::warn!(attempt = %attempt.attempt_id, "OneEntry priced the order differently");
+                if let Err(e) = rules::check_price(total.as_deref(), MinorUnits(attempt.amount), attempt.currency) {
+                    tracing::warn!(attempt = %attempt.attempt_id, "{e}");
                     return Err(AppError::Conflict("the shop's prices differ from the order amount".into()));
                 }
                 app.store.set_session(&attempt.attempt_id, attempt.try_number, &created.id.to_string()).await?;
@@ -209,11 +199,14 @@ impl OneEntry {
             guard.ensure_held().await?;
             session = Some(self.create_session(&mut user, order_id).await?.0);
         }
-        let mut reads = 0;
-        while session.as_ref().is_some_and(|s| s.payment_url.is_none()) && reads < self.config.url_reads {
-            tokio::time::sleep(self.config.url_read_pause).await;
+        let mut reads_done = 1;
+        while session.as_ref().is_some_and(|s| s.payment_url.is_none()) {
+            let Some(pause_ms) = self.config.page_wait.next_read(reads_done) else {
+                break;
+            };
+            tokio::time::sleep(std::time::Duration::from_millis(u64::from(pause_ms))).await;
             session = self.latest_session(&mut user, order_id).await?.0;
-            reads += 1;
+            reads_done += 1;
         }
         attempt.details.user_token = Some(user);
         app.store.set_details(&attempt.attempt_id, &attempt.details).await?;

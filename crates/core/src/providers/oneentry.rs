@@ -13,6 +13,8 @@ use crate::api::{MethodKind, PaymentMethod};
 use crate::http::{encode_component, HttpRequest, Method};
 use crate::status::PaymentStatus;
 
+#[path = "oneentry/rules.rs"]
+pub mod rules;
 #[path = "oneentry/transformers.rs"]
 pub mod transformers;
 pub use transformers::*;
@@ -216,19 +218,31 @@ pub struct SessionStatusTable {
     entries: Vec<(String, PaymentStatus)>,
 }
 
+/// The session statuses OneEntry's SDK and rules name, and what they mean.
+const KNOWN_SESSION_STATUSES: [(&str, PaymentStatus); 8] = [
+    ("waiting", PaymentStatus::Pending),
+    ("paid", PaymentStatus::Paid),
+    ("completed", PaymentStatus::Paid),
+    ("canceled", PaymentStatus::Cancelled),
+    ("cancelled", PaymentStatus::Cancelled),
+    ("expired", PaymentStatus::Expired),
+    ("failed", PaymentStatus::Failed),
+    ("refunded", PaymentStatus::Refunded),
+];
+
+/// A session status through the default table (what [`SessionStatusTable::default`] maps),
+/// without building one: case-insensitive, anything unknown pending.
+pub fn session_status(status: &str) -> PaymentStatus {
+    let status = status.trim();
+    KNOWN_SESSION_STATUSES
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(status))
+        .map_or(PaymentStatus::Pending, |(_, v)| *v)
+}
+
 impl Default for SessionStatusTable {
     fn default() -> Self {
-        let entries = [
-            ("waiting", PaymentStatus::Pending),
-            ("paid", PaymentStatus::Paid),
-            ("completed", PaymentStatus::Paid),
-            ("canceled", PaymentStatus::Cancelled),
-            ("cancelled", PaymentStatus::Cancelled),
-            ("expired", PaymentStatus::Expired),
-            ("failed", PaymentStatus::Failed),
-            ("refunded", PaymentStatus::Refunded),
-        ];
-        SessionStatusTable { entries: entries.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect() }
+        SessionStatusTable { entries: KNOWN_SESSION_STATUSES.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect() }
     }
 }
 
