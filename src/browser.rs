@@ -10,8 +10,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Element, RequestInit, Response};
 
-use tolem_core::api::{RedirectTarget, RETURN_PARAM};
+use tolem_core::api::{RedirectTarget, WidgetEvent, RETURN_PARAM};
 use tolem_core::error::{CheckoutError, ErrorCode};
+use tolem_core::http::Method;
 use tolem_core::journal::JournalRecord;
 use tolem_core::providers::Provider;
 use tolem_core::redirect::{ParsedUrl, SandboxOrigin};
@@ -91,7 +92,8 @@ pub fn clear_children(host: &Element) {
     }
 }
 
-fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+/// A plain JS object with these members (`undefined` ones are left out by `JSON.stringify`).
+pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = js_sys::Object::new();
     for (k, v) in pairs {
         let _ = Reflect::set(&o, &JsValue::from_str(k), v);
@@ -125,45 +127,32 @@ pub fn dispatch(host: &Element, name: &str, detail: &JsValue) {
     }
 }
 
-/// The merchant's callbacks (`onReady`, `onMethod`, `onRedirect`, `onPlaced`, `onStatus`, `onError`).
+/// The merchant's callbacks from the mount options (`onReady`, `onMethod`, …), one slot per
+/// [`WidgetEvent`].
 #[derive(Default)]
 pub struct Callbacks {
-    on_ready: Option<Function>,
-    on_method: Option<Function>,
-    on_redirect: Option<Function>,
-    on_status: Option<Function>,
-    on_error: Option<Function>,
-    on_placed: Option<Function>,
+    functions: [Option<Function>; 6],
 }
 
 impl Callbacks {
     /// Reads the functions from the options object.
     pub fn from_options(options: &JsValue) -> Callbacks {
-        let get = |name: &str| Reflect::get(options, &name.into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
-        Callbacks {
-            on_ready: get("onReady"),
-            on_method: get("onMethod"),
-            on_redirect: get("onRedirect"),
-            on_status: get("onStatus"),
-            on_error: get("onError"),
-            on_placed: get("onPlaced"),
+        let get = |event: WidgetEvent| {
+            Reflect::get(options, &event.callback().into()).ok().and_then(|f| f.dyn_into::<Function>().ok())
+        };
+        let mut functions: [Option<Function>; 6] = Default::default();
+        for (slot, event) in functions.iter_mut().zip(WidgetEvent::ALL) {
+            *slot = get(event);
         }
+        Callbacks { functions }
     }
 
-    /// Dispatches `tolem:{name}` and calls the matching callback. A throwing callback is
-    /// reported on the console and does not break the widget.
-    pub fn emit(&self, host: &Element, name: &str, detail: &JsValue) {
-        dispatch(host, &format!("tolem:{name}"), detail);
-        let callback = match name {
-            "ready" => &self.on_ready,
-            "method" => &self.on_method,
-            "redirect" => &self.on_redirect,
-            "status" => &self.on_status,
-            "error" => &self.on_error,
-            "placed" => &self.on_placed,
-            _ => &None,
-        };
-        if let Some(f) = callback {
+    /// Dispatches the event's `tolem:*` DOM event and calls its callback. A throwing callback
+    /// is reported on the console and does not break the widget.
+    pub fn emit(&self, host: &Element, event: WidgetEvent, detail: &JsValue) {
+        dispatch(host, event.dom_type(), detail);
+        let slot = WidgetEvent::ALL.iter().position(|e| *e == event);
+        if let Some(f) = slot.and_then(|i| self.functions[i].as_ref()) {
             if let Err(e) = f.call1(&JsValue::NULL, detail) {
                 web_sys::console::error_2(&"tolem: a merchant callback threw".into(), &e);
             }
@@ -407,7 +396,7 @@ pub fn navigate(target: &RedirectTarget, new_tab: bool) -> bool {
     let Some(w) = window() else {
         return false;
     };
-    if target.method.eq_ignore_ascii_case("POST") {
+    if target.method == Method::Post {
         return submit_form(&w, target, new_tab).is_some();
     }
     if new_tab {
@@ -500,16 +489,6 @@ pub fn session_set(key: &str, value: &str) {
     }
 }
 
-/// Waits `ms` milliseconds.
-pub async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
 /// Requests in flight, aborted together when the widget unmounts.
 #[derive(Clone, Default)]
 pub struct Requests {
@@ -529,7 +508,7 @@ impl Requests {
     /// GET or POST JSON, with a timeout; answers the body as `read` reads it.
     pub async fn json<T>(
         &self,
-        method: &str,
+        method: Method,
         url: &str,
         headers: &[(&str, &str)],
         body: Option<String>,
@@ -544,7 +523,7 @@ impl Requests {
     /// look at it before choosing a type.
     pub async fn json_value(
         &self,
-        method: &str,
+        method: Method,
         url: &str,
         headers: &[(&str, &str)],
         body: Option<String>,
@@ -590,7 +569,7 @@ fn path_of(url: &str) -> String {
 }
 
 async fn send(
-    method: &str,
+    method: Method,
     url: &str,
     headers: &[(&str, &str)],
     body: Option<String>,
@@ -599,7 +578,7 @@ async fn send(
 ) -> Result<JsValue, CheckoutError> {
     let w = window().ok_or_else(|| internal("no window"))?;
     let init = RequestInit::new();
-    init.set_method(method);
+    init.set_method(method.as_str());
     init.set_signal(Some(&controller.signal()));
     let h = web_sys::Headers::new().map_err(|_| internal("Headers unavailable"))?;
     let _ = h.append("Accept", "application/json");
@@ -634,11 +613,7 @@ async fn send(
         };
         if provider_direct {
             let code = field(&["code"]).unwrap_or_default();
-            let retryable = status >= 500 || status == 429;
-            let mut error =
-                CheckoutError::new(ErrorCode::ProviderError, format!("provider answered {status} {code}"), retryable);
-            error.backend_code = Some(format!("HTTP_{status}"));
-            return Err(error);
+            return Err(CheckoutError::from_provider_status(status, &format!("provider answered {status} {code}")));
         }
         let code = field(&["error", "code"]);
         let message = field(&["error", "message"]).unwrap_or_else(|| format!("HTTP {status}"));

@@ -13,6 +13,7 @@ use yew::prelude::{component, html, Html, Properties};
 
 mod browser;
 mod checkout;
+mod effects;
 mod i18n;
 mod oneentry_direct;
 mod options;
@@ -108,7 +109,7 @@ pub fn mount(target: JsValue, options: JsValue) -> Result<CheckoutHandle, JsValu
     let host = browser::resolve_target(&target).ok_or_else(|| config_error("tolem: mount target not found"))?;
     let parsed = WidgetOptions::from_js(&options).map_err(|e| {
         let detail = browser::error_detail("CONFIG_ERROR", &e);
-        browser::Callbacks::from_options(&options).emit(&host, "error", &detail);
+        browser::Callbacks::from_options(&options).emit(&host, tolem_core::api::WidgetEvent::Error, &detail);
         config_error(&format!("tolem: {e}"))
     })?;
     let props = CheckoutProps {
@@ -157,7 +158,11 @@ impl CheckoutHandle {
             Ok(p) => p,
             Err(e) => {
                 let detail = browser::error_detail("CONFIG_ERROR", &e);
-                browser::Callbacks::from_options(&merged).emit(&self.host, "error", &detail);
+                browser::Callbacks::from_options(&merged).emit(
+                    &self.host,
+                    tolem_core::api::WidgetEvent::Error,
+                    &detail,
+                );
                 return Err(config_error(&format!("tolem: {e}")));
             }
         };

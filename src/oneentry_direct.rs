@@ -1,39 +1,59 @@
-//! OneEntry straight from the browser. With `oneentry: { projectUrl, appToken }` the
-//! shopper's sign-in goes to OneEntry itself ([`sign_in`]); with `direct: true` as well —
-//! for storefronts built on OneEntry with no backend of their own — the widget makes the calls
-//! OneEntry's own SDK makes from a storefront, with the project's app token and the shopper's
-//! token — sign-in, payment accounts, the order (priced by OneEntry from its products), the
-//! payment session, its status. A 401 refreshes the user's tokens once and retries once.
+//! OneEntry straight from the browser: the calls of the flow's OneEntry steps. With
+//! `oneentry: { projectUrl, appToken }` the shopper's sign-in goes to OneEntry itself
+//! ([`sign_in`], for [`Effect::SignInAtProvider`]); with `direct: true` as well — storefronts
+//! built on OneEntry with no backend of their own — the attempt is in
+//! [`Mode::OneEntryDirect`] and the widget makes the calls OneEntry's own SDK makes from a
+//! storefront, with the project's app token and the shopper's token: the accounts, the order
+//! (priced by OneEntry from its products), the payment session, its status.
 //!
-//! The flow does not know: this module answers the `start`, `pay` and `status` effects in
-//! place of the merchant backend. The user's tokens and the order of the current try are
-//! kept in sessionStorage under `tolem:oneentry:{order id}`. Bodies are written with
-//! [`oneentry::json_text`] and answers read with `Reflect`, so no JSON library is shipped.
+//! What the answers mean is decided by `tolem_core::providers::oneentry::rules` (the same
+//! rules the reference backend follows) and by the flow, which also waits for a late
+//! `paymentUrl` ([`Event::PageNotReady`]). The user's tokens and the current try's order are
+//! kept in sessionStorage under `tolem:oneentry:{order id}`.
+//!
+//! [`Effect::SignInAtProvider`]: tolem_core::flow::Effect::SignInAtProvider
+//! [`Mode::OneEntryDirect`]: tolem_core::flow::Mode::OneEntryDirect
+//! [`Event::PageNotReady`]: tolem_core::flow::Event::PageNotReady
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::JsValue;
 
-use tolem_core::api::{
-    OrderInfo, OrderSummary, PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer, StartResponse, UserToken,
-};
-use tolem_core::error::{CheckoutError, ErrorCode, SIGN_IN_FAILED, SIGN_IN_REQUIRED};
-use tolem_core::http::HttpRequest;
-use tolem_core::money::minor_from_major;
-use tolem_core::providers::oneentry::{
-    self, json_text, AccountSummary, FormEntry, NewOrder, OneEntryApi, ProductLine, SessionStatusTable,
-};
+use tolem_core::api::{OrderInfo, PaymentMethod, RedirectTarget, SignInCredentials, UserToken};
+use tolem_core::error::{CheckoutError, ErrorCode};
+use tolem_core::flow::{DirectStart, SignedIn};
+use tolem_core::http::{HttpRequest, Method};
+use tolem_core::providers::oneentry::rules::{self, AfterUnauthorized};
+use tolem_core::providers::oneentry::{self, AccountSummary, NewOrder, OneEntryApi};
 use tolem_core::status::PaymentStatus;
 
 use crate::browser::{self, Requests};
-use crate::checkout::PayOutcome;
+use crate::effects::PayOutcome;
 use crate::options::{OneEntryProject, WidgetOptions};
 
 /// What this browser remembers for one merchant order.
-struct Stored {
+struct Kept {
     access_token: String,
     refresh_token: Option<String>,
-    /// OneEntry's order for the current try, and the account it was made with.
-    order: Option<(i64, String)>,
+    /// OneEntry's order for the current try.
+    order_id: Option<i64>,
+    /// The payment account that order was made for.
+    method: Option<String>,
+}
+
+impl Kept {
+    fn new(token: UserToken) -> Kept {
+        Kept { access_token: token.access_token, refresh_token: token.refresh_token, order_id: None, method: None }
+    }
+
+    /// The current try's order and its account.
+    fn order(&self) -> Option<(i64, &str)> {
+        self.order_id.zip(self.method.as_deref())
+    }
+
+    fn forget_order(&mut self) {
+        self.order_id = None;
+        self.method = None;
+    }
 }
 
 fn key(options: &WidgetOptions) -> String {
@@ -56,30 +76,34 @@ fn number(v: &JsValue, name: &str) -> Option<f64> {
     Reflect::get(v, &name.into()).ok().and_then(|v| v.as_f64())
 }
 
-fn load(options: &WidgetOptions) -> Option<Stored> {
+fn load(options: &WidgetOptions) -> Option<Kept> {
     let raw = browser::session_get(&key(options))?;
     let v = js_sys::JSON::parse(&raw).ok()?;
-    let order = match (number(&v, "orderId"), text(&v, "method")) {
-        (Some(id), Some(method)) => Some((id as i64, method)),
-        _ => None,
-    };
-    Some(Stored { access_token: text(&v, "accessToken")?, refresh_token: text(&v, "refreshToken"), order })
+    Some(Kept {
+        access_token: text(&v, "accessToken")?,
+        refresh_token: text(&v, "refreshToken"),
+        order_id: number(&v, "orderId").map(|id| id as i64),
+        method: text(&v, "method"),
+    })
 }
 
-fn save(options: &WidgetOptions, s: &Stored) {
-    let mut json = format!(r#"{{"accessToken":{}"#, json_text(&s.access_token));
-    if let Some(r) = &s.refresh_token {
-        json.push_str(&format!(r#","refreshToken":{}"#, json_text(r)));
+/// Kept as JSON written by the browser's own `JSON.stringify`.
+fn save(options: &WidgetOptions, kept: &Kept) {
+    let text = |v: &Option<String>| v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
+    let value = browser::object(&[
+        ("accessToken", JsValue::from_str(&kept.access_token)),
+        ("refreshToken", text(&kept.refresh_token)),
+        ("orderId", kept.order_id.map_or(JsValue::UNDEFINED, |id| JsValue::from_f64(id as f64))),
+        ("method", text(&kept.method)),
+    ]);
+    if let Some(json) = js_sys::JSON::stringify(&value).ok().and_then(|s| s.as_string()) {
+        browser::session_set(&key(options), &json);
     }
-    if let Some((id, method)) = &s.order {
-        json.push_str(&format!(r#","orderId":{id},"method":{}"#, json_text(method)));
-    }
-    json.push('}');
-    browser::session_set(&key(options), &json);
 }
 
-fn sign_in_required() -> CheckoutError {
-    CheckoutError::from_backend_status(401, Some(SIGN_IN_REQUIRED), "please sign in")
+/// The user's tokens are gone or refused for good: OneEntry's own 401, after the one refresh.
+fn signed_out() -> CheckoutError {
+    CheckoutError::from_provider_status(401, "OneEntry no longer accepts the shopper's sign-in")
 }
 
 fn provider_error(message: &str, retryable: bool) -> CheckoutError {
@@ -101,41 +125,45 @@ fn metadata() -> String {
 
 async fn send(requests: &Requests, req: HttpRequest) -> Result<JsValue, CheckoutError> {
     let headers: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    requests.json_value(req.method.as_str(), &req.url, &headers, req.body.clone(), true).await
+    requests.json_value(req.method, &req.url, &headers, req.body.clone(), true).await
 }
 
 fn unauthorized(e: &CheckoutError) -> bool {
-    e.backend_code.as_deref() == Some("HTTP_401")
+    e.http_status == Some(401)
 }
 
-/// A per-user call: on 401, refresh once (the new tokens go into `stored`) and retry once.
+/// A per-user call: on 401, refresh once (the new tokens go into `kept`) and retry once, as
+/// [`rules::after_unauthorized`] says.
 async fn as_user(
     requests: &Requests,
     project: &OneEntryProject,
-    stored: &mut Stored,
+    kept: &mut Kept,
     build: &dyn Fn(&OneEntryApi<'_>, &str) -> HttpRequest,
 ) -> Result<JsValue, CheckoutError> {
     let metadata = metadata();
     let api = api(project, &metadata);
-    match send(requests, build(&api, &stored.access_token)).await {
-        Err(e) if unauthorized(&e) => {}
-        other => return other,
+    let mut refreshed = false;
+    loop {
+        let error = match send(requests, build(&api, &kept.access_token)).await {
+            Err(e) if unauthorized(&e) => e,
+            other => return other,
+        };
+        let refresh_token = match rules::after_unauthorized(refreshed, kept.refresh_token.as_deref()) {
+            AfterUnauthorized::Refresh(token) => token,
+            AfterUnauthorized::SignIn => return Err(if refreshed { signed_out() } else { error }),
+        };
+        let fresh = send(requests, api.refresh(&refresh_token)).await.map_err(|e| {
+            if unauthorized(&e) {
+                signed_out()
+            } else {
+                e
+            }
+        })?;
+        kept.access_token =
+            text(&fresh, "accessToken").ok_or_else(|| provider_error("OneEntry refresh answered no token", true))?;
+        kept.refresh_token = text(&fresh, "refreshToken");
+        refreshed = true;
     }
-    let refresh = stored.refresh_token.clone().ok_or_else(sign_in_required)?;
-    let fresh =
-        send(requests, api.refresh(&refresh))
-            .await
-            .map_err(|e| if unauthorized(&e) { sign_in_required() } else { e })?;
-    stored.access_token =
-        text(&fresh, "accessToken").ok_or_else(|| provider_error("OneEntry refresh answered no token", true))?;
-    stored.refresh_token = text(&fresh, "refreshToken");
-    send(requests, build(&api, &stored.access_token)).await.map_err(|e| {
-        if unauthorized(&e) {
-            sign_in_required()
-        } else {
-            e
-        }
-    })
 }
 
 fn account(v: &JsValue) -> Option<AccountSummary> {
@@ -164,10 +192,10 @@ fn account(v: &JsValue) -> Option<AccountSummary> {
 async fn latest_session(
     requests: &Requests,
     project: &OneEntryProject,
-    stored: &mut Stored,
+    kept: &mut Kept,
     order_id: i64,
 ) -> Result<Option<JsValue>, CheckoutError> {
-    let answer = as_user(requests, project, stored, &|api, token| api.sessions_by_order(order_id, token)).await?;
+    let answer = as_user(requests, project, kept, &|api, token| api.sessions_by_order(order_id, token)).await?;
     if !Array::is_array(&answer) {
         return Ok(answer.is_object().then_some(answer));
     }
@@ -176,79 +204,80 @@ async fn latest_session(
 }
 
 fn session_status(session: &JsValue) -> PaymentStatus {
-    SessionStatusTable::default().map(&text(session, "status").unwrap_or_default())
+    oneentry::session_status(&text(session, "status").unwrap_or_default())
 }
 
-/// Signs the shopper in at the OneEntry project (its app token is a public project token). A
-/// refusal reads as the backend's `SIGN_IN_FAILED`, so the form says so.
+/// Signs the shopper in at the OneEntry project (its app token is a public project token).
+/// OneEntry answers a wrong email or password with 400, 401, 403 or 404.
 pub async fn sign_in(
     requests: &Requests,
     project: &OneEntryProject,
-    sign_in: &SignInCredentials,
-) -> Result<UserToken, CheckoutError> {
+    credentials: &SignInCredentials,
+) -> Result<SignedIn, CheckoutError> {
     let metadata = metadata();
-    match send(requests, api(project, &metadata).sign_in(&sign_in.email, &sign_in.password)).await {
+    match send(requests, api(project, &metadata).sign_in(&credentials.email, &credentials.password)).await {
         Ok(answer) => match (text(&answer, "accessToken"), text(&answer, "refreshToken")) {
-            (Some(access_token), refresh_token) => Ok(UserToken { access_token, refresh_token }),
+            (Some(access_token), refresh_token) => Ok(SignedIn::Token(UserToken { access_token, refresh_token })),
             (None, _) => Err(provider_error("OneEntry sign-in answered no accessToken", true)),
         },
-        Err(e) if matches!(e.backend_code.as_deref(), Some("HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404")) => {
-            Err(CheckoutError::from_backend_status(401, Some(SIGN_IN_FAILED), "wrong email or password"))
-        }
+        Err(e) if matches!(e.http_status, Some(400 | 401 | 403 | 404)) => Ok(SignedIn::Refused),
         Err(e) => Err(e),
     }
 }
 
-/// In place of `POST /start`: who the shopper is (a sign-in, the page's token, or what this
-/// browser kept), and the project's accounts as methods.
+/// The shopper's accounts, and the current try's status: who the shopper is comes from a
+/// sign-in just made, else the page's token, else what this browser kept.
 pub async fn start(
     requests: &Requests,
     options: &WidgetOptions,
     project: &OneEntryProject,
-    sign_in: Option<SignInCredentials>,
-) -> Result<StartAnswer, CheckoutError> {
+    user_token: Option<UserToken>,
+) -> Result<DirectStart, CheckoutError> {
     let kept = load(options);
-    let (token, order) = match (sign_in, &options.user_token) {
-        (Some(s), _) => (self::sign_in(requests, project, &s).await?, kept.and_then(|k| k.order)),
-        (None, Some(t)) => (t.clone(), kept.and_then(|k| k.order)),
-        (None, None) => match kept {
-            Some(k) => (UserToken { access_token: k.access_token, refresh_token: k.refresh_token }, k.order),
-            None => return Err(sign_in_required()),
-        },
+    let mut kept = match (user_token.or_else(|| options.user_token.clone()), kept) {
+        (Some(token), Some(k)) => Kept { order_id: k.order_id, method: k.method, ..Kept::new(token) },
+        (Some(token), None) => Kept::new(token),
+        (None, Some(k)) => k,
+        (None, None) => return Ok(DirectStart::SignInNeeded),
     };
-    let mut stored = Stored { access_token: token.access_token, refresh_token: token.refresh_token, order };
-    let mut status = PaymentStatus::Pending;
-    if let Some((order_id, _)) = stored.order {
-        status = match latest_session(requests, project, &mut stored, order_id).await? {
-            Some(session) => session_status(&session),
-            None => PaymentStatus::Pending,
-        };
-        if matches!(status, PaymentStatus::Failed | PaymentStatus::Cancelled | PaymentStatus::Expired) {
-            // That try is over: the next one gets a new order.
-            stored.order = None;
-            status = PaymentStatus::Pending;
-        }
-    }
-    let accounts = as_user(requests, project, &mut stored, &|api, token| api.accounts(token)).await?;
-    save(options, &stored);
-    let accounts: Vec<AccountSummary> = Array::from(&accounts).iter().filter_map(|a| account(&a)).collect();
+    let read = accounts_and_status(requests, project, &mut kept).await;
+    save(options, &kept);
+    let (accounts, status) = match read {
+        Ok(read) => read,
+        // Neither the token nor its refresh is accepted: the shopper signs in again.
+        Err(e) if unauthorized(&e) => return Ok(DirectStart::SignInNeeded),
+        Err(e) => return Err(e),
+    };
     let methods: Vec<PaymentMethod> = oneentry::methods_from(&accounts, oneentry::lang_code(options.locale.tag()));
     if methods.is_empty() {
         return Err(provider_error("OneEntry offers no payment account", false));
     }
-    let order = mounted_order(options)?;
-    Ok(StartAnswer::Attempt(StartResponse {
-        order: OrderSummary::of(order),
-        attempt_id: format!("oneentry-{}", order.id),
-        status,
-        methods,
-        tokens: Default::default(),
-    }))
+    Ok(DirectStart::Accounts { status, methods })
 }
 
-/// In place of `POST /pay`: the order for this try (priced by OneEntry, and refused when
-/// that is not the amount shown), then its session and `paymentUrl`, read again while null;
-/// a cash account places the order.
+/// The current try's status (pending when there is none, or when it is over: the next `pay`
+/// makes a new order), then the project's payment accounts.
+async fn accounts_and_status(
+    requests: &Requests,
+    project: &OneEntryProject,
+    kept: &mut Kept,
+) -> Result<(Vec<AccountSummary>, PaymentStatus), CheckoutError> {
+    let mut status = PaymentStatus::Pending;
+    if let Some((order_id, _)) = kept.order() {
+        status = latest_session(requests, project, kept, order_id).await?.map_or(status, |s| session_status(&s));
+        if rules::try_is_over(status) {
+            kept.forget_order();
+            status = PaymentStatus::Pending;
+        }
+    }
+    let accounts = as_user(requests, project, kept, &|api, token| api.accounts(token)).await?;
+    Ok((Array::from(&accounts).iter().filter_map(|a| account(&a)).collect(), status))
+}
+
+/// The order for this try (made for the chosen account, priced by OneEntry and refused when
+/// that is not the amount shown), then its session's `paymentUrl`; a cash account places the
+/// order. A session whose page is not there yet is [`PayOutcome::NotReady`]: the flow reads
+/// again after a pause.
 pub async fn pay(
     requests: &Requests,
     options: &WidgetOptions,
@@ -256,28 +285,29 @@ pub async fn pay(
     method_id: &str,
 ) -> Result<PayOutcome, CheckoutError> {
     let order = mounted_order(options)?;
-    let mut stored = load(options).ok_or_else(sign_in_required)?;
-    let order_id = match &stored.order {
-        Some((id, method)) if method == method_id => *id,
-        _ => {
-            let mut form_data =
-                vec![FormEntry { marker: "order_number".into(), value: order.id.clone(), kind: "string".into() }];
-            for (marker, value) in [("email", &options.customer.email), ("phone", &options.customer.phone)] {
-                if let Some(v) = value {
-                    form_data.push(FormEntry { marker: marker.into(), value: v.clone(), kind: "string".into() });
-                }
-            }
-            let products: Vec<ProductLine> =
-                order.items.iter().map(|i| ProductLine { product_id: i.product_id, quantity: i.quantity }).collect();
+    let mut kept = load(options).ok_or_else(signed_out)?;
+    let order_id = match rules::order_for_account(kept.order(), method_id) {
+        Some(id) => id,
+        None => {
+            let form =
+                rules::order_form(&order.id, options.customer.email.as_deref(), options.customer.phone.as_deref());
+            let products = rules::product_lines(&order.items);
             let new_order = NewOrder {
                 storage_marker: &project.orders_storage,
                 form_identifier: &project.order_form,
                 payment_account_identifier: method_id,
-                form_data: &form_data,
+                form_data: &form,
                 products: &products,
             };
             let created =
-                as_user(requests, project, &mut stored, &|api, token| api.create_order(&new_order, token)).await?;
+                as_user(requests, project, &mut kept, &|api, token| api.create_order(&new_order, token)).await;
+            let created = match created {
+                Ok(created) => created,
+                Err(e) => {
+                    save(options, &kept);
+                    return Err(e);
+                }
+            };
             let id = number(&created, "id")
                 .ok_or_else(|| provider_error("OneEntry created an order without an id", false))?
                 as i64;
@@ -287,27 +317,28 @@ pub async fn pay(
                 None if t.as_f64().is_some() => js_sys::JSON::stringify(&t).ok().and_then(|s| s.as_string()),
                 None => None,
             });
-            if total.and_then(|t| minor_from_major(&t, order.currency)) != Some(order.amount) {
-                save(options, &stored);
+            if rules::check_price(total.as_deref(), order.amount, order.currency).is_err() {
+                save(options, &kept);
                 return Err(CheckoutError::new(
                     ErrorCode::ConfigError,
                     "OneEntry prices the order differently from order.amount",
                     false,
                 ));
             }
-            stored.order = Some((id, method_id.to_owned()));
+            kept.order_id = Some(id);
+            kept.method = Some(method_id.to_owned());
             id
         }
     };
-    save(options, &stored);
+    save(options, &kept);
     if oneentry::is_cash(method_id) {
         return Ok(PayOutcome::Placed);
     }
-    let mut session = latest_session(requests, project, &mut stored, order_id).await?;
+    let mut session = latest_session(requests, project, &mut kept, order_id).await?;
     if let Some(s) = &session {
         let status = session_status(s);
         if status != PaymentStatus::Pending {
-            save(options, &stored);
+            save(options, &kept);
             return Err(CheckoutError::new(
                 ErrorCode::BackendError,
                 format!("this order is already {}", status.as_str()),
@@ -316,31 +347,24 @@ pub async fn pay(
         }
     }
     if session.is_none() {
-        session =
-            Some(as_user(requests, project, &mut stored, &|api, token| api.create_session(order_id, token)).await?);
+        session = Some(as_user(requests, project, &mut kept, &|api, token| api.create_session(order_id, token)).await?);
     }
-    for _ in 0..6 {
-        if let Some(url) = session.as_ref().and_then(|s| text(s, "paymentUrl")) {
-            save(options, &stored);
-            return Ok(PayOutcome::Redirect(RedirectTarget { url, method: "GET".into(), fields: vec![] }));
-        }
-        browser::sleep_ms(500).await;
-        session = latest_session(requests, project, &mut stored, order_id).await?;
-    }
-    save(options, &stored);
-    Err(provider_error("the OneEntry payment page is not ready yet", true))
+    save(options, &kept);
+    Ok(match session.as_ref().and_then(|s| text(s, "paymentUrl")) {
+        Some(url) => PayOutcome::Redirect(RedirectTarget { url, method: Method::Get, fields: vec![] }),
+        None => PayOutcome::NotReady,
+    })
 }
 
-/// In place of `GET /status`: the newest session of this try's order.
+/// The newest session of this try's order.
 pub async fn status(
     requests: &Requests,
     options: &WidgetOptions,
     project: &OneEntryProject,
 ) -> Result<PaymentStatus, CheckoutError> {
-    let mut stored =
-        load(options).ok_or_else(|| provider_error("this browser holds no OneEntry order for it", false))?;
-    let (order_id, _) = stored.order.clone().ok_or_else(|| provider_error("no OneEntry order yet", false))?;
-    let session = latest_session(requests, project, &mut stored, order_id).await?;
-    save(options, &stored);
+    let mut kept = load(options).ok_or_else(|| provider_error("this browser holds no OneEntry order for it", false))?;
+    let (order_id, _) = kept.order().ok_or_else(|| provider_error("no OneEntry order yet", false))?;
+    let session = latest_session(requests, project, &mut kept, order_id).await?;
+    save(options, &kept);
     Ok(session.map_or(PaymentStatus::Pending, |s| session_status(&s)))
 }

@@ -74,7 +74,7 @@ pub fn render(state: &State, cx: &ViewContext) -> Html {
         State::Redirecting { url, blocked, .. } => html! {
             <RedirectView {locale} provider={cx.provider} url={url.clone()} blocked={*blocked} />
         },
-        State::AwaitingStatus { poll, .. } if poll.elsewhere.is_some() => {
+        State::WatchingOtherTab { .. } => {
             let onclick = cx.onpayhere.reform(|_: MouseEvent| ());
             html! {
                 <div class="tolem-confirming tolem-elsewhere">

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use tolem_core::api::{ErrorBody, ErrorDetail};
+use tolem_core::error::Refusal;
 
 use crate::store::StoreError;
 
@@ -74,59 +75,63 @@ impl From<StoreError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = match &self {
-            AppError::Invalid(m) => (StatusCode::BAD_REQUEST, "INVALID_REQUEST", m.clone()),
-            AppError::ProviderDisabled(_) => (StatusCode::BAD_REQUEST, "CONFIG_ERROR", self.to_string()),
-            AppError::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND", "no such attempt".to_owned()),
-            AppError::Conflict(m) => (StatusCode::CONFLICT, "CONFLICT", m.clone()),
+            AppError::Invalid(m) => (StatusCode::BAD_REQUEST, Refusal::InvalidRequest, m.clone()),
+            AppError::ProviderDisabled(_) => (StatusCode::BAD_REQUEST, Refusal::ConfigError, self.to_string()),
+            AppError::NotFound => (StatusCode::NOT_FOUND, Refusal::NotFound, "no such attempt".to_owned()),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, Refusal::Conflict, m.clone()),
             AppError::BadSignature(_) => {
-                (StatusCode::UNAUTHORIZED, "BAD_SIGNATURE", "signature verification failed".to_owned())
+                (StatusCode::UNAUTHORIZED, Refusal::BadSignature, "signature verification failed".to_owned())
             }
             AppError::Provider(_) => (
                 StatusCode::BAD_GATEWAY,
-                "PROVIDER_ERROR",
+                Refusal::ProviderError,
                 "the payment provider is unavailable, please try again".to_owned(),
             ),
             AppError::Unauthorized => {
-                (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "a valid bearer token is required".to_owned())
+                (StatusCode::UNAUTHORIZED, Refusal::Unauthorized, "a valid bearer token is required".to_owned())
             }
             AppError::SessionInvalid(_) => (
                 StatusCode::UNAUTHORIZED,
-                "SESSION_INVALID",
+                Refusal::SessionInvalid,
                 "the checkout session is unknown or has expired; reload the page".to_owned(),
             ),
             AppError::SignInRequired => {
-                (StatusCode::UNAUTHORIZED, tolem_core::error::SIGN_IN_REQUIRED, "please sign in".to_owned())
+                (StatusCode::UNAUTHORIZED, Refusal::SignInRequired, "please sign in".to_owned())
             }
             AppError::SignInFailed => {
-                (StatusCode::UNAUTHORIZED, tolem_core::error::SIGN_IN_FAILED, "wrong email or password".to_owned())
+                (StatusCode::UNAUTHORIZED, Refusal::SignInFailed, "wrong email or password".to_owned())
             }
-            AppError::RateLimited { .. } => {
-                (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests, please wait a moment".to_owned())
-            }
+            AppError::RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                Refusal::RateLimited,
+                "too many requests, please wait a moment".to_owned(),
+            ),
             AppError::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "BUSY",
+                Refusal::Busy,
                 "this order is being handled by another request, please try again".to_owned(),
             ),
             AppError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "UNSUPPORTED_MEDIA_TYPE",
+                Refusal::UnsupportedMediaType,
                 "send the body as Content-Type: application/json".to_owned(),
             ),
             AppError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "TOO_LARGE",
+                Refusal::TooLarge,
                 format!("the request body is larger than {} KiB", crate::MAX_BODY_BYTES / 1024),
             ),
-            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error".to_owned()),
+            AppError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, Refusal::Internal, "internal error".to_owned())
+            }
         };
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         } else {
             tracing::warn!(error = %self, "request refused");
         }
-        let mut response =
-            (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message } })).into_response();
+        let mut response = (status, Json(ErrorBody { error: ErrorDetail { code: code.as_str().to_owned(), message } }))
+            .into_response();
         let retry_after_s = match self {
             AppError::RateLimited { retry_after_s } => Some(retry_after_s),
             AppError::Busy => Some(1),

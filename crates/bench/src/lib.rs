@@ -156,6 +156,8 @@ impl TolemPoller {
             policy: PollPolicy::default(),
             sandbox: None,
             new_tab: false,
+            sign_in_at_provider: false,
+            direct: false,
         };
         TolemPoller { flow: Some(Flow::new(config)), request: 0, rng }
     }

@@ -214,6 +214,103 @@ pub struct StartRequest {
     pub user_token: Option<UserToken>,
 }
 
+impl StartRequest {
+    /// What the widget sends. With a client secret, the session says what is paid, by whom and
+    /// where the shopper returns, so only the secret goes; without one (a backend of ioka's own
+    /// guide) the order, the shopper and the return URL the widget was mounted with
+    /// (`return_url` is asked only then).
+    pub fn from_widget(mounted: MountedCheckout, return_url: impl FnOnce() -> String) -> StartRequest {
+        let MountedCheckout { provider, client_secret, order, customer, idempotency_key, locale, sign_in, user_token } =
+            mounted;
+        let priced_by_session = client_secret.is_some();
+        StartRequest {
+            provider,
+            client_secret,
+            order: order.filter(|_| !priced_by_session),
+            customer: Some(customer).filter(|_| !priced_by_session),
+            return_url: (!priced_by_session).then(return_url),
+            idempotency_key,
+            locale,
+            sign_in,
+            user_token,
+        }
+    }
+}
+
+/// What the widget knows when it calls `start` ([`StartRequest::from_widget`]).
+pub struct MountedCheckout {
+    /// The provider it was mounted for.
+    pub provider: Provider,
+    /// The session's client secret, if the page gave one.
+    pub client_secret: Option<String>,
+    /// The order the page named, if it did.
+    pub order: Option<OrderInfo>,
+    /// The shopper the page named.
+    pub customer: CustomerInfo,
+    /// The key of this checkout's attempt.
+    pub idempotency_key: String,
+    /// The shopper's language.
+    pub locale: Option<String>,
+    /// The shopper's sign-in for the backend.
+    pub sign_in: Option<SignInCredentials>,
+    /// The user's token: from a sign-in at the provider, else the page's.
+    pub user_token: Option<UserToken>,
+}
+
+/// What the widget tells the merchant's page: the `tolem:<name>` event on the host element
+/// (bubbling and composed) and the matching callback in the mount options, with one `detail`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WidgetEvent {
+    /// Methods are on screen (`detail.provider`).
+    Ready,
+    /// A method was chosen (`detail.methodId`).
+    Method,
+    /// The shopper is being sent to the provider (`detail.url`).
+    Redirect,
+    /// An order was placed with nothing to pay online (`detail.methodId`).
+    Placed,
+    /// The status is known (`detail.status`, `detail.final`).
+    Status,
+    /// An error is shown (`detail.code`, `detail.message`).
+    Error,
+}
+
+impl WidgetEvent {
+    /// Every event, in the order of their callbacks' slots.
+    pub const ALL: [WidgetEvent; 6] = [
+        WidgetEvent::Ready,
+        WidgetEvent::Method,
+        WidgetEvent::Redirect,
+        WidgetEvent::Placed,
+        WidgetEvent::Status,
+        WidgetEvent::Error,
+    ];
+
+    /// The DOM event's type (`tolem:ready`).
+    pub fn dom_type(self) -> &'static str {
+        match self {
+            WidgetEvent::Ready => "tolem:ready",
+            WidgetEvent::Method => "tolem:method",
+            WidgetEvent::Redirect => "tolem:redirect",
+            WidgetEvent::Placed => "tolem:placed",
+            WidgetEvent::Status => "tolem:status",
+            WidgetEvent::Error => "tolem:error",
+        }
+    }
+
+    /// The callback's name in the mount options (`onReady`).
+    pub fn callback(self) -> &'static str {
+        match self {
+            WidgetEvent::Ready => "onReady",
+            WidgetEvent::Method => "onMethod",
+            WidgetEvent::Redirect => "onRedirect",
+            WidgetEvent::Placed => "onPlaced",
+            WidgetEvent::Status => "onStatus",
+            WidgetEvent::Error => "onError",
+        }
+    }
+}
+
 /// The header the widget sends its checkout session's client secret in, on `GET /status`
 /// (a header, so it stays out of access logs that record URLs).
 pub const CLIENT_SECRET_HEADER: &str = "x-tolem-client-secret";
@@ -433,15 +530,11 @@ pub struct RedirectTarget {
     /// The provider's hosted page.
     pub url: String,
     /// `GET` (navigate) or `POST` (submit a form with `fields`).
-    #[serde(default = "default_method")]
-    pub method: String,
+    #[serde(default)]
+    pub method: crate::http::Method,
     /// Form fields for a `POST` redirect.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<(String, String)>,
-}
-
-fn default_method() -> String {
-    "GET".to_owned()
 }
 
 /// `POST /pay` answer: a redirect, or (cash on delivery) an order placed with nothing to

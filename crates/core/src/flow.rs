@@ -9,10 +9,11 @@
 //! answer; an answer to anything but the request in flight is stale and ignored, as is any
 //! event that means nothing in the current state (a second click on Pay, a late timer).
 
-use crate::api::{FieldValues, OrderSummary, PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer};
-use crate::error::{CheckoutError, ErrorCode, SIGN_IN_FAILED};
+use crate::api::{FieldValues, OrderSummary, PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer, UserToken};
+use crate::error::{CheckoutError, ErrorCode, Refusal};
 use crate::journal::JournalRecord;
 use crate::poll::PollPolicy;
+use crate::providers::oneentry::rules::PageWait;
 use crate::providers::{ioka, Provider};
 use crate::redirect::{check_redirect, ParsedUrl, SandboxOrigin};
 use crate::status::PaymentStatus;
@@ -34,6 +35,12 @@ pub struct FlowConfig {
     pub sandbox: Option<SandboxOrigin>,
     /// The provider's page opens in a new tab; this tab starts confirming at once.
     pub new_tab: bool,
+    /// The shopper's sign-in goes straight to the provider ([`Effect::SignInAtProvider`]),
+    /// and `start` gets the user's token instead of the password (OneEntry with its project
+    /// named to the widget).
+    pub sign_in_at_provider: bool,
+    /// No merchant backend: the widget talks to the provider itself ([`Mode::OneEntryDirect`]).
+    pub direct: bool,
 }
 
 /// How the widget talks about this attempt.
@@ -43,9 +50,14 @@ pub enum Mode {
     Backend,
     /// ioka token mode: the backend gave only tokens; the widget reads ioka's browser API.
     IokaToken {
-        /// `ord_…_secret_…`
+        /// `ord_…_secret_…`: reads the order.
         order_access_token: String,
+        /// `cus_…_secret_…`: reads the customer's saved cards, when the backend gave one.
+        customer_access_token: Option<String>,
     },
+    /// OneEntry with no merchant backend: the widget makes the order, the payment session and
+    /// the status reads at the OneEntry project itself, as OneEntry's own SDK does.
+    OneEntryDirect,
     /// The shopper came back from Bereke with its `?orderId=` but without the journal (the
     /// bank's page opened in another tab or browser): the status is looked up by that id.
     ProviderReturn {
@@ -57,7 +69,8 @@ pub enum Mode {
 /// The attempt the flow is working on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attempt {
-    /// Backend attempt id, or the ioka order id in token mode.
+    /// Backend attempt id; the ioka order id in token mode; the merchant order id in OneEntry
+    /// direct mode.
     pub attempt_id: String,
     /// The key that travels with the attempt.
     pub idempotency_key: String,
@@ -79,10 +92,8 @@ pub struct Poll {
     pub started_ms: u64,
     /// Answers received so far.
     pub answers: u32,
-    /// The request in flight, if any (never more than one).
-    pub in_flight: Option<u64>,
-    /// A tick is scheduled.
-    pub tick_scheduled: bool,
+    /// What comes next: the answer to the one request in flight, or a tick.
+    pub next: Next,
     /// The tab is hidden: no requests until it is visible.
     pub hidden: bool,
     /// The browser is offline: no requests until it is online.
@@ -96,15 +107,23 @@ pub struct Poll {
     /// New-tab presentation: the provider's page, offered as a link in case that tab was
     /// closed or blocked.
     pub payment_page: Option<String>,
-    /// Another tab holds this order's payment: this tab only watches for the outcome, and
-    /// keeps the shopper's choice in case they pay here instead.
-    pub elsewhere: Option<Box<PayingElsewhere>>,
+}
+
+/// What a confirming checkout waits for next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// The answer to this status request (never more than one in flight).
+    Answer(u64),
+    /// The scheduled tick.
+    Tick,
+    /// Nothing: paused while hidden or offline.
+    Nothing,
 }
 
 /// What a tab that found the order's payment under way in another tab keeps, so that "pay in
 /// this tab instead" can go on with the shopper's choice.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PayingElsewhere {
+pub struct Choice {
     /// The methods offered.
     pub methods: Vec<PaymentMethod>,
     /// The chosen method.
@@ -233,6 +252,9 @@ pub enum State {
         form: MethodForm,
         /// Request number.
         request: u64,
+        /// Reads that found the provider's page not ready yet ([`Event::PageNotReady`]); while
+        /// above zero, the next read waits for a tick.
+        page_reads: u32,
     },
     /// The order is placed with nothing to pay online (cash on delivery): done.
     Placed {
@@ -254,6 +276,17 @@ pub enum State {
         attempt: Attempt,
         /// Polling state.
         poll: Poll,
+    },
+    /// Another tab of this browser holds this order's payment: this tab watches for the
+    /// outcome, and keeps the shopper's choice in case they pay here instead
+    /// ([`Event::PayHere`]).
+    WatchingOtherTab {
+        /// The attempt.
+        attempt: Attempt,
+        /// Polling state.
+        poll: Poll,
+        /// What the shopper had chosen here.
+        choice: Box<Choice>,
     },
     /// The time budget ran out without a final status: "still being confirmed".
     StillPending {
@@ -277,6 +310,12 @@ pub enum State {
 }
 
 impl State {
+    /// True while confirming a payment (here or in another tab): the screen shows the time
+    /// so far.
+    pub fn is_confirming(&self) -> bool {
+        matches!(self, State::AwaitingStatus { .. } | State::WatchingOtherTab { .. })
+    }
+
     /// True when the shopper has been asked something or told the outcome, so the screen
     /// will stay as it is until they act: where focus may come to rest after their action.
     /// False while Tolem is still working (loading, preparing, confirming).
@@ -326,6 +365,20 @@ pub enum Event {
         /// The answer.
         answer: Result<StartAnswer, CheckoutError>,
     },
+    /// OneEntry direct mode: the project answered in place of `start`.
+    DirectStartAnswered {
+        /// Which request.
+        request: u64,
+        /// The answer.
+        answer: Result<DirectStart, CheckoutError>,
+    },
+    /// The provider answered the sign-in ([`Effect::SignInAtProvider`]).
+    SignedIn {
+        /// Which request.
+        request: u64,
+        /// The answer.
+        answer: Result<SignedIn, CheckoutError>,
+    },
     /// ioka token mode: methods arrived from ioka's browser API.
     MethodsAnswered {
         /// Which request.
@@ -365,6 +418,12 @@ pub enum Event {
         answer: Result<RedirectAnswer, CheckoutError>,
         /// Now (for the journal).
         now_ms: u64,
+    },
+    /// The provider has no page for the payment yet (a OneEntry session whose `paymentUrl`
+    /// is still empty): read again after a pause ([`PageWait`]).
+    PageNotReady {
+        /// Which request.
+        request: u64,
     },
     /// Navigation to the provider did not happen.
     NavigationFailed,
@@ -423,6 +482,30 @@ pub enum Event {
     },
 }
 
+/// What a OneEntry project answered in place of `start` (direct mode).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DirectStart {
+    /// Nobody is signed in (no user token from the page, none kept by this browser).
+    SignInNeeded,
+    /// The shopper's payment accounts, and the status of the current try's order (pending
+    /// when there is none, or when the last try is over).
+    Accounts {
+        /// The current try's status.
+        status: PaymentStatus,
+        /// The accounts as methods.
+        methods: Vec<PaymentMethod>,
+    },
+}
+
+/// What the provider answered a sign-in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignedIn {
+    /// The user's tokens.
+    Token(UserToken),
+    /// The email or password is wrong.
+    Refused,
+}
+
 /// Notifications to the merchant's page (`tolem:*` events and callbacks).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notify {
@@ -452,6 +535,21 @@ pub enum Notify {
     Error(CheckoutError),
 }
 
+impl Notify {
+    /// The merchant-facing event this notification is.
+    pub fn event(&self) -> crate::api::WidgetEvent {
+        use crate::api::WidgetEvent;
+        match self {
+            Notify::Ready => WidgetEvent::Ready,
+            Notify::Method { .. } => WidgetEvent::Method,
+            Notify::Placed { .. } => WidgetEvent::Placed,
+            Notify::Redirect { .. } => WidgetEvent::Redirect,
+            Notify::Status { .. } => WidgetEvent::Status,
+            Notify::Error(_) => WidgetEvent::Error,
+        }
+    }
+}
+
 /// What the widget must do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -463,6 +561,24 @@ pub enum Effect {
         idempotency_key: String,
         /// The shopper's sign-in, when the backend asked for one.
         sign_in: Option<SignInCredentials>,
+        /// The user's token from a sign-in at the provider.
+        user_token: Option<UserToken>,
+    },
+    /// OneEntry direct mode: in place of `start`, the user's accounts and the current try's
+    /// status, read at the project.
+    StartDirect {
+        /// Request number.
+        request: u64,
+        /// The user's token from a sign-in just made (else the page's, else this browser's).
+        user_token: Option<UserToken>,
+    },
+    /// Sign the shopper in at the provider (the password never reaches the merchant
+    /// backend); answer [`Event::SignedIn`].
+    SignInAtProvider {
+        /// Request number.
+        request: u64,
+        /// What the shopper typed.
+        credentials: SignInCredentials,
     },
     /// ioka token mode: read the order and the customer's cards from ioka's browser API.
     LoadMethods {
@@ -471,7 +587,9 @@ pub enum Effect {
         /// The attempt.
         attempt: Attempt,
     },
-    /// Get the redirect target (`POST /pay`, or the ioka order's `checkout_url`).
+    /// Get the redirect target (`POST /pay`, the ioka order's `checkout_url`, or in OneEntry
+    /// direct mode the payment session's `paymentUrl`). Answered by [`Event::PayAnswered`],
+    /// [`Event::OrderPlaced`], [`Event::PageNotReady`] or [`Event::PayingElsewhere`].
     CallPay {
         /// Request number.
         request: u64,
@@ -575,7 +693,8 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
             match (resumable, from_provider) {
                 (Some(j), _) => {
                     let mode = match j.order_access_token {
-                        Some(order_access_token) => Mode::IokaToken { order_access_token },
+                        Some(order_access_token) => Mode::IokaToken { order_access_token, customer_access_token: None },
+                        None if flow.config.direct => Mode::OneEntryDirect,
                         None => Mode::Backend,
                     };
                     let attempt = Attempt { attempt_id: j.attempt_id, idempotency_key: j.idempotency_key, mode };
@@ -613,7 +732,10 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                             let attempt = Attempt {
                                 attempt_id: order_id.to_owned(),
                                 idempotency_key,
-                                mode: Mode::IokaToken { order_access_token: tokens.order_access_token },
+                                mode: Mode::IokaToken {
+                                    order_access_token: tokens.order_access_token,
+                                    customer_access_token: tokens.customer_access_token,
+                                },
                             };
                             let request = flow.request();
                             let fx = vec![Effect::LoadMethods { request, attempt: attempt.clone() }];
@@ -626,9 +748,38 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                     }
                 }
                 Err(error) if error.asks_to_sign_in() => {
-                    let refused = error.backend_code.as_deref() == Some(SIGN_IN_FAILED);
+                    let refused = error.refusal == Some(Refusal::SignInFailed);
                     (State::SigningIn { idempotency_key, refused }, vec![])
                 }
+                Err(error) => fail(error, Retry::Start),
+            }
+        }
+
+        (State::AwaitingStart { request, idempotency_key }, Event::DirectStartAnswered { request: r, answer })
+            if r == request =>
+        {
+            match answer {
+                Ok(DirectStart::SignInNeeded) => (State::SigningIn { idempotency_key, refused: false }, vec![]),
+                Ok(DirectStart::Accounts { status, methods }) => {
+                    let attempt = Attempt {
+                        attempt_id: flow.config.order_id.clone(),
+                        idempotency_key,
+                        mode: Mode::OneEntryDirect,
+                    };
+                    if status.is_final() {
+                        (State::Final { attempt, status }, vec![Effect::ClearJournal, notify_status(status)])
+                    } else {
+                        offer_methods(attempt, methods, Retry::Start)
+                    }
+                }
+                Err(error) => fail(error, Retry::Start),
+            }
+        }
+
+        (State::AwaitingStart { request, idempotency_key }, Event::SignedIn { request: r, answer }) if r == request => {
+            match answer {
+                Ok(SignedIn::Token(token)) => start_with(flow, idempotency_key, None, Some(token)),
+                Ok(SignedIn::Refused) => (State::SigningIn { idempotency_key, refused: true }, vec![]),
                 Err(error) => fail(error, Retry::Start),
             }
         }
@@ -642,11 +793,14 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
             }
         }
 
-        (State::SigningIn { idempotency_key, .. }, Event::SignIn(sign_in)) => {
-            let request = flow.request();
-            let fx =
-                vec![Effect::CallStart { request, idempotency_key: idempotency_key.clone(), sign_in: Some(sign_in) }];
-            (State::AwaitingStart { request, idempotency_key }, fx)
+        (State::SigningIn { idempotency_key, .. }, Event::SignIn(credentials)) => {
+            if flow.config.sign_in_at_provider {
+                let request = flow.request();
+                let fx = vec![Effect::SignInAtProvider { request, credentials }];
+                (State::AwaitingStart { request, idempotency_key }, fx)
+            } else {
+                start_with(flow, idempotency_key, Some(credentials), None)
+            }
         }
 
         (State::ChoosingMethod { attempt, methods, selected, mut form }, Event::Select { method_id }) => {
@@ -685,25 +839,56 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                 fields,
                 take_over: false,
             }];
-            (State::AwaitingRedirect { attempt, methods, method_id, form, request }, fx)
+            (State::AwaitingRedirect { attempt, methods, method_id, form, request, page_reads: 0 }, fx)
         }
 
         (
-            State::AwaitingRedirect { attempt, methods, method_id, form, request },
+            State::AwaitingRedirect { attempt, methods, method_id, form, request, .. },
             Event::PayingElsewhere { request: r, now_ms },
         ) if r == request => {
             let (state, fx) = begin_polling(flow, attempt, now_ms, None, None);
             match state {
-                State::AwaitingStatus { attempt, mut poll } => {
-                    poll.elsewhere = Some(Box::new(PayingElsewhere { methods, method_id, form }));
-                    (State::AwaitingStatus { attempt, poll }, fx)
+                State::AwaitingStatus { attempt, poll } => {
+                    let choice = Box::new(Choice { methods, method_id, form });
+                    (State::WatchingOtherTab { attempt, poll, choice }, fx)
                 }
                 other => (other, fx),
             }
         }
 
-        (State::AwaitingStatus { attempt, poll: Poll { elsewhere: Some(choice), .. } }, Event::PayHere) => {
-            let PayingElsewhere { methods, method_id, form } = *choice;
+        (
+            State::AwaitingRedirect { attempt, methods, method_id, form, request, page_reads },
+            Event::PageNotReady { request: r },
+        ) if r == request => match PageWait::default().next_read(page_reads + 1) {
+            Some(after_ms) => {
+                let page_reads = page_reads + 1;
+                let state = State::AwaitingRedirect { attempt, methods, method_id, form, request, page_reads };
+                (state, vec![Effect::ScheduleTick { after_ms }])
+            }
+            None => fail(
+                CheckoutError::new(ErrorCode::ProviderError, "the payment page is not ready yet", true),
+                Retry::Choose { attempt, methods, form },
+            ),
+        },
+
+        (State::AwaitingRedirect { attempt, methods, method_id, form, page_reads, .. }, Event::Tick { .. })
+            if page_reads > 0 =>
+        {
+            let fields = methods.iter().find(|m| m.id == method_id).map(|m| form.submitted(m)).unwrap_or_default();
+            let request = flow.request();
+            // This tab holds the order's payment already: the read takes it over from itself.
+            let fx = vec![Effect::CallPay {
+                request,
+                attempt: attempt.clone(),
+                method_id: method_id.clone(),
+                fields,
+                take_over: true,
+            }];
+            (State::AwaitingRedirect { attempt, methods, method_id, form, request, page_reads }, fx)
+        }
+
+        (State::WatchingOtherTab { attempt, choice, .. }, Event::PayHere) => {
+            let Choice { methods, method_id, form } = *choice;
             let fields = methods.iter().find(|m| m.id == method_id).map(|m| form.submitted(m)).unwrap_or_default();
             let request = flow.request();
             let fx = vec![
@@ -716,7 +901,7 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                     take_over: true,
                 },
             ];
-            (State::AwaitingRedirect { attempt, methods, method_id, form, request }, fx)
+            (State::AwaitingRedirect { attempt, methods, method_id, form, request, page_reads: 0 }, fx)
         }
 
         (State::AwaitingRedirect { attempt, method_id, request, .. }, Event::OrderPlaced { request: r })
@@ -746,7 +931,7 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                             attempt.idempotency_key.clone(),
                             now_ms,
                         );
-                        if let Mode::IokaToken { order_access_token } = &attempt.mode {
+                        if let Mode::IokaToken { order_access_token, .. } = &attempt.mode {
                             record.order_access_token = Some(order_access_token.clone());
                         }
                         let url = target.url.clone();
@@ -775,7 +960,10 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
             (State::Redirecting { attempt, url, blocked: true }, vec![])
         }
 
-        (State::AwaitingStatus { attempt, poll }, event) => polling(flow, attempt, poll, event),
+        (State::AwaitingStatus { attempt, poll }, event) => polling(flow, attempt, poll, Watcher::ThisTab, event),
+        (State::WatchingOtherTab { attempt, poll, choice }, event) => {
+            polling(flow, attempt, poll, Watcher::OtherTab(choice), event)
+        }
 
         (State::StillPending { attempt }, Event::CheckAgain { now_ms }) => {
             begin_polling(flow, attempt, now_ms, None, None)
@@ -802,9 +990,24 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
 }
 
 fn start(flow: &mut Flow, idempotency_key: String) -> Out {
+    start_with(flow, idempotency_key, None, None)
+}
+
+/// `start` (at the backend, or in direct mode at the provider), with what the shopper's
+/// sign-in gave: the credentials for the backend, or the provider's token.
+fn start_with(
+    flow: &mut Flow,
+    idempotency_key: String,
+    sign_in: Option<SignInCredentials>,
+    user_token: Option<UserToken>,
+) -> Out {
     let request = flow.request();
-    let fx = vec![Effect::CallStart { request, idempotency_key: idempotency_key.clone(), sign_in: None }];
-    (State::AwaitingStart { request, idempotency_key }, fx)
+    let effect = if flow.config.direct {
+        Effect::StartDirect { request, user_token }
+    } else {
+        Effect::CallStart { request, idempotency_key: idempotency_key.clone(), sign_in, user_token }
+    };
+    (State::AwaitingStart { request, idempotency_key }, vec![effect])
 }
 
 fn offer_methods(attempt: Attempt, methods: Vec<PaymentMethod>, retry: Retry) -> Out {
@@ -836,24 +1039,41 @@ fn begin_polling(
     let poll = Poll {
         started_ms: now_ms,
         answers: 0,
-        in_flight: Some(request),
-        tick_scheduled: false,
+        next: Next::Answer(request),
         hidden: false,
         offline: false,
         trouble: false,
         hint,
         status: PaymentStatus::Pending,
         payment_page,
-        elsewhere: None,
     };
     let fx = vec![Effect::FetchStatus { request, attempt: attempt.clone() }];
     (State::AwaitingStatus { attempt, poll }, fx)
 }
 
-fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> Out {
+/// Which confirming state polling keeps the checkout in.
+enum Watcher {
+    /// [`State::AwaitingStatus`].
+    ThisTab,
+    /// [`State::WatchingOtherTab`], with the shopper's choice.
+    OtherTab(Box<Choice>),
+}
+
+impl Watcher {
+    // Called from every exit of `polling`: kept out of line so it is compiled once.
+    #[inline(never)]
+    fn state(self, attempt: Attempt, poll: Poll) -> State {
+        match self {
+            Watcher::ThisTab => State::AwaitingStatus { attempt, poll },
+            Watcher::OtherTab(choice) => State::WatchingOtherTab { attempt, poll, choice },
+        }
+    }
+}
+
+fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, watcher: Watcher, event: Event) -> Out {
     match event {
-        Event::StatusAnswered { request, answer, order, now_ms, random } if poll.in_flight == Some(request) => {
-            poll.in_flight = None;
+        Event::StatusAnswered { request, answer, order, now_ms, random } if poll.next == Next::Answer(request) => {
+            poll.next = Next::Nothing;
             poll.answers += 1;
             let mut fx = Vec::new();
             let answer = match order {
@@ -905,55 +1125,58 @@ fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, event: Event) -> O
             }
             if !poll.hidden && !poll.offline {
                 let after_ms = flow.config.policy.delay_ms(poll.answers - 1, random);
-                poll.tick_scheduled = true;
+                poll.next = Next::Tick;
                 fx.push(Effect::ScheduleTick { after_ms });
             }
-            (State::AwaitingStatus { attempt, poll }, fx)
+            (watcher.state(attempt, poll), fx)
         }
         Event::Tick { .. } => {
-            poll.tick_scheduled = false;
-            if poll.in_flight.is_some() || poll.hidden || poll.offline {
-                return (State::AwaitingStatus { attempt, poll }, vec![]);
+            if matches!(poll.next, Next::Answer(_)) || poll.hidden || poll.offline {
+                if poll.next == Next::Tick {
+                    poll.next = Next::Nothing;
+                }
+                return (watcher.state(attempt, poll), vec![]);
             }
             // Past the budget (a late timer), still ask once more: the answer decides
             // between the outcome and "still being confirmed".
-            fetch(flow, attempt, poll)
+            fetch(flow, attempt, poll, watcher)
         }
         Event::Visibility { hidden, .. } => {
             poll.hidden = hidden;
-            resume_if_possible(flow, attempt, poll)
+            resume_if_possible(flow, attempt, poll, watcher)
         }
         Event::Connectivity { online, .. } => {
             poll.offline = !online;
-            resume_if_possible(flow, attempt, poll)
+            resume_if_possible(flow, attempt, poll, watcher)
         }
-        _ => (State::AwaitingStatus { attempt, poll }, vec![]),
+        _ => (watcher.state(attempt, poll), vec![]),
     }
 }
 
 /// When the tab becomes visible and online again, ask at once instead of waiting out the
 /// backoff; while hidden or offline, stop the timer.
-fn resume_if_possible(flow: &mut Flow, attempt: Attempt, mut poll: Poll) -> Out {
+fn resume_if_possible(flow: &mut Flow, attempt: Attempt, mut poll: Poll, watcher: Watcher) -> Out {
     if poll.hidden || poll.offline {
-        let fx = if poll.tick_scheduled { vec![Effect::CancelTick] } else { vec![] };
-        poll.tick_scheduled = false;
-        return (State::AwaitingStatus { attempt, poll }, fx);
+        let fx = if poll.next == Next::Tick { vec![Effect::CancelTick] } else { vec![] };
+        if poll.next == Next::Tick {
+            poll.next = Next::Nothing;
+        }
+        return (watcher.state(attempt, poll), fx);
     }
-    if poll.in_flight.is_some() {
-        return (State::AwaitingStatus { attempt, poll }, vec![]);
+    if matches!(poll.next, Next::Answer(_)) {
+        return (watcher.state(attempt, poll), vec![]);
     }
     // Past the budget too: one last look, and its answer decides (see `Event::Tick`).
-    let (state, mut fx) = fetch(flow, attempt, poll);
+    let (state, mut fx) = fetch(flow, attempt, poll, watcher);
     fx.insert(0, Effect::CancelTick);
     (state, fx)
 }
 
-fn fetch(flow: &mut Flow, attempt: Attempt, mut poll: Poll) -> Out {
+fn fetch(flow: &mut Flow, attempt: Attempt, mut poll: Poll, watcher: Watcher) -> Out {
     let request = flow.request();
-    poll.in_flight = Some(request);
-    poll.tick_scheduled = false;
+    poll.next = Next::Answer(request);
     let fx = vec![Effect::FetchStatus { request, attempt: attempt.clone() }];
-    (State::AwaitingStatus { attempt, poll }, fx)
+    (watcher.state(attempt, poll), fx)
 }
 
 #[cfg(test)]

@@ -4,16 +4,24 @@ use std::fmt;
 
 use crate::signature::nibble;
 
-/// HTTP methods the adapters use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The HTTP methods Tolem uses: for provider calls, and for how the widget sends the shopper
+/// to a provider's page (navigate, or submit a form).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Method {
-    /// GET
+    /// Read; for a redirect, navigate to the URL.
+    #[default]
     Get,
-    /// POST
+    /// Send a body; for a redirect, submit a form with the target's fields.
     Post,
 }
 
 impl Method {
+    /// Parses `GET` or `POST`, in any case.
+    pub fn from_wire(s: &str) -> Option<Method> {
+        [Method::Get, Method::Post].into_iter().find(|m| m.as_str().eq_ignore_ascii_case(s))
+    }
+
     /// `"GET"` / `"POST"`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -315,7 +315,10 @@ fn redirect_target<V: JsonValue>(o: &Obj<'_, V>) -> Read<RedirectTarget> {
     };
     Ok(RedirectTarget {
         url: o.text("url")?,
-        method: o.defaulted_text("method")?.unwrap_or_else(|| "GET".to_owned()),
+        method: match o.value.member("method") {
+            None => crate::http::Method::Get,
+            Some(_) => o.name("method", crate::http::Method::from_wire)?,
+        },
         fields,
     })
 }

@@ -28,10 +28,9 @@ pub async fn pay(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<P
     refuse_if_not_current(&app, &attempt).await?;
     let provider = app.providers.get(attempt.provider)?;
     let answer = match provider.page(&app, attempt, &req).await? {
-        Page::Redirect(url) => PayResponse {
-            redirect: Some(RedirectTarget { url, method: Method::Get.as_str().into(), fields: vec![] }),
-            placed: false,
-        },
+        Page::Redirect(url) => {
+            PayResponse { redirect: Some(RedirectTarget { url, method: Method::Get, fields: vec![] }), placed: false }
+        }
         Page::Placed => PayResponse { redirect: None, placed: true },
     };
     Ok(Json(answer))

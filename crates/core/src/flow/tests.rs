@@ -14,6 +14,8 @@ fn config() -> FlowConfig {
         policy: PollPolicy { budget_ms: 60_000, ..PollPolicy::default() },
         sandbox: Some(SandboxOrigin { scheme: "http".into(), host: "127.0.0.1".into(), port: "8080".into() }),
         new_tab: false,
+        sign_in_at_provider: false,
+        direct: false,
     }
 }
 
@@ -69,7 +71,7 @@ fn parsed(url: &str) -> Option<ParsedUrl> {
 
 fn redirect(url: &str) -> Result<RedirectAnswer, CheckoutError> {
     Ok(RedirectAnswer {
-        target: RedirectTarget { url: url.into(), method: "GET".into(), fields: vec![] },
+        target: RedirectTarget { url: url.into(), method: crate::http::Method::Get, fields: vec![] },
         parsed: parsed(url),
     })
 }
@@ -89,7 +91,10 @@ fn network_error() -> CheckoutError {
 
 fn in_flight(flow: &Flow) -> Option<u64> {
     match &flow.state {
-        State::AwaitingStatus { poll, .. } => poll.in_flight,
+        State::AwaitingStatus { poll, .. } => match poll.next {
+            Next::Answer(request) => Some(request),
+            Next::Tick | Next::Nothing => None,
+        },
         _ => None,
     }
 }
@@ -98,7 +103,7 @@ fn in_flight(flow: &Flow) -> Option<u64> {
 fn mount_without_journal_starts() {
     let (flow, fx) = mount(None, None);
     assert_eq!(flow.state, State::AwaitingStart { request: 1, idempotency_key: KEY.into() });
-    assert_eq!(fx, [Effect::CallStart { request: 1, idempotency_key: KEY.into(), sign_in: None }]);
+    assert_eq!(fx, [Effect::CallStart { request: 1, idempotency_key: KEY.into(), sign_in: None, user_token: None }]);
 }
 
 #[test]
@@ -106,7 +111,7 @@ fn mount_with_a_journal_resumes_the_same_attempt() {
     let flow = polling(Some(ReturnHint::Success));
     assert!(
         matches!(&flow.state, State::AwaitingStatus { attempt: a, poll }
-            if *a == attempt() && poll.in_flight == Some(1) && poll.hint == Some(ReturnHint::Success)),
+            if *a == attempt() && poll.next == Next::Answer(1) && poll.hint == Some(ReturnHint::Success)),
         "{:?}",
         flow.state
     );
@@ -150,7 +155,10 @@ fn start_errors_and_empty_method_lists_fail_with_retry() {
     assert_eq!(fx, [Effect::Notify(Notify::Error(network_error()))]);
     let (flow, fx) = step(flow, Event::Retry { fresh_key: "key-2".into() });
     assert_eq!(flow.state, State::AwaitingStart { request: 2, idempotency_key: "key-2".into() });
-    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: "key-2".into(), sign_in: None }]);
+    assert_eq!(
+        fx,
+        [Effect::CallStart { request: 2, idempotency_key: "key-2".into(), sign_in: None, user_token: None }]
+    );
 
     let (flow, _) = step(flow, Event::StartAnswered { request: 2, answer: started(PaymentStatus::Pending, vec![]) });
     assert!(matches!(&flow.state, State::Failed { error, .. } if error.code == ErrorCode::BackendError));
@@ -167,7 +175,11 @@ fn ioka_token_mode_loads_methods_from_ioka() {
     let token_attempt = Attempt {
         attempt_id: "ord_77".into(),
         idempotency_key: KEY.into(),
-        mode: Mode::IokaToken { order_access_token: "ord_77_secret_abc".into() },
+        // The customer's token travels with the attempt, for its saved cards.
+        mode: Mode::IokaToken {
+            order_access_token: "ord_77_secret_abc".into(),
+            customer_access_token: Some("cus_5_secret_def".into()),
+        },
     };
     assert_eq!(fx, [Effect::LoadMethods { request: 2, attempt: token_attempt.clone() }]);
     let (flow, fx) = step(flow, Event::MethodsAnswered { request: 2, answer: Ok(vec![method("card")]) });
@@ -226,7 +238,7 @@ fn pay_answer_writes_the_journal_then_navigates() {
         [
             Effect::WriteJournal(journal),
             Effect::Notify(Notify::Redirect { url: url.into() }),
-            Effect::Navigate(RedirectTarget { url: url.into(), method: "GET".into(), fields: vec![] }),
+            Effect::Navigate(RedirectTarget { url: url.into(), method: crate::http::Method::Get, fields: vec![] }),
         ]
     );
     let (flow, fx) = step(flow, Event::NavigationFailed);
@@ -358,7 +370,7 @@ fn network_trouble_keeps_polling_and_hard_errors_fail() {
         "{fx:?}"
     );
     let (_, fx) = step(flow, Event::Retry { fresh_key: "x".into() });
-    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: "x".into(), sign_in: None }]);
+    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: "x".into(), sign_in: None, user_token: None }]);
 }
 
 #[test]
@@ -624,7 +636,10 @@ fn the_backend_can_ask_for_a_sign_in_and_refuse_a_wrong_one() {
     let sign_in = SignInCredentials { email: "u@x.kz".into(), password: "wrong".into() };
     assert!(!format!("{sign_in:?}").contains("wrong"), "the password never prints");
     let (flow, fx) = step(flow, Event::SignIn(sign_in.clone()));
-    assert_eq!(fx, [Effect::CallStart { request: 2, idempotency_key: KEY.into(), sign_in: Some(sign_in) }]);
+    assert_eq!(
+        fx,
+        [Effect::CallStart { request: 2, idempotency_key: KEY.into(), sign_in: Some(sign_in), user_token: None }]
+    );
     let refused = CheckoutError::from_backend_status(401, Some("SIGN_IN_FAILED"), "wrong");
     let (flow, _) = step(flow, Event::StartAnswered { request: 2, answer: Err(refused) });
     assert_eq!(flow.state, State::SigningIn { idempotency_key: KEY.into(), refused: true });
@@ -667,8 +682,7 @@ fn another_tab_paying_makes_this_one_watch_then_pay_here_takes_over() {
     // The edge found the order claimed by another tab: no navigation, no journal; watch.
     let (flow, fx) = step(flow, Event::PayingElsewhere { request: 2, now_ms: 5_000 });
     assert!(matches!(fx.as_slice(), [Effect::FetchStatus { request: 3, .. }]), "{fx:?}");
-    let State::AwaitingStatus { poll, .. } = &flow.state else { panic!("{:?}", flow.state) };
-    assert!(poll.elsewhere.is_some());
+    assert!(matches!(flow.state, State::WatchingOtherTab { .. }), "{:?}", flow.state);
     assert!(!flow.state.awaits_shopper());
     // A stale answer to the old pay request changes nothing.
     let before = flow.clone();
@@ -768,4 +782,154 @@ fn an_answer_for_another_order_or_amount_is_never_shown_as_paid() {
     let (flow, fx) = step(flow, Event::StartAnswered { request: 1, answer: Ok(StartAnswer::Attempt(other)) });
     assert!(matches!(flow.state, State::Failed { .. }), "{:?}", flow.state);
     assert!(!fx.iter().any(|e| matches!(e, Effect::Notify(Notify::Status { .. }))));
+}
+
+fn direct_config() -> FlowConfig {
+    FlowConfig { provider: Provider::Oneentry, sign_in_at_provider: true, direct: true, ..config() }
+}
+
+fn direct_attempt() -> Attempt {
+    Attempt { attempt_id: "A-1".into(), idempotency_key: KEY.into(), mode: Mode::OneEntryDirect }
+}
+
+fn token() -> UserToken {
+    UserToken { access_token: "at".into(), refresh_token: Some("rt".into()) }
+}
+
+#[test]
+fn a_sign_in_at_the_provider_hands_start_a_token_never_the_password() {
+    let config = FlowConfig { provider: Provider::Oneentry, sign_in_at_provider: true, ..config() };
+    let (flow, _) = step(
+        Flow::new(config),
+        Event::Mount { now_ms: 1_000, journal: None, hint: None, provider_order_id: None, fresh_key: KEY.into() },
+    );
+    let required = CheckoutError::from_backend_status(401, Some("SIGN_IN_REQUIRED"), "sign in");
+    let (flow, _) = step(flow, Event::StartAnswered { request: 1, answer: Err(required) });
+    let credentials = SignInCredentials { email: "u@x.kz".into(), password: "pw".into() };
+    let (flow, fx) = step(flow, Event::SignIn(credentials.clone()));
+    assert_eq!(fx, [Effect::SignInAtProvider { request: 2, credentials }]);
+    // A refusal shows the form again, saying so.
+    let (flow, fx) = step(flow, Event::SignedIn { request: 2, answer: Ok(SignedIn::Refused) });
+    assert!(fx.is_empty());
+    assert_eq!(flow.state, State::SigningIn { idempotency_key: KEY.into(), refused: true });
+    let right = SignInCredentials { email: "u@x.kz".into(), password: "right".into() };
+    let (flow, _) = step(flow, Event::SignIn(right));
+    let (stale, fx) = step(flow.clone(), Event::SignedIn { request: 2, answer: Ok(SignedIn::Token(token())) });
+    assert!(fx.is_empty(), "an answer to the first sign-in is stale");
+    assert_eq!(stale, flow);
+    let (flow, fx) = step(flow, Event::SignedIn { request: 3, answer: Ok(SignedIn::Token(token())) });
+    assert_eq!(
+        fx,
+        [Effect::CallStart { request: 4, idempotency_key: KEY.into(), sign_in: None, user_token: Some(token()) }]
+    );
+    assert!(matches!(flow.state, State::AwaitingStart { request: 4, .. }));
+}
+
+#[test]
+fn direct_mode_starts_at_the_provider_and_its_attempt_says_so() {
+    let (flow, fx) = step(
+        Flow::new(direct_config()),
+        Event::Mount { now_ms: 1_000, journal: None, hint: None, provider_order_id: None, fresh_key: KEY.into() },
+    );
+    assert_eq!(fx, [Effect::StartDirect { request: 1, user_token: None }]);
+    let (flow, fx) = step(flow, Event::DirectStartAnswered { request: 1, answer: Ok(DirectStart::SignInNeeded) });
+    assert!(fx.is_empty(), "a form is not an error");
+    assert_eq!(flow.state, State::SigningIn { idempotency_key: KEY.into(), refused: false });
+    let credentials = SignInCredentials { email: "u@x.kz".into(), password: "pw".into() };
+    let (flow, _) = step(flow, Event::SignIn(credentials));
+    let (flow, fx) = step(flow, Event::SignedIn { request: 2, answer: Ok(SignedIn::Token(token())) });
+    assert_eq!(fx, [Effect::StartDirect { request: 3, user_token: Some(token()) }]);
+    let accounts = DirectStart::Accounts { status: PaymentStatus::Pending, methods: vec![method("stripe")] };
+    let (flow, fx) = step(flow, Event::DirectStartAnswered { request: 3, answer: Ok(accounts) });
+    assert_eq!(fx, [Effect::Notify(Notify::Ready)]);
+    assert!(matches!(&flow.state, State::ChoosingMethod { attempt, .. } if *attempt == direct_attempt()));
+
+    // A try already paid at the project ends the checkout at once.
+    let (flow, _) = step(
+        Flow::new(direct_config()),
+        Event::Mount { now_ms: 1_000, journal: None, hint: None, provider_order_id: None, fresh_key: KEY.into() },
+    );
+    let paid = DirectStart::Accounts { status: PaymentStatus::Paid, methods: vec![method("stripe")] };
+    let (flow, fx) = step(flow, Event::DirectStartAnswered { request: 1, answer: Ok(paid) });
+    assert_eq!(flow.state, State::Final { attempt: direct_attempt(), status: PaymentStatus::Paid });
+    assert_eq!(fx, [Effect::ClearJournal, Effect::Notify(Notify::Status { status: PaymentStatus::Paid })]);
+
+    // Resumed from the journal, the attempt is still a direct one.
+    let journal = JournalRecord::new(Provider::Oneentry, "A-1".into(), "A-1".into(), KEY.into(), 500);
+    let (flow, fx) = step(
+        Flow::new(direct_config()),
+        Event::Mount {
+            now_ms: 1_000,
+            journal: Some(journal),
+            hint: None,
+            provider_order_id: None,
+            fresh_key: KEY.into(),
+        },
+    );
+    assert_eq!(fx, [Effect::FetchStatus { request: 1, attempt: direct_attempt() }]);
+    assert!(flow.state.is_confirming());
+}
+
+#[test]
+fn a_page_that_is_not_ready_is_read_again_on_the_flows_own_timer_then_given_up() {
+    let (flow, _) = step(choosing(), Event::Pay);
+    let (flow, fx) = step(flow, Event::PageNotReady { request: 9 });
+    assert!(fx.is_empty(), "an answer to another request is ignored");
+    let wait = PageWait::default();
+    let (mut flow, fx) = step(flow, Event::PageNotReady { request: 2 });
+    assert_eq!(fx, [Effect::ScheduleTick { after_ms: wait.pause_ms }]);
+    let mut request = 2;
+    for _ in 1..wait.reads {
+        let (next, fx) = step(flow, Event::Tick { now_ms: 2_000 });
+        request += 1;
+        assert_eq!(fx, [call_pay(request, "card", FieldValues::default(), true)], "the tab already holds the claim");
+        let (next, fx) = step(next, Event::PageNotReady { request });
+        assert_eq!(fx, [Effect::ScheduleTick { after_ms: wait.pause_ms }]);
+        flow = next;
+    }
+    let (flow, _) = step(flow, Event::Tick { now_ms: 5_000 });
+    request += 1;
+    // The page appears on a later read: the shopper goes there.
+    let (found, fx) = step(
+        flow.clone(),
+        Event::PayAnswered { request, answer: redirect("https://checkout.ioka.kz/orders/ord_late"), now_ms: 5_100 },
+    );
+    assert!(matches!(found.state, State::Redirecting { .. }), "{:?}", found.state);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Navigate(_))));
+    // Or it never does: an error the shopper can retry from the methods.
+    let (gave_up, fx) = step(flow, Event::PageNotReady { request });
+    assert!(
+        matches!(&gave_up.state, State::Failed { error, retry: Retry::Choose { .. } } if error.code == ErrorCode::ProviderError && error.retryable),
+        "{:?}",
+        gave_up.state
+    );
+    assert!(matches!(fx.as_slice(), [Effect::Notify(Notify::Error(_))]));
+    // A tick while the pay request is in flight (no read pending) does nothing.
+    let (flow, _) = step(choosing(), Event::Pay);
+    let (same, fx) = step(flow.clone(), Event::Tick { now_ms: 2_000 });
+    assert!(fx.is_empty());
+    assert_eq!(same, flow);
+}
+
+#[test]
+fn watching_another_tab_polls_on_its_own_schedule_and_stays_that_state() {
+    let (flow, _) = step(choosing(), Event::Pay);
+    let (flow, _) = step(flow, Event::PayingElsewhere { request: 2, now_ms: 5_000 });
+    let (flow, fx) = step(
+        flow,
+        Event::StatusAnswered {
+            request: 3,
+            answer: Ok(PaymentStatus::Pending),
+            order: None,
+            now_ms: 5_500,
+            random: 0.5,
+        },
+    );
+    assert!(matches!(fx.as_slice(), [Effect::Notify(_), Effect::ScheduleTick { .. }]), "{fx:?}");
+    assert!(matches!(flow.state, State::WatchingOtherTab { .. }));
+    let (flow, fx) = step(flow, Event::Tick { now_ms: 6_500 });
+    assert!(matches!(fx.as_slice(), [Effect::FetchStatus { request: 4, .. }]), "{fx:?}");
+    let (flow, fx) = step(flow, Event::Visibility { hidden: true, now_ms: 6_600 });
+    assert!(fx.is_empty(), "a request in flight is not cancelled");
+    assert!(matches!(&flow.state, State::WatchingOtherTab { poll, .. } if poll.hidden));
 }

@@ -1,0 +1,307 @@
+//! The flow's effects, carried out: one function per kind of [`Effect`], each doing what the
+//! effect says and answering the event the flow waits for. Nothing here decides anything
+//! about the checkout (the flow did); these are calls, storage, navigation and DOM events.
+//!
+//! [`Effect`]: tolem_core::flow::Effect
+
+use tolem_core::api::{
+    FieldValues, MountedCheckout, OrderSummary, PayRequest, PayResponse, PaymentMethod, RedirectTarget,
+    SignInCredentials, StartAnswer, StartRequest, StatusResponse, UserToken, CLIENT_SECRET_HEADER,
+};
+use tolem_core::error::{CheckoutError, ErrorCode};
+use tolem_core::flow::{Attempt, Event, Mode, Notify, RedirectAnswer};
+use tolem_core::http::{encode_component, HttpRequest, Method};
+use tolem_core::journal::JournalRecord;
+use tolem_core::providers::ioka::{self, IokaBrowser, IokaCard, IokaOrder};
+use tolem_core::status::PaymentStatus;
+use tolem_core::tabs::claim_key;
+use tolem_core::wire;
+
+use std::rc::Rc;
+
+use crate::browser::{self, Callbacks, Requests};
+use crate::i18n::{t, Msg};
+use crate::oneentry_direct;
+use crate::options::{Presentation, WidgetOptions};
+
+/// What `pay` came to.
+pub enum PayOutcome {
+    /// Go to the provider's page.
+    Redirect(RedirectTarget),
+    /// The order is placed, paid on delivery.
+    Placed,
+    /// The provider has no page yet: read again later.
+    NotReady,
+}
+
+/// `POST {backend}/start`; the answer is Tolem's shape or ioka's guide shape.
+pub async fn start(
+    requests: Requests,
+    options: Rc<WidgetOptions>,
+    request: u64,
+    idempotency_key: String,
+    sign_in: Option<SignInCredentials>,
+    user_token: Option<UserToken>,
+) -> Event {
+    let body = StartRequest::from_widget(
+        MountedCheckout {
+            provider: options.provider,
+            client_secret: options.client_secret.clone(),
+            order: options.order.clone(),
+            customer: options.customer.clone(),
+            idempotency_key,
+            locale: Some(options.locale.tag().to_owned()),
+            sign_in,
+            user_token: user_token.or_else(|| options.user_token.clone()),
+        },
+        || options.return_url.clone().unwrap_or_else(browser::current_return_url),
+    );
+    let url = format!("{}/start", options.backend_url);
+    let answer = match to_json(&body) {
+        Some(json) => match requests.json_value(Method::Post, &url, &[], Some(json), false).await {
+            Ok(value) => start_answer(value, &url),
+            Err(e) => Err(e),
+        },
+        None => Err(CheckoutError::new(ErrorCode::Internal, "cannot encode the start request", false)),
+    };
+    Event::StartAnswered { request, answer }
+}
+
+/// OneEntry direct mode, in place of `start`: the user's accounts at the project.
+pub async fn start_direct(
+    requests: Requests,
+    options: Rc<WidgetOptions>,
+    request: u64,
+    user_token: Option<UserToken>,
+) -> Event {
+    let answer = match project(&options) {
+        Ok(project) => oneentry_direct::start(&requests, &options, project, user_token).await,
+        Err(e) => Err(e),
+    };
+    Event::DirectStartAnswered { request, answer }
+}
+
+/// The shopper's sign-in, straight at the provider.
+pub async fn sign_in_at_provider(
+    requests: Requests,
+    options: Rc<WidgetOptions>,
+    request: u64,
+    credentials: SignInCredentials,
+) -> Event {
+    let answer = match project(&options) {
+        Ok(project) => oneentry_direct::sign_in(&requests, project, &credentials).await,
+        Err(e) => Err(e),
+    };
+    Event::SignedIn { request, answer }
+}
+
+/// ioka token mode: the order (proving the token works) and the customer's saved cards.
+pub async fn load_methods(requests: Requests, options: Rc<WidgetOptions>, request: u64, attempt: Attempt) -> Event {
+    let answer = ioka_methods(&requests, &options, &attempt).await;
+    Event::MethodsAnswered { request, answer }
+}
+
+/// Claims the order's payment for this tab, then asks where to send the shopper.
+pub async fn pay(
+    requests: Requests,
+    options: Rc<WidgetOptions>,
+    request: u64,
+    attempt: Attempt,
+    method_id: String,
+    fields: FieldValues,
+    take_over: bool,
+) -> Event {
+    let key = claim_key(options.provider, &options.key);
+    if !browser::claim_payment(&key, take_over).await {
+        return Event::PayingElsewhere { request, now_ms: browser::now_ms() };
+    }
+    let answer = match redirect_target(&requests, &options, &attempt, &method_id, fields).await {
+        Ok(PayOutcome::Placed) => return Event::OrderPlaced { request },
+        Ok(PayOutcome::NotReady) => return Event::PageNotReady { request },
+        Ok(PayOutcome::Redirect(target)) => {
+            let parsed = browser::parse_url(&target.url);
+            Ok(RedirectAnswer { target, parsed })
+        }
+        Err(e) => Err(e),
+    };
+    Event::PayAnswered { request, answer, now_ms: browser::now_ms() }
+}
+
+/// Reads the attempt's status.
+pub async fn fetch_status(requests: Requests, options: Rc<WidgetOptions>, request: u64, attempt: Attempt) -> Event {
+    let (answer, order) = match status(&requests, &options, &attempt).await {
+        Ok((status, order)) => (Ok(status), order),
+        Err(e) => (Err(e), None),
+    };
+    let (now_ms, random) = (browser::now_ms(), browser::random());
+    Event::StatusAnswered { request, answer, order, now_ms, random }
+}
+
+/// Writes the journal record, saying so on the console when the browser keeps nothing.
+pub fn write_journal(record: &JournalRecord) {
+    if !browser::write_journal(record) {
+        web_sys::console::warn_1(&"tolem: sessionStorage unavailable; a reload will not resume this payment".into());
+    }
+}
+
+/// Forgets this order's attempt in this tab, and lets the other tabs know.
+pub fn clear_journal(options: &WidgetOptions) {
+    browser::clear_journal(options.provider, &options.key);
+    browser::release_payment(&claim_key(options.provider, &options.key));
+}
+
+/// Sends the shopper to the provider; `false` when the browser did not go.
+pub fn navigate(options: &WidgetOptions, target: &RedirectTarget) -> bool {
+    browser::navigate(target, options.presentation == Presentation::NewTab)
+}
+
+/// Tells the merchant's page: the `tolem:*` event and its callback.
+pub fn notify(host: &web_sys::Element, callbacks: &Callbacks, provider: &str, n: Notify) {
+    let event = n.event();
+    let detail = match n {
+        Notify::Ready => browser::detail("provider", provider),
+        Notify::Method { method_id } | Notify::Placed { method_id } => browser::detail("methodId", &method_id),
+        Notify::Redirect { url } => browser::detail("url", &url),
+        Notify::Status { status } => browser::status_detail(status.as_str(), status.is_final()),
+        Notify::Error(e) => browser::error_detail(e.code.as_str(), &e.message),
+    };
+    callbacks.emit(host, event, &detail);
+}
+
+/// Tolem's `start` answer (it has `attemptId`) or ioka's guide shape (only the tokens): one
+/// look at the body picks the reader, so it is read once, and its errors name that shape's fields.
+fn start_answer(value: wasm_bindgen::JsValue, url: &str) -> Result<StartAnswer, CheckoutError> {
+    if wire::is_tolem_start_answer(&browser::Js(value.clone())) {
+        browser::decode(&value, url, false, wire::start_response).map(StartAnswer::Attempt)
+    } else {
+        browser::decode(&value, url, false, wire::ioka_tokens_response).map(StartAnswer::IokaTokens)
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
+}
+
+/// The OneEntry project the options name (the flow asks for it only when they do).
+fn project(options: &WidgetOptions) -> Result<&crate::options::OneEntryProject, CheckoutError> {
+    options.oneentry.as_ref().ok_or_else(|| config_error("no oneentry project"))
+}
+
+fn config_error(message: &str) -> CheckoutError {
+    CheckoutError::new(ErrorCode::ConfigError, message, false)
+}
+
+async fn send_provider<T>(
+    requests: &Requests,
+    req: Option<HttpRequest>,
+    read: fn(&browser::Js) -> Result<T, wire::ReadError>,
+) -> Result<T, CheckoutError> {
+    let req = req.ok_or_else(|| CheckoutError::new(ErrorCode::BackendError, "malformed access token", false))?;
+    let headers: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    requests.json(req.method, &req.url, &headers, req.body.clone(), true, read).await
+}
+
+fn ioka_browser(options: &WidgetOptions) -> Result<(String, String), CheckoutError> {
+    let key = options
+        .public_key
+        .clone()
+        .ok_or_else(|| config_error("publicKey is required when the backend answers with ioka tokens"))?;
+    Ok((options.ioka_api(), key))
+}
+
+async fn ioka_order(requests: &Requests, options: &WidgetOptions, token: &str) -> Result<IokaOrder, CheckoutError> {
+    let (base, key) = ioka_browser(options)?;
+    send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.get_order(token), wire::ioka_order).await
+}
+
+async fn ioka_methods(
+    requests: &Requests,
+    options: &WidgetOptions,
+    attempt: &Attempt,
+) -> Result<Vec<PaymentMethod>, CheckoutError> {
+    let Mode::IokaToken { order_access_token, customer_access_token } = &attempt.mode else {
+        return Err(CheckoutError::new(ErrorCode::Internal, "not ioka token mode", false));
+    };
+    // Reading the order proves the token works before the shopper is offered anything.
+    ioka_order(requests, options, order_access_token).await?;
+    let (base, key) = ioka_browser(options)?;
+    let cards: Vec<IokaCard> = match customer_access_token {
+        // Saved cards are a convenience: if they cannot be read, a new card still works.
+        Some(token) => send_provider(
+            requests,
+            IokaBrowser { base_url: &base, public_key: &key }.customer_cards(token),
+            wire::ioka_cards,
+        )
+        .await
+        .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    Ok(ioka::methods_from_cards(&cards, t(options.locale, Msg::NewCard)))
+}
+
+async fn redirect_target(
+    requests: &Requests,
+    options: &WidgetOptions,
+    attempt: &Attempt,
+    method_id: &str,
+    fields: FieldValues,
+) -> Result<PayOutcome, CheckoutError> {
+    match &attempt.mode {
+        Mode::Backend => {
+            let body = PayRequest { attempt_id: attempt.attempt_id.clone(), method_id: method_id.to_owned(), fields };
+            let json = to_json(&body).ok_or_else(|| CheckoutError::new(ErrorCode::Internal, "cannot encode", false))?;
+            let url = format!("{}/pay", options.backend_url);
+            let answer: PayResponse =
+                requests.json(Method::Post, &url, &[], Some(json), false, wire::pay_response).await?;
+            match (answer.redirect, answer.placed) {
+                (Some(target), _) => Ok(PayOutcome::Redirect(target)),
+                (None, true) => Ok(PayOutcome::Placed),
+                (None, false) => Err(CheckoutError::new(
+                    ErrorCode::BackendError,
+                    "pay answered neither a redirect nor placed",
+                    false,
+                )),
+            }
+        }
+        Mode::OneEntryDirect => oneentry_direct::pay(requests, options, project(options)?, method_id).await,
+        Mode::ProviderReturn { .. } => {
+            Err(CheckoutError::new(ErrorCode::Internal, "a looked-up attempt cannot start a payment", false))
+        }
+        Mode::IokaToken { order_access_token, .. } => {
+            let order = ioka_order(requests, options, order_access_token).await?;
+            let url = order.checkout_url.ok_or_else(|| {
+                CheckoutError::new(ErrorCode::ProviderError, "the ioka order has no checkout_url", false)
+            })?;
+            Ok(PayOutcome::Redirect(RedirectTarget { url, method: Method::Get, fields: vec![] }))
+        }
+    }
+}
+
+/// The status, and the order the backend says it is about (ioka's browser API and OneEntry
+/// direct do not say; the flow then relies on what it mounted with).
+async fn status(
+    requests: &Requests,
+    options: &WidgetOptions,
+    attempt: &Attempt,
+) -> Result<(PaymentStatus, Option<OrderSummary>), CheckoutError> {
+    let url = match &attempt.mode {
+        Mode::Backend => format!("{}/status?attemptId={}", options.backend_url, encode_component(&attempt.attempt_id)),
+        Mode::ProviderReturn { provider_order_id } => format!(
+            "{}/status?provider={}&orderId={}",
+            options.backend_url,
+            options.provider.as_str(),
+            encode_component(provider_order_id)
+        ),
+        Mode::IokaToken { order_access_token, .. } => {
+            return Ok((ioka_order(requests, options, order_access_token).await?.status.into(), None));
+        }
+        Mode::OneEntryDirect => {
+            return Ok((oneentry_direct::status(requests, options, project(options)?).await?, None));
+        }
+    };
+    // The session's secret limits the answer to its own order's attempts.
+    let headers: Vec<(&str, &str)> =
+        options.client_secret.as_deref().map(|s| (CLIENT_SECRET_HEADER, s)).into_iter().collect();
+    let answer: StatusResponse = requests.json(Method::Get, &url, &headers, None, false, wire::status_response).await?;
+    Ok((answer.status, Some(answer.order)))
+}
