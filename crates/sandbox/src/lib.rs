@@ -18,7 +18,12 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use tolem_i18n::{fill, Locale};
+
+use crate::page::TestCard;
+
+/// What a handler answers. `Err` carries an error page or body already made, so a step that
+/// fails ends the handler with `?`; both sides are sent as they are.
+pub type Answer = Result<axum::response::Response, axum::response::Response>;
 
 pub mod bereke;
 mod control;
@@ -291,33 +296,28 @@ async fn credentials(State(sb): State<Arc<Sandbox>>) -> Json<serde_json::Value> 
             "apiKey": shop.api_key,
             "publicKey": shop.public_key,
             "webhookKey": demo_credentials::IOKA_WEBHOOK_KEY,
-            "testCards": [
-                {"pan": "5555555555555599", "cvc": "123", "exp": "12/30", "outcome": "success"},
-                {"pan": "4111111111111111", "cvc": "123", "exp": "12/30", "outcome": "success after 3-D Secure (password 12345678)"},
-                {"pan": "4444444444446666", "cvc": "123", "exp": "12/30", "outcome": "declined: internet limit exceeded"},
-                {"pan": "4444444411111111", "cvc": "123", "exp": "12/30", "outcome": "declined: not enough money"}
-            ]
+            "testCards": TestCard::json(&ioka::TEST_CARDS)
         },
         "bereke": {
             "apiBase": format!("{}/bereke/payment/rest", sb.config.public_base),
             "userName": sb.config.bereke.user_name,
             "password": sb.config.bereke.password,
             "callbackToken": sb.config.bereke.callback_token,
-            "testCards": bereke::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": fill(outcome.text(Locale::En), &[("password", page::ACS_PASSWORD)])})).collect::<Vec<_>>()
+            "testCards": TestCard::json(&bereke::TEST_CARDS)
         },
         "ecommpay": {
             "paymentPageUrl": format!("{}/ecommpay/payment", sb.config.public_base),
             "gateApiBase": format!("{}/ecommpay", sb.config.public_base),
             "projectId": sb.config.ecommpay.project_id,
             "secretKey": sb.config.ecommpay.secret,
-            "testCards": ecommpay::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": fill(outcome.text(Locale::En), &[("password", page::ACS_PASSWORD)])})).collect::<Vec<_>>()
+            "testCards": TestCard::json(&ecommpay::TEST_CARDS)
         },
         "paytone": {
             "apiBase": format!("{}/paytone", sb.config.public_base),
             "publicKey": sb.config.paytone.public_key,
             "secretKey": sb.config.paytone.secret_key,
             "accountId": sb.config.paytone.account_id,
-            "testCards": paytone::TEST_CARDS.iter().map(|(pan, outcome)| serde_json::json!({"pan": pan, "cvc": "123", "exp": "12/30", "outcome": fill(outcome.text(Locale::En), &[("password", page::ACS_PASSWORD)])})).collect::<Vec<_>>(),
+            "testCards": TestCard::json(&paytone::TEST_CARDS),
             "wallet": "Paytone Wallet needs a phone number +7 and 10 digits"
         },
         "oneentry": {
@@ -326,6 +326,7 @@ async fn credentials(State(sb): State<Arc<Sandbox>>) -> Json<serde_json::Value> 
             "users": sb.config.oneentry.users.iter().map(|(e, p)| serde_json::json!({"email": e, "password": p})).collect::<Vec<_>>(),
             "ordersStorage": sb.config.oneentry.storage_marker,
             "products": oneentry::PRODUCTS.iter().map(|(id, title, price)| serde_json::json!({"id": id, "title": title, "price": price / 100})).collect::<Vec<_>>(),
+            "testCards": TestCard::json(&oneentry::TEST_CARDS),
             "accounts": ["stripe (hosted page at once)", "paypal (paymentUrl from the second read)", "cash (no page: pay on delivery)"]
         }
     }))

@@ -228,8 +228,43 @@ pub struct CardForm<'a> {
     pub hidden: &'a [(&'a str, &'a str)],
     /// The "Save card" box.
     pub offer_save: bool,
-    /// `(pan, what happens)` test cards.
-    pub test_cards: &'a [(&'a str, Msg)],
+    /// `(pan, what happens)` test cards, listed under the form ([`TestCard::listed`]).
+    pub test_cards: &'a [(&'static str, Msg)],
+}
+
+/// One test card of a provider's hosted page: the number, what the page says it does, and
+/// what paying with it does (`O`, the provider's own outcome). Each provider keeps one table
+/// of these, which its page and `/sandbox/credentials.json` both read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TestCard<O> {
+    /// The card number.
+    pub pan: &'static str,
+    /// What the page says it does.
+    pub shown: Msg,
+    /// What it does.
+    pub outcome: O,
+}
+
+impl<O: Copy> TestCard<O> {
+    /// What paying with `pan` does: its card's outcome, or `otherwise` for a card not in the
+    /// table.
+    pub fn outcome(cards: &[TestCard<O>], pan: &str, otherwise: O) -> O {
+        cards.iter().find(|c| c.pan == pan).map_or(otherwise, |c| c.outcome)
+    }
+
+    /// The cards as the page lists them.
+    pub fn listed(cards: &[TestCard<O>]) -> Vec<(&'static str, Msg)> {
+        cards.iter().map(|c| (c.pan, c.shown)).collect()
+    }
+
+    /// The cards as `/sandbox/credentials.json` lists them (in English).
+    pub fn json(cards: &[TestCard<O>]) -> serde_json::Value {
+        let card = |c: &TestCard<O>| {
+            let outcome = fill(c.shown.text(Locale::En), &[("password", ACS_PASSWORD)]);
+            serde_json::json!({"pan": c.pan, "cvc": "123", "exp": "12/30", "outcome": outcome})
+        };
+        serde_json::Value::Array(cards.iter().map(card).collect())
+    }
 }
 
 impl CardForm<'_> {

@@ -16,17 +16,25 @@ use serde_json::{json, Value};
 use super::{callbacks, expire_if_due, KIND};
 use crate::ids::{now_ms, secret_hex};
 use crate::page::Msg;
-use crate::page::{self, append_query, see_other, three_ds_form, three_ds_passed, CardForm, CardInput};
-use crate::Sandbox;
+use crate::page::{self, append_query, see_other, three_ds_form, three_ds_passed, CardForm, CardInput, TestCard};
+use crate::{Answer, Sandbox};
 
 const LABEL: &str = "Bereke Bank";
 
-/// The sandbox test cards and what they do.
-pub const TEST_CARDS: [(&str, Msg); 4] = [
-    ("5555555555555599", Msg::CardSuccess),
-    ("4111111111111111", Msg::CardThreeDs),
-    ("4444444444446666", Msg::CardInsufficientFunds),
-    ("4444444411111111", Msg::CardLimitExceeded),
+/// The test cards; any other number succeeds.
+pub const TEST_CARDS: [TestCard<Outcome>; 4] = [
+    TestCard { pan: "5555555555555599", shown: Msg::CardSuccess, outcome: Outcome::Success },
+    TestCard { pan: "4111111111111111", shown: Msg::CardThreeDs, outcome: Outcome::ThreeDs },
+    TestCard {
+        pan: "4444444444446666",
+        shown: Msg::CardInsufficientFunds,
+        outcome: Outcome::Decline(116, "Недостаточно средств на карте"),
+    },
+    TestCard {
+        pan: "4444444411111111",
+        shown: Msg::CardLimitExceeded,
+        outcome: Outcome::Decline(2003, "Превышен лимит по карте"),
+    },
 ];
 
 pub fn router() -> Router<Arc<Sandbox>> {
@@ -43,19 +51,19 @@ pub fn form_url(sb: &Sandbox, md_order: &str, language: &str) -> String {
     )
 }
 
-enum Outcome {
+/// What paying with a test card does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Deposited (or held, two-stage).
     Success,
+    /// 3-D Secure first.
     ThreeDs,
+    /// Declined with this `actionCode` and text.
     Decline(i64, &'static str),
 }
 
 fn outcome_for(pan: &str) -> Outcome {
-    match pan {
-        "4111111111111111" => Outcome::ThreeDs,
-        "4444444444446666" => Outcome::Decline(116, "Недостаточно средств на карте"),
-        "4444444411111111" => Outcome::Decline(2003, "Превышен лимит по карте"),
-        _ => Outcome::Success,
-    }
+    TestCard::outcome(&TEST_CARDS, pan, Outcome::Success)
 }
 
 /// The order behind `mdOrder`, if it can still be paid; otherwise the page to show instead.
@@ -92,7 +100,7 @@ fn form(order: &Value, error: Option<Msg>) -> Response {
         error,
         hidden: &[("mdOrder", md_order)],
         offer_save: false,
-        test_cards: &TEST_CARDS,
+        test_cards: &TestCard::listed(&TEST_CARDS),
     }
     .render()
 }
@@ -129,24 +137,21 @@ async fn submit(
     State(sb): State<Arc<Sandbox>>,
     Path((merchant, page_name)): Path<(String, String)>,
     Form(f): Form<HashMap<String, String>>,
-) -> Response {
+) -> Answer {
     if !is_payment_page(&page_name) {
-        return page::message(LABEL, Msg::NotFound, Msg::NotFoundText);
+        return Err(page::message(LABEL, Msg::NotFound, Msg::NotFoundText));
     }
     let md_order = f.get("mdOrder").cloned().unwrap_or_default();
-    let order = match payable(&sb, &md_order) {
-        Ok(o) => o,
-        Err(page) => return page,
-    };
+    let order = payable(&sb, &md_order)?;
     let card = CardInput::from_form(&f);
-    match f.get("action").map(String::as_str) {
+    Ok(match f.get("action").map(String::as_str) {
         // The order stays registered (payable until its session ends), as when a shopper
         // leaves the bank's page.
         Some("cancel") => back_to_shop(&order, false),
         Some("decline") => finish(&sb, order, &card, Err((100, "Отказ эмитента"))),
         Some("pay") => {
             if let Err(problem) = card.check() {
-                return form(&order, Some(problem));
+                return Ok(form(&order, Some(problem)));
             }
             match outcome_for(&card.pan) {
                 Outcome::Success => finish(&sb, order, &card, Ok(())),
@@ -165,7 +170,7 @@ async fn submit(
             }
         }
         _ => form(&order, Some(Msg::ChooseAction)),
-    }
+    })
 }
 
 async fn acs(
@@ -255,8 +260,8 @@ mod tests {
         assert!(matches!(outcome_for("4111111111111111"), Outcome::ThreeDs));
         assert!(matches!(outcome_for("4444444444446666"), Outcome::Decline(116, _)));
         assert_eq!(rbs_masked("5555555555555599"), "555555**5599");
-        for (pan, _) in TEST_CARDS {
-            assert!(page::luhn_ok(pan), "{pan}");
+        for card in TEST_CARDS {
+            assert!(page::luhn_ok(card.pan), "{}", card.pan);
         }
     }
 }

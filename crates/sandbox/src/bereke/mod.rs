@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::ids::{now_ms, uuid};
 use crate::page::form_decode;
 use crate::store::StoreError;
-use crate::Sandbox;
+use crate::{Answer, Sandbox};
 
 mod callbacks;
 mod hosted;
@@ -103,8 +103,8 @@ async fn rest(
     match method.as_str() {
         "register.do" => register(&sb, &p, false),
         "registerPreAuth.do" => register(&sb, &p, true),
-        "getOrderStatusExtended.do" => status(&sb, &p, true),
-        "getOrderStatus.do" => status(&sb, &p, false),
+        "getOrderStatusExtended.do" => status(&sb, &p, true).unwrap_or_else(|refused| refused),
+        "getOrderStatus.do" => status(&sb, &p, false).unwrap_or_else(|refused| refused),
         "deposit.do" => deposit(&sb, &p).unwrap_or_else(|refused| refused),
         "reverse.do" => reverse(&sb, &p).unwrap_or_else(|refused| refused),
         "decline.do" => decline(&sb, &p).unwrap_or_else(|refused| refused),
@@ -229,14 +229,11 @@ fn payment_state(order: &Value) -> &'static str {
     }
 }
 
-fn status(sb: &Sandbox, p: &Params, extended: bool) -> Response {
-    let order = match find_order(sb, p) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+fn status(sb: &Sandbox, p: &Params, extended: bool) -> Answer {
+    let order = find_order(sb, p)?;
     let card = &order["card"];
     if !extended {
-        return Json(json!({
+        return Ok(Json(json!({
             "OrderStatus": order["orderStatus"],
             "ErrorCode": "0",
             "ErrorMessage": "Успешно",
@@ -249,7 +246,7 @@ fn status(sb: &Sandbox, p: &Params, extended: bool) -> Response {
             "approvalCode": card["approvalCode"],
             "Ip": "127.0.0.1",
         }))
-        .into_response();
+        .into_response());
     }
     let merchant_params: Vec<Value> = order["jsonParams"]
         .as_object()
@@ -287,7 +284,7 @@ fn status(sb: &Sandbox, p: &Params, extended: bool) -> Response {
         answer["authDateTime"] = order["authDateTime"].clone();
         answer["authRefNum"] = order["authRefNum"].clone();
     }
-    Json(answer).into_response()
+    Ok(Json(answer).into_response())
 }
 
 /// Saves `order` and answers `{"errorCode":"0"}`, sending the callback for `operation`.

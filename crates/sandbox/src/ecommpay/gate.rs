@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::hosted::{new_operation, payment_body, send_callback};
 use super::{error_response, signed_request, signer, KIND, OPENED};
 use crate::ids::secret_hex;
-use crate::Sandbox;
+use crate::{Answer, Sandbox};
 
 /// The payment named in `general.payment_id`, if the Gate knows it (a page that was only
 /// opened is not a Gate payment yet).
@@ -34,61 +34,49 @@ fn known_payment(sb: &Sandbox, request: &Value) -> Result<Value, Response> {
 }
 
 /// `POST /v2/payment/status`: the payment, signed like a callback.
-pub async fn status(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Response {
-    let request = match signed_request(&sb, &body) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    let payment = match known_payment(&sb, &request) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
+pub async fn status(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Answer {
+    let request = signed_request(&sb, &body)?;
+    let payment = known_payment(&sb, &request)?;
     let mut answer = payment_body(&sb, &payment);
     answer["signature"] = json!(signer::sign(&answer, &sb.config.ecommpay.secret));
-    Json(answer).into_response()
+    Ok(Json(answer).into_response())
 }
 
 /// `POST /v2/payment/card/capture`.
-pub async fn capture(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Response {
+pub async fn capture(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Answer {
     settle(&sb, &body, "capture", "success").await
 }
 
 /// `POST /v2/payment/card/cancel`.
-pub async fn cancel(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Response {
+pub async fn cancel(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Answer {
     settle(&sb, &body, "cancel", "cancelled").await
 }
 
-async fn settle(sb: &Sandbox, body: &Bytes, operation: &str, new_status: &str) -> Response {
-    let request = match signed_request(sb, body) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    let mut payment = match known_payment(sb, &request) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
+async fn settle(sb: &Sandbox, body: &Bytes, operation: &str, new_status: &str) -> Answer {
+    let request = signed_request(sb, body)?;
+    let mut payment = known_payment(sb, &request)?;
     let general = &request["general"];
     if payment["status"] != "awaiting capture" {
-        return error_response(
+        return Err(error_response(
             StatusCode::BAD_REQUEST,
             "3028",
             "payment_id",
             "Operation is not allowed for the payment status",
             &format!("payment status is {}", payment["status"].as_str().unwrap_or_default()),
             general,
-        );
+        ));
     }
     if operation == "capture" {
         let requested = request["payment"]["amount"].as_i64();
         if requested.is_some_and(|a| Some(a) != payment["amount"].as_i64()) {
-            return error_response(
+            return Err(error_response(
                 StatusCode::BAD_REQUEST,
                 "3029",
                 "payment.amount",
                 "Partial capture is not supported by the sandbox",
                 "",
                 general,
-            );
+            ));
         }
     }
     payment["status"] = json!(new_status);
@@ -97,15 +85,13 @@ async fn settle(sb: &Sandbox, body: &Bytes, operation: &str, new_status: &str) -
         ops.push(op);
     }
     let id = payment["payment_id"].as_str().unwrap_or_default().to_owned();
-    if let Err(e) = sb.store.update(KIND, &id, &payment) {
-        return super::store_failed(&e);
-    }
+    sb.store.update(KIND, &id, &payment).map_err(|e| super::store_failed(&e))?;
     send_callback(sb, &payment);
-    Json(json!({
+    Ok(Json(json!({
         "status": "success",
         "request_id": secret_hex(),
         "project_id": sb.config.ecommpay.project_id,
         "payment_id": id,
     }))
-    .into_response()
+    .into_response())
 }

@@ -13,17 +13,28 @@ use super::{signer, KIND, OPENED};
 use crate::deliver::{self, Outgoing};
 use crate::ids::{ecommpay_now, now_ms, secret_hex};
 use crate::page::Msg;
-use crate::page::{self, see_other, three_ds_form, three_ds_passed, CardForm, CardInput};
-use crate::Sandbox;
+use crate::page::{self, see_other, three_ds_form, three_ds_passed, CardForm, CardInput, TestCard};
+use crate::{Answer, Sandbox};
 
 const LABEL: &str = "ECommPay";
 
-/// The sandbox test cards and what they do.
-pub const TEST_CARDS: [(&str, Msg); 4] = [
-    ("4000000000000077", Msg::CardSuccess),
-    ("4314220000000056", Msg::CardThreeDs),
-    ("4000000000000002", Msg::CardDeclined),
-    ("5555555555555599", Msg::CardSuccess),
+/// What paying with a test card does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Paid.
+    Success,
+    /// 3-D Secure first.
+    ThreeDs,
+    /// Declined.
+    Decline,
+}
+
+/// The test cards; any other number succeeds.
+pub const TEST_CARDS: [TestCard<Outcome>; 4] = [
+    TestCard { pan: "4000000000000077", shown: Msg::CardSuccess, outcome: Outcome::Success },
+    TestCard { pan: "4314220000000056", shown: Msg::CardThreeDs, outcome: Outcome::ThreeDs },
+    TestCard { pan: "4000000000000002", shown: Msg::CardDeclined, outcome: Outcome::Decline },
+    TestCard { pan: "5555555555555599", shown: Msg::CardSuccess, outcome: Outcome::Success },
 ];
 
 /// The card form for a payment.
@@ -38,7 +49,7 @@ pub fn form(payment: &Value, error: Option<Msg>) -> Response {
         error,
         hidden: &[("payment_id", payment_id)],
         offer_save: false,
-        test_cards: &TEST_CARDS,
+        test_cards: &TestCard::listed(&TEST_CARDS),
     }
     .render()
 }
@@ -63,14 +74,11 @@ fn opened(sb: &Sandbox, payment_id: &str) -> Result<Value, Response> {
 }
 
 /// `POST /payment`: Pay, Decline or Cancel.
-pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String, String>>) -> Response {
+pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String, String>>) -> Answer {
     let payment_id = f.get("payment_id").cloned().unwrap_or_default();
-    let mut payment = match opened(&sb, &payment_id) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
+    let mut payment = opened(&sb, &payment_id)?;
     let card = CardInput::from_form(&f);
-    match f.get("action").map(String::as_str) {
+    Ok(match f.get("action").map(String::as_str) {
         Some("cancel") => {
             let url = payment["return_url"].as_str().or(payment["fail_url"].as_str());
             match url {
@@ -81,24 +89,24 @@ pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String
         Some("decline") => finish(&sb, payment, &card, false),
         Some("pay") => {
             if let Err(problem) = card.check() {
-                return form(&payment, Some(problem));
+                return Ok(form(&payment, Some(problem)));
             }
-            match card.pan.as_str() {
-                "4000000000000002" => finish(&sb, payment, &card, false),
-                "4314220000000056" => {
+            match TestCard::outcome(&TEST_CARDS, &card.pan, Outcome::Success) {
+                Outcome::Decline => finish(&sb, payment, &card, false),
+                Outcome::ThreeDs => {
                     payment["status"] = json!("awaiting 3ds result");
                     payment["pending_card"] = json!({"pan": card.pan, "exp": card.exp, "holder": card.holder});
                     if let Err(e) = sb.store.update(KIND, &payment_id, &payment) {
-                        return super::store_failed(&e);
+                        return Err(super::store_failed(&e));
                     }
                     let acs = format!("{}/ecommpay/payment/acs", sb.config.public_base);
                     three_ds_form(LABEL, &acs, &[("payment_id", &payment_id)])
                 }
-                _ => finish(&sb, payment, &card, true),
+                Outcome::Success => finish(&sb, payment, &card, true),
             }
         }
         _ => form(&payment, Some(Msg::ChooseAction)),
-    }
+    })
 }
 
 /// `POST /payment/acs`: the 3-D Secure password.

@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use super::webhooks::send_event;
 use crate::ids::{ioka_now, new_id};
 use crate::page::Msg;
-use crate::page::{self, card_brand, masked, see_other, three_ds_form, three_ds_passed, CardForm, CardInput};
-use crate::Sandbox;
+use crate::page::{self, card_brand, masked, see_other, three_ds_form, three_ds_passed, CardForm, CardInput, TestCard};
+use crate::{Answer, Sandbox};
 
 pub fn router() -> Router<Arc<Sandbox>> {
     Router::new()
@@ -24,29 +24,38 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route("/checkout/orders/{order_id}/3ds", post(three_ds))
 }
 
-enum Outcome {
+/// What paying with a test card does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Captured at once.
     Success,
+    /// 3-D Secure first.
     ThreeDs,
+    /// Declined with this ioka error code.
     Decline(&'static str),
 }
 
+/// The test cards; any other number succeeds.
+pub const TEST_CARDS: [TestCard<Outcome>; 4] = [
+    TestCard { pan: "5555555555555599", shown: Msg::CardSuccess, outcome: Outcome::Success },
+    TestCard { pan: "4111111111111111", shown: Msg::CardThreeDs, outcome: Outcome::ThreeDs },
+    TestCard {
+        pan: "4444444444446666",
+        shown: Msg::CardLimitExceeded,
+        outcome: Outcome::Decline("CARD_LIMITATIONS_EXCEEDED"),
+    },
+    TestCard {
+        pan: "4444444411111111",
+        shown: Msg::CardInsufficientFunds,
+        outcome: Outcome::Decline("NOT_ENOUGH_MONEY"),
+    },
+];
+
 fn outcome_for(pan: &str) -> Outcome {
-    match pan {
-        "4111111111111111" => Outcome::ThreeDs,
-        "4444444444446666" => Outcome::Decline("CARD_LIMITATIONS_EXCEEDED"),
-        "4444444411111111" => Outcome::Decline("NOT_ENOUGH_MONEY"),
-        _ => Outcome::Success,
-    }
+    TestCard::outcome(&TEST_CARDS, pan, Outcome::Success)
 }
 
 const PROVIDER: &str = "ioka";
-
-const TEST_CARDS: [(&str, Msg); 4] = [
-    ("5555555555555599", Msg::CardSuccess),
-    ("4111111111111111", Msg::CardThreeDs),
-    ("4444444444446666", Msg::CardLimitExceeded),
-    ("4444444411111111", Msg::CardInsufficientFunds),
-];
 
 fn form(order: &Value, error: Option<Msg>) -> Response {
     let id = order["id"].as_str().unwrap_or_default();
@@ -59,7 +68,7 @@ fn form(order: &Value, error: Option<Msg>) -> Response {
         error,
         hidden: &[],
         offer_save: true,
-        test_cards: &TEST_CARDS,
+        test_cards: &TestCard::listed(&TEST_CARDS),
     }
     .render()
 }
@@ -113,13 +122,10 @@ async fn submit(
     State(sb): State<Arc<Sandbox>>,
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
-) -> Response {
-    let order = match payable_order(&sb, &id).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let order = payable_order(&sb, &id).await?;
     let card = CardInput::from_form(&f);
-    match f.get("action").map(String::as_str) {
+    Ok(match f.get("action").map(String::as_str) {
         Some("cancel") => go(&order, "back_url", Msg::Cancelled, Msg::CancelledText),
         Some("decline") => {
             let payment = new_payment(&order, &card);
@@ -127,7 +133,7 @@ async fn submit(
         }
         Some("pay") => {
             if let Err(problem) = card.check() {
-                return form(&order, Some(problem));
+                return Ok(form(&order, Some(problem)));
             }
             let mut payment = new_payment(&order, &card);
             match outcome_for(&card.pan) {
@@ -144,7 +150,7 @@ async fn submit(
                         payment["save_card"] = json!({"pan": card.pan, "exp": card.exp, "holder": card.holder});
                     }
                     if let Err(e) = sb.store.insert("payment", &pid, Some(&id), None, &payment) {
-                        return super::store_failed(&e);
+                        return Err(super::store_failed(&e));
                     }
                     send_event(&sb, "PAYMENT_ACTION_REQUIRED", &order, Some(&payment));
                     three_ds_form(PROVIDER, &format!("{id}/3ds"), &[("payment_id", &pid)])
@@ -152,23 +158,19 @@ async fn submit(
             }
         }
         _ => form(&order, Some(Msg::ChooseAction)),
-    }
+    })
 }
 
 async fn three_ds(
     State(sb): State<Arc<Sandbox>>,
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
-) -> Response {
-    let order = match payable_order(&sb, &id).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let order = payable_order(&sb, &id).await?;
     let pid = f.get("payment_id").cloned().unwrap_or_default();
-    let payment = match sb.store.get("payment", &pid) {
-        Ok(Some(p)) if p["order_id"] == order["id"] && p["status"] == "REQUIRES_ACTION" => p,
-        Ok(_) => return message(Msg::NotFound, Msg::NotFoundText),
-        Err(e) => return super::store_failed(&e),
+    let payment = match sb.store.get("payment", &pid).map_err(|e| super::store_failed(&e))? {
+        Some(p) if p["order_id"] == order["id"] && p["status"] == "REQUIRES_ACTION" => p,
+        _ => return Err(message(Msg::NotFound, Msg::NotFoundText)),
     };
     if three_ds_passed(&f) {
         if let (Some(pan), Some(exp)) = (payment["save_card"]["pan"].as_str(), payment["save_card"]["exp"].as_str()) {
@@ -177,9 +179,9 @@ async fn three_ds(
                 CardInput { pan: pan.to_owned(), exp: exp.to_owned(), holder, save: true, ..CardInput::default() };
             save_card(&sb, &order, &card);
         }
-        finish(&sb, order, payment, Ok(())).await
+        Ok(finish(&sb, order, payment, Ok(())).await)
     } else {
-        finish(&sb, order, payment, Err("DECLINED_BY_3DSEC")).await
+        Ok(finish(&sb, order, payment, Err("DECLINED_BY_3DSEC")).await)
     }
 }
 

@@ -18,9 +18,10 @@ use serde_json::{json, Value};
 
 use crate::ids::{ioka_now, new_id, secret_hex};
 use crate::store::StoreError;
-use crate::Sandbox;
+use crate::{Answer, Sandbox};
 
 mod hosted;
+pub use hosted::TEST_CARDS;
 mod webhooks;
 
 const PROVIDER: &str = "ioka";
@@ -140,27 +141,12 @@ fn optional_string(v: &Value, field: &str, max: usize) -> Result<Option<String>,
 
 // ---- customers ----
 
-async fn create_customer(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = server_auth(&sb, &headers) {
-        return r;
-    }
-    let input = match parse_json(&body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let fields = ["external_id", "email", "phone", "back_url"]
-        .map(|f| optional_string(&input, f, if f == "back_url" { 2083 } else { 255 }));
-    let [external_id, email, phone, _back_url] = match fields {
-        [Ok(a), Ok(b), Ok(c), Ok(d)] => [a, b, c, d],
-        [a, b, c, d] => {
-            for r in [a, b, c, d] {
-                if let Err(resp) = r {
-                    return resp;
-                }
-            }
-            return error(StatusCode::BAD_REQUEST, "InvalidRequest", "invalid body");
-        }
-    };
+async fn create_customer(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Answer {
+    server_auth(&sb, &headers)?;
+    let input = parse_json(&body)?;
+    let field = |f: &str| optional_string(&input, f, if f == "back_url" { 2083 } else { 255 });
+    let (external_id, email, phone) = (field("external_id")?, field("email")?, field("phone")?);
+    field("back_url")?;
     let id = new_id("cus");
     let token = format!("{id}_secret_{}", secret_hex());
     let customer = json!({
@@ -175,11 +161,11 @@ async fn create_customer(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, bod
         "access_token": token,
     });
     match sb.store.insert("customer", &id, None, external_id.as_deref(), &customer) {
-        Ok(()) => created(json!({"customer": customer, "customer_access_token": token})),
+        Ok(()) => Ok(created(json!({"customer": customer, "customer_access_token": token}))),
         Err(StoreError::Duplicate) => {
-            error(StatusCode::CONFLICT, "CustomerExists", "Customer with this external_id already exists")
+            Err(error(StatusCode::CONFLICT, "CustomerExists", "Customer with this external_id already exists"))
         }
-        Err(e) => store_failed(&e),
+        Err(e) => Err(store_failed(&e)),
     }
 }
 
@@ -258,34 +244,29 @@ fn order_view(o: &Value) -> Value {
     v
 }
 
-async fn create_order(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = server_auth(&sb, &headers) {
-        return r;
-    }
-    let input = match parse_json(&body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn create_order(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Answer {
+    server_auth(&sb, &headers)?;
+    let input = parse_json(&body)?;
     let invalid = |m: &str| error(StatusCode::BAD_REQUEST, "InvalidRequest", m);
     let amount = match input["amount"].as_i64() {
         Some(a) if a >= 100 && input["amount"].is_i64() => a,
-        _ => return invalid("amount: must be an integer >= 100"),
+        _ => return Err(invalid("amount: must be an integer >= 100")),
     };
     let currency = match &input["currency"] {
         Value::Null => "KZT".to_owned(),
         Value::String(c) if c == "KZT" => c.clone(),
-        _ => return invalid("currency: value is not a valid enumeration member; permitted: 'KZT'"),
+        _ => return Err(invalid("currency: value is not a valid enumeration member; permitted: 'KZT'")),
     };
     let capture_method = match &input["capture_method"] {
         Value::Null => "AUTO".to_owned(),
         Value::String(c) if c == "AUTO" || c == "MANUAL" => c.clone(),
-        _ => return invalid("capture_method: permitted: 'AUTO', 'MANUAL'"),
+        _ => return Err(invalid("capture_method: permitted: 'AUTO', 'MANUAL'")),
     };
     let attempts = match &input["attempts"] {
         Value::Null => 10,
         v => match v.as_i64() {
             Some(n) if (1..=50).contains(&n) => n,
-            _ => return invalid("attempts: must be between 1 and 50"),
+            _ => return Err(invalid("attempts: must be between 1 and 50")),
         },
     };
     let mut strings = Vec::new();
@@ -301,24 +282,21 @@ async fn create_order(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: 
         ("template", 64),
         ("due_date", 64),
     ] {
-        match optional_string(&input, field, max) {
-            Ok(v) => strings.push(v),
-            Err(r) => return r,
-        }
+        strings.push(optional_string(&input, field, max)?);
     }
     let [external_id, description, customer_id, card_id, back_url, success_url, failure_url, mcc, template, due_date] =
         match <[Option<String>; 10]>::try_from(strings) {
             Ok(a) => a,
-            Err(_) => return invalid("invalid body"),
+            Err(_) => return Err(invalid("invalid body")),
         };
     if external_id.as_deref() == Some("") {
-        return invalid("external_id: ensure this value has at least 1 characters");
+        return Err(invalid("external_id: ensure this value has at least 1 characters"));
     }
     if let Some(cid) = &customer_id {
         match sb.store.get("customer", cid) {
             Ok(Some(_)) => {}
-            Ok(None) => return error(StatusCode::NOT_FOUND, "CustomerNotFound", "Customer not found"),
-            Err(e) => return store_failed(&e),
+            Ok(None) => return Err(error(StatusCode::NOT_FOUND, "CustomerNotFound", "Customer not found")),
+            Err(e) => return Err(store_failed(&e)),
         }
     }
     let id = new_id("ord");
@@ -349,11 +327,11 @@ async fn create_order(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: 
         "attempts_left": attempts,
     });
     match sb.store.insert("order", &id, customer_id.as_deref(), external_id.as_deref(), &order) {
-        Ok(()) => created(json!({"order": order_view(&order), "order_access_token": token})),
+        Ok(()) => Ok(created(json!({"order": order_view(&order), "order_access_token": token}))),
         Err(StoreError::Duplicate) => {
-            error(StatusCode::CONFLICT, "OrderExists", "Order with this external_id already exists")
+            Err(error(StatusCode::CONFLICT, "OrderExists", "Order with this external_id already exists"))
         }
-        Err(e) => store_failed(&e),
+        Err(e) => Err(store_failed(&e)),
     }
 }
 
@@ -406,29 +384,22 @@ async fn get_payment(
 
 // ---- webhooks ----
 
-async fn create_webhook(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = server_auth(&sb, &headers) {
-        return r;
-    }
-    let input = match parse_json(&body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn create_webhook(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Answer {
+    server_auth(&sb, &headers)?;
+    let input = parse_json(&body)?;
     let url = match input["url"].as_str() {
         Some(u) if u.starts_with("http://") || u.starts_with("https://") => u.to_owned(),
-        _ => return error(StatusCode::BAD_REQUEST, "InvalidRequest", "url: invalid or missing URL"),
+        _ => return Err(error(StatusCode::BAD_REQUEST, "InvalidRequest", "url: invalid or missing URL")),
     };
     let events = match &input["events"] {
         Value::Array(e) if !e.is_empty() && e.iter().all(Value::is_string) => Value::Array(e.clone()),
-        _ => return error(StatusCode::BAD_REQUEST, "InvalidRequest", "events: must be a non-empty list"),
+        _ => return Err(error(StatusCode::BAD_REQUEST, "InvalidRequest", "events: must be a non-empty list")),
     };
     let id = new_id("whk");
     let hook =
         json!({"id": id, "url": url, "events": events, "created_at": ioka_now(), "active": true, "key": secret_hex()});
-    match sb.store.insert("webhook", &id, None, None, &hook) {
-        Ok(()) => created(hook),
-        Err(e) => store_failed(&e),
-    }
+    sb.store.insert("webhook", &id, None, None, &hook).map_err(|e| store_failed(&e))?;
+    Ok(created(hook))
 }
 
 async fn list_webhooks(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {

@@ -13,14 +13,25 @@ use serde_json::{json, Value};
 use super::{store_failed, SESSION};
 use crate::ids::ioka_now;
 use crate::page::Msg;
-use crate::page::{self, see_other, CardForm, CardInput};
+use crate::page::{self, see_other, CardForm, CardInput, TestCard};
 use crate::Sandbox;
 
 const LABEL: &str = "OneEntry";
 
-/// Test cards and what they do.
-pub const TEST_CARDS: [(&str, Msg); 2] =
-    [("4242424242424242", Msg::CardSuccess), ("4000000000000002", Msg::CardDeclined)];
+/// What paying with a test card does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Paid.
+    Success,
+    /// Declined.
+    Decline,
+}
+
+/// The test cards; any other number succeeds.
+pub const TEST_CARDS: [TestCard<Outcome>; 2] = [
+    TestCard { pan: "4242424242424242", shown: Msg::CardSuccess, outcome: Outcome::Success },
+    TestCard { pan: "4000000000000002", shown: Msg::CardDeclined, outcome: Outcome::Decline },
+];
 
 fn load(sb: &Sandbox, id: i64) -> Option<Value> {
     sb.store.get(SESSION, &id.to_string()).ok().flatten()
@@ -47,7 +58,7 @@ fn form(s: &Value, problem: Option<Msg>) -> Response {
         error: problem,
         hidden: &[],
         offer_save: false,
-        test_cards: &TEST_CARDS,
+        test_cards: &TestCard::listed(&TEST_CARDS),
     }
     .render()
 }
@@ -69,10 +80,9 @@ pub async fn submit(
             if let Err(problem) = card.check() {
                 return form(&s, Some(problem));
             }
-            if card.pan == "4000000000000002" {
-                "failed"
-            } else {
-                "paid"
+            match TestCard::outcome(&TEST_CARDS, &card.pan, Outcome::Success) {
+                Outcome::Decline => "failed",
+                Outcome::Success => "paid",
             }
         }
         _ => return form(&s, Some(Msg::ChooseAction)),

@@ -31,9 +31,10 @@ use serde_json::{json, Value};
 
 use crate::ids::{ioka_now, now_ms, secret_hex};
 use crate::store::StoreError;
-use crate::Sandbox;
+use crate::{Answer, Sandbox};
 
 mod hosted;
+pub use hosted::TEST_CARDS;
 
 const PROVIDER: &str = "oneentry";
 pub(crate) const ORDER: &str = "oe_order";
@@ -223,42 +224,39 @@ async fn create_order(
     Path(marker): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let user = match user(&sb, &headers) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let user = user(&sb, &headers)?;
     if marker != sb.config.oneentry.storage_marker {
-        return error(StatusCode::NOT_FOUND, "Orders storage not found");
+        return Err(error(StatusCode::NOT_FOUND, "Orders storage not found"));
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "Body must be JSON");
+        return Err(error(StatusCode::BAD_REQUEST, "Body must be JSON"));
     };
     if body["formIdentifier"] != "orderForm" {
-        return error(StatusCode::BAD_REQUEST, "formIdentifier: form not found");
+        return Err(error(StatusCode::BAD_REQUEST, "formIdentifier: form not found"));
     }
     let account = body["paymentAccountIdentifier"].as_str().unwrap_or_default();
     if !ACCOUNTS.iter().any(|a| a.1 == account) {
-        return error(StatusCode::BAD_REQUEST, "paymentAccountIdentifier: payment account not found");
+        return Err(error(StatusCode::BAD_REQUEST, "paymentAccountIdentifier: payment account not found"));
     }
     let mut total = 0i64;
     let mut lines = Vec::new();
     for line in body["products"].as_array().map(Vec::as_slice).unwrap_or_default() {
         let (Some(id), Some(quantity)) = (line["productId"].as_i64(), line["quantity"].as_i64()) else {
-            return error(StatusCode::BAD_REQUEST, "products: productId and quantity are required");
+            return Err(error(StatusCode::BAD_REQUEST, "products: productId and quantity are required"));
         };
         let Some(product) = PRODUCTS.iter().find(|p| p.0 == id) else {
-            return error(StatusCode::BAD_REQUEST, &format!("products: product {id} not found"));
+            return Err(error(StatusCode::BAD_REQUEST, &format!("products: product {id} not found")));
         };
         if quantity < 1 {
-            return error(StatusCode::BAD_REQUEST, "products: quantity must be at least 1");
+            return Err(error(StatusCode::BAD_REQUEST, "products: quantity must be at least 1"));
         }
         total = total.saturating_add(product.2.saturating_mul(quantity));
         lines.push(json!({"id": product.0, "title": product.1, "sku": null, "previewImage": null,
                           "price": product.2 / 100, "quantity": quantity, "isGift": false}));
     }
     if lines.is_empty() {
-        return error(StatusCode::BAD_REQUEST, "products: at least one product is required");
+        return Err(error(StatusCode::BAD_REQUEST, "products: at least one product is required"));
     }
     // `formData` arrives as {"<langCode>": [...]}; the order keeps the entries.
     let form_data: Vec<Value> = body["formData"]
@@ -274,17 +272,14 @@ async fn create_order(
         "paymentAccountLocalizeInfos": {"title": ACCOUNTS.iter().find(|a| a.1 == account).map(|a| a.3)},
         "products": lines, "isCompleted": null,
     });
-    let order = match insert_numbered(&sb, ORDER, Some(&user), doc) {
-        Ok(o) => o,
-        Err(e) => return store_failed(&e),
-    };
+    let order = insert_numbered(&sb, ORDER, Some(&user), doc).map_err(|e| store_failed(&e))?;
     let created = json!({
         "id": order["id"], "formIdentifier": "orderForm", "paymentAccountIdentifier": account,
         "formData": order["formData"], "products": body["products"], "currency": "",
         "totalSum": serde_json::from_str::<Value>(&major_text(total)).unwrap_or(Value::Null),
         "createdDate": order["createdDate"], "statusIdentifier": "inProgress",
     });
-    (StatusCode::CREATED, Json(created)).into_response()
+    Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
 /// An order of this user.
@@ -300,15 +295,9 @@ async fn get_order(
     State(sb): State<Arc<Sandbox>>,
     Path((_marker, id)): Path<(String, i64)>,
     headers: HeaderMap,
-) -> Response {
-    let user = match user(&sb, &headers) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let order = match owned_order(&sb, &user, id) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let user = user(&sb, &headers)?;
+    let order = owned_order(&sb, &user, id)?;
     let sessions = sb.store.list(SESSION, None, Some(&id.to_string())).unwrap_or_default();
     let payment_url = sessions.last().and_then(|s| s["paymentUrl"].as_str().map(str::to_owned));
     let mut out = order.clone();
@@ -318,7 +307,7 @@ async fn get_order(
         map.insert("totalSum".into(), json!(major_text(order["total_minor"].as_i64().unwrap_or(0))));
         map.insert("paymentUrl".into(), json!(payment_url));
     }
-    Json(out).into_response()
+    Ok(Json(out).into_response())
 }
 
 /// A session as OneEntry answers it: `paymentUrl` always present (null allowed), no
@@ -343,21 +332,15 @@ fn read_session(sb: &Sandbox, mut s: Value) -> Value {
     s
 }
 
-async fn create_session(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
-    let user = match user(&sb, &headers) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+async fn create_session(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Answer {
+    let user = user(&sb, &headers)?;
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "Body must be JSON");
+        return Err(error(StatusCode::BAD_REQUEST, "Body must be JSON"));
     };
     let Some(order_id) = body["orderId"].as_i64() else {
-        return error(StatusCode::BAD_REQUEST, "orderId must be a number");
+        return Err(error(StatusCode::BAD_REQUEST, "orderId must be a number"));
     };
-    let order = match owned_order(&sb, &user, order_id) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+    let order = owned_order(&sb, &user, order_id)?;
     let account = ACCOUNTS.iter().find(|a| order["paymentAccountIdentifier"] == a.1).copied().unwrap_or(ACCOUNTS[0]);
     let now = format!("{}Z", &ioka_now()[..23]);
     // stripe: the URL at once; paypal: from the second read; cash: never.
@@ -372,39 +355,23 @@ async fn create_session(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body
         "amount": order["total_minor"].as_i64().unwrap_or(0) / 100, "reads": 0, "url_after_reads": url_after_reads,
         "user": user, "created_ms": now_ms(),
     });
-    let session = match insert_numbered(&sb, SESSION, Some(&order_id.to_string()), doc) {
-        Ok(s) => s,
-        Err(e) => return store_failed(&e),
-    };
+    let session = insert_numbered(&sb, SESSION, Some(&order_id.to_string()), doc).map_err(|e| store_failed(&e))?;
     let session = read_session(&sb, session);
-    (StatusCode::CREATED, Json(session_json(&session))).into_response()
+    Ok((StatusCode::CREATED, Json(session_json(&session))).into_response())
 }
 
-async fn sessions_by_order(State(sb): State<Arc<Sandbox>>, Path(order_id): Path<i64>, headers: HeaderMap) -> Response {
-    let user = match user(&sb, &headers) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    if let Err(r) = owned_order(&sb, &user, order_id) {
-        return r;
-    }
-    match sb.store.list(SESSION, None, Some(&order_id.to_string())) {
-        Ok(list) => {
-            Json(Value::Array(list.into_iter().map(|s| session_json(&read_session(&sb, s))).collect())).into_response()
-        }
-        Err(e) => store_failed(&e),
-    }
+async fn sessions_by_order(State(sb): State<Arc<Sandbox>>, Path(order_id): Path<i64>, headers: HeaderMap) -> Answer {
+    let user = user(&sb, &headers)?;
+    owned_order(&sb, &user, order_id)?;
+    let list = sb.store.list(SESSION, None, Some(&order_id.to_string())).map_err(|e| store_failed(&e))?;
+    Ok(Json(Value::Array(list.into_iter().map(|s| session_json(&read_session(&sb, s))).collect())).into_response())
 }
 
-async fn session(State(sb): State<Arc<Sandbox>>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    let user = match user(&sb, &headers) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    match sb.store.get(SESSION, &id.to_string()) {
-        Ok(Some(s)) if s["user"] == user.as_str() => Json(session_json(&read_session(&sb, s))).into_response(),
-        Ok(_) => error(StatusCode::NOT_FOUND, "Session not found"),
-        Err(e) => store_failed(&e),
+async fn session(State(sb): State<Arc<Sandbox>>, Path(id): Path<i64>, headers: HeaderMap) -> Answer {
+    let user = user(&sb, &headers)?;
+    match sb.store.get(SESSION, &id.to_string()).map_err(|e| store_failed(&e))? {
+        Some(s) if s["user"] == user.as_str() => Ok(Json(session_json(&read_session(&sb, s))).into_response()),
+        _ => Err(error(StatusCode::NOT_FOUND, "Session not found")),
     }
 }
 

@@ -16,15 +16,26 @@ use super::{document, error, load, now_s, store_failed, KIND};
 use crate::control::WebhookFault;
 use crate::deliver::{self, Outgoing};
 use crate::page::Msg;
-use crate::page::{self, esc, see_other, CardForm, CardInput};
-use crate::Sandbox;
+use crate::page::{self, esc, see_other, CardForm, CardInput, TestCard};
+use crate::{Answer, Sandbox};
 use tolem_i18n::fill;
 
 const LABEL: &str = "Paytone";
 
-/// The sandbox test cards and what they do.
-pub const TEST_CARDS: [(&str, Msg); 2] =
-    [("4242424242424242", Msg::CardSuccess), ("4000000000000002", Msg::CardDeclined)];
+/// What paying with a test card does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Paid.
+    Success,
+    /// Declined.
+    Decline,
+}
+
+/// The test cards; any other number succeeds.
+pub const TEST_CARDS: [TestCard<Outcome>; 2] = [
+    TestCard { pan: "4242424242424242", shown: Msg::CardSuccess, outcome: Outcome::Success },
+    TestCard { pan: "4000000000000002", shown: Msg::CardDeclined, outcome: Outcome::Decline },
+];
 
 /// Statuses after which the page can no longer take a payment.
 const CLOSED: [&str; 5] = ["processed", "process_failed", "expired", "terminated", "refunded"];
@@ -72,7 +83,7 @@ fn form(inv: &Value, problem: Option<Msg>) -> Response {
             error: problem,
             hidden: &[("cpi", id)],
             offer_save: false,
-            test_cards: &TEST_CARDS,
+            test_cards: &TestCard::listed(&TEST_CARDS),
         }
         .render();
     }
@@ -89,14 +100,11 @@ fn form(inv: &Value, problem: Option<Msg>) -> Response {
 }
 
 /// `POST /hpp/`: Pay, Decline or Cancel.
-pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String, String>>) -> Response {
+pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String, String>>) -> Answer {
     let cpi = f.get("cpi").cloned().unwrap_or_default();
-    let inv = match load(&sb, &cpi) {
-        Ok(inv) => inv,
-        Err(_) => return page::message(LABEL, Msg::NotFound, Msg::NotFoundText),
-    };
+    let inv = load(&sb, &cpi).map_err(|_| page::message(LABEL, Msg::NotFound, Msg::NotFoundText))?;
     if CLOSED.contains(&inv["status"].as_str().unwrap_or_default()) {
-        return form(&inv, None);
+        return Ok(form(&inv, None));
     }
     let is_card = inv["method"] == "bank_card" || inv["method"].is_null();
     let steps: &[(&str, &str)] = match f.get("action").map(String::as_str) {
@@ -105,25 +113,21 @@ pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String
         Some("pay") if is_card => {
             let card = CardInput::from_form(&f);
             if let Err(problem) = card.check() {
-                return form(&inv, Some(problem));
+                return Ok(form(&inv, Some(problem)));
             }
-            if card.pan == "4000000000000002" {
-                &[("processing", "ok"), ("process_failed", "declined")]
-            } else {
-                &[("processing", "ok"), ("processed", "ok")]
+            match TestCard::outcome(&TEST_CARDS, &card.pan, Outcome::Success) {
+                Outcome::Decline => &[("processing", "ok"), ("process_failed", "declined")],
+                Outcome::Success => &[("processing", "ok"), ("processed", "ok")],
             }
         }
         Some("pay") => &[("processing", "ok"), ("processed", "ok")],
-        _ => return form(&inv, Some(Msg::ChooseAction)),
+        _ => return Ok(form(&inv, Some(Msg::ChooseAction))),
     };
-    let inv = match advance(&sb, inv, steps) {
-        Ok(inv) => inv,
-        Err(r) => return r,
-    };
-    match inv["return_url"].as_str() {
+    let inv = advance(&sb, inv, steps)?;
+    Ok(match inv["return_url"].as_str() {
         Some(url) => see_other(url),
         None => page::message(LABEL, Msg::Done, Msg::DoneText),
-    }
+    })
 }
 
 /// Moves the invoice through `steps` (status, resolution), stamping `updated` one second
@@ -156,19 +160,14 @@ pub fn expire_if_due(sb: &Sandbox, inv: Value) -> Value {
 }
 
 /// `POST /_control/invoices/{id}/expire`: the lifetime passes now.
-pub async fn expire(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>) -> Response {
-    let mut inv = match load(&sb, &id) {
-        Ok(inv) => inv,
-        Err(r) => return r,
-    };
+pub async fn expire(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>) -> Answer {
+    let mut inv = load(&sb, &id)?;
     if inv["status"] != "created" {
-        return error(StatusCode::CONFLICT, "Conflict", "only a created invoice can expire", None);
+        return Err(error(StatusCode::CONFLICT, "Conflict", "only a created invoice can expire", None));
     }
     inv["expires"] = json!(now_s());
-    match advance(&sb, inv, &[("expired", "expired")]) {
-        Ok(inv) => Json(document(&sb, &inv)).into_response(),
-        Err(r) => r,
-    }
+    let inv = advance(&sb, inv, &[("expired", "expired")])?;
+    Ok(Json(document(&sb, &inv)).into_response())
 }
 
 /// Signs and sends the callbacks to the account's callback URL (set in the Commerce

@@ -27,7 +27,7 @@ use serde_json::{json, Map, Value};
 
 use crate::ids::{new_id, now_ms, secret_hex};
 use crate::store::StoreError;
-use crate::Sandbox;
+use crate::{Answer, Sandbox};
 
 mod hosted;
 
@@ -222,15 +222,12 @@ fn create_attributes(body: &Bytes) -> Result<Map<String, Value>, Response> {
     }
 }
 
-async fn create_public(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Response {
-    let attributes = match create_attributes(&body) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn create_public(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Answer {
+    let attributes = create_attributes(&body)?;
     if attributes.get("public_key").and_then(Value::as_str) != Some(sb.config.paytone.public_key.as_str()) {
-        return error(StatusCode::UNAUTHORIZED, "Unauthorized", "Invalid public key", Some("/public_key"));
+        return Err(error(StatusCode::UNAUTHORIZED, "Unauthorized", "Invalid public key", Some("/public_key")));
     }
-    create(&sb, attributes)
+    Ok(create(&sb, attributes))
 }
 
 async fn create_private(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
