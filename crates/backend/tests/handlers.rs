@@ -424,3 +424,21 @@ async fn a_hold_is_settled_through_the_provider_only_when_held() {
     assert_eq!(captured["status"], "paid");
     assert_eq!(fake.script().settles, 1);
 }
+
+#[test]
+fn every_refusal_code_is_documented_in_the_backend_api_and_no_other() {
+    let doc = include_str!("../../../www/backend-api.md");
+    let documented: Vec<&str> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| ")?.split(" | ").nth(1))
+        .filter_map(|code| code.strip_prefix('`')?.strip_suffix('`'))
+        .filter(|code| code.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .collect();
+    for refusal in tolem_core::error::Refusal::ALL {
+        assert!(documented.contains(&refusal.as_str()), "{} is not in www/backend-api.md", refusal.as_str());
+    }
+    for code in &documented {
+        assert!(tolem_core::error::Refusal::from_code(code).is_some(), "www/backend-api.md documents {code}");
+    }
+    assert_eq!(documented.len(), tolem_core::error::Refusal::ALL.len());
+}
