@@ -52,7 +52,7 @@ impl From<Event> for Message {
     }
 }
 
-/// The component.
+/// The checkout on the page: its flow, and the timers, listeners and requests it owns.
 pub struct Checkout {
     flow: Flow,
     tick: Option<Timeout>,

@@ -11,7 +11,7 @@ use crate::i18n::Locale;
 /// Validated options.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WidgetOptions {
-    /// Provider.
+    /// The provider this checkout pays with.
     pub provider: Provider,
     /// Merchant backend base, without a trailing slash.
     pub backend_url: String,
@@ -25,9 +25,9 @@ pub struct WidgetOptions {
     /// What this checkout is remembered by (journal, payment claim, radio group): the order id,
     /// else the session id.
     pub key: String,
-    /// The shopper.
+    /// The shopper, as the page named them (sent only without a checkout session).
     pub customer: CustomerInfo,
-    /// Language.
+    /// The shopper's language: the option, else `<html lang>`, else the browser's.
     pub locale: Locale,
     /// Where the provider sends the shopper back; `None`: this page.
     pub return_url: Option<String>,

@@ -13,9 +13,9 @@ use crate::i18n::{budget, elapsed, provider_name, t, tf, Locale, Msg};
 
 /// What the component passes to every view.
 pub struct ViewContext {
-    /// Language.
+    /// The language every text of the view is in.
     pub locale: Locale,
-    /// Provider.
+    /// Whose page the shopper is sent to (named in the texts).
     pub provider: Provider,
     /// The formatted amount.
     pub amount: String,
@@ -116,9 +116,9 @@ pub fn render(state: &State, cx: &ViewContext) -> Html {
 /// Props of [`MethodsView`].
 #[derive(Properties, PartialEq)]
 pub struct MethodsViewProps {
-    /// Language.
+    /// The language every text of the view is in.
     pub locale: Locale,
-    /// The methods.
+    /// The methods to choose from, in the provider's order.
     pub methods: Vec<PaymentMethod>,
     /// The chosen one.
     pub selected: Option<String>,
@@ -239,13 +239,13 @@ pub fn MethodsView(props: &MethodsViewProps) -> Html {
 /// Props of [`SignInView`].
 #[derive(Properties, PartialEq)]
 pub struct SignInViewProps {
-    /// Language.
+    /// The language every text of the view is in.
     pub locale: Locale,
     /// The last sign-in was refused.
     pub refused: bool,
     /// Unique prefix for element ids.
     pub group: String,
-    /// Submitted.
+    /// Called with what the shopper typed when they submit the form.
     pub onsignin: Callback<SignInCredentials>,
 }
 
@@ -284,9 +284,9 @@ pub fn SignInView(props: &SignInViewProps) -> Html {
 /// Props of [`RedirectView`].
 #[derive(Properties, PartialEq)]
 pub struct RedirectViewProps {
-    /// Language.
+    /// The language every text of the view is in.
     pub locale: Locale,
-    /// Provider.
+    /// Whose page the shopper is sent to (named in the texts).
     pub provider: Provider,
     /// The provider's page.
     pub url: String,
@@ -313,7 +313,7 @@ pub fn RedirectView(props: &RedirectViewProps) -> Html {
 /// Props of [`StillPendingView`].
 #[derive(Properties, PartialEq)]
 pub struct StillPendingViewProps {
-    /// Language.
+    /// The language every text of the view is in.
     pub locale: Locale,
     /// "Check again".
     pub oncheck: Callback<()>,
@@ -336,7 +336,7 @@ pub fn StillPendingView(props: &StillPendingViewProps) -> Html {
 /// Props of [`ResultView`].
 #[derive(Properties, PartialEq)]
 pub struct ResultViewProps {
-    /// Language.
+    /// The language every text of the view is in.
     pub locale: Locale,
     /// The final status.
     pub status: PaymentStatus,
@@ -379,7 +379,7 @@ pub fn ResultView(props: &ResultViewProps) -> Html {
 /// Props of [`ErrorView`].
 #[derive(Properties, PartialEq)]
 pub struct ErrorViewProps {
-    /// Language.
+    /// The language every text of the view is in.
     pub locale: Locale,
     /// What went wrong.
     pub error: CheckoutError,

@@ -134,13 +134,13 @@ pub struct CheckoutSession {
 pub struct Attempt {
     /// `att_…`
     pub attempt_id: String,
-    /// Provider.
+    /// Which provider the attempt pays with.
     pub provider: Provider,
     /// The merchant's order id.
     pub order_id: String,
     /// Minor units.
     pub amount: i64,
-    /// Currency.
+    /// ISO 4217; `amount` is in its minor units.
     pub currency: Currency,
     /// The widget's key.
     pub idempotency_key: String,

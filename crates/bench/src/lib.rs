@@ -92,9 +92,9 @@ pub struct ShopperResult {
 /// A whole run's figures.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunResult {
-    /// The schedule.
+    /// Whose polling schedule is simulated.
     pub schedule: Schedule,
-    /// The knobs.
+    /// Shoppers, durations and backend behaviour of the run.
     pub config: SimConfig,
     /// What the first shopper (back at time 0) is shown.
     pub ending: Option<Ending>,

@@ -61,7 +61,7 @@ pub struct OrderInfo {
     pub id: String,
     /// Amount in minor units.
     pub amount: MinorUnits,
-    /// Currency.
+    /// ISO 4217; the amount is in its minor units.
     pub currency: Currency,
     /// Text shown to the shopper on the provider's page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,9 +85,9 @@ pub struct OrderItem {
 /// The shopper's email and password, for providers where the shopper signs in (OneEntry).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInCredentials {
-    /// Email.
+    /// The sign-in email.
     pub email: String,
-    /// Password.
+    /// The password; never printed (`Debug` hides it) and never stored.
     pub password: String,
 }
 
@@ -123,7 +123,7 @@ pub struct CustomerInfo {
     /// The merchant's customer id (the provider's customer `external_id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Email.
+    /// The shopper's email, passed to providers that take one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone, preferably E.164.
@@ -324,7 +324,7 @@ pub struct OrderSummary {
     pub order_id: String,
     /// Minor units.
     pub amount: MinorUnits,
-    /// Currency.
+    /// ISO 4217; the amount is in its minor units.
     pub currency: Currency,
 }
 
@@ -554,7 +554,7 @@ pub struct PayResponse {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusResponse {
-    /// The attempt.
+    /// The attempt asked about (`att_…`).
     pub attempt_id: String,
     /// The order the attempt pays.
     #[serde(flatten)]
@@ -573,7 +573,7 @@ pub struct StatusResponse {
 /// The error body every endpoint uses: `{"error": {"code", "message"}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    /// The error.
+    /// The refusal: a code clients switch on, a message for people.
     pub error: ErrorDetail,
 }
 

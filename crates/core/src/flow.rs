@@ -194,9 +194,9 @@ pub enum Retry {
     Start,
     /// Go back to the method list.
     Choose {
-        /// The attempt.
+        /// The attempt being paid (kept to go on with it, or to start again).
         attempt: Attempt,
-        /// The methods.
+        /// The methods offered, kept to go back to the choice.
         methods: Vec<PaymentMethod>,
         /// What the shopper had typed (kept, so nothing is lost).
         form: MethodForm,
@@ -224,14 +224,14 @@ pub enum State {
     },
     /// ioka token mode: waiting for ioka's browser API to list methods.
     AwaitingMethods {
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
         /// Request number.
         request: u64,
     },
     /// Waiting for the shopper to pick a method and press Pay.
     ChoosingMethod {
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
         /// What to offer.
         methods: Vec<PaymentMethod>,
@@ -242,7 +242,7 @@ pub enum State {
     },
     /// Pay was pressed: waiting for the redirect target. The Pay button is locked.
     AwaitingRedirect {
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
         /// The methods (kept to go back on error).
         methods: Vec<PaymentMethod>,
@@ -258,21 +258,21 @@ pub enum State {
     },
     /// The order is placed with nothing to pay online (cash on delivery): done.
     Placed {
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
     },
     /// Sending the shopper to the provider's page.
     Redirecting {
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
-        /// The target.
+        /// The provider's page the shopper is sent to (the fallback link if the browser does not go).
         url: String,
         /// Navigation did not happen (a popup blocker, a sandboxed frame): show a link.
         blocked: bool,
     },
     /// Back from the provider: waiting for a final status.
     AwaitingStatus {
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
         /// Polling state.
         poll: Poll,
@@ -281,7 +281,7 @@ pub enum State {
     /// outcome, and keeps the shopper's choice in case they pay here instead
     /// ([`Event::PayHere`]).
     WatchingOtherTab {
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
         /// Polling state.
         poll: Poll,
@@ -290,12 +290,12 @@ pub enum State {
     },
     /// The time budget ran out without a final status: "still being confirmed".
     StillPending {
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
     },
     /// A final status.
     Final {
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
         /// The status (`is_final()` holds).
         status: PaymentStatus,
@@ -347,7 +347,7 @@ pub struct RedirectAnswer {
 pub enum Event {
     /// The widget was mounted (or the page loaded with it).
     Mount {
-        /// Now.
+        /// When it happened, by the edge's clock (ms since the epoch).
         now_ms: u64,
         /// The journal record for this order, if sessionStorage had one.
         journal: Option<JournalRecord>,
@@ -362,28 +362,28 @@ pub enum Event {
     StartAnswered {
         /// Which request.
         request: u64,
-        /// The answer.
+        /// What the call answered, or why it failed.
         answer: Result<StartAnswer, CheckoutError>,
     },
     /// OneEntry direct mode: the project answered in place of `start`.
     DirectStartAnswered {
         /// Which request.
         request: u64,
-        /// The answer.
+        /// What the call answered, or why it failed.
         answer: Result<DirectStart, CheckoutError>,
     },
     /// The provider answered the sign-in ([`Effect::SignInAtProvider`]).
     SignedIn {
         /// Which request.
         request: u64,
-        /// The answer.
+        /// What the call answered, or why it failed.
         answer: Result<SignedIn, CheckoutError>,
     },
     /// ioka token mode: methods arrived from ioka's browser API.
     MethodsAnswered {
         /// Which request.
         request: u64,
-        /// The answer.
+        /// What the call answered, or why it failed.
         answer: Result<Vec<PaymentMethod>, CheckoutError>,
     },
     /// The shopper picked a method.
@@ -414,7 +414,7 @@ pub enum Event {
     PayAnswered {
         /// Which request.
         request: u64,
-        /// The answer.
+        /// What the call answered, or why it failed.
         answer: Result<RedirectAnswer, CheckoutError>,
         /// Now (for the journal).
         now_ms: u64,
@@ -432,7 +432,7 @@ pub enum Event {
     PayingElsewhere {
         /// Which request.
         request: u64,
-        /// Now.
+        /// When it happened, by the edge's clock (ms since the epoch).
         now_ms: u64,
     },
     /// "Pay in this tab instead", while another tab holds the payment.
@@ -441,38 +441,38 @@ pub enum Event {
     StatusAnswered {
         /// Which request.
         request: u64,
-        /// The answer.
+        /// What the call answered, or why it failed.
         answer: Result<PaymentStatus, CheckoutError>,
         /// The order the answer says it is about (the backend's `status` answers say; ioka's
         /// browser API and OneEntry direct do not).
         order: Option<OrderSummary>,
-        /// Now.
+        /// When it happened, by the edge's clock (ms since the epoch).
         now_ms: u64,
         /// Uniform in `[0, 1)`, for jitter.
         random: f64,
     },
     /// The poll timer fired.
     Tick {
-        /// Now.
+        /// When it happened, by the edge's clock (ms since the epoch).
         now_ms: u64,
     },
     /// The tab was hidden or shown.
     Visibility {
         /// Hidden now.
         hidden: bool,
-        /// Now.
+        /// When it happened, by the edge's clock (ms since the epoch).
         now_ms: u64,
     },
     /// The browser went offline or online.
     Connectivity {
         /// Online now.
         online: bool,
-        /// Now.
+        /// When it happened, by the edge's clock (ms since the epoch).
         now_ms: u64,
     },
     /// "Check again" after the budget ran out.
     CheckAgain {
-        /// Now.
+        /// When it happened, by the edge's clock (ms since the epoch).
         now_ms: u64,
     },
     /// "Try again" on an error, or "choose another way" after a cancel.
@@ -523,12 +523,12 @@ pub enum Notify {
     },
     /// The shopper is being sent away.
     Redirect {
-        /// Where.
+        /// The provider's page.
         url: String,
     },
     /// The status is known (pending on first contact, and every final status).
     Status {
-        /// The status.
+        /// The status now (a final one, or `pending` on first contact).
         status: PaymentStatus,
     },
     /// An error is shown.
@@ -584,7 +584,7 @@ pub enum Effect {
     LoadMethods {
         /// Request number.
         request: u64,
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
     },
     /// Get the redirect target (`POST /pay`, the ioka order's `checkout_url`, or in OneEntry
@@ -593,7 +593,7 @@ pub enum Effect {
     CallPay {
         /// Request number.
         request: u64,
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
         /// The chosen method.
         method_id: String,
@@ -608,12 +608,12 @@ pub enum Effect {
     FetchStatus {
         /// Request number.
         request: u64,
-        /// The attempt.
+        /// The attempt being paid.
         attempt: Attempt,
     },
     /// Fire [`Event::Tick`] after a delay (replacing any scheduled tick).
     ScheduleTick {
-        /// Delay.
+        /// Milliseconds from now.
         after_ms: u32,
     },
     /// Cancel a scheduled tick.

@@ -38,7 +38,7 @@ const SENSITIVE_HEADERS: [&str; 5] =
 /// One HTTP request, fully built, not yet sent.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
-    /// Method.
+    /// GET or POST.
     pub method: Method,
     /// Absolute URL.
     pub url: String,

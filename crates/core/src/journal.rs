@@ -15,7 +15,7 @@ pub const JOURNAL_TTL_MS: u64 = 60 * 60 * 1000;
 pub struct JournalRecord {
     /// Record format version.
     pub v: u32,
-    /// Provider.
+    /// The provider of the attempt (a record for another provider is not resumed).
     pub provider: Provider,
     /// Backend attempt id (ioka token mode: the ioka order id).
     pub attempt_id: String,

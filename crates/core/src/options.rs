@@ -27,7 +27,7 @@ pub struct MountOptions {
     /// another order or amount is refused).
     #[serde(default)]
     pub order: Option<OrderInfo>,
-    /// The shopper.
+    /// The shopper, as the page knows them (sent only without a checkout session).
     #[serde(default)]
     pub customer: CustomerInfo,
     /// `kk`, `ru` or `en`; `None`: the page's language.
@@ -100,7 +100,7 @@ pub enum Presentation {
 /// [`MountOptions`] after the checks that need no browser.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckedOptions {
-    /// The provider.
+    /// The provider, checked against the five known.
     pub provider: Provider,
     /// The options as given.
     pub raw: MountOptions,

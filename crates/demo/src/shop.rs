@@ -144,7 +144,7 @@ impl Shop {
     }
 }
 
-/// Handler.
+/// Prices the demo cart and makes its checkout session.
 pub async fn checkout(State(shop): State<Arc<Shop>>, body: Bytes) -> Response {
     let cart: Cart = match serde_json::from_slice(&body) {
         Ok(c) => c,

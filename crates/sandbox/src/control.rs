@@ -66,7 +66,7 @@ pub enum WebhookFault {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
-    /// Provider.
+    /// The provider that sent it (`ioka`, `bereke`, …).
     pub provider: String,
     /// Event name.
     pub event: String,

@@ -20,15 +20,15 @@ pub struct Ledger {
 /// The ledgers of all five providers for `order`.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Ledgers {
-    /// ioka.
+    /// What ioka holds for the order.
     pub ioka: Ledger,
-    /// Bereke.
+    /// What Bereke holds for the order.
     pub bereke: Ledger,
-    /// ECommPay.
+    /// What ECommPay holds for the order.
     pub ecommpay: Ledger,
-    /// Paytone.
+    /// What Paytone holds for the order.
     pub paytone: Ledger,
-    /// OneEntry.
+    /// What OneEntry holds for the order.
     pub oneentry: Ledger,
 }
 

@@ -172,7 +172,7 @@ pub struct CardInput {
     pub pan: String,
     /// `MM/YY`.
     pub exp: String,
-    /// CVC.
+    /// The card verification code, as typed.
     pub cvc: String,
     /// Card holder.
     pub holder: String,
@@ -268,7 +268,7 @@ impl<O: Copy> TestCard<O> {
 }
 
 impl CardForm<'_> {
-    /// The page.
+    /// The page, in the language of the request.
     pub fn render(&self) -> Response {
         let error =
             self.error.map(|e| format!("<p class=\"err\" role=\"alert\">{}</p>", esc(tr(e)))).unwrap_or_default();

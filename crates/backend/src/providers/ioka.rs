@@ -36,7 +36,7 @@ pub struct Ioka {
 /// An ioka order as the backend needs it.
 #[derive(Clone, Debug)]
 pub struct OrderHandle {
-    /// The order.
+    /// The order, as ioka answered it.
     pub order: IokaOrder,
     /// Its access token.
     pub access_token: Option<String>,
@@ -46,11 +46,11 @@ pub struct OrderHandle {
 pub struct NewOrder<'a> {
     /// The merchant's order id.
     pub external_id: &'a str,
-    /// Tiyn.
+    /// Amount in tiyn (at least 100).
     pub amount: i64,
     /// `KZT`.
     pub currency: &'a str,
-    /// Description.
+    /// Shown on ioka's page.
     pub description: Option<&'a str>,
     /// Linked customer.
     pub customer_id: Option<&'a str>,

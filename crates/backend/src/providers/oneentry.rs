@@ -27,7 +27,7 @@ use crate::AppState;
 
 /// OneEntry, with its project client.
 pub struct OneEntry {
-    /// Settings.
+    /// Project URL, app token, storage and form, status table, page wait.
     pub config: OneEntryConfig,
     http: reqwest::Client,
     device_metadata: String,

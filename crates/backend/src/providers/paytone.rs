@@ -31,7 +31,7 @@ pub struct Paytone {
 /// What creating an invoice came to.
 #[derive(Debug)]
 pub enum Created {
-    /// The invoice.
+    /// The invoice made for the try.
     Invoice(Box<Invoice>),
     /// This `reference_id` is taken (an earlier create whose answer was lost): use the
     /// next try's reference.

@@ -21,7 +21,7 @@ use crate::AppState;
 /// How many times a session is read again when another request changed it in between.
 const ROUNDS: usize = 4;
 
-/// Handler.
+/// Makes (or finds) the order's session for the shop's server.
 pub async fn create(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,

@@ -107,7 +107,7 @@ pub struct InvoiceRequest<'a> {
     pub reference_id: &'a str,
     /// Minor units.
     pub amount: MinorUnits,
-    /// Currency.
+    /// The currency the amount is in (major units on the wire).
     pub currency: Currency,
     /// Shown to the payer.
     pub description: Option<&'a str>,

@@ -78,9 +78,9 @@ pub struct RbsRegisterResponse {
 /// `{name, value}` pairs (`attributes`, `merchantOrderParams`).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct RbsNameValue {
-    /// Name.
+    /// The parameter's name.
     pub name: String,
-    /// Value.
+    /// Its value.
     #[serde(default)]
     pub value: Value,
 }
@@ -92,13 +92,13 @@ pub struct RbsPaymentAmountInfo {
     /// `CREATED`, `APPROVED`, `DEPOSITED`, `REVERSED`, `REFUNDED`, `DECLINED`, …
     #[serde(default)]
     pub payment_state: Option<String>,
-    /// Held.
+    /// Minor units authorised.
     #[serde(default)]
     pub approved_amount: Option<i64>,
-    /// Taken.
+    /// Minor units deposited.
     #[serde(default)]
     pub deposited_amount: Option<i64>,
-    /// Returned.
+    /// Minor units refunded.
     #[serde(default)]
     pub refunded_amount: Option<i64>,
 }
@@ -152,7 +152,7 @@ pub struct RbsOrderStatusExtended {
     /// Amounts held, taken, returned.
     #[serde(default)]
     pub payment_amount_info: Option<RbsPaymentAmountInfo>,
-    /// Card.
+    /// The card used, masked.
     #[serde(default)]
     pub card_auth_info: Option<RbsCardAuthInfo>,
 }
@@ -194,7 +194,7 @@ pub struct RbsSimpleResponse {
     /// `"0"` on success.
     #[serde(default = "zero", deserialize_with = "error_code")]
     pub error_code: String,
-    /// Text.
+    /// The gateway's words.
     #[serde(default)]
     pub error_message: Option<String>,
 }

@@ -10,7 +10,7 @@ pub struct EcommpayCallback {
     /// `project_id` (a number, or a string in some formats).
     #[serde(default)]
     pub project_id: Value,
-    /// The payment.
+    /// The payment the callback or answer is about.
     #[serde(default)]
     pub payment: Option<EcommpayPayment>,
     /// The operation that caused this callback.
@@ -192,7 +192,7 @@ pub enum EcommpayPaymentStatus {
 /// A Gate error answer: `{errors: [{code, message, field, description}], status, …}`.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct GateErrorBody {
-    /// The errors.
+    /// Why the Gate refused, one entry per problem.
     #[serde(default)]
     pub errors: Vec<GateErrorItem>,
 }
@@ -203,7 +203,7 @@ pub struct GateErrorItem {
     /// Gate code (string or number).
     #[serde(default)]
     pub code: Value,
-    /// Text.
+    /// The Gate's words.
     #[serde(default)]
     pub message: Option<String>,
 }

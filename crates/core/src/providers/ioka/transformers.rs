@@ -11,10 +11,10 @@ pub struct IokaCustomerRequest {
     /// The merchant's customer id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
-    /// Email.
+    /// The customer's email, as ioka keeps it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// Phone.
+    /// The customer's phone, as ioka keeps it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
 }
@@ -38,7 +38,7 @@ pub struct IokaCustomer {
 /// `CustomerAndAccessToken`: the 201 answer of `POST /v2/customers`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IokaCustomerCreated {
-    /// The customer.
+    /// The customer made.
     pub customer: IokaCustomer,
     /// `cus_…_secret_…`
     pub customer_access_token: String,
@@ -111,12 +111,12 @@ pub struct IokaOrder {
     /// `shp_…`
     #[serde(default)]
     pub shop_id: Option<String>,
-    /// Status.
+    /// Where the order is: unpaid, held, paid or expired.
     pub status: IokaOrderStatus,
     /// RFC 3339 without offset.
     #[serde(default)]
     pub created_at: Option<String>,
-    /// Tiyn.
+    /// Amount in tiyn.
     pub amount: i64,
     /// `KZT`.
     pub currency: String,
@@ -126,7 +126,7 @@ pub struct IokaOrder {
     /// The merchant's order id.
     #[serde(default)]
     pub external_id: Option<String>,
-    /// Description.
+    /// Shown on ioka's page.
     #[serde(default)]
     pub description: Option<String>,
     /// Linked customer.
@@ -143,7 +143,7 @@ pub struct IokaOrder {
 /// `OrderAndAccessToken`: the 201 answer of `POST /v2/orders`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IokaOrderCreated {
-    /// The order.
+    /// The order made.
     pub order: IokaOrder,
     /// `ord_…_secret_…`
     pub order_access_token: String,
@@ -204,15 +204,15 @@ pub struct IokaPayment {
     pub id: String,
     /// `ord_…`
     pub order_id: String,
-    /// Status.
+    /// Where the payment is.
     pub status: IokaPaymentStatus,
-    /// Tiyn.
+    /// Tiyn authorised.
     #[serde(default)]
     pub approved_amount: Option<i64>,
-    /// Tiyn.
+    /// Tiyn captured.
     #[serde(default)]
     pub captured_amount: Option<i64>,
-    /// Tiyn.
+    /// Tiyn refunded.
     #[serde(default)]
     pub refunded_amount: Option<i64>,
     /// Card data.
@@ -228,7 +228,7 @@ pub struct IokaPayment {
 pub struct IokaCard {
     /// `crd_…`
     pub id: String,
-    /// Owner.
+    /// The card holder's name, as printed.
     #[serde(default)]
     pub customer_id: Option<String>,
     /// `555555******5599`.

@@ -8,7 +8,7 @@ use serde_json::Value;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthTokens {
-    /// The user.
+    /// OneEntry's id of the signed-in user.
     #[serde(default)]
     pub user_identifier: Option<String>,
     /// `email`, …
@@ -77,7 +77,7 @@ pub struct Session {
     /// The payment account.
     #[serde(default)]
     pub payment_account_id: Option<i64>,
-    /// The order.
+    /// The order the session pays.
     #[serde(default)]
     pub order_id: Option<i64>,
     /// The hosted page: `null` for cash, and at first for some providers (it appears on a

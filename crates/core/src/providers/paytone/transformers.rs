@@ -9,7 +9,7 @@ use crate::status::PaymentStatus;
 /// A JSON:API document with one resource (`{"data": {...}}`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Document<T> {
-    /// The resource.
+    /// The JSON:API resource.
     pub data: T,
 }
 
@@ -114,7 +114,7 @@ pub struct Invoice {
     pub kind: String,
     /// `cpi_…`
     pub id: String,
-    /// The invoice.
+    /// The invoice's fields (status, amounts, reference, …).
     pub attributes: InvoiceAttributes,
 }
 
