@@ -346,6 +346,27 @@ pub async fn attempt_for_reference(
     }))
 }
 
+/// A verified notification about `reference` (a try reference), as news for the attempt it
+/// belongs to, or acknowledged and ignored when no attempt has it (not ours, or made outside
+/// Tolem), so the provider stops retrying.
+///
+/// # Errors
+/// Store failures.
+pub async fn notice_for_reference(
+    app: &AppState,
+    provider: Provider,
+    reference: &str,
+    receipt: String,
+    observed: crate::providers::Observation,
+) -> Result<crate::providers::Notice, AppError> {
+    use crate::providers::Notice;
+    let Some((attempt, current_try)) = attempt_for_reference(app, provider, reference).await? else {
+        tracing::info!(provider = provider.as_str(), "notification for an unknown order");
+        return Ok(Notice::Ignored("unknown order"));
+    };
+    Ok(Notice::News(Box::new(News { attempt, current_try, reference: reference.to_owned(), receipt, observed })))
+}
+
 /// Applies verified news: a replay (same receipt) changes nothing; money the provider reports
 /// is checked against the attempt ([`believed`]); news about an earlier try counts only if
 /// money moved (a late decline of try 1 must not fail try 2), and money on an earlier try is

@@ -13,7 +13,7 @@ use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
 use tolem_backend::config::{Config, DEFAULT_LEASE_TTL};
 use tolem_backend::error::AppError;
-use tolem_backend::providers::{BoxFuture, Incoming, News, Notice, Observation, Page, ProviderBackend, Providers};
+use tolem_backend::providers::{BoxFuture, Incoming, Notice, Observation, Page, ProviderBackend, Providers};
 use tolem_backend::steps::{self, Checkout};
 use tolem_backend::store::{Attempt, Store, StoreOptions};
 use tolem_backend::{AppState, Secret};
@@ -135,17 +135,9 @@ impl ProviderBackend for Fake {
             let reference = body["reference"].as_str().unwrap_or_default().to_owned();
             let status = serde_json::from_value(body["status"].clone()).unwrap_or(PaymentStatus::Pending);
             let money = body["amount"].as_i64().map(|a| (a, body["currency"].as_str().unwrap_or("KZT").to_owned()));
-            let Some((attempt, current_try)) = steps::attempt_for_reference(app, self.slot, &reference).await? else {
-                return Ok(vec![Notice::Ignored("unknown order")]);
-            };
             let receipt = body["id"].as_str().unwrap_or_default().to_owned();
-            Ok(vec![Notice::News(Box::new(News {
-                attempt,
-                current_try,
-                reference,
-                receipt,
-                observed: Observation { status, money },
-            }))])
+            let observed = Observation { status, money };
+            Ok(vec![steps::notice_for_reference(app, self.slot, &reference, receipt, observed).await?])
         })
     }
 

@@ -15,7 +15,7 @@ use tolem_core::providers::bereke::{
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
-use super::{BoxFuture, Incoming, News, Notice, Observation, Page, ProviderBackend, ReportedMoney};
+use super::{BoxFuture, Incoming, Notice, Observation, Page, ProviderBackend, ReportedMoney};
 use crate::config::BerekeConfig;
 use crate::error::AppError;
 use crate::provider_http;
@@ -266,19 +266,11 @@ impl ProviderBackend for Bereke {
             } else {
                 None
             };
-            let Some((attempt, current_try)) =
-                steps::attempt_for_reference(app, Provider::Bereke, &callback.order_number).await?
-            else {
-                tracing::info!(provider = "bereke", "notification for an unknown order");
-                return Ok(vec![Notice::Ignored("unknown order")]);
-            };
-            Ok(vec![Notice::News(Box::new(News {
-                attempt,
-                current_try,
-                reference: callback.order_number.clone(),
-                receipt: callback.checksum.clone(),
-                observed: Observation { status: said, money },
-            }))])
+            let observed = Observation { status: said, money };
+            let notice =
+                steps::notice_for_reference(app, Provider::Bereke, &callback.order_number, callback.checksum, observed)
+                    .await?;
+            Ok(vec![notice])
         })
     }
 

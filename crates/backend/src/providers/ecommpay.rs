@@ -10,7 +10,7 @@ use tolem_core::providers::ecommpay::{self, CallbackError, Gate, GateAnswer, Pay
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
-use super::{BoxFuture, Incoming, News, Notice, Observation, Page, ProviderBackend, ReportedMoney};
+use super::{BoxFuture, Incoming, Notice, Observation, Page, ProviderBackend, ReportedMoney};
 use crate::config::EcommpayConfig;
 use crate::error::AppError;
 use crate::provider_http;
@@ -184,19 +184,7 @@ impl ProviderBackend for Ecommpay {
             };
             let receipt =
                 ecommpay::callback_receipt(body).ok_or_else(|| AppError::Invalid("ecommpay callback".into()))?;
-            let Some((attempt, current_try)) =
-                steps::attempt_for_reference(app, Provider::Ecommpay, &payment.id).await?
-            else {
-                tracing::info!(provider = "ecommpay", "notification for an unknown order");
-                return Ok(vec![Notice::Ignored("unknown order")]);
-            };
-            Ok(vec![Notice::News(Box::new(News {
-                attempt,
-                current_try,
-                reference: payment.id.clone(),
-                receipt,
-                observed,
-            }))])
+            Ok(vec![steps::notice_for_reference(app, Provider::Ecommpay, &payment.id, receipt, observed).await?])
         })
     }
 
