@@ -21,11 +21,11 @@ const LABEL: &str = "ECommPay";
 /// What paying with a test card does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Paid.
+    /// The payment goes through and the sandbox notifies the backend.
     Success,
     /// 3-D Secure first.
     ThreeDs,
-    /// Declined.
+    /// The issuer declines the card and the sandbox reports the payment failed.
     Decline,
 }
 

@@ -21,9 +21,9 @@ const LABEL: &str = "OneEntry";
 /// What paying with a test card does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Paid.
+    /// The payment goes through and the sandbox notifies the backend.
     Success,
-    /// Declined.
+    /// The issuer declines the card and the sandbox reports the payment failed.
     Decline,
 }
 

@@ -78,10 +78,10 @@ pub struct EcommpayOperation {
 /// pending, never success.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 pub enum EcommpayPaymentStatus {
-    /// Paid.
+    /// The payment went through: read as paid.
     #[serde(rename = "success")]
     Success,
-    /// Rejected.
+    /// The Gate or the issuer refused the payment: read as failed.
     #[serde(rename = "decline")]
     Decline,
     /// Being processed.
@@ -105,37 +105,37 @@ pub enum EcommpayPaymentStatus {
     /// Authorised; needs capture or cancel.
     #[serde(rename = "awaiting capture")]
     AwaitingCapture,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "awaiting approval")]
     AwaitingApproval,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "awaiting clarify data")]
     AwaitingClarifyData,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "awaiting merchant auth")]
     AwaitingMerchantAuth,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "awaiting payment")]
     AwaitingPayment,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "awaiting retry")]
     AwaitingRetry,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "awaiting clearing")]
     AwaitingClearing,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "awaiting partially clearing")]
     AwaitingPartiallyClearing,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "awaiting confirmation")]
     AwaitingConfirmation,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "external processing")]
     ExternalProcessing,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "scheduled recurring processing")]
     ScheduledRecurringProcessing,
-    /// Intermediate.
+    /// Still in progress at the Gate: read as pending.
     #[serde(rename = "clearing processing")]
     ClearingProcessing,
     /// Hold released.
