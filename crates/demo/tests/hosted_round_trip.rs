@@ -331,6 +331,9 @@ async fn ecommpay_pay_decline_retry_cancel_and_tampering() {
     )));
     assert!(!url.contains(creds::ECOMMPAY_SECRET));
     assert_eq!(query_value(&url, "language_code"), "kk");
+    // The first page of a try is made without asking the Gate: it does not know the id yet,
+    // and nothing public says how it answers for one.
+    assert_eq!(gate_status_reads(&demo).await, 0);
 
     // A tampered URL (amount lowered) is refused with ECommPay's error shape.
     let cheaper = url.replace("payment_amount=1500000", "payment_amount=100");
@@ -396,6 +399,75 @@ async fn ecommpay_pay_decline_retry_cancel_and_tampering() {
     let (code, _) = demo.post("/api/checkout/webhooks/ecommpay", unsigned).await;
     assert_eq!(code, 401);
     assert_eq!(demo.status(&attempt).await["status"], "pending");
+}
+
+/// How often the sandbox's ECommPay Gate was asked for a payment's status.
+async fn gate_status_reads(demo: &Running) -> u64 {
+    let (_, requests) = demo.get("/sandbox/_control/requests").await;
+    requests["ecommpay POST /v2/payment/status"].as_u64().unwrap_or(0)
+}
+
+/// Opens a Payment Page URL and pays it with a success card: the answer's status and
+/// `Location`.
+async fn pay_ecommpay_page(demo: &Running, url: String) -> (u16, Option<String>) {
+    let (code, _) = answer(demo.http.get(&url)).await;
+    assert_eq!(code, 200, "{url}");
+    let payment_id = query_value(&url, "payment_id");
+    let form = [
+        ("action", "pay"),
+        ("pan", "4000000000000077"),
+        ("exp", "12/30"),
+        ("cvc", "123"),
+        ("holder", "T"),
+        ("payment_id", payment_id.as_str()),
+    ];
+    let r = demo.http.post(format!("{}/sandbox/ecommpay/payment", demo.origin)).form(&form).send().await.unwrap();
+    (r.status().as_u16(), r.headers().get("location").map(|l| l.to_str().unwrap().to_owned()))
+}
+
+/// The Payment Page leads back to the shop only where `merchant_<way>_enabled` allows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecommpay_leads_back_only_when_the_way_back_is_enabled() {
+    let demo = start_demo(None).await;
+    let page = |payment_id: &str, extra: &[(&str, &str)]| {
+        let mut params = serde_json::Map::new();
+        for (k, v) in [
+            ("project_id", creds::ECOMMPAY_PROJECT_ID.to_string().as_str()),
+            ("payment_id", payment_id),
+            ("payment_amount", "5000"),
+            ("payment_currency", "KZT"),
+            ("merchant_success_url", "https://shop.example/paid"),
+        ]
+        .iter()
+        .chain(extra)
+        {
+            params.insert((*k).to_owned(), json!(v));
+        }
+        let signature =
+            tolem_core::providers::ecommpay::sign(&Value::Object(params.clone()), creds::ECOMMPAY_SECRET.as_bytes());
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", tolem_core::http::encode_component(v.as_str().unwrap())))
+            .chain([format!("signature={}", tolem_core::http::encode_component(&signature))])
+            .collect();
+        format!("{}/sandbox/ecommpay/payment?{}", demo.origin, query.join("&"))
+    };
+    assert_eq!(
+        pay_ecommpay_page(&demo, page("WB-1", &[])).await,
+        (200, None),
+        "no flag: the page shows its own result"
+    );
+    assert_eq!(pay_ecommpay_page(&demo, page("WB-2", &[("merchant_success_enabled", "0")])).await, (200, None));
+    for (id, enabled) in [("WB-3", "1"), ("WB-4", "2")] {
+        let url = page(id, &[("merchant_success_enabled", enabled), ("merchant_success_redirect_mode", "parent_page")]);
+        assert_eq!(
+            pay_ecommpay_page(&demo, url).await,
+            (303, Some("https://shop.example/paid".to_owned())),
+            "enabled={enabled}"
+        );
+    }
+    let (code, body) = answer(demo.http.get(page("WB-5", &[("merchant_success_redirect_mode", "popup")]))).await;
+    assert_eq!((code, body["errors"][0]["field"].as_str()), (400, Some("merchant_success_redirect_mode")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -56,16 +56,20 @@ impl Ecommpay {
     }
 
     /// The payment's status and its sum (minor units, currency) from the Gate; `None` when
-    /// the Gate does not know it yet.
+    /// the Gate says nothing about it (logged with the Gate's code: for a page that was
+    /// opened but not submitted that is expected, for anything else it is worth a look).
     pub async fn payment(&self, payment_id: &str) -> Result<Option<(PaymentStatus, ReportedMoney)>, AppError> {
         let (status, body) =
             provider_http::send(&self.http, "ecommpay", self.gate().payment_status(payment_id)).await?;
-        match ecommpay::parse_status_answer(status, &body, self.config.secret.expose().as_bytes()) {
+        match ecommpay::parse_status_answer(status, &body) {
             Ok(GateAnswer::Payment(p)) => {
                 let sum = p.payment.as_ref().and_then(|pay| pay.amount()).map(|s| (s.amount, s.currency));
                 Ok(Some((ecommpay::callback_status(&p), sum)))
             }
-            Ok(GateAnswer::NotFound) => Ok(None),
+            Ok(GateAnswer::NotKnown { status, code }) => {
+                tracing::info!(provider = "ecommpay", http_status = status, code = %code, "the Gate does not report this payment");
+                Ok(None)
+            }
             Ok(GateAnswer::Accepted) => Err(AppError::Provider("ecommpay status: unexpected answer".into())),
             Err(e) => Err(AppError::Provider(format!("ecommpay status: {e}"))),
         }
@@ -110,8 +114,13 @@ impl ProviderBackend for Ecommpay {
                 return Err(AppError::Invalid("methodId: unknown method".into()));
             }
             let (_guard, attempt) = steps::with_attempt_lease(app, &attempt.attempt_id).await?;
-            if let Some(observed) = self.status(&attempt.provider_order_id).await? {
-                steps::refuse_if_settled(app, &attempt, observed).await?;
+            // A try whose page was never handed out cannot have been paid: the Gate is not
+            // asked (it does not know the payment id yet). Once a page is out, the Gate is
+            // read so a `payment_id` it settled is never offered again.
+            if attempt.checkout_url.is_some() {
+                if let Some(observed) = self.status(&attempt.provider_order_id).await? {
+                    steps::refuse_if_settled(app, &attempt, observed).await?;
+                }
             }
             let details = &attempt.details;
             let (_, payable_until) = steps::page_lifetime(app);

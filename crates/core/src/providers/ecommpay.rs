@@ -386,6 +386,13 @@ pub fn signable(value: &str, is_url: bool) -> String {
     }
 }
 
+/// `merchant_*_enabled`: `0` no way back, `1` only when the page is in a tab of its own, `2`
+/// however the page is opened.
+pub const REDIRECT_ALWAYS: &str = "2";
+/// `merchant_*_redirect_mode`: open the merchant's page in the tab the Payment Page is in
+/// (`iframe` and `blank_page` are the others).
+pub const REDIRECT_IN_SAME_TAB: &str = "parent_page";
+
 impl PaymentPage<'_> {
     /// The parameters in the order they go into the URL (`signature` not included), each
     /// value [`signable`].
@@ -406,9 +413,19 @@ impl PaymentPage<'_> {
             ("best_before", r.best_before, false),
         ];
         p.extend(optional.into_iter().filter_map(|(k, v, url)| v.map(|v| (k, signable(v, url)))));
-        p.push(("merchant_success_url", signable(r.success_url, true)));
-        p.push(("merchant_fail_url", signable(r.fail_url, true)));
-        p.push(("merchant_return_url", signable(r.return_url, true)));
+        // Each way back is switched on (`2`: available however the page is opened) and opens
+        // in the tab the page is in, as ECommPay's own shop plugins send them; without
+        // `*_enabled` the page need not offer the way back at all.
+        let ways_back = [
+            (["merchant_success_url", "merchant_success_enabled", "merchant_success_redirect_mode"], r.success_url),
+            (["merchant_fail_url", "merchant_fail_enabled", "merchant_fail_redirect_mode"], r.fail_url),
+            (["merchant_return_url", "merchant_return_enabled", "merchant_return_redirect_mode"], r.return_url),
+        ];
+        for ([url_key, enabled_key, mode_key], url) in ways_back {
+            p.push((url_key, signable(url, true)));
+            p.push((enabled_key, REDIRECT_ALWAYS.to_owned()));
+            p.push((mode_key, REDIRECT_IN_SAME_TAB.to_owned()));
+        }
         p.push(("operation_type", if r.hold { "auth" } else { "sale" }.to_owned()));
         p
     }
@@ -481,10 +498,17 @@ impl Gate<'_> {
 /// What a Gate answer said.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GateAnswer {
-    /// A signed answer with the payment.
+    /// The payment as the Gate knows it.
     Payment(Box<EcommpayCallback>),
-    /// ECommPay does not know this payment id (gate code 3061): the shopper has not paid yet.
-    NotFound,
+    /// The Gate refused the read and said nothing about the payment (for an id whose page was
+    /// opened but never submitted, the Gate does not know it yet). `code` is the first error
+    /// code, for the log.
+    NotKnown {
+        /// HTTP status.
+        status: u16,
+        /// First gate error code, if any.
+        code: String,
+    },
     /// An answer for a settle request was accepted (`status: success`).
     Accepted,
 }
@@ -492,7 +516,7 @@ pub enum GateAnswer {
 /// Why a Gate answer is not usable.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum GateError {
-    /// A non-200 answer other than "not found".
+    /// The Gate failed (5xx) or answered something that is not its JSON.
     #[error("ECommPay Gate answered {status}: {code}")]
     Status {
         /// HTTP status.
@@ -500,29 +524,30 @@ pub enum GateError {
         /// First gate error code, if any.
         code: String,
     },
-    /// Unreadable or wrongly signed.
-    #[error("ECommPay Gate answer refused: {0}")]
-    Refused(CallbackError),
 }
 
-/// The gate's code for an unknown payment id.
-pub const GATE_PAYMENT_NOT_FOUND: &str = "3061";
-
-/// Reads a `/v2/payment/status` answer: signed like a callback.
+/// Reads a `/v2/payment/status` answer the way ECommPay's own plugins read it: a 200 answer
+/// is the payment's data (its shape is a callback's; no signature is required of it, the
+/// request went over TLS to the configured Gate); an error answer that still carries a
+/// `payment` block reports that payment; any other 4xx says nothing about the payment
+/// ([`GateAnswer::NotKnown`]). No error code is relied on.
 ///
 /// # Errors
-/// [`GateError`] for error answers and for bodies that fail verification.
-pub fn parse_status_answer(status: u16, body: &str, secret: &[u8]) -> Result<GateAnswer, GateError> {
-    if status == 200 {
-        return verify_callback(body.as_bytes(), secret)
-            .map(|c| GateAnswer::Payment(Box::new(c)))
-            .map_err(GateError::Refused);
-    }
+/// [`GateError::Status`] for a 5xx or a body that is not JSON.
+pub fn parse_status_answer(status: u16, body: &str) -> Result<GateAnswer, GateError> {
     let code = first_error_code(body);
-    if code == GATE_PAYMENT_NOT_FOUND {
-        return Ok(GateAnswer::NotFound);
+    let parsed = serde_json::from_str::<EcommpayCallback>(body);
+    match parsed {
+        Ok(answer) if (200..300).contains(&status) || answer.payment.is_some() => {
+            // `signature` may or may not be present; it plays no part in the reading.
+            if answer.payment.is_none() && answer.operation.is_none() {
+                return Ok(GateAnswer::NotKnown { status, code });
+            }
+            Ok(GateAnswer::Payment(Box::new(answer)))
+        }
+        Ok(_) if (400..500).contains(&status) => Ok(GateAnswer::NotKnown { status, code }),
+        _ => Err(GateError::Status { status, code }),
     }
-    Err(GateError::Status { status, code })
 }
 
 /// Reads a capture/cancel answer.

@@ -10,7 +10,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::hosted::{new_operation, payment_body, send_callback};
-use super::{error_response, signed_request, signer, KIND, OPENED};
+use super::{error_response, signed_request, KIND, OPENED};
 use crate::ids::secret_hex;
 use crate::{Answer, Sandbox};
 
@@ -33,13 +33,11 @@ fn known_payment(sb: &Sandbox, request: &Value) -> Result<Value, Response> {
     }
 }
 
-/// `POST /v2/payment/status`: the payment, signed like a callback.
+/// `POST /v2/payment/status`: the payment, in a callback's shape, unsigned.
 pub async fn status(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Answer {
     let request = signed_request(&sb, &body)?;
     let payment = known_payment(&sb, &request)?;
-    let mut answer = payment_body(&sb, &payment);
-    answer["signature"] = json!(signer::sign(&answer, &sb.config.ecommpay.secret));
-    Ok(Json(answer).into_response())
+    Ok(Json(payment_body(&sb, &payment)).into_response())
 }
 
 /// `POST /v2/payment/card/capture`.

@@ -6,9 +6,11 @@
 //!   missing signature or parameter answers 400 with `{"status":"error","errors":[…]}`.
 //! * The page posts back to `/payment` (Pay / Decline / Cancel, 3-D Secure at `/payment/acs`),
 //!   then redirects to `merchant_success_url` / `merchant_fail_url` / `merchant_return_url`
-//!   (nothing appended) and POSTs the signed JSON callback.
+//!   (nothing appended) when the matching `merchant_*_enabled` switches it on, and POSTs the
+//!   signed JSON callback.
 //! * Gate: `POST /v2/payment/status`, `/v2/payment/card/capture`, `/v2/payment/card/cancel`,
-//!   signed requests (`general.signature`), signed answers.
+//!   signed requests (`general.signature`); answers are not signed (nothing public shows that
+//!   they are, and ECommPay's plugins do not check).
 
 use std::sync::Arc;
 
@@ -132,6 +134,10 @@ async fn open_page(State(sb): State<Arc<Sandbox>>, RawQuery(query): RawQuery) ->
             None => return bad_request("1211", "best_before", "best_before must be an ISO 8601 date-time"),
         },
     };
+    let ways_back = match ways_back(&params) {
+        Ok(w) => w,
+        Err(refused) => return refused,
+    };
     let payment_id = text("payment_id");
     let operation = match params.get("operation_type").or(params.get("card_operation_type")).and_then(Value::as_str) {
         None | Some("sale") => "sale",
@@ -157,9 +163,9 @@ async fn open_page(State(sb): State<Arc<Sandbox>>, RawQuery(query): RawQuery) ->
                 "customer_id": params.get("customer_id"),
                 "language": params.get("language_code"),
                 "operation_type": operation,
-                "success_url": params.get("merchant_success_url").or(params.get("redirect_success_url")),
-                "fail_url": params.get("merchant_fail_url").or(params.get("redirect_fail_url")),
-                "return_url": params.get("merchant_return_url"),
+                "success_url": ways_back["success"],
+                "fail_url": ways_back["fail"],
+                "return_url": ways_back["return"],
                 "callback_url": params.get("merchant_callback_url"),
                 "best_before_ms": best_before_ms,
                 "status": OPENED,
@@ -171,6 +177,38 @@ async fn open_page(State(sb): State<Arc<Sandbox>>, RawQuery(query): RawQuery) ->
         }
     };
     hosted::form(&payment, None)
+}
+
+/// Where the page may send the shopper back after success, a decline and "back to the shop":
+/// `merchant_<way>_url`, used only when `merchant_<way>_enabled` is `1` or `2` (the page is
+/// opened on its own here, which is what `1` asks for). Absent or `0`, there is no way back
+/// and the page shows its own result ([GUESS]: ECommPay documents the flag, not its default;
+/// the emulator takes the strict reading). `merchant_<way>_redirect_mode` must be one of the
+/// documented modes.
+fn ways_back(params: &Map<String, Value>) -> Result<Map<String, Value>, Response> {
+    let mut ways = Map::new();
+    for way in ["success", "fail", "return"] {
+        let get = |suffix: &str| params.get(&format!("merchant_{way}_{suffix}")).and_then(Value::as_str);
+        if let Some(mode) = get("redirect_mode") {
+            if !["iframe", "parent_page", "blank_page"].contains(&mode) {
+                let field = format!("merchant_{way}_redirect_mode");
+                return Err(bad_request("1212", &field, "redirect mode must be iframe, parent_page or blank_page"));
+            }
+        }
+        let enabled = match get("enabled") {
+            None | Some("0") => false,
+            Some("1" | "2") => true,
+            Some(_) => {
+                let field = format!("merchant_{way}_enabled");
+                return Err(bad_request("1213", &field, "must be 0, 1 or 2"));
+            }
+        };
+        // The older `redirect_success_url` / `redirect_fail_url` still lead back as before.
+        let legacy = params.get(&format!("redirect_{way}_url")).and_then(Value::as_str).filter(|_| way != "return");
+        let url = get("url").filter(|_| enabled).or(legacy).map(|u| Value::String(u.to_owned()));
+        ways.insert(way.to_owned(), url.unwrap_or(Value::Null));
+    }
+    Ok(ways)
 }
 
 /// Reads a signed Gate request body: JSON, `general.project_id` ours, signature valid.

@@ -191,17 +191,31 @@ fn gate_status_request_and_answers() {
     let signature = strip_signature(&mut unsigned).unwrap();
     assert!(signature_matches(&unsigned, b"secret", &signature));
 
+    // Read as ECommPay's plugins read it: a 200 answer is the payment, signed or not.
     let answer = json!({"project_id": 3254, "payment": {"id": "id_38202316", "status": "awaiting capture"}});
     let mut signed = answer.clone();
     signed.as_object_mut().unwrap().insert("signature".into(), json!(sign(&answer, b"secret")));
-    match parse_status_answer(200, &signed.to_string(), b"secret") {
-        Ok(GateAnswer::Payment(p)) => assert_eq!(callback_status(&p), PaymentStatus::Authorized),
+    for body in [&signed, &answer] {
+        match parse_status_answer(200, &body.to_string()) {
+            Ok(GateAnswer::Payment(p)) => assert_eq!(callback_status(&p), PaymentStatus::Authorized),
+            other => panic!("{other:?}"),
+        }
+    }
+    // An error answer that still names the payment reports it.
+    let declined = json!({"status": "error", "errors": [{"code": "3028", "message": "Decline"}],
+        "payment": {"id": "id_38202316", "status": "decline"}});
+    match parse_status_answer(400, &declined.to_string()) {
+        Ok(GateAnswer::Payment(p)) => assert_eq!(callback_status(&p), PaymentStatus::Failed),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(parse_status_answer(200, &answer.to_string(), b"secret"), Err(GateError::Refused(_))));
-    let not_found = r#"{"status":"error","errors":[{"code":3061,"message":"Transaction not found"}]}"#;
-    assert_eq!(parse_status_answer(400, not_found, b"secret"), Ok(GateAnswer::NotFound));
-    assert!(matches!(parse_status_answer(500, "oops", b"secret"), Err(GateError::Status { status: 500, .. })));
+    // Any other refusal says nothing about the payment, whatever its code.
+    for code in ["3061", "1", "\"weird\""] {
+        let body = format!(r#"{{"status":"error","errors":[{{"code":{code},"message":"Transaction not found"}}]}}"#);
+        assert!(matches!(parse_status_answer(400, &body), Ok(GateAnswer::NotKnown { status: 400, .. })), "{body}");
+    }
+    assert!(matches!(parse_status_answer(404, ""), Err(GateError::Status { status: 404, .. })));
+    assert!(matches!(parse_status_answer(500, "oops"), Err(GateError::Status { status: 500, .. })));
+    assert!(matches!(parse_status_answer(502, r#"{"errors":[]}"#), Err(GateError::Status { status: 502, .. })));
     let capture = gate.settle_hold("p1", true, 500, "KZT");
     assert!(capture.url.ends_with("/v2/payment/card/capture"));
     assert_eq!(parse_settle_answer(200, "{}"), Ok(GateAnswer::Accepted));
@@ -327,4 +341,16 @@ fn a_reformatted_callback_has_the_same_receipt() {
     assert_eq!(super::callback_receipt(pretty), Some(receipt.clone()), "format and signature aside, the same news");
     assert_ne!(super::callback_receipt(other), Some(receipt));
     assert_eq!(super::callback_receipt(b"[1]"), None);
+}
+
+#[test]
+fn every_way_back_is_switched_on_and_opens_in_the_same_tab() {
+    let page = PaymentPage { url: "https://paymentpage.ecommpay.com/payment", project_id: 1, secret: b"s" };
+    let params = page.params(&page_request("a@b.kz"));
+    let value = |k: &str| params.iter().find(|(key, _)| *key == k).map(|(_, v)| v.as_str());
+    for way in ["success", "fail", "return"] {
+        assert!(value(&format!("merchant_{way}_url")).is_some(), "{way}");
+        assert_eq!(value(&format!("merchant_{way}_enabled")), Some("2"), "{way}");
+        assert_eq!(value(&format!("merchant_{way}_redirect_mode")), Some("parent_page"), "{way}");
+    }
 }
