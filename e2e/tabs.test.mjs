@@ -138,7 +138,8 @@ test("the idempotency key travels: widget → backend → provider, and a reload
   const [ptKey] = keys(paytone);
   const cpi = new URL(paytone.url()).searchParams.get("cpi");
   const creds = (await suite.demo.json("/sandbox/credentials.json")).body.paytone;
-  const r = await fetch(`${suite.demo.origin}/sandbox/paytone/api/payment-invoices/${cpi}`, { headers: { authorization: `Bearer ${creds.secretKey}` } });
+  const basic = Buffer.from(`${creds.accountId}:${creds.apiKey}`).toString("base64");
+  const r = await fetch(`${creds.privateApiBase}/payment-invoices/${cpi}`, { headers: { authorization: `Basic ${basic}` } });
   const invoice = (await r.json()).data.attributes;
   assert.equal(invoice.reference_id, "E2E-KEY-PT");
   assert.equal(invoice.metadata?.tolem_idempotency_key, ptKey);

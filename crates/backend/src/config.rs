@@ -55,16 +55,21 @@ pub struct EcommpayConfig {
     pub hold: bool,
 }
 
-/// Paytone (Corefy Commerce) settings.
+/// Paytone (Corefy Commerce) settings. The account has two credentials that must not be
+/// confused: the API key (the Private API's password) and the secret key (signs callbacks).
 #[derive(Clone, Debug)]
 pub struct PaytoneConfig {
-    /// API base (Public and Private API and `/hpp/`), e.g. the sandbox's `…/sandbox/paytone`.
+    /// API base (Public API and `/hpp/`), e.g. the sandbox's `…/sandbox/paytone`.
     pub base_url: String,
+    /// Private API base (`{BASE COM PRIVATE API URL}`).
+    pub private_api_url: String,
     /// Public key (`pk_…`), browser-safe.
     pub public_key: String,
-    /// Secret key: Private API and callback signatures.
-    pub secret: Secret,
-    /// How the Private API is authenticated.
+    /// The Commerce account's API key: the Private API's password (or Bearer token).
+    pub api_key: Secret,
+    /// The secret key that signs callbacks (`X-Signature`).
+    pub callback_secret: Secret,
+    /// How the Private API is authenticated (Basic with the account id by default).
     pub auth: tolem_core::providers::paytone::PrivateAuth,
 }
 
@@ -184,6 +189,41 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// Paytone's settings, when any of its keys is set; each missing one is named. `var` reads a
+/// setting (the environment, or a table in tests).
+fn paytone_config(var: impl Fn(&str) -> Option<String>) -> Result<Option<PaytoneConfig>, ConfigError> {
+    use tolem_core::providers::paytone::{default_private_api, PrivateAuth, DEFAULT_API};
+    const KEYS: [&str; 4] =
+        ["TOLEM_PAYTONE_PUBLIC_KEY", "TOLEM_PAYTONE_API_KEY", "TOLEM_PAYTONE_SECRET_KEY", "TOLEM_PAYTONE_ACCOUNT_ID"];
+    if KEYS.iter().all(|k| var(k).is_none()) {
+        return Ok(None);
+    }
+    let required = |name: &str, what: &str| {
+        var(name).ok_or_else(|| ConfigError(format!("{name} is required for Paytone: {what}")))
+    };
+    let auth = match var("TOLEM_PAYTONE_PRIVATE_AUTH").as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("basic") => PrivateAuth::Basic {
+            account_id: required("TOLEM_PAYTONE_ACCOUNT_ID", "the Commerce account id, the Private API's login")?,
+        },
+        Some("bearer") => PrivateAuth::Bearer,
+        Some(other) => {
+            return Err(ConfigError(format!("TOLEM_PAYTONE_PRIVATE_AUTH must be basic or bearer, not {other:?}")))
+        }
+    };
+    let base_url = var("TOLEM_PAYTONE_API_URL").unwrap_or_else(|| DEFAULT_API.to_owned());
+    Ok(Some(PaytoneConfig {
+        private_api_url: var("TOLEM_PAYTONE_PRIVATE_API_URL").unwrap_or_else(|| default_private_api(&base_url)),
+        base_url,
+        public_key: required("TOLEM_PAYTONE_PUBLIC_KEY", "the public key (pk_…)")?,
+        api_key: Secret::new(required(
+            "TOLEM_PAYTONE_API_KEY",
+            "the Commerce account's API key for the Private API (not the secret key that signs callbacks)",
+        )?),
+        callback_secret: Secret::new(required("TOLEM_PAYTONE_SECRET_KEY", "the secret key that signs callbacks")?),
+        auth,
+    }))
+}
+
 impl Config {
     /// Reads `TOLEM_*` variables:
     ///
@@ -213,10 +253,13 @@ impl Config {
     /// | `TOLEM_ECOMMPAY_GATE_URL` | Gate API base | `https://api.ecommpay.com` |
     /// | `TOLEM_ECOMMPAY_CALLBACK_URL` | `merchant_callback_url` | the project's |
     /// | `TOLEM_ECOMMPAY_HOLD` | `1`: authorise only, then capture/cancel | off |
-    /// | `TOLEM_PAYTONE_SECRET_KEY` | secret key (enables Paytone) | — |
-    /// | `TOLEM_PAYTONE_PUBLIC_KEY` | public key | — |
-    /// | `TOLEM_PAYTONE_API_URL` | API base | `https://com.paycore.io` |
-    /// | `TOLEM_PAYTONE_ACCOUNT_ID` | Commerce account id: Private API with HTTP Basic | Bearer |
+    /// | `TOLEM_PAYTONE_PUBLIC_KEY` | public key (any `TOLEM_PAYTONE_*` key enables Paytone) | — |
+    /// | `TOLEM_PAYTONE_API_KEY` | the Commerce account's API key (Private API) | — |
+    /// | `TOLEM_PAYTONE_ACCOUNT_ID` | Commerce account id (Private API login) | — |
+    /// | `TOLEM_PAYTONE_SECRET_KEY` | secret key (verifies callbacks) | — |
+    /// | `TOLEM_PAYTONE_API_URL` | Public API and `/hpp/` base | `https://com.paycore.io` |
+    /// | `TOLEM_PAYTONE_PRIVATE_API_URL` | Private API base | `{TOLEM_PAYTONE_API_URL}/api` |
+    /// | `TOLEM_PAYTONE_PRIVATE_AUTH` | `basic` (account id + API key) or `bearer` (API key) | `basic` |
     /// | `TOLEM_ONEENTRY_URL` | project URL (enables OneEntry) | — |
     /// | `TOLEM_ONEENTRY_APP_TOKEN` | app token | — |
     /// | `TOLEM_ONEENTRY_STORAGE` | orders storage marker | `orders` |
@@ -317,19 +360,7 @@ impl Config {
             }),
             None => None,
         };
-        let paytone = match var("TOLEM_PAYTONE_SECRET_KEY") {
-            Some(secret) => Some(PaytoneConfig {
-                base_url: var("TOLEM_PAYTONE_API_URL")
-                    .unwrap_or_else(|| tolem_core::providers::paytone::DEFAULT_API.to_owned()),
-                public_key: required("TOLEM_PAYTONE_PUBLIC_KEY", "TOLEM_PAYTONE_SECRET_KEY")?,
-                secret: Secret::new(secret),
-                auth: match var("TOLEM_PAYTONE_ACCOUNT_ID") {
-                    Some(account_id) => tolem_core::providers::paytone::PrivateAuth::Basic { account_id },
-                    None => tolem_core::providers::paytone::PrivateAuth::Bearer,
-                },
-            }),
-            None => None,
-        };
+        let paytone = paytone_config(var)?;
         let oneentry = match var("TOLEM_ONEENTRY_URL") {
             Some(project_url) => Some(OneEntryConfig {
                 project_url,
@@ -410,6 +441,50 @@ pub fn origin_of(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paytone_takes_its_two_credentials_apart_and_basic_by_default() {
+        use tolem_core::providers::paytone::PrivateAuth;
+        let table = |pairs: &[(&str, &str)]| {
+            let map: std::collections::HashMap<String, String> =
+                pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            move |name: &str| map.get(name).cloned()
+        };
+        assert!(paytone_config(table(&[])).unwrap().is_none(), "no key: Paytone is off");
+        let full = [
+            ("TOLEM_PAYTONE_PUBLIC_KEY", "pk_test_1"),
+            ("TOLEM_PAYTONE_API_KEY", "api-key"),
+            ("TOLEM_PAYTONE_ACCOUNT_ID", "coma_1"),
+            ("TOLEM_PAYTONE_SECRET_KEY", "callback-secret"),
+        ];
+        let c = paytone_config(table(&full)).unwrap().unwrap();
+        assert_eq!(c.auth, PrivateAuth::Basic { account_id: "coma_1".into() });
+        assert_eq!((c.api_key.expose(), c.callback_secret.expose()), ("api-key", "callback-secret"));
+        assert_eq!(
+            (c.base_url.as_str(), c.private_api_url.as_str()),
+            ("https://com.paycore.io", "https://com.paycore.io/api")
+        );
+        // A deployment configured the old way (one secret for both) is told what is missing.
+        let old = table(&[
+            ("TOLEM_PAYTONE_PUBLIC_KEY", "pk"),
+            ("TOLEM_PAYTONE_SECRET_KEY", "s"),
+            ("TOLEM_PAYTONE_ACCOUNT_ID", "a"),
+        ]);
+        let err = paytone_config(old).unwrap_err().to_string();
+        assert!(err.contains("TOLEM_PAYTONE_API_KEY") && err.contains("not the secret key"), "{err}");
+        let no_login: Vec<_> = full.iter().copied().filter(|(k, _)| *k != "TOLEM_PAYTONE_ACCOUNT_ID").collect();
+        assert!(paytone_config(table(&no_login)).unwrap_err().to_string().contains("TOLEM_PAYTONE_ACCOUNT_ID"));
+        let mut bearer = no_login.clone();
+        bearer.extend([
+            ("TOLEM_PAYTONE_PRIVATE_AUTH", "Bearer"),
+            ("TOLEM_PAYTONE_PRIVATE_API_URL", "https://private.example/v1"),
+        ]);
+        let c = paytone_config(table(&bearer)).unwrap().unwrap();
+        assert_eq!((c.auth, c.private_api_url.as_str()), (PrivateAuth::Bearer, "https://private.example/v1"));
+        let mut wrong = full.to_vec();
+        wrong.push(("TOLEM_PAYTONE_PRIVATE_AUTH", "digest"));
+        assert!(paytone_config(table(&wrong)).is_err());
+    }
 
     #[test]
     fn return_urls_must_be_on_allowed_origins() {

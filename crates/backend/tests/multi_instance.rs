@@ -170,6 +170,8 @@ impl Cluster {
                 .env("TOLEM_BEREKE_CALLBACK_TOKEN", creds::BEREKE_CALLBACK_TOKEN)
                 .env("TOLEM_PAYTONE_API_URL", format!("{sandbox}/sandbox/paytone"))
                 .env("TOLEM_PAYTONE_SECRET_KEY", creds::PAYTONE_SECRET_KEY)
+                .env("TOLEM_PAYTONE_API_KEY", creds::PAYTONE_API_KEY)
+                .env("TOLEM_PAYTONE_ACCOUNT_ID", creds::PAYTONE_ACCOUNT_ID)
                 .env("TOLEM_PAYTONE_PUBLIC_KEY", creds::PAYTONE_PUBLIC_KEY);
             for (k, v) in extra_env {
                 command.env(k, v);

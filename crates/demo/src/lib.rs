@@ -59,8 +59,6 @@ pub struct DemoOptions {
     pub bereke_two_stage: bool,
     /// ECommPay authorise-only payments (hold, then capture/cancel through the admin API).
     pub ecommpay_hold: bool,
-    /// Paytone's Private API with HTTP Basic (account id + secret) instead of a Bearer secret.
-    pub paytone_basic_auth: bool,
     /// The backend's per-client limit on `start` and `pay`. The demo's default is generous
     /// (every shopper of a local demo is 127.0.0.1); tests that prove the limit lower it.
     pub rate_limit: Option<tolem_backend::RateLimit>,
@@ -84,7 +82,6 @@ impl Default for DemoOptions {
             provider_origin: None,
             bereke_two_stage: false,
             ecommpay_hold: false,
-            paytone_basic_auth: false,
             rate_limit: Some(tolem_backend::RateLimit { per_minute: 1_200, burst: 200 }),
             page_lifetime: Duration::from_secs(1200),
             trusted_proxies: 0,
@@ -187,14 +184,11 @@ impl Demo {
             }),
             paytone: Some(PaytoneConfig {
                 base_url: format!("{api}/sandbox/paytone"),
+                private_api_url: format!("{api}/sandbox/paytone/api"),
                 public_key: demo_credentials::PAYTONE_PUBLIC_KEY.to_owned(),
-                secret: Secret::new(demo_credentials::PAYTONE_SECRET_KEY),
-                auth: match options.paytone_basic_auth {
-                    true => tolem_backend::PaytoneAuth::Basic {
-                        account_id: demo_credentials::PAYTONE_ACCOUNT_ID.to_owned(),
-                    },
-                    false => tolem_backend::PaytoneAuth::Bearer,
-                },
+                api_key: Secret::new(demo_credentials::PAYTONE_API_KEY),
+                callback_secret: Secret::new(demo_credentials::PAYTONE_SECRET_KEY),
+                auth: tolem_backend::PaytoneAuth::Basic { account_id: demo_credentials::PAYTONE_ACCOUNT_ID.to_owned() },
             }),
             oneentry: Some(OneEntryConfig {
                 project_url: format!("{api}/sandbox/oneentry"),

@@ -74,7 +74,6 @@ async fn main() -> std::process::ExitCode {
         },
         bereke_two_stage: env_or("TOLEM_BEREKE_TWO_STAGE", "0") == "1",
         ecommpay_hold: env_or("TOLEM_ECOMMPAY_HOLD", "0") == "1",
-        paytone_basic_auth: env_or("TOLEM_PAYTONE_BASIC_AUTH", "0") == "1",
     };
     let max_seconds: Option<u64> = std::env::var("TOLEM_DEMO_MAX_SECONDS").ok().and_then(|v| v.parse().ok());
     let demo = match Demo::bind(port, options).await {
@@ -86,7 +85,7 @@ async fn main() -> std::process::ExitCode {
     };
     let o = demo.origin.clone();
     println!(
-        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk  (also bereke, ecommpay, paytone, oneentry)\n  widget files    {o}/tolem/  and, as from a CDN, {cdn}/tolem/\n  embeddings      {o}/embed/script-tag.html  cdn.html  element.html  (strict CSP)\n  backend         {o}/api/checkout/  (admin token {admin})\n  sandbox         {o}/sandbox/{{ioka,bereke,ecommpay,paytone,oneentry}}/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka            API key {}  public key {}  webhook key {}\n  bereke          userName {}  password {}  callback token {}\n  ecommpay        project {}  secret {}\n  paytone         public key {}  secret key {}  account {}\n  oneentry        app token {}  user {} / {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
+        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk  (also bereke, ecommpay, paytone, oneentry)\n  widget files    {o}/tolem/  and, as from a CDN, {cdn}/tolem/\n  embeddings      {o}/embed/script-tag.html  cdn.html  element.html  (strict CSP)\n  backend         {o}/api/checkout/  (admin token {admin})\n  sandbox         {o}/sandbox/{{ioka,bereke,ecommpay,paytone,oneentry}}/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka            API key {}  public key {}  webhook key {}\n  bereke          userName {}  password {}  callback token {}\n  ecommpay        project {}  secret {}\n  paytone         public key {}  API key {}  account {}  secret key (callbacks) {}\n  oneentry        app token {}  user {} / {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
         creds::IOKA_API_KEY,
         creds::IOKA_PUBLIC_KEY,
         creds::IOKA_WEBHOOK_KEY,
@@ -96,8 +95,9 @@ async fn main() -> std::process::ExitCode {
         creds::ECOMMPAY_PROJECT_ID,
         creds::ECOMMPAY_SECRET,
         creds::PAYTONE_PUBLIC_KEY,
-        creds::PAYTONE_SECRET_KEY,
+        creds::PAYTONE_API_KEY,
         creds::PAYTONE_ACCOUNT_ID,
+        creds::PAYTONE_SECRET_KEY,
         creds::ONEENTRY_APP_TOKEN,
         creds::ONEENTRY_EMAIL,
         creds::ONEENTRY_PASSWORD,

@@ -18,7 +18,6 @@ async fn demo_with_holds() -> Running {
         provider_timeout: Duration::from_secs(5),
         bereke_two_stage: true,
         ecommpay_hold: true,
-        paytone_basic_auth: true,
         ..DemoOptions::default()
     })
     .await

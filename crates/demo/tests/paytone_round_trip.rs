@@ -208,21 +208,29 @@ async fn an_invoice_that_expires_ends_expired_and_a_new_start_makes_a_new_try() 
 
 #[tokio::test]
 async fn private_api_with_basic_auth_and_provider_outages() {
-    let demo = start_demo_with(DemoOptions {
-        provider_timeout: Duration::from_millis(800),
-        paytone_basic_auth: true,
-        ..DemoOptions::default()
-    })
-    .await;
+    let demo =
+        start_demo_with(DemoOptions { provider_timeout: Duration::from_millis(800), ..DemoOptions::default() }).await;
     let attempt = demo.paytone_start("PT-BASIC-1").await["attemptId"].as_str().unwrap().to_owned();
-    // The private API refuses a wrong secret and answers the right one either way.
+    // The Private API takes the account id and the API key, as HTTP Basic: not a Bearer token
+    // (this account is not set up for one), and not the secret key that signs callbacks.
+    let basic = |login: &str, password: &str| {
+        format!("Basic {}", tolem_core::signature::base64_encode(format!("{login}:{password}").as_bytes()))
+    };
+    let invoice_url = format!("{}/sandbox/paytone/api/payment-invoices/cpi_x", demo.origin);
+    for refused in [
+        "Bearer wrong".to_owned(),
+        format!("Bearer {}", creds::PAYTONE_API_KEY),
+        basic(creds::PAYTONE_ACCOUNT_ID, creds::PAYTONE_SECRET_KEY),
+        basic("coma_other", creds::PAYTONE_API_KEY),
+    ] {
+        let (code, _) = answer(demo.http.get(&invoice_url).header("authorization", &refused)).await;
+        assert_eq!(code, 401, "{refused}");
+    }
     let (code, _) = answer(
-        demo.http
-            .get(format!("{}/sandbox/paytone/api/payment-invoices/cpi_x", demo.origin))
-            .header("authorization", "Bearer wrong"),
+        demo.http.get(&invoice_url).header("authorization", basic(creds::PAYTONE_ACCOUNT_ID, creds::PAYTONE_API_KEY)),
     )
     .await;
-    assert_eq!(code, 401);
+    assert_eq!(code, 404, "the right credentials reach the invoice lookup");
     // A 503 on create: a clean PROVIDER_ERROR, then it works.
     demo.fault(
         json!({"provider": "paytone", "method": "POST", "path": "/api/payment-invoices", "status": 503, "times": 1}),

@@ -95,10 +95,15 @@ pub struct EcommpayProject {
 pub struct PaytoneAccount {
     /// Public API key (`pk_test_…`), browser-safe.
     pub public_key: String,
-    /// Secret key: Private API and callback signatures.
+    /// Secret key: signs callbacks (and nothing else).
     pub secret_key: String,
+    /// The Commerce account's API key: the Private API's password.
+    pub api_key: String,
     /// Commerce account id (HTTP Basic login of the Private API).
     pub account_id: String,
+    /// Whether the Private API also takes `Authorization: Bearer <api key>` (off: Basic only,
+    /// as Corefy's authentication page documents).
+    pub accepts_bearer: bool,
     /// The callback URL of the Commerce settings, if any.
     pub callback_url: Option<String>,
 }
@@ -162,8 +167,10 @@ pub mod demo_credentials {
     pub const ECOMMPAY_SECRET: &str = "tolem-demo-ecommpay-secret";
     /// Paytone public key.
     pub const PAYTONE_PUBLIC_KEY: &str = "pk_test_TOLEMDEMO0000000000000001";
-    /// Paytone secret key.
+    /// Paytone secret key (signs callbacks).
     pub const PAYTONE_SECRET_KEY: &str = "sk_test_TOLEMDEMO0000000000000001";
+    /// Paytone Commerce account API key (the Private API's password).
+    pub const PAYTONE_API_KEY: &str = "tolem-demo-paytone-api-key";
     /// Paytone Commerce account id.
     pub const PAYTONE_ACCOUNT_ID: &str = "coma_TOLEMDEMO";
     /// OneEntry app token.
@@ -224,7 +231,9 @@ impl SandboxConfig {
             paytone: PaytoneAccount {
                 public_key: PAYTONE_PUBLIC_KEY.to_owned(),
                 secret_key: PAYTONE_SECRET_KEY.to_owned(),
+                api_key: PAYTONE_API_KEY.to_owned(),
                 account_id: PAYTONE_ACCOUNT_ID.to_owned(),
+                accepts_bearer: false,
                 callback_url: callbacks.paytone,
             },
             oneentry: OneEntryProject {
@@ -315,8 +324,11 @@ async fn credentials(State(sb): State<Arc<Sandbox>>) -> Json<serde_json::Value> 
         "paytone": {
             "apiBase": format!("{}/paytone", sb.config.public_base),
             "publicKey": sb.config.paytone.public_key,
+            "privateApiBase": format!("{}/paytone/api", sb.config.public_base),
             "secretKey": sb.config.paytone.secret_key,
+            "apiKey": sb.config.paytone.api_key,
             "accountId": sb.config.paytone.account_id,
+            "privateAuth": "HTTP Basic: accountId as the login, apiKey as the password",
             "testCards": TestCard::json(&paytone::TEST_CARDS),
             "wallet": "Paytone Wallet needs a phone number +7 and 10 digits"
         },

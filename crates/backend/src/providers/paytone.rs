@@ -45,7 +45,11 @@ impl Paytone {
     }
 
     fn private(&self) -> PrivateApi<'_> {
-        PrivateApi { base_url: &self.config.base_url, secret: self.config.secret.expose(), auth: &self.config.auth }
+        PrivateApi {
+            base_url: &self.config.private_api_url,
+            api_key: self.config.api_key.expose(),
+            auth: &self.config.auth,
+        }
     }
 
     /// The origin of the configured API (logos from it are trusted, e.g. the sandbox's).
@@ -261,8 +265,9 @@ impl ProviderBackend for Paytone {
     ) -> BoxFuture<'a, Result<Vec<Notice>, AppError>> {
         Box::pin(async move {
             let signature = incoming.headers.get("x-signature").and_then(|v| v.to_str().ok());
-            let invoices = paytone::verify_callback(self.config.secret.expose().as_bytes(), &incoming.body, signature)
-                .map_err(|e| AppError::BadSignature(e.to_string()))?;
+            let invoices =
+                paytone::verify_callback(self.config.callback_secret.expose().as_bytes(), &incoming.body, signature)
+                    .map_err(|e| AppError::BadSignature(e.to_string()))?;
             let mut notices = Vec::with_capacity(invoices.len());
             for invoice in &invoices {
                 notices.push(self.notice(app, invoice).await?);

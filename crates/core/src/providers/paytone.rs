@@ -77,25 +77,34 @@ impl PublicApi<'_> {
     }
 }
 
-/// How the Private API is authenticated ([GUESS]: the 2021 docs say HTTP Basic with the
-/// Commerce account id and API key; newer Corefy docs a Bearer secret).
+/// How the Private API is authenticated. Corefy's authentication page: "Use the Account ID as
+/// Login (Username) and API key as Password … `Authorization = Basic base64(username:password)`";
+/// `Bearer` is kept for accounts set up that way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrivateAuth {
-    /// `Authorization: Bearer <secret>`.
-    Bearer,
-    /// `Authorization: Basic base64(account_id:secret)`.
+    /// `Authorization: Basic base64(account_id:api_key)` (the documented default).
     Basic {
         /// The Commerce account id (login).
         account_id: String,
     },
+    /// `Authorization: Bearer <api_key>`.
+    Bearer,
 }
 
-/// The Private API: server-only, authenticated with the secret key.
+/// The Private API base when none is configured: `{API base}/api`. Corefy's docs write it
+/// `{BASE COM PRIVATE API URL}` and say the host is issued by the manager, so Tolem takes it
+/// as a setting and this is only its default ([GUESS], from the 2021 docs).
+pub fn default_private_api(api_base: &str) -> String {
+    format!("{}/api", trim(api_base))
+}
+
+/// The Private API: server-only, authenticated with the Commerce account's API key (not the
+/// secret key that signs callbacks: they are two credentials).
 pub struct PrivateApi<'a> {
-    /// API base.
+    /// Private API base (`{BASE COM PRIVATE API URL}`, e.g. `https://com.paycore.io/api`).
     pub base_url: &'a str,
-    /// The secret key.
-    pub secret: &'a str,
+    /// The Commerce account's API key.
+    pub api_key: &'a str,
     /// How to present it.
     pub auth: &'a PrivateAuth,
 }
@@ -134,15 +143,15 @@ pub struct InvoiceRequest<'a> {
 impl PrivateApi<'_> {
     fn authorization(&self) -> (String, String) {
         let value = match self.auth {
-            PrivateAuth::Bearer => format!("Bearer {}", self.secret),
+            PrivateAuth::Bearer => format!("Bearer {}", self.api_key),
             PrivateAuth::Basic { account_id } => {
-                format!("Basic {}", base64_encode(format!("{account_id}:{}", self.secret).as_bytes()))
+                format!("Basic {}", base64_encode(format!("{account_id}:{}", self.api_key).as_bytes()))
             }
         };
         ("Authorization".to_owned(), value)
     }
 
-    /// `POST /api/payment-invoices` with a JSON:API body.
+    /// `POST {private}/payment-invoices` with a JSON:API body.
     pub fn create_invoice(&self, r: &InvoiceRequest<'_>) -> HttpRequest {
         let mut attributes = Map::new();
         attributes.insert("reference_id".into(), json!(r.reference_id));
@@ -178,17 +187,17 @@ impl PrivateApi<'_> {
         let body = json!({"data": {"type": "payment-invoices", "attributes": attributes}});
         json_request(
             Method::Post,
-            format!("{}/api/payment-invoices", trim(self.base_url)),
+            format!("{}/payment-invoices", trim(self.base_url)),
             vec![self.authorization()],
             Some(body),
         )
     }
 
-    /// `GET /api/payment-invoices/{id}`.
+    /// `GET {private}/payment-invoices/{id}`.
     pub fn invoice(&self, invoice_id: &str) -> HttpRequest {
         json_request(
             Method::Get,
-            format!("{}/api/payment-invoices/{}", trim(self.base_url), encode_component(invoice_id)),
+            format!("{}/payment-invoices/{}", trim(self.base_url), encode_component(invoice_id)),
             vec![self.authorization()],
             None,
         )

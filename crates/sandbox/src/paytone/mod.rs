@@ -2,9 +2,10 @@
 //!
 //! * Public API (public key in the body): `POST /public-api/payment-prerequest`,
 //!   `POST /public-api/payment-invoices`, `GET /public-api/payment-invoices/{id}`.
-//! * Private API (secret key: `Authorization: Bearer <secret>` or HTTP Basic with the
-//!   Commerce account id and the secret — both accepted, the docs disagree):
-//!   `POST /api/payment-invoices`, `GET /api/payment-invoices/{id}`.
+//! * Private API, HTTP Basic with the Commerce account id as login and its API key as password
+//!   (Corefy's authentication page; Bearer with the API key only when the account is set up
+//!   for it): `POST /api/payment-invoices`, `GET /api/payment-invoices/{id}`. The secret key,
+//!   which signs callbacks, is not a Private API credential.
 //! * `GET /hpp/?cpi=…`: the hosted payment page with Pay / Decline / Cancel; it sends the
 //!   payer to the invoice's `return_url` with nothing appended.
 //! * Callbacks: JSON:API `payment-invoices` documents POSTed to the account's callback URL,
@@ -240,19 +241,19 @@ async fn create_private(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body
     }
 }
 
-/// Bearer secret, or Basic `account_id:secret`.
+/// Basic `account_id:api_key` (or Bearer `api_key` where the account accepts it).
 fn authorised(sb: &Sandbox, headers: &HeaderMap) -> Result<(), Response> {
     let account = &sb.config.paytone;
     let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let ok = match given.split_once(' ') {
-        Some(("Bearer", token)) => token == account.secret_key,
+        Some(("Bearer", token)) => account.accepts_bearer && token == account.api_key,
         Some(("Basic", encoded)) => {
             use base64::Engine as _;
             base64::engine::general_purpose::STANDARD
                 .decode(encoded.trim())
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .is_some_and(|pair| pair == format!("{}:{}", account.account_id, account.secret_key))
+                .is_some_and(|pair| pair == format!("{}:{}", account.account_id, account.api_key))
         }
         _ => false,
     };

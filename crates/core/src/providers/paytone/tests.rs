@@ -154,11 +154,13 @@ fn requests_carry_major_units_and_the_right_auth() {
         expires: Some(1_796_299_200),
         metadata: &[("tolem_attempt", "att_1")],
     };
-    let bearer = PrivateApi { base_url: "https://api.paytone.test", secret: "sk_test_9", auth: &PrivateAuth::Bearer };
+    let private = default_private_api("https://api.paytone.test/");
+    assert_eq!(private, "https://api.paytone.test/api");
+    let bearer = PrivateApi { base_url: &private, api_key: "ak_test_9", auth: &PrivateAuth::Bearer };
     let req = bearer.create_invoice(&invoice);
     assert_eq!(req.url, "https://api.paytone.test/api/payment-invoices");
-    assert_eq!(req.header("authorization"), Some("Bearer sk_test_9"));
-    assert!(!format!("{req:?}").contains("sk_test_9"), "the secret is redacted in logs");
+    assert_eq!(req.header("authorization"), Some("Bearer ak_test_9"));
+    assert!(!format!("{req:?}").contains("ak_test_9"), "the key is redacted in logs");
     let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
     let attributes = &body["data"]["attributes"];
     assert_eq!(body["data"]["type"], "payment-invoices");
@@ -168,13 +170,14 @@ fn requests_carry_major_units_and_the_right_auth() {
     assert_eq!(attributes["customer"]["reference_id"], "u-1");
     assert_eq!(attributes["metadata"]["tolem_attempt"], "att_1");
     assert_eq!(attributes["expires"], 1_796_299_200);
+    // A Private API host of its own, as Corefy's docs allow.
     let basic = PrivateApi {
-        base_url: "https://api.paytone.test",
-        secret: "sk",
+        base_url: "https://private.paytone.test/",
+        api_key: "sk",
         auth: &PrivateAuth::Basic { account_id: "acc".into() },
     };
     assert_eq!(basic.invoice("cpi_X/1").header("authorization"), Some("Basic YWNjOnNr"));
-    assert_eq!(basic.invoice("cpi_X/1").url, "https://api.paytone.test/api/payment-invoices/cpi_X%2F1");
+    assert_eq!(basic.invoice("cpi_X/1").url, "https://private.paytone.test/payment-invoices/cpi_X%2F1");
     assert_eq!(hpp_url("https://com.paycore.io/", "cpi_1"), "https://com.paycore.io/hpp/?cpi=cpi_1");
 }
 
