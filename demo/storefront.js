@@ -89,6 +89,8 @@ async function start(tolem) {
     locale,
     theme: widgetTheme,
     sandboxUrl: location.origin + "/sandbox",
+    // ?redirectHosts=pay.mybank.example: more payment page hosts the widget may send the shopper to.
+    ...(params.get("redirectHosts") ? { redirectHosts: params.get("redirectHosts").split(",") } : {}),
     // OneEntry: ?signin=direct signs in straight at OneEntry (the rest through the backend);
     // ?oneentry=direct does everything straight at OneEntry, with no merchant backend at all.
     ...(oneentryMode === "signin" || direct

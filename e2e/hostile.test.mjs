@@ -58,6 +58,42 @@ for (const [name, url, method = "GET"] of HOSTILE) {
   });
 }
 
+// A host the merchant adds (the widget's redirectHosts, or its backend's redirectHosts in the
+// start answer) is allowed exactly: that host over https, not a subdomain of it.
+for (const [name, via, url, allowed] of [
+  ["the merchant's redirectHosts", "option", "https://pay.mybank.example/orders/1", true],
+  ["the backend's redirectHosts", "backend", "https://pay.mybank.example/orders/1", true],
+  ["a subdomain of an added host", "option", "https://evil.pay.mybank.example/orders/1", false],
+  ["an added host over http", "backend", "http://pay.mybank.example/orders/1", false],
+]) {
+  test(`added host: ${name} (${allowed ? "allowed" : "refused"})`, async () => {
+    const page = await suite.page();
+    const order = `E2E-HOSTS-${via}-${allowed}-${name.length}`;
+    if (via === "backend") {
+      await page.route("**/api/checkout/start", async (route) => {
+        const answer = await (await route.fetch()).json();
+        await route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ ...answer, redirectHosts: ["pay.mybank.example"] }) });
+      });
+    }
+    await page.route("**/api/checkout/pay", (route) =>
+      route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ redirect: { url, method: "GET", fields: [] } }) }),
+    );
+    // Where the shopper would land: answered here, so nothing leaves the machine.
+    await page.route("**://*.mybank.example/**", (route) => route.fulfill({ status: 200, contentType: "text/html", body: "<title>bank</title>" }));
+    await page.route("**://pay.mybank.example/**", (route) => route.fulfill({ status: 200, contentType: "text/html", body: "<title>bank</title>" }));
+    const hosts = via === "option" ? "&redirectHosts=pay.mybank.example" : "";
+    await page.goto(`${suite.demo.origin}/?provider=ioka&locale=en&order=${order}${hosts}`);
+    await page.locator(".tolem-pay").click();
+    if (allowed) {
+      await page.waitForURL(url);
+    } else {
+      const alert = page.getByRole("alert");
+      await alert.waitFor();
+      assert.equal(await alert.getAttribute("data-code"), "REDIRECT_BLOCKED");
+    }
+  });
+}
+
 test("the provider's real hosted page is still allowed (the refusals are not a blanket no)", async () => {
   const page = await suite.page();
   await page.goto(`${suite.demo.origin}/?provider=ioka&locale=en&order=E2E-HOSTILE-OK`);

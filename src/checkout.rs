@@ -77,6 +77,7 @@ fn flow_for(options: &WidgetOptions) -> Flow {
         expected: options.expected_order(),
         policy: PollPolicy::default(),
         sandbox: options.sandbox_origin.clone(),
+        redirect_hosts: options.redirect_hosts.clone(),
         new_tab: options.presentation == Presentation::NewTab,
         sign_in_at_provider: options.oneentry.is_some(),
         direct: options.oneentry_direct().is_some(),

@@ -48,6 +48,9 @@ pub struct WidgetOptions {
     /// `Some("light")` / `Some("dark")` forces a theme; `None` (`"auto"`) follows the
     /// shopper's `prefers-color-scheme`.
     pub theme: Option<&'static str>,
+    /// Hosts the shopper may be sent to besides the provider's own (`redirectHosts` and the
+    /// hosts of the provider URLs given).
+    pub redirect_hosts: Vec<String>,
 }
 
 impl WidgetOptions {
@@ -70,7 +73,7 @@ impl WidgetOptions {
     pub fn from_js(value: &wasm_bindgen::JsValue) -> Result<WidgetOptions, String> {
         let raw: MountOptions = tolem_core::wire::mount_options(&crate::browser::Js(value.clone()))
             .map_err(|e| format!("invalid options: {e}"))?;
-        let CheckedOptions { provider, raw, locale, presentation, theme, key } = raw.check()?;
+        let CheckedOptions { provider, raw, locale, presentation, theme, key, redirect_hosts } = raw.check()?;
         // Relative to the page, like every other URL the merchant writes (`/sandbox`).
         let sandbox_url = match raw.sandbox_url {
             Some(u) => Some(
@@ -103,6 +106,7 @@ impl WidgetOptions {
                 .oneentry
                 .map(|p| OneEntryProject { project_url: p.project_url.trim_end_matches('/').to_owned(), ..p }),
             theme,
+            redirect_hosts,
         })
     }
 

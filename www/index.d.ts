@@ -111,6 +111,12 @@ export interface MountOptions {
   presentation?: "redirect" | "new-tab";
   /** The local sandbox (`make demo`), whose origin is then allowed as a redirect target. */
   sandboxUrl?: string;
+  /**
+   * More hosts the shopper may be sent to, besides the provider's own (a white-label or
+   * custom payment page): host names only (`pay.mybank.kz`), compared exactly, `https:` only.
+   * Attribute: `redirect-hosts="pay.mybank.kz hpp.example.kz"`.
+   */
+  redirectHosts?: string[];
   /** ioka API base for token mode (default: from the public key). */
   iokaApiUrl?: string;
   userToken?: UserToken;

@@ -149,6 +149,7 @@ const ATTRIBUTES = {
   locale: ["locale"],
   theme: ["theme"],
   "sandbox-url": ["sandboxUrl"],
+  "redirect-hosts": ["redirectHosts"],
 };
 
 function optionsFrom(el) {
@@ -164,6 +165,8 @@ function optionsFrom(el) {
     // Minor units: a whole number. Anything else goes through as written, so the widget's
     // option check names it (CONFIG_ERROR) instead of it silently becoming NaN.
     if (name === "amount" && /^\d+$/.test(value.trim())) value = Number(value.trim());
+    // Host names, separated by spaces or commas.
+    if (name === "redirect-hosts") value = value.split(/[\s,]+/).filter(Boolean);
     if (path.length === 1) options[path[0]] = value;
     else options[path[0]][path[1]] = value;
   }

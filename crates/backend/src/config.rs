@@ -137,6 +137,9 @@ pub struct Config {
     /// the entry that many from the right ([`tolem_core::ratelimit::forwarded_client`]). `0`:
     /// the peer address is the client, and the header is ignored.
     pub trusted_proxies: usize,
+    /// More hosts the shopper may be sent to, for every provider (`TOLEM_REDIRECT_HOSTS`: a
+    /// white-label or custom payment page); `start` passes them to the widget.
+    pub redirect_hosts: Vec<String>,
 }
 
 /// How long an unrenewed lease lives unless `TOLEM_LEASE_MS` says otherwise.
@@ -274,6 +277,7 @@ impl Config {
     /// | `TOLEM_STATUS_RATE_LIMIT_BURST` | `status` requests a client may make back to back | `40` |
     /// | `TOLEM_TRUSTED_PROXIES` | proxies in front that append to `X-Forwarded-For` | `0` |
     /// | `TOLEM_TRUST_FORWARDED_FOR` | `1`: the same as `TOLEM_TRUSTED_PROXIES=1` | off |
+    /// | `TOLEM_REDIRECT_HOSTS` | more payment page hosts for the widget, comma-separated | — |
     ///
     /// # Errors
     /// [`ConfigError`] naming the variable.
@@ -314,6 +318,18 @@ impl Config {
             burst: number("TOLEM_STATUS_RATE_LIMIT_BURST", 40)?.max(1),
         });
         let legacy_proxy = u32::from(var("TOLEM_TRUST_FORWARDED_FOR").as_deref() == Some("1"));
+        let redirect_hosts = match var("TOLEM_REDIRECT_HOSTS") {
+            None => vec![],
+            Some(list) => list
+                .split([',', ' '])
+                .filter(|h| !h.is_empty())
+                .map(|h| {
+                    tolem_core::redirect::host_entry(h).ok_or_else(|| {
+                        ConfigError(format!("TOLEM_REDIRECT_HOSTS: {h:?} is not a host name (write only the host)"))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
         let trusted_proxies = usize::try_from(number("TOLEM_TRUSTED_PROXIES", legacy_proxy)?.min(16)).unwrap_or(0);
         let ioka = match var("TOLEM_IOKA_API_KEY") {
             Some(key) => Some(IokaConfig {
@@ -400,6 +416,7 @@ impl Config {
             rate_limit,
             status_rate_limit,
             trusted_proxies,
+            redirect_hosts,
             ioka,
         })
     }
@@ -505,6 +522,7 @@ mod tests {
             rate_limit: None,
             status_rate_limit: None,
             trusted_proxies: 0,
+            redirect_hosts: vec![],
         };
         for (url, ok) in [
             ("https://shop.kz/checkout?x=1", true),

@@ -241,6 +241,7 @@ pub async fn start_hosted_page(
         status: attempt.status,
         methods,
         tokens,
+        redirect_hosts: Vec::new(),
     })
 }
 

@@ -72,6 +72,10 @@ impl ProviderBackend for Fake {
         self.slot
     }
 
+    fn page_hosts(&self) -> Vec<String> {
+        vec!["pay.example".into()]
+    }
+
     fn start<'a>(
         &'a self,
         app: &'a AppState,
@@ -186,12 +190,17 @@ fn config() -> Config {
         rate_limit: None,
         status_rate_limit: None,
         trusted_proxies: 0,
+        redirect_hosts: vec![],
     }
 }
 
 /// A backend whose only providers are `fakes`.
 async fn backend(fakes: &[&Fake]) -> Arc<AppState> {
-    let config = config();
+    backend_with(config(), fakes).await
+}
+
+/// A backend with `config` whose only providers are `fakes`.
+async fn backend_with(config: Config, fakes: &[&Fake]) -> Arc<AppState> {
     let store = Store::connect(&config.database).await.unwrap();
     let mut providers = Providers::default();
     for fake in fakes {
@@ -279,6 +288,18 @@ async fn start_pay_and_status_go_through_the_registered_provider() {
     let (code, refused) = pay(&app, attempt_id).await;
     assert_eq!(code, StatusCode::CONFLICT, "{refused}");
     assert_eq!(fake.script().pages, 1);
+}
+
+#[tokio::test]
+async fn start_vouches_for_the_providers_configured_hosts_and_the_merchants() {
+    let fake = Fake::new(Provider::Paytone);
+    let config = Config { redirect_hosts: vec!["pay.mybank.kz".into(), "com.paycore.io".into()], ..config() };
+    let app = backend_with(config, &[&fake]).await;
+    let secret = session(&app, "H-HOSTS").await;
+    let (code, started) = start(&app, &secret, Provider::Paytone).await;
+    assert_eq!(code, StatusCode::OK, "{started}");
+    // The provider's configured host and the merchant's; not Paytone's own, which the widget knows.
+    assert_eq!(started["redirectHosts"], json!(["pay.example", "pay.mybank.kz"]));
 }
 
 #[tokio::test]

@@ -174,7 +174,7 @@ pub struct SessionResponse {
 
 /// The session id a client secret belongs to (`cs_X_secret_Y` → `cs_X`), if it has the shape.
 pub fn session_id_of(client_secret: &str) -> Option<&str> {
-    let (id, secret) = client_secret.split_once("_secret_")?;
+    let (id, secret) = crate::http::split_once_text(client_secret, "_secret_")?;
     (id.starts_with("cs_") && check_id("clientSecret", id).is_ok() && !secret.is_empty()).then_some(id)
 }
 
@@ -428,6 +428,11 @@ pub struct StartResponse {
     /// Browser-safe tokens.
     #[serde(default)]
     pub tokens: BrowserTokens,
+    /// Hosts the backend vouches for as this provider's pages besides the provider's known
+    /// ones (the hosts of its configured provider URLs, `TOLEM_REDIRECT_HOSTS`); the widget
+    /// adds them to its allow-list for this checkout.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redirect_hosts: Vec<String>,
 }
 
 /// The answer shape of ioka's own merchant-backend guide: only the two tokens. The widget

@@ -33,6 +33,9 @@ pub struct FlowConfig {
     pub policy: PollPolicy,
     /// A sandbox origin the shopper may also be sent to (`make demo`, tests).
     pub sandbox: Option<SandboxOrigin>,
+    /// Hosts the shopper may be sent to besides the provider's own: the merchant's
+    /// `redirectHosts` and the hosts of provider URLs the widget was configured with.
+    pub redirect_hosts: Vec<String>,
     /// The provider's page opens in a new tab; this tab starts confirming at once.
     pub new_tab: bool,
     /// The shopper's sign-in goes straight to the provider ([`Effect::SignInAtProvider`]),
@@ -640,6 +643,9 @@ pub struct Flow {
     /// The order being paid, as far as known: what the merchant mounted with, else what the
     /// first backend answer said (the amount the shopper is shown).
     pub order: Option<OrderSummary>,
+    /// Hosts the merchant's backend vouched for in its `start` answer (those of the provider
+    /// URLs it is configured with, and its own list).
+    pub vouched_hosts: Vec<String>,
     next_request: u64,
 }
 
@@ -647,7 +653,7 @@ impl Flow {
     /// A flow that has not been mounted yet.
     pub fn new(config: FlowConfig) -> Self {
         let order = config.expected.clone();
-        Flow { config, state: State::Unmounted, order, next_request: 1 }
+        Flow { config, state: State::Unmounted, order, vouched_hosts: Vec::new(), next_request: 1 }
     }
 
     /// Takes in the order an answer is about: the first one known is kept, and an answer
@@ -718,6 +724,9 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
             };
             match answer {
                 Ok(StartAnswer::Attempt(resp)) => {
+                    // Compared exactly with the URL parser's (lower-case) host: anything that is
+                    // not a host name can never match.
+                    flow.vouched_hosts = resp.redirect_hosts;
                     let attempt = Attempt { attempt_id: resp.attempt_id, idempotency_key, mode: Mode::Backend };
                     if resp.status.is_final() {
                         let fx = vec![Effect::ClearJournal, notify_status(resp.status)];
@@ -918,7 +927,9 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
             Ok(RedirectAnswer { target, parsed }) => {
                 let verdict = match &parsed {
                     Some(p) => {
-                        check_redirect(flow.config.provider, p, flow.config.sandbox.as_ref()).map_err(|e| e.to_string())
+                        let extra = [&flow.config.redirect_hosts[..], &flow.vouched_hosts[..]];
+                        check_redirect(flow.config.provider, p, flow.config.sandbox.as_ref(), &extra)
+                            .map_err(|e| e.to_string())
                     }
                     None => Err("the redirect URL does not parse".to_owned()),
                 };

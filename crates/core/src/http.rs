@@ -138,9 +138,43 @@ fn decode_component(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Where `needle` first occurs in `haystack`, by a plain byte scan. The standard library's
+/// `str` search (two-way) is about 1.5 KB of wasm; the needles here are a few bytes long
+/// (`_secret_`, `://`) and the haystacks short, so the widget uses this instead.
+pub fn find_text(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    (0..h.len().saturating_sub(n.len() - 1)).find(|&i| h[i..].starts_with(n))
+}
+
+/// `haystack.split_once(needle)` through [`find_text`].
+pub fn split_once_text<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let at = find_text(haystack, needle)?;
+    // `needle` is whole UTF-8, so both ends of the match are character boundaries.
+    Some((haystack.get(..at)?, haystack.get(at + needle.len()..)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_search_agrees_with_the_standard_library() {
+        for (h, n) in [
+            ("cs_1_secret_2", "_secret_"),
+            ("ab", "abc"),
+            ("", "x"),
+            ("x", ""),
+            ("ааб://б", "://"),
+            ("_secret_", "_secret_"),
+            ("a_secret", "_secret_"),
+        ] {
+            assert_eq!(find_text(h, n), h.find(n), "{h:?} {n:?}");
+            assert_eq!(split_once_text(h, n), h.split_once(n), "{h:?} {n:?}");
+        }
+    }
 
     #[test]
     fn debug_never_shows_credentials() {

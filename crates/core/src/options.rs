@@ -57,6 +57,10 @@ pub struct MountOptions {
     /// `auto`, `light` or `dark`.
     #[serde(default)]
     pub theme: Option<String>,
+    /// Host names the shopper may also be sent to (a white-label or custom payment page host):
+    /// added to the provider's own, compared exactly.
+    #[serde(default)]
+    pub redirect_hosts: Vec<String>,
 }
 
 /// A OneEntry project the widget signs the shopper in at directly, so the password goes only
@@ -113,6 +117,9 @@ pub struct CheckedOptions {
     /// What this checkout is remembered by across reloads and tabs (the journal, the payment
     /// claim): the order id, else the session id of the client secret.
     pub key: String,
+    /// Hosts the shopper may be sent to besides the provider's own: `redirectHosts`, checked
+    /// and lower-cased.
+    pub redirect_hosts: Vec<String>,
 }
 
 impl MountOptions {
@@ -160,7 +167,13 @@ impl MountOptions {
             Some("new-tab") => Presentation::NewTab,
             Some(other) => return Err(format!("presentation must be 'redirect' or 'new-tab', not {other:?}")),
         };
-        Ok(CheckedOptions { provider, raw: self, locale, presentation, theme, key })
+        let mut redirect_hosts = Vec::new();
+        for given in &self.redirect_hosts {
+            let host = crate::redirect::host_entry(given)
+                .ok_or_else(|| format!("redirectHosts: {given} is not a host name (write only the host)"))?;
+            redirect_hosts.push(host);
+        }
+        Ok(CheckedOptions { provider, raw: self, locale, presentation, theme, key, redirect_hosts })
     }
 }
 
@@ -198,6 +211,13 @@ mod tests {
         assert!(options(&session.replace("cs_12ab_secret_ff", "sk_live_1")).unwrap_err().contains("clientSecret"));
         assert!(options(r#"{"provider":"ioka","backendUrl":"/b"}"#).unwrap_err().contains("clientSecret"));
         assert_eq!(options(GOOD).map(|o| o.key), Ok("A-1".to_owned()));
+        // redirectHosts: host names only, lower-cased.
+        let hosts = GOOD.replace(r#""provider":"ioka""#, r#""provider":"ioka","redirectHosts":["Pay.MyBank.kz"]"#);
+        assert_eq!(options(&hosts).map(|o| o.redirect_hosts), Ok(vec!["pay.mybank.kz".into()]));
+        for bad in ["https://pay.mybank.kz", "*.mybank.kz", "pay.mybank.kz:8443"] {
+            let json = GOOD.replace(r#""provider":"ioka""#, &format!(r#""provider":"ioka","redirectHosts":["{bad}"]"#));
+            assert!(options(&json).unwrap_err().contains("redirectHosts"), "{bad}");
+        }
         assert!(options(&GOOD.replace("1500000", "0")).unwrap_err().contains("order.amount"));
         assert!(options(&GOOD.replace(r#""backendUrl":"/api/checkout","#, "")).unwrap_err().contains("backendUrl"));
         let direct = GOOD

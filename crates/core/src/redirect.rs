@@ -48,7 +48,49 @@ pub struct SandboxOrigin {
     pub port: String,
 }
 
-/// Decides whether the shopper may be sent to `url` for `provider`.
+/// A host name a merchant or a configured provider URL adds to the allow-list: lower case,
+/// letters, digits, `-` and `.` only (IDNs in punycode), no scheme, port, path, user or `*`.
+/// `None` when `text` is anything else.
+pub fn host_entry(text: &str) -> Option<String> {
+    let mut host = text.trim().to_owned();
+    host.make_ascii_lowercase();
+    let mut previous = b'.';
+    for b in host.bytes() {
+        let fits = match b {
+            b'a'..=b'z' | b'0'..=b'9' => true,
+            // Not at a label's start, and no empty label.
+            b'-' | b'.' => previous != b'.' && !(b == b'.' && previous == b'-'),
+            _ => false,
+        };
+        if !fits {
+            return None;
+        }
+        previous = b;
+    }
+    (previous != b'.' && previous != b'-' && host.len() <= 253).then_some(host)
+}
+
+/// The host of an `https:` base URL (`https://pay.example.kz/payment/rest` →
+/// `pay.example.kz`), for the allow-list; `None` for any other scheme, a URL with a user, or
+/// a host [`host_entry`] refuses.
+pub fn https_host(url: &str) -> Option<String> {
+    let rest = url.trim().strip_prefix("https://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.contains('@') {
+        return None;
+    }
+    let host =
+        authority.rsplit_once(':').map_or(authority, |(h, port)| match port.bytes().all(|b| b.is_ascii_digit()) {
+            true => h,
+            false => authority,
+        });
+    host_entry(host)
+}
+
+/// Decides whether the shopper may be sent to `url` for `provider`: `https:` to one of the
+/// provider's own hosts ([`Provider::redirect_hosts`]) or to a host in one of `extra` (the
+/// merchant's `redirectHosts`, hosts of configured provider URLs, hosts the merchant's
+/// backend vouched for), compared exactly; or to the sandbox origin.
 ///
 /// # Errors
 /// [`RedirectBlocked`] saying why not.
@@ -56,6 +98,7 @@ pub fn check_redirect(
     provider: Provider,
     url: &ParsedUrl,
     sandbox: Option<&SandboxOrigin>,
+    extra: &[&[String]],
 ) -> Result<(), RedirectBlocked> {
     if url.has_credentials {
         return Err(RedirectBlocked::Credentials);
@@ -68,10 +111,11 @@ pub fn check_redirect(
     if url.scheme != "https" {
         return Err(RedirectBlocked::Scheme(url.scheme.clone()));
     }
-    if provider.redirect_hosts().iter().any(|h| *h == url.host) {
-        Ok(())
-    } else {
-        Err(RedirectBlocked::Host(url.host.clone()))
+    let listed = provider.redirect_hosts().contains(&url.host.as_str())
+        || extra.iter().any(|hosts| hosts.iter().any(|h| *h == url.host));
+    match listed {
+        true => Ok(()),
+        false => Err(RedirectBlocked::Host(url.host.clone())),
     }
 }
 
@@ -102,8 +146,63 @@ mod tests {
             (url("https", "127.0.0.1", "8080", false), false),
         ];
         for (u, ok) in cases {
-            assert_eq!(check_redirect(Provider::Ioka, &u, Some(&sandbox)).is_ok(), ok, "{u:?}");
+            assert_eq!(check_redirect(Provider::Ioka, &u, Some(&sandbox), &[]).is_ok(), ok, "{u:?}");
         }
-        assert!(check_redirect(Provider::Ioka, &url("http", "127.0.0.1", "8080", false), None).is_err());
+        assert!(check_redirect(Provider::Ioka, &url("http", "127.0.0.1", "8080", false), None, &[]).is_err());
+    }
+
+    #[test]
+    fn live_hosts_and_the_merchants_own() {
+        let ok = |p: Provider, host: &str, extra: &[&[String]]| {
+            check_redirect(p, &url("https", host, "", false), None, extra).is_ok()
+        };
+        // The hosts public clients and the providers' docs use.
+        assert!(ok(Provider::Bereke, "securepayments.berekebank.kz", &[]));
+        assert!(ok(Provider::Bereke, "3dsec.berekebank.kz", &[]));
+        assert!(!ok(Provider::Bereke, "ecom.berekebank.kz", &[]), "no source names it");
+        assert!(ok(Provider::Paytone, "com.paycore.io", &[]));
+        assert!(ok(Provider::Ecommpay, "paymentpage.ecommpay.com", &[]));
+        // Another provider's host is not this provider's.
+        assert!(!ok(Provider::Ioka, "securepayments.berekebank.kz", &[]));
+        // Added hosts count exactly: not their subdomains, not over http, not with a user.
+        let merchant = vec!["pay.mybank.kz".to_owned()];
+        let vouched = vec!["hpp.paytone.example".to_owned()];
+        assert!(ok(Provider::Paytone, "pay.mybank.kz", &[&merchant, &vouched]));
+        assert!(ok(Provider::Paytone, "hpp.paytone.example", &[&merchant, &vouched]));
+        assert!(!ok(Provider::Paytone, "evil.pay.mybank.kz", &[&merchant]));
+        assert!(
+            check_redirect(Provider::Paytone, &url("http", "pay.mybank.kz", "", false), None, &[&merchant]).is_err()
+        );
+        assert!(
+            check_redirect(Provider::Paytone, &url("https", "pay.mybank.kz", "", true), None, &[&merchant]).is_err()
+        );
+    }
+
+    #[test]
+    fn host_entries_are_host_names_only() {
+        assert_eq!(host_entry(" Pay.MyBank.kz "), Some("pay.mybank.kz".into()));
+        assert_eq!(host_entry("xn--80ak6aa92e.kz"), Some("xn--80ak6aa92e.kz".into()));
+        for bad in [
+            "",
+            "https://pay.kz",
+            "pay.kz/x",
+            "pay.kz:443",
+            "*.pay.kz",
+            "user@pay.kz",
+            "pay..kz",
+            ".pay.kz",
+            "-a.kz",
+            "пай.kz",
+            "pay kz",
+        ] {
+            assert_eq!(host_entry(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            https_host("https://securepayments.berekebank.kz/payment/rest"),
+            Some("securepayments.berekebank.kz".into())
+        );
+        assert_eq!(https_host("https://Com.PayCore.io:8443/"), Some("com.paycore.io".into()));
+        assert_eq!(https_host("http://127.0.0.1:8080/sandbox"), None, "https only");
+        assert_eq!(https_host("https://u:p@evil.kz/"), None);
     }
 }

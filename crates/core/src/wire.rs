@@ -178,6 +178,21 @@ impl<'a, V: JsonValue> Obj<'a, V> {
         elements.iter().enumerate().map(|(i, e)| read(&Obj::new(e, format!("{base}[{i}]"))?)).collect()
     }
 
+    /// A `#[serde(default)]` array of strings: absent is empty (`null` is refused, as serde
+    /// does).
+    fn text_list(&self, key: &str) -> Read<Vec<String>> {
+        let mut texts = Vec::new();
+        let Some(value) = self.value.member(key) else { return Ok(texts) };
+        let Some(elements) = value.elements() else { return self.fail(key, "must be an array of strings") };
+        for e in &elements {
+            match e.text() {
+                Some(t) => texts.push(t),
+                None => return self.fail(key, "must be an array of strings"),
+            }
+        }
+        Ok(texts)
+    }
+
     /// A member that is one of the names `parse` knows.
     fn name<T>(&self, key: &str, parse: fn(&str) -> Option<T>) -> Read<T> {
         let text = self.text(key)?;
@@ -208,13 +223,18 @@ fn top<V: JsonValue, T>(value: &V, read: fn(&Obj<'_, V>) -> Read<T>) -> Read<T> 
 /// The first value that does not fit, with its path.
 pub fn start_response<V: JsonValue>(value: &V) -> Result<StartResponse, ReadError> {
     top(value, |o| {
-        Ok(StartResponse {
+        let mut answer = StartResponse {
+            redirect_hosts: Vec::new(),
             attempt_id: o.text("attemptId")?,
             order: order_summary(o)?,
             status: o.name("status", PaymentStatus::from_wire)?,
             methods: o.list("methods", true, payment_method)?,
             tokens: o.defaulted_nested("tokens", browser_tokens)?.unwrap_or_default(),
-        })
+        };
+        // Read after the rest, so a bad value drops the answer whole (one drop, not one per
+        // member read before it: bytes the shopper downloads).
+        answer.redirect_hosts = o.text_list("redirectHosts")?;
+        Ok(answer)
     })
 }
 
@@ -432,7 +452,8 @@ pub fn journal_record<V: JsonValue>(value: &V) -> Result<JournalRecord, ReadErro
 /// The first value that does not fit, with its path.
 pub fn mount_options<V: JsonValue>(value: &V) -> Result<MountOptions, ReadError> {
     top(value, |o| {
-        Ok(MountOptions {
+        let mut options = MountOptions {
+            redirect_hosts: Vec::new(),
             provider: o.text("provider")?,
             backend_url: o.defaulted_text("backendUrl")?.unwrap_or_default(),
             client_secret: o.opt_text("clientSecret")?,
@@ -447,7 +468,9 @@ pub fn mount_options<V: JsonValue>(value: &V) -> Result<MountOptions, ReadError>
             user_token: o.opt_nested("userToken", user_token)?,
             oneentry: o.opt_nested("oneentry", oneentry_project)?,
             theme: o.opt_text("theme")?,
-        })
+        };
+        options.redirect_hosts = o.text_list("redirectHosts")?;
+        Ok(options)
     })
 }
 

@@ -204,6 +204,7 @@ impl Demo {
             rate_limit: options.rate_limit,
             status_rate_limit: options.rate_limit,
             trusted_proxies: options.trusted_proxies,
+            redirect_hosts: vec![],
         })
         .await
         .map_err(|e| StartError(format!("backend store: {e}")))?;

@@ -123,6 +123,11 @@ impl ProviderBackend for Bereke {
         Provider::Bereke
     }
 
+    /// RBS answers `formUrl` on its API host.
+    fn page_hosts(&self) -> Vec<String> {
+        tolem_core::redirect::https_host(&self.config.base_url).into_iter().collect()
+    }
+
     fn start<'a>(
         &'a self,
         app: &'a AppState,

@@ -90,6 +90,11 @@ impl ProviderBackend for Ecommpay {
         Provider::Ecommpay
     }
 
+    /// The configured Payment Page's host.
+    fn page_hosts(&self) -> Vec<String> {
+        tolem_core::redirect::https_host(&self.config.payment_page_url).into_iter().collect()
+    }
+
     fn start<'a>(
         &'a self,
         app: &'a AppState,

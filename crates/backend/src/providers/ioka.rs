@@ -307,6 +307,7 @@ impl ProviderBackend for Ioka {
                     customer_access_token: attempt.customer_access_token,
                     public_key: Some(self.config.public_key.clone()),
                 },
+                redirect_hosts: Vec::new(),
             })
         })
     }

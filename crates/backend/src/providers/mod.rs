@@ -124,6 +124,14 @@ pub trait ProviderBackend: Send + Sync {
         attempt: &'a Attempt,
     ) -> BoxFuture<'a, Result<Option<Observation>, AppError>>;
 
+    /// Hosts of this deployment's provider URLs the shopper's pages may be on (Bereke's
+    /// `formUrl` is on its API host, Paytone's hosted page on its API base), beyond the ones
+    /// [`Provider::redirect_hosts`] knows: `start` vouches for them to the widget. The
+    /// default: none.
+    fn page_hosts(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The provider's id of a try (what [`crate::store::Store::by_session`] finds), from the
     /// parameters the provider adds when it sends the shopper back, for a page that has no
     /// attempt id of its own. `Ok(None)` (the default): the provider's return names nothing.

@@ -212,6 +212,11 @@ impl ProviderBackend for Paytone {
         Provider::Paytone
     }
 
+    /// The hosted page is `{API base}/hpp/`.
+    fn page_hosts(&self) -> Vec<String> {
+        tolem_core::redirect::https_host(&self.config.base_url).into_iter().collect()
+    }
+
     /// The methods the pre-request offers for the order's amount and currency; the public
     /// key goes to the browser.
     fn start<'a>(

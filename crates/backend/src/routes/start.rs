@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::Json;
 use tolem_core::api::{StartRequest, StartResponse};
 use tolem_core::money::MinorUnits;
+use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
 use super::json_body;
@@ -44,7 +45,21 @@ pub async fn start(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json
     };
     let provider = app.providers.get(req.provider)?;
     take_over_order(&app, &req).await?;
-    Ok(Json(provider.start(&app, &req).await?))
+    let mut answer = provider.start(&app, &req).await?;
+    answer.redirect_hosts = vouched_hosts(&app, provider.page_hosts(), req.provider);
+    Ok(Json(answer))
+}
+
+/// The hosts `start` vouches for as this provider's pages: those of its configured URLs and
+/// `TOLEM_REDIRECT_HOSTS`, less the ones the widget knows already.
+fn vouched_hosts(app: &AppState, page_hosts: Vec<String>, provider: Provider) -> Vec<String> {
+    let mut hosts: Vec<String> = Vec::new();
+    for host in page_hosts.into_iter().chain(app.config.redirect_hosts.iter().cloned()) {
+        if !provider.redirect_hosts().contains(&host.as_str()) && !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
 }
 
 /// One active attempt per merchant order, across providers. Before the shopper starts

@@ -13,6 +13,7 @@ fn config() -> FlowConfig {
         expected: None,
         policy: PollPolicy { budget_ms: 60_000, ..PollPolicy::default() },
         sandbox: Some(SandboxOrigin { scheme: "http".into(), host: "127.0.0.1".into(), port: "8080".into() }),
+        redirect_hosts: vec![],
         new_tab: false,
         sign_in_at_provider: false,
         direct: false,
@@ -41,6 +42,7 @@ fn started(status: PaymentStatus, methods: Vec<PaymentMethod>) -> Result<StartAn
         status,
         methods,
         tokens: Default::default(),
+        redirect_hosts: vec![],
     }))
 }
 
@@ -293,6 +295,30 @@ fn hostile_redirects_are_blocked_and_nothing_is_written() {
         assert!(matches!(flow.state, State::ChoosingMethod { .. }));
         assert_eq!(fx, [Effect::Notify(Notify::Ready)]);
     }
+}
+
+#[test]
+fn hosts_the_merchant_or_its_backend_vouch_for_are_allowed_exactly() {
+    let navigates = |config: FlowConfig, vouched: Vec<String>, url: &str| {
+        let (flow, _) = step(
+            Flow::new(config),
+            Event::Mount { now_ms: 1, journal: None, hint: None, provider_order_id: None, fresh_key: KEY.into() },
+        );
+        let mut answer = started(PaymentStatus::Pending, vec![method("card")]);
+        if let Ok(StartAnswer::Attempt(r)) = &mut answer {
+            r.redirect_hosts = vouched;
+        }
+        let (flow, _) = step(flow, Event::StartAnswered { request: 1, answer });
+        let (flow, _) = step(flow, Event::Pay);
+        let (_, fx) = step(flow, Event::PayAnswered { request: 2, answer: redirect(url), now_ms: 9 });
+        fx.iter().any(|e| matches!(e, Effect::Navigate(_)))
+    };
+    let url = "https://pay.mybank.kz/payment/merchants/x/payment_ru.html?mdOrder=1";
+    assert!(!navigates(config(), vec![], url), "not a known host");
+    let merchant = FlowConfig { redirect_hosts: vec!["pay.mybank.kz".into()], ..config() };
+    assert!(navigates(merchant, vec![], url), "the merchant's redirectHosts");
+    assert!(navigates(config(), vec!["pay.mybank.kz".into()], url), "the backend's redirectHosts");
+    assert!(!navigates(config(), vec!["mybank.kz".into(), "https://pay.mybank.kz".into()], url), "exact hosts only");
 }
 
 #[test]
@@ -778,6 +804,7 @@ fn an_answer_for_another_order_or_amount_is_never_shown_as_paid() {
         status: PaymentStatus::Paid,
         methods: vec![],
         tokens: Default::default(),
+        redirect_hosts: vec![],
     };
     let (flow, fx) = step(flow, Event::StartAnswered { request: 1, answer: Ok(StartAnswer::Attempt(other)) });
     assert!(matches!(flow.state, State::Failed { .. }), "{:?}", flow.state);

@@ -306,7 +306,7 @@ pub fn parse_return(url_or_query: &str) -> Option<RbsReturn> {
     let without_fragment = url_or_query.split('#').next().unwrap_or_default();
     let query = match without_fragment.split_once('?') {
         Some((_, q)) => q,
-        None if without_fragment.contains("://") => return None,
+        None if crate::http::find_text(without_fragment, "://").is_some() => return None,
         None => without_fragment,
     };
     let pairs = decode_form(query);

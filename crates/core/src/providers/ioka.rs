@@ -119,7 +119,7 @@ impl IokaBrowser<'_> {
 
 /// The API base for a public key when none is configured: keys containing `test` are stage.
 pub fn default_api_for_key(public_key: &str) -> &'static str {
-    if public_key.contains("test") {
+    if crate::http::find_text(public_key, "test").is_some() {
         STAGE_API
     } else {
         LIVE_API
@@ -129,7 +129,7 @@ pub fn default_api_for_key(public_key: &str) -> &'static str {
 /// The object id an access token belongs to: the part before `_secret_`
 /// (`ord_QDNUK6JH11_secret_…` → `ord_QDNUK6JH11`), as ioka's SDKs derive it.
 pub fn order_id_from_access_token(token: &str) -> Option<&str> {
-    let (id, secret) = token.split_once("_secret_")?;
+    let (id, secret) = crate::http::split_once_text(token, "_secret_")?;
     let valid = !id.is_empty() && !secret.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     valid.then_some(id)
 }

@@ -46,15 +46,26 @@ impl Provider {
         Provider::ALL.into_iter().find(|p| p.as_str() == s)
     }
 
-    /// Hosts of the provider's hosted payment pages that a shopper may be sent to
-    /// (live and test). The sandbox origin is added by configuration, not here.
+    /// Hosts of the provider's hosted payment pages that a shopper may be sent to (live and
+    /// test), each from a public source (docs/providers.md, "Hosts the shopper is sent to").
+    /// A deployment adds the hosts of its configured provider URLs and its own
+    /// (`redirectHosts`, `TOLEM_REDIRECT_HOSTS`); the sandbox origin is added by configuration.
     pub fn redirect_hosts(self) -> &'static [&'static str] {
         match self {
+            // ioka's OpenAPI example answers `checkout_url` on `stage-checkout.ioka.kz` (test);
+            // live is `checkout.ioka.kz` (a public ioka client).
             Provider::Ioka => &["checkout.ioka.kz", "stage-checkout.ioka.kz"],
-            Provider::Bereke => &["ecom.berekebank.kz", "3dsec.berekebank.kz"],
+            // RBS answers `formUrl` on its API host: `securepayments.berekebank.kz` (live, as
+            // public Bereke clients configure it) and `3dsec.berekebank.kz` (Bereke's test
+            // gateway, in its redirect integration guide).
+            Provider::Bereke => &["securepayments.berekebank.kz", "3dsec.berekebank.kz"],
+            // ECommPay's SDKs: `https://paymentpage.ecommpay.com/payment`.
             Provider::Ecommpay => &["paymentpage.ecommpay.com"],
-            Provider::Paytone => &["checkout.paytone.io", "hpp.paytone.io"],
-            // OneEntry's `paymentUrl` is its payment provider's page (Stripe, PayPal).
+            // Corefy's hosted page is `{BASE COM API URL}/hpp/`; `com.paycore.io` is Corefy's
+            // default base. Paytone's own host comes with the account (configured).
+            Provider::Paytone => &["com.paycore.io"],
+            // OneEntry's `paymentUrl` is its payment account's page: Stripe Checkout and PayPal
+            // (live and sandbox). Other accounts add their hosts.
             Provider::Oneentry => &["checkout.stripe.com", "www.paypal.com", "www.sandbox.paypal.com"],
         }
     }

@@ -52,6 +52,19 @@ fn start_responses() {
     });
     let r = accepted(start_response, full);
     assert_eq!(r.methods.len(), 4);
+    assert!(r.redirect_hosts.is_empty());
+    let base = || json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "pending", "methods": []});
+    let with_hosts = |hosts: Value| {
+        let mut v = base();
+        v["redirectHosts"] = hosts;
+        v
+    };
+    let r = accepted(start_response, with_hosts(json!(["pay.mybank.kz", "hpp.example"])));
+    assert_eq!(r.redirect_hosts, ["pay.mybank.kz", "hpp.example"]);
+    for bad in [json!(null), json!("pay.mybank.kz"), json!([5]), json!([null])] {
+        let e = refused(start_response, with_hosts(bad));
+        assert_eq!(e.to_string(), "redirectHosts: must be an array of strings");
+    }
     accepted(
         start_response,
         json!({"attemptId": "a", "orderId": "A-1", "amount": 100, "currency": "KZT", "status": "paid", "methods": []}),
@@ -241,9 +254,11 @@ fn mount_options_agree_with_serde() {
         "locale": "kk", "returnUrl": "https://shop.kz/c", "publicKey": "shp_1_public_2", "presentation": "new-tab",
         "sandboxUrl": "/sandbox", "iokaApiUrl": "https://ioka", "userToken": {"accessToken": "a", "refreshToken": "r"},
         "oneentry": {"projectUrl": "https://p.oneentry.cloud", "appToken": "t", "direct": true},
-        "theme": "dark", "onStatus": null
+        "theme": "dark", "onStatus": null, "redirectHosts": ["pay.mybank.kz"]
     });
     let o = accepted(mount_options, full);
+    assert_eq!(o.redirect_hosts, ["pay.mybank.kz"]);
+    refused(mount_options, json!({"provider": "ioka", "redirectHosts": "pay.mybank.kz"}));
     assert_eq!(o.oneentry.map(|p| (p.orders_storage, p.order_form)), Some(("orders".into(), "orderForm".into())));
     accepted(mount_options, json!({"provider": "ioka", "order": {"id": "A", "amount": 1, "currency": "USD"}}));
     for currency in Currency::ALL {
