@@ -31,8 +31,15 @@ pub struct BerekeConfig {
     pub user_name: String,
     /// API user `password`.
     pub password: Secret,
-    /// Callback checksum token.
-    pub callback_token: Secret,
+    /// Callback checksum token. `None` only when the merchant said its terminal's callbacks
+    /// carry no checksum (`TOLEM_BEREKE_UNSIGNED_CALLBACKS=1`): a callback is then only a
+    /// reason to read the order's status, never believed itself.
+    pub callback_token: Option<Secret>,
+    /// The `language` values the gateway's payment page has, in the shopper's order of
+    /// preference (`TOLEM_BEREKE_LANGUAGES`); a shopper's language not listed is sent as
+    /// `ru`. A `language` the gateway refuses (errorCode 5) is dropped and the order
+    /// registered again without it.
+    pub languages: Vec<String>,
     /// Two-stage payments: `registerPreAuth.do`, then capture (`deposit.do`) or release
     /// (`reverse.do`) from the admin API.
     pub two_stage: bool,
@@ -250,6 +257,8 @@ impl Config {
     /// | `TOLEM_BEREKE_API_URL` | RBS base | `https://3dsec.berekebank.kz/payment/rest` |
     /// | `TOLEM_BEREKE_CALLBACK_TOKEN` | callback checksum token | — |
     /// | `TOLEM_BEREKE_TWO_STAGE` | `1`: hold, then capture/release | off |
+    /// | `TOLEM_BEREKE_UNSIGNED_CALLBACKS` | `1`: the terminal's callbacks carry no checksum | off |
+    /// | `TOLEM_BEREKE_LANGUAGES` | `language` values the payment page has | `kk,ru,en` |
     /// | `TOLEM_ECOMMPAY_PROJECT_ID` | project id (enables ECommPay) | — |
     /// | `TOLEM_ECOMMPAY_SECRET` | project secret key | — |
     /// | `TOLEM_ECOMMPAY_PAYMENT_PAGE_URL` | Payment Page | `https://paymentpage.ecommpay.com/payment` |
@@ -356,7 +365,19 @@ impl Config {
                     .unwrap_or_else(|| tolem_core::providers::bereke::TEST_API.to_owned()),
                 user_name,
                 password: Secret::new(required("TOLEM_BEREKE_PASSWORD", "TOLEM_BEREKE_USERNAME")?),
-                callback_token: Secret::new(required("TOLEM_BEREKE_CALLBACK_TOKEN", "TOLEM_BEREKE_USERNAME")?),
+                callback_token: match (var("TOLEM_BEREKE_CALLBACK_TOKEN"), flag("TOLEM_BEREKE_UNSIGNED_CALLBACKS")) {
+                    (Some(token), _) => Some(Secret::new(token)),
+                    (None, true) => None,
+                    (None, false) => {
+                        return Err(ConfigError(
+                            "TOLEM_BEREKE_CALLBACK_TOKEN is required with TOLEM_BEREKE_USERNAME (or, for a terminal whose callbacks carry no checksum, TOLEM_BEREKE_UNSIGNED_CALLBACKS=1)".into(),
+                        ))
+                    }
+                },
+                languages: var("TOLEM_BEREKE_LANGUAGES").map_or_else(
+                    || tolem_core::providers::bereke::PAGE_LANGUAGES.iter().map(|l| (*l).to_owned()).collect(),
+                    |list| list.split(',').map(|l| l.trim().to_ascii_lowercase()).filter(|l| !l.is_empty()).collect(),
+                ),
                 two_stage: flag("TOLEM_BEREKE_TWO_STAGE"),
             }),
             None => None,

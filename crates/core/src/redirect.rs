@@ -112,7 +112,7 @@ pub fn check_redirect(
         return Err(RedirectBlocked::Scheme(url.scheme.clone()));
     }
     let listed = provider.redirect_hosts().contains(&url.host.as_str())
-        || extra.iter().any(|hosts| hosts.iter().any(|h| *h == url.host));
+        || extra.iter().any(|hosts| hosts.contains(&url.host));
     match listed {
         true => Ok(()),
         false => Err(RedirectBlocked::Host(url.host.clone())),

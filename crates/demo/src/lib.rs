@@ -59,6 +59,12 @@ pub struct DemoOptions {
     pub bereke_two_stage: bool,
     /// ECommPay authorise-only payments (hold, then capture/cancel through the admin API).
     pub ecommpay_hold: bool,
+    /// Bereke callbacks without a checksum: the sandbox's terminal signs none, and the
+    /// backend runs with `TOLEM_BEREKE_UNSIGNED_CALLBACKS` (callbacks only trigger a read).
+    pub bereke_unsigned_callbacks: bool,
+    /// Changes to the sandbox's providers before it starts (a gateway without a Kazakh page,
+    /// a shorter order number limit): how a test plays a stricter provider.
+    pub sandbox_tweak: Option<fn(&mut SandboxConfig)>,
     /// The backend's per-client limit on `start` and `pay`. The demo's default is generous
     /// (every shopper of a local demo is 127.0.0.1); tests that prove the limit lower it.
     pub rate_limit: Option<tolem_backend::RateLimit>,
@@ -82,6 +88,8 @@ impl Default for DemoOptions {
             provider_origin: None,
             bereke_two_stage: false,
             ecommpay_hold: false,
+            bereke_unsigned_callbacks: false,
+            sandbox_tweak: None,
             rate_limit: Some(tolem_backend::RateLimit { per_minute: 1_200, burst: 200 }),
             page_lifetime: Duration::from_secs(1200),
             trusted_proxies: 0,
@@ -136,7 +144,7 @@ impl Demo {
         }
         let state_file = |name: &str| options.state_dir.as_ref().map(|d| d.join(name));
 
-        let sandbox = Sandbox::open(SandboxConfig::demo(
+        let mut sandbox_config = SandboxConfig::demo(
             format!("{origin}/sandbox"),
             state_file("sandbox.db"),
             DemoCallbacks {
@@ -146,8 +154,14 @@ impl Demo {
                 paytone: Some(format!("{origin}/api/checkout/webhooks/paytone")),
                 oneentry_return: Some(format!("{origin}/?provider=oneentry")),
             },
-        ))
-        .map_err(|e| StartError(format!("sandbox store: {e}")))?;
+        );
+        if options.bereke_unsigned_callbacks {
+            sandbox_config.bereke.callback_token = None;
+        }
+        if let Some(tweak) = options.sandbox_tweak {
+            tweak(&mut sandbox_config);
+        }
+        let sandbox = Sandbox::open(sandbox_config).map_err(|e| StartError(format!("sandbox store: {e}")))?;
 
         let api = options.provider_origin.clone().unwrap_or_else(|| origin.clone());
         let backend = AppState::new(Config {
@@ -171,7 +185,11 @@ impl Demo {
                 base_url: format!("{api}/sandbox/bereke/payment/rest"),
                 user_name: demo_credentials::BEREKE_USER_NAME.to_owned(),
                 password: Secret::new(demo_credentials::BEREKE_PASSWORD),
-                callback_token: Secret::new(demo_credentials::BEREKE_CALLBACK_TOKEN),
+                callback_token: match options.bereke_unsigned_callbacks {
+                    true => None,
+                    false => Some(Secret::new(demo_credentials::BEREKE_CALLBACK_TOKEN)),
+                },
+                languages: tolem_core::providers::bereke::PAGE_LANGUAGES.map(str::to_owned).to_vec(),
                 two_stage: options.bereke_two_stage,
             }),
             ecommpay: Some(EcommpayConfig {

@@ -74,6 +74,8 @@ async fn main() -> std::process::ExitCode {
         },
         bereke_two_stage: env_or("TOLEM_BEREKE_TWO_STAGE", "0") == "1",
         ecommpay_hold: env_or("TOLEM_ECOMMPAY_HOLD", "0") == "1",
+        bereke_unsigned_callbacks: env_or("TOLEM_BEREKE_UNSIGNED_CALLBACKS", "0") == "1",
+        sandbox_tweak: None,
     };
     let max_seconds: Option<u64> = std::env::var("TOLEM_DEMO_MAX_SECONDS").ok().and_then(|v| v.parse().ok());
     let demo = match Demo::bind(port, options).await {

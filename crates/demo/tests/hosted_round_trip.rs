@@ -216,7 +216,14 @@ async fn bereke_gateway_semantics() {
     let first = demo.rbs("register.do", &register).await;
     assert!(first["orderId"].is_string() && first["formUrl"].is_string(), "{first}");
     assert!(first.get("errorCode").is_none_or(|c| c == "0"));
-    assert_eq!(demo.rbs("register.do", &register).await["errorCode"], "1", "a reused orderNumber");
+    let reused = demo.rbs("register.do", &register).await;
+    assert_eq!(reused["errorCode"], "1", "a reused orderNumber");
+    assert_eq!(reused["errorMessage"], "Заказ с таким номером был зарегистрирован, но не был оплачен");
+    let long =
+        [("orderNumber", "R-0123456789012345678901234567890"), ("amount", "1000"), ("returnUrl", "https://s.kz")];
+    assert_eq!(demo.rbs("register.do", &long).await["errorMessage"], "Неверный номер заказа", "33 characters");
+    let german = [("orderNumber", "R-DE"), ("amount", "1000"), ("returnUrl", "https://s.kz"), ("language", "de")];
+    assert_eq!(demo.rbs("register.do", &german).await["errorCode"], "5");
     assert_eq!(
         demo.rbs("getOrderStatusExtended.do", &[("orderId", "00000000-0000-0000-0000-000000000000")]).await
             ["errorCode"],
@@ -248,6 +255,105 @@ async fn bereke_gateway_semantics() {
         "7",
         "nothing held"
     );
+}
+
+/// How often the sandbox's RBS answered `method` (`register.do`, …).
+async fn rbs_calls(demo: &Running, method: &str) -> u64 {
+    let (_, requests) = demo.get("/sandbox/_control/requests").await;
+    requests[format!("bereke POST /payment/rest/{method}")].as_u64().unwrap_or(0)
+}
+
+/// A gateway whose page has no Kazakh: the `language` it refuses is dropped, the order
+/// registered again without it, and the Kazakh shopper pays on the Russian page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bereke_without_a_kazakh_page_still_takes_kazakh_shoppers() {
+    let demo = start_demo_with(DemoOptions {
+        sandbox_tweak: Some(|config| config.bereke.languages = vec!["ru".into(), "en".into()]),
+        ..DemoOptions::default()
+    })
+    .await;
+    let refused = demo
+        .rbs(
+            "register.do",
+            &[("orderNumber", "L-0"), ("amount", "1000"), ("returnUrl", "https://s.kz"), ("language", "kk")],
+        )
+        .await;
+    assert_eq!(refused["errorCode"], "5", "{refused}");
+    let attempt = demo.start_for("bereke", "L-1").await["attemptId"].as_str().unwrap().to_owned();
+    let form_url = demo.pay_url(&attempt, "card").await;
+    assert!(form_url.contains("/payment_ru.html?mdOrder="), "{form_url}");
+    assert_eq!(rbs_calls(&demo, "register.do").await, 3, "the test's own, then kk refused, then without a language");
+    demo.bereke_page(&form_url, "pay", "5555555555555599").await;
+    demo.status_becomes(&attempt, "paid").await;
+}
+
+/// errorCode 1 for a number the gateway finds invalid is not walked through 20 tries: the
+/// order read by that number does not exist, so the pay fails at once, cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bereke_order_number_the_gateway_finds_invalid_fails_at_once() {
+    let demo = start_demo_with(DemoOptions {
+        sandbox_tweak: Some(|config| config.bereke.max_order_number_len = 8),
+        ..DemoOptions::default()
+    })
+    .await;
+    let attempt = demo.start_for("bereke", "BK-LONG-1").await["attemptId"].as_str().unwrap().to_owned();
+    let (code, body) = demo.pay(&attempt, "card", json!({})).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (502, Some("PROVIDER_ERROR")), "{body}");
+    assert_eq!(rbs_calls(&demo, "register.do").await, 1, "one register, not one per try");
+    let (_, ledger) = demo.get("/sandbox/_control/ledger?order=BK-LONG-1").await;
+    assert_eq!(ledger["bereke"]["orders"].as_u64().unwrap_or(0), 0, "{ledger}");
+}
+
+/// register.do's answer is lost, and the order it made gets paid after all: the next pay
+/// hears errorCode 1, reads the order by its number, finds the money, and settles the
+/// attempt, instead of registering a second order the shopper could pay again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_bereke_registration_that_was_paid_settles_the_attempt() {
+    let demo = start_demo_with_timeout(None, Duration::from_millis(700)).await;
+    let attempt = demo.start_for("bereke", "LOST-1").await["attemptId"].as_str().unwrap().to_owned();
+    demo.fault(json!({"provider": "bereke", "path": "/payment/rest/register.do", "answerAfterMs": 1500, "times": 1}))
+        .await;
+    let (code, body) = demo.pay(&attempt, "card", json!({})).await;
+    assert_eq!(code, 502, "the answer did not come in time: {body}");
+    // The order exists at the gateway; someone pays it.
+    let order = demo.rbs("getOrderStatusExtended.do", &[("orderNumber", "LOST-1")]).await;
+    let md_order = order["attributes"][0]["value"].as_str().unwrap().to_owned();
+    let form_url =
+        format!("{}/sandbox/bereke/payment/merchants/tolem_demo/payment_ru.html?mdOrder={md_order}", demo.origin);
+    demo.fault(json!({"provider": "bereke", "webhook": "drop", "times": 1})).await;
+    demo.bereke_page(&form_url, "pay", "5555555555555599").await;
+    let (code, body) = demo.pay(&attempt, "card", json!({})).await;
+    assert_eq!(code, 409, "{body}");
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    let (_, ledger) = demo.get("/sandbox/_control/ledger?order=LOST-1").await;
+    assert_eq!(
+        (ledger["bereke"]["orders"].as_u64(), ledger["bereke"]["paid"].as_u64()),
+        (Some(1), Some(1)),
+        "{ledger}"
+    );
+}
+
+/// A terminal whose callbacks carry no checksum, with the backend told so: a callback only
+/// makes the backend read the order, and what the read says is applied; a made-up callback
+/// changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bereke_callbacks_without_a_checksum_only_trigger_a_read() {
+    let demo = start_demo_with(DemoOptions { bereke_unsigned_callbacks: true, ..DemoOptions::default() }).await;
+    let attempt = demo.start_for("bereke", "U-1").await["attemptId"].as_str().unwrap().to_owned();
+    let form_url = demo.pay_url(&attempt, "card").await;
+    let md_order = query_value(&form_url, "mdOrder");
+    // Made up: "deposited" for an order nobody paid.
+    let made_up = format!("amount=1500000&mdOrder={md_order}&operation=deposited&orderNumber=U-1&status=1");
+    let (code, _) = answer(demo.http.get(format!("{}/api/checkout/webhooks/bereke?{made_up}", demo.origin))).await;
+    assert_eq!(code, 200);
+    assert_eq!(demo.status(&attempt).await["status"], "pending", "the read found nothing paid");
+    let reads_before = rbs_calls(&demo, "getOrderStatusExtended.do").await;
+    demo.bereke_page(&form_url, "pay", "5555555555555599").await;
+    let log = demo.wait_events("bereke", 1).await;
+    assert!(!log[0]["url"].as_str().unwrap_or_default().contains("checksum="), "{log:?}");
+    assert_eq!(log[0]["status"], 200, "{log:?}");
+    assert!(rbs_calls(&demo, "getOrderStatusExtended.do").await > reads_before, "the callback was read");
+    demo.status_becomes(&attempt, "paid").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -73,8 +73,13 @@ pub struct BerekeMerchant {
     pub user_name: String,
     /// API user `password`.
     pub password: String,
-    /// The symmetric callback token (checksum key).
-    pub callback_token: String,
+    /// The symmetric callback token (checksum key); `None`: this terminal's callbacks carry
+    /// no checksum (RBS lets a bank switch checksums off).
+    pub callback_token: Option<String>,
+    /// The `language` values the payment page has; another is refused with errorCode 5.
+    pub languages: Vec<String>,
+    /// The longest `orderNumber` accepted (RBS documents 32).
+    pub max_order_number_len: usize,
     /// Where callbacks go (configured by the bank per merchant), if anywhere.
     pub callback_url: Option<String>,
 }
@@ -220,7 +225,9 @@ impl SandboxConfig {
                 merchant: BEREKE_MERCHANT.to_owned(),
                 user_name: BEREKE_USER_NAME.to_owned(),
                 password: BEREKE_PASSWORD.to_owned(),
-                callback_token: BEREKE_CALLBACK_TOKEN.to_owned(),
+                callback_token: Some(BEREKE_CALLBACK_TOKEN.to_owned()),
+                languages: ["ru", "en", "kk"].map(str::to_owned).to_vec(),
+                max_order_number_len: 32,
                 callback_url: callbacks.bereke,
             },
             ecommpay: EcommpayProject {

@@ -61,17 +61,26 @@ impl Bereke {
         Ok(bereke::parse(status, &body))
     }
 
-    /// `register.do` (or `registerPreAuth.do` in two-stage mode). `Ok(None)` when the order
-    /// number was already used (errorCode 1).
-    pub async fn register(&self, r: &RbsRegisterRequest<'_>) -> Result<Option<Registered>, AppError> {
-        let answer: Result<RbsRegisterResponse, RbsError> =
+    /// `register.do` (or `registerPreAuth.do` in two-stage mode). `Ok(Err(message))` when the
+    /// gateway refuses the order number (errorCode 1: used, registered unpaid, or invalid). A
+    /// `language` the gateway refuses (errorCode 5) is dropped and the call made once more
+    /// without it, so a page language it lacks never stops a payment.
+    pub async fn register(&self, r: &RbsRegisterRequest<'_>) -> Result<Result<Registered, String>, AppError> {
+        let mut answer: Result<RbsRegisterResponse, RbsError> =
             self.call(self.server().register(r, self.config.two_stage)).await?;
+        if let (Err(e), Some(language)) = (&answer, r.language) {
+            if e.is_wrong_value() {
+                tracing::warn!(language, error = %e, "Bereke refused register.do with this language; registering without it");
+                let without = RbsRegisterRequest { language: None, ..r.clone() };
+                answer = self.call(self.server().register(&without, self.config.two_stage)).await?;
+            }
+        }
         match answer {
             Ok(RbsRegisterResponse { order_id: Some(order_id), form_url: Some(form_url), .. }) => {
-                Ok(Some(Registered { order_id, form_url }))
+                Ok(Ok(Registered { order_id, form_url }))
             }
             Ok(_) => Err(AppError::Provider("bereke register.do: answer without orderId/formUrl".into())),
-            Err(e) if e.is_order_number_used() => Ok(None),
+            Err(e) if e.is_order_number_refused() => Ok(Err(e.to_string())),
             Err(e) => Err(AppError::Provider(format!("bereke register.do: {e}"))),
         }
     }
@@ -85,6 +94,48 @@ impl Bereke {
         }
     }
 
+    /// A callback from a terminal that sends no checksum (`TOLEM_BEREKE_UNSIGNED_CALLBACKS`):
+    /// nothing in it is believed. It only names an order, whose status is read from the
+    /// gateway, and that read is what is applied; its receipt is the order and the status
+    /// read, so the same news read twice is a duplicate. Polling settles payments all the same
+    /// if such callbacks never come.
+    async fn unsigned_notification(&self, app: &AppState, params: &str) -> Result<Vec<Notice>, AppError> {
+        let callback = bereke::read_unsigned_callback(params).map_err(|e| AppError::Invalid(e.to_string()))?;
+        if !bereke::looks_like_order_id(&callback.md_order) {
+            return Err(AppError::Invalid("mdOrder: not a Bereke order id".into()));
+        }
+        let Some(order) = self.status(OrderRef::OrderId(&callback.md_order)).await? else {
+            return Err(AppError::NotFound);
+        };
+        let observed = Observation { status: PaymentStatus::from(&order), money: money_of(&order) };
+        let number = order.order_number.clone().unwrap_or_default();
+        let receipt = format!("read:{}:{}", callback.md_order, observed.status.as_str());
+        Ok(vec![steps::notice_for_reference(app, Provider::Bereke, &number, receipt, observed).await?])
+    }
+
+    /// After register.do refused the try's order number (errorCode 1), the order it names, read
+    /// by number, says which refusal it was: an order that took or holds money settles the
+    /// attempt (its page reached someone after all: never register a second one); an unpaid
+    /// or declined one means the number is used (`Ok`: move on to the next try's number); no
+    /// order at all means the gateway finds the number itself invalid, which no later try
+    /// fixes.
+    async fn number_refused(&self, app: &AppState, attempt: &Attempt, refusal: &str) -> Result<(), AppError> {
+        match self.status(OrderRef::OrderNumber(&attempt.provider_order_id)).await? {
+            Some(found) => {
+                let observed = PaymentStatus::from(&found);
+                let believed = steps::believed(app, attempt, observed, &money_of(&found), "pay").await?;
+                match believed.takes_money() {
+                    true => steps::refuse_if_settled(app, attempt, believed).await,
+                    false => Ok(()),
+                }
+            }
+            None => Err(AppError::Provider(format!(
+                "Bereke refuses the order number {:?} ({refusal}) and has no order by it: the number itself is invalid",
+                attempt.provider_order_id
+            ))),
+        }
+    }
+
     /// `decline.do`: closes a registered order nobody has paid (the shopper switched to
     /// another provider). `Ok(false)` when the gateway refuses (the order is no longer unpaid:
     /// read its status to learn why).
@@ -93,7 +144,7 @@ impl Bereke {
         match answer {
             Ok(_) => Ok(true),
             // 5: our credentials are refused; any other code: the order's state forbids it.
-            Err(RbsError::Code { code }) if code != "5" => Ok(false),
+            Err(RbsError::Code { code, .. }) if code != "5" => Ok(false),
             Err(e) => Err(AppError::Provider(format!("bereke decline.do: {e}"))),
         }
     }
@@ -175,7 +226,7 @@ impl ProviderBackend for Bereke {
                         return_url: &steps::return_url(&details.return_url, ReturnHint::Success),
                         fail_url: &steps::return_url(&details.return_url, ReturnHint::Failure),
                         description: details.description.as_deref(),
-                        language: details.locale.as_deref(),
+                        language: bereke::page_language(details.locale.as_deref(), &self.config.languages),
                         client_id: attempt.provider_customer_id.as_deref(),
                         email: details.email.as_deref(),
                         phone: details.phone.as_deref(),
@@ -186,19 +237,23 @@ impl ProviderBackend for Bereke {
                         session_timeout_secs: Some(lifetime_secs),
                     })
                     .await?;
-                let Some(registered) = registered else {
-                    // errorCode 1: this orderNumber was registered before, but its formUrl
-                    // never reached us (a crash or timeout after the bank answered). Nobody can
-                    // pay an order whose page nobody has, so move on to the next try's number.
-                    tracing::warn!(attempt = %attempt.attempt_id, "Bereke orderNumber already used; registering the next try");
-                    attempt = match steps::after_reference_taken(app, &attempt).await? {
-                        NextStep::Try(next) => *next,
-                        NextStep::Page(url) => return Ok(Page::Redirect(url)),
-                    };
-                    if attempt.try_number > steps::MAX_TRIES {
-                        return Err(AppError::Provider("Bereke refuses every order number".into()));
+                let registered = match registered {
+                    Ok(registered) => registered,
+                    Err(refusal) => {
+                        self.number_refused(app, &attempt, &refusal).await?;
+                        // The number was registered before, and its formUrl never reached us
+                        // (a crash or timeout after the bank answered). Nobody can pay an
+                        // order whose page nobody has, so move on to the next try's number.
+                        tracing::warn!(attempt = %attempt.attempt_id, "Bereke orderNumber already registered; registering the next try");
+                        attempt = match steps::after_reference_taken(app, &attempt).await? {
+                            NextStep::Try(next) => *next,
+                            NextStep::Page(url) => return Ok(Page::Redirect(url)),
+                        };
+                        if attempt.try_number > steps::MAX_TRIES {
+                            return Err(AppError::Provider("Bereke refuses every order number".into()));
+                        }
+                        continue;
                     }
-                    continue;
                 };
                 let url = steps::store_page(
                     app,
@@ -257,7 +312,10 @@ impl ProviderBackend for Bereke {
             } else {
                 String::from_utf8_lossy(&incoming.body).into_owned()
             };
-            let callback = bereke::verify_callback(&params, self.config.callback_token.expose().as_bytes())
+            let Some(token) = &self.config.callback_token else {
+                return self.unsigned_notification(app, &params).await;
+            };
+            let callback = bereke::verify_callback(&params, token.expose().as_bytes())
                 .map_err(|e| AppError::BadSignature(e.to_string()))?;
             let said = callback.status();
             let money = if said.takes_money() {

@@ -18,6 +18,19 @@ pub const CARD_METHOD: &str = "card";
 /// Longest `orderNumber` RBS accepts.
 pub const MAX_ORDER_NUMBER_LEN: usize = 32;
 
+/// The payment page languages sent as `language` by default. RBS documents `language` as an
+/// ISO 639-1 code; Bereke's guide shows `en`, and no public source shows which others its page
+/// has, so `kk` is tried and dropped when refused ([GUESS]; `TOLEM_BEREKE_LANGUAGES`).
+pub const PAGE_LANGUAGES: [&str; 3] = ["kk", "ru", "en"];
+
+/// The `language` to send for a shopper's `locale` (`kk`, `ru-RU`, …): its primary subtag when
+/// the page has it, else `ru`, else none.
+pub fn page_language<'a>(locale: Option<&str>, languages: &'a [String]) -> Option<&'a str> {
+    let primary = locale?.split(['-', '_']).next()?.to_ascii_lowercase();
+    let pick = |l: &str| languages.iter().find(|have| have.as_str() == l).map(String::as_str);
+    pick(&primary).or_else(|| pick("ru"))
+}
+
 /// Builds the gateway's requests; every one carries the API user's credentials, so these
 /// are server-side only.
 pub struct RbsServer<'a> {
@@ -115,10 +128,13 @@ impl RbsServer<'_> {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RbsError {
     /// `errorCode` ≠ `"0"`.
-    #[error("Bereke answered errorCode {code}")]
+    #[error("Bereke answered errorCode {code}: {message}")]
     Code {
-        /// `"1"` order number used, `"5"` access denied, `"6"` unknown order, …
+        /// `"1"` order number refused, `"5"` a wrong value or access denied, `"6"` unknown
+        /// order, …
         code: String,
+        /// `errorMessage`, in the request's language (for logs and errors, never for logic).
+        message: String,
     },
     /// Non-2xx or unreadable body.
     #[error("Bereke answered {status} with a body we cannot read")]
@@ -129,13 +145,20 @@ pub enum RbsError {
 }
 
 impl RbsError {
-    /// `errorCode` 1 on register: the order number was used before.
-    pub fn is_order_number_used(&self) -> bool {
-        matches!(self, RbsError::Code { code } if code == "1")
+    /// `errorCode` 1 on register: the gateway refuses this order number. RBS answers it for
+    /// three things ("already processed", "registered but not paid", "invalid order number"),
+    /// told apart only by the message, which is in the request's language: a status read by
+    /// the order number tells them apart instead.
+    pub fn is_order_number_refused(&self) -> bool {
+        matches!(self, RbsError::Code { code, .. } if code == "1")
+    }
+    /// `errorCode` 5: a wrong parameter value (an unknown `language`, say) or access denied.
+    pub fn is_wrong_value(&self) -> bool {
+        matches!(self, RbsError::Code { code, .. } if code == "5")
     }
     /// `errorCode` 6 on status: no such order.
     pub fn is_unknown_order(&self) -> bool {
-        matches!(self, RbsError::Code { code } if code == "6")
+        matches!(self, RbsError::Code { code, .. } if code == "6")
     }
 }
 
@@ -177,7 +200,11 @@ pub fn parse<T: DeserializeOwned + HasErrorCode>(status: u16, body: &str) -> Res
     let parsed: T = serde_json::from_str(body).map_err(|_| RbsError::Malformed { status })?;
     match parsed.error_code() {
         "0" => Ok(parsed),
-        code => Err(RbsError::Code { code: code.to_owned() }),
+        code => {
+            let whole: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+            let message = whole["errorMessage"].as_str().unwrap_or_default().to_owned();
+            Err(RbsError::Code { code: code.to_owned(), message })
+        }
     }
 }
 
@@ -311,10 +338,7 @@ pub fn parse_return(url_or_query: &str) -> Option<RbsReturn> {
     };
     let pairs = decode_form(query);
     let order_id = pairs.iter().rev().find(|(k, _)| k == "orderId").map(|(_, v)| v.clone())?;
-    let looks_like_id = !order_id.is_empty()
-        && order_id.len() <= 64
-        && order_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if !looks_like_id {
+    if !looks_like_order_id(&order_id) {
         return None;
     }
     let lang = pairs.iter().rev().find(|(k, _)| k == "lang").map(|(_, v)| v.clone());
@@ -433,6 +457,35 @@ pub enum RbsCallbackError {
     Missing(&'static str),
 }
 
+/// Whether `id` has the shape of a gateway order id (`mdOrder`, a UUID): letters, digits and
+/// `-`, at most 64.
+pub fn looks_like_order_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Reads a callback that carries no checksum (a terminal whose callbacks are not signed): its
+/// fields only, believed for nothing but which order to read (`receipt` is left empty).
+///
+/// # Errors
+/// [`RbsCallbackError::Missing`].
+pub fn read_unsigned_callback(query: &str) -> Result<RbsCallback, RbsCallbackError> {
+    let params = decode_form(query);
+    callback_fields(&params, String::new())
+}
+
+fn callback_fields(params: &[(String, String)], checksum: String) -> Result<RbsCallback, RbsCallbackError> {
+    let get = |name: &'static str| {
+        params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).ok_or(RbsCallbackError::Missing(name))
+    };
+    Ok(RbsCallback {
+        md_order: get("mdOrder")?,
+        order_number: get("orderNumber")?,
+        operation: RbsOperation::from_wire(&get("operation")?),
+        success: get("status")? == "1",
+        checksum,
+    })
+}
+
 /// Verifies a callback's query string (GET) or form body (POST) with the callback token.
 /// The parameter order is the documented byte order; a case-insensitive order, used by one
 /// third-party gateway client, is also accepted.
@@ -449,16 +502,7 @@ pub fn verify_callback(query: &str, token: &[u8]) -> Result<RbsCallback, RbsCall
     if !matches {
         return Err(RbsCallbackError::BadChecksum);
     }
-    let get = |name: &'static str| {
-        params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).ok_or(RbsCallbackError::Missing(name))
-    };
-    Ok(RbsCallback {
-        md_order: get("mdOrder")?,
-        order_number: get("orderNumber")?,
-        operation: RbsOperation::from_wire(&get("operation")?),
-        success: get("status")? == "1",
-        checksum: given,
-    })
+    callback_fields(&params, given)
 }
 
 #[cfg(test)]

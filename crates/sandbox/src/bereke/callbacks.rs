@@ -41,8 +41,10 @@ pub fn send(sb: &Sandbox, order: &Value, operation: &str, success: bool) {
         ("status", if success { "1" } else { "0" }.to_owned()),
         ("amount", amount.to_string()),
     ];
-    let sum = checksum(&sb.config.bereke.callback_token, &params);
-    params.push(("checksum", sum));
+    if let Some(token) = &sb.config.bereke.callback_token {
+        let sum = checksum(token, &params);
+        params.push(("checksum", sum));
+    }
     let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     deliver::send(
         sb,

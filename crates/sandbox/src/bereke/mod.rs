@@ -127,8 +127,10 @@ fn register(sb: &Sandbox, p: &Params, pre_auth: bool) -> Response {
     let Some(order_number) = p.get("orderNumber") else {
         return rbs_error("4", "Номер заказа не может быть пуст");
     };
-    if order_number.chars().count() > 32 {
-        return rbs_error("5", "Неверный номер заказа");
+    // RBS's table lists "invalid order number" under errorCode 1, beside "already
+    // processed" and "registered but not paid" [GUESS: that a too long one is answered so].
+    if order_number.is_empty() || order_number.chars().count() > sb.config.bereke.max_order_number_len {
+        return rbs_error("1", "Неверный номер заказа");
     }
     let Some(amount) = p.get("amount") else {
         return rbs_error("4", "Сумма заказа не может быть пустой");
@@ -151,7 +153,11 @@ fn register(sb: &Sandbox, p: &Params, pre_auth: bool) -> Response {
         },
         None => json!({}),
     };
-    let language = p.get("language").filter(|l| matches!(*l, "ru" | "en" | "kk")).unwrap_or("ru");
+    let language = match p.get("language") {
+        None => "ru",
+        Some(l) if sb.config.bereke.languages.iter().any(|have| have == l) => l,
+        Some(_) => return rbs_error("5", "Неверный язык"),
+    };
     let session_secs = p.get("sessionTimeoutSecs").and_then(|s| s.parse::<i64>().ok()).unwrap_or(DEFAULT_SESSION_SECS);
     let md_order = uuid();
     let now = now_ms();
@@ -183,7 +189,12 @@ fn register(sb: &Sandbox, p: &Params, pre_auth: bool) -> Response {
         Ok(()) => {
             Json(json!({"orderId": md_order, "formUrl": hosted::form_url(sb, &md_order, language)})).into_response()
         }
-        Err(StoreError::Duplicate) => rbs_error("1", "Заказ с таким номером уже обработан"),
+        Err(StoreError::Duplicate) => match sb.store.list(KIND, Some(order_number), None) {
+            Ok(existing) if existing.first().is_some_and(|o| o["orderStatus"] == 0) => {
+                rbs_error("1", "Заказ с таким номером был зарегистрирован, но не был оплачен")
+            }
+            _ => rbs_error("1", "Заказ с таким номером уже обработан"),
+        },
         Err(e) => store_failed(&e),
     }
 }

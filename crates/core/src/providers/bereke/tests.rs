@@ -65,9 +65,20 @@ fn every_order_status_and_action_code_maps() {
 
 #[test]
 fn error_codes_are_strings_or_numbers_and_become_errors() {
-    let used = r#"{"errorCode":"1","errorMessage":"Заказ с таким номером уже обработан"}"#;
-    let e = parse::<RbsRegisterResponse>(200, used).unwrap_err();
-    assert!(e.is_order_number_used());
+    // errorCode 1 covers three refusals of RBS's table; only the message tells them apart.
+    for message in [
+        "Заказ с таким номером уже обработан",
+        "Заказ с таким номером был зарегистрирован, но не был оплачен",
+        "Неверный номер заказа",
+    ] {
+        let body = serde_json::json!({"errorCode": "1", "errorMessage": message}).to_string();
+        let e = parse::<RbsRegisterResponse>(200, &body).unwrap_err();
+        assert!(e.is_order_number_refused());
+        assert_eq!(e, RbsError::Code { code: "1".into(), message: message.into() });
+    }
+    assert!(parse::<RbsRegisterResponse>(200, r#"{"errorCode":"5","errorMessage":"Неверный язык"}"#)
+        .unwrap_err()
+        .is_wrong_value());
     let unknown = r#"{"errorCode":6,"errorMessage":"Заказ не найден"}"#;
     assert!(parse::<RbsOrderStatusExtended>(200, unknown).unwrap_err().is_unknown_order());
     assert_eq!(
@@ -227,4 +238,15 @@ fn try_references_never_collide_with_order_ids() {
     assert_eq!(try_reference("A-1", 1), "A-1");
     assert_eq!(try_reference("A-1", 2), "A-1~2");
     assert!(crate::api::check_id("order.id", &try_reference("A-1", 2)).is_err(), "`~` is not an order id character");
+}
+
+#[test]
+fn the_page_language_is_the_shoppers_when_the_gateway_has_it() {
+    let all: Vec<String> = PAGE_LANGUAGES.iter().map(|l| (*l).to_owned()).collect();
+    assert_eq!(page_language(Some("kk"), &all), Some("kk"));
+    assert_eq!(page_language(Some("en-GB"), &all), Some("en"));
+    let no_kazakh = vec!["ru".to_owned(), "en".to_owned()];
+    assert_eq!(page_language(Some("kk"), &no_kazakh), Some("ru"), "a language the page lacks: Russian");
+    assert_eq!(page_language(Some("de"), &["en".to_owned()]), None, "nothing fits: the gateway's default");
+    assert_eq!(page_language(None, &all), None);
 }
