@@ -998,6 +998,23 @@ impl Store {
         Ok(())
     }
 
+    /// The merchant order ids of `provider`'s attempts equal to `order_id` but for ASCII
+    /// letter case (`A-1` for `a-1`), other than `order_id` itself.
+    pub async fn orders_differing_in_case(
+        &self,
+        provider: Provider,
+        order_id: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT order_id FROM attempts WHERE provider = $1 AND lower(order_id) = lower($2) AND order_id <> $2",
+        )
+        .bind(provider.as_str())
+        .bind(order_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get::<String, _>("order_id")?)).collect()
+    }
+
     /// True when any provider has an attempt for this merchant order.
     pub async fn order_has_attempt(&self, order_id: &str) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT 1 FROM attempts WHERE order_id = $1 LIMIT 1")

@@ -111,8 +111,8 @@ pub fn check_redirect(
     if url.scheme != "https" {
         return Err(RedirectBlocked::Scheme(url.scheme.clone()));
     }
-    let listed = provider.redirect_hosts().contains(&url.host.as_str())
-        || extra.iter().any(|hosts| hosts.contains(&url.host));
+    let listed =
+        provider.redirect_hosts().contains(&url.host.as_str()) || extra.iter().any(|hosts| hosts.contains(&url.host));
     match listed {
         true => Ok(()),
         false => Err(RedirectBlocked::Host(url.host.clone())),

@@ -394,6 +394,19 @@ async fn holds_are_captured_or_released_by_the_merchant() {
     }
     let bereke = demo.rbs("getOrderStatusExtended.do", &[("orderNumber", "bereke-H2")]).await;
     assert_eq!(bereke["orderStatus"], 3, "reverse.do released the hold");
+    // ECommPay's holds were settled at their method's Gate path; another method's is refused.
+    let (_, requests) = demo.get("/sandbox/_control/requests").await;
+    assert_eq!(requests["ecommpay POST /v2/payment/card/capture"], 1, "{requests}");
+    assert_eq!(requests["ecommpay POST /v2/payment/card/cancel"], 1, "{requests}");
+    let gate = tolem_core::providers::ecommpay::Gate {
+        base_url: &format!("{}/sandbox/ecommpay", demo.origin),
+        project_id: creds::ECOMMPAY_PROJECT_ID,
+        secret: creds::ECOMMPAY_SECRET.as_bytes(),
+    };
+    let wrong = gate.settle_hold("ecommpay-H1", "googlepay", false, 1_500_000, "KZT");
+    let request = demo.http.post(&wrong.url).header("content-type", "application/json").body(wrong.body.unwrap());
+    let (code, body) = answer(request).await;
+    assert_eq!((code, body["errors"][0]["code"].as_str()), (400, Some("3030")), "{body}");
 
     // The hold's own notifications were held back (a slow provider): they arrive after the
     // release, genuine and signed, and undo nothing.
@@ -439,6 +452,13 @@ async fn ecommpay_pay_decline_retry_cancel_and_tampering() {
     // The first page of a try is made without asking the Gate: it does not know the id yet,
     // and nothing public says how it answers for one.
     assert_eq!(gate_status_reads(&demo).await, 0);
+    assert_eq!(query_value(&url, "customer_phone"), "77010000000", "digits only, as ECommPay takes them");
+    // ECommPay treats payment ids case-insensitively: another order spelled e-100 would be
+    // E-100's payment, so it is refused before anything is made.
+    let secret = demo.client_secret(demo.session_body_for("ecommpay", "e-100")).await;
+    let (code, body) = demo.post("/api/checkout/start", Running::start_body_with("ecommpay", &secret, "e-100")).await;
+    assert_eq!(code, 409, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("letter case"), "{body}");
 
     // A tampered URL (amount lowered) is refused with ECommPay's error shape.
     let cheaper = url.replace("payment_amount=1500000", "payment_amount=100");

@@ -51,7 +51,7 @@ pub fn ledgers(sb: &Sandbox, order: &str) -> Ledgers {
     let rbs = store.tries(crate::bereke::KIND, order, false).unwrap_or_default();
     let rbs_paid = rbs.iter().filter(|o| matches!(o["orderStatus"].as_i64(), Some(1 | 2 | 4))).count();
 
-    let ep = store.tries(crate::ecommpay::KIND, order, true).unwrap_or_default();
+    let ep = store.tries(crate::ecommpay::KIND, &crate::ecommpay::key(order), true).unwrap_or_default();
     let ep_paid = ep.iter().filter(|p| status_in(p, "status", &["success", "awaiting capture", "refunded"])).count();
 
     let pt = store.tries(crate::paytone::KIND, order, false).unwrap_or_default();

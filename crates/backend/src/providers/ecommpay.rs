@@ -18,6 +18,17 @@ use crate::steps::{self, Checkout};
 use crate::store::Attempt;
 use crate::AppState;
 
+/// A payment as the Gate reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatePayment {
+    /// What it means for the attempt.
+    pub status: PaymentStatus,
+    /// Its sum (minor units, currency), when reported.
+    pub money: ReportedMoney,
+    /// The Gate path segment of its method (`card`, `applepay`, …).
+    pub method: String,
+}
+
 /// ECommPay, with its Gate client and Payment Page signer.
 pub struct Ecommpay {
     /// Settings (with the secret).
@@ -52,19 +63,23 @@ impl Ecommpay {
     /// The payment's status from the Gate; `None` when the Gate does not know it yet (the
     /// shopper has not submitted the page).
     pub async fn status(&self, payment_id: &str) -> Result<Option<PaymentStatus>, AppError> {
-        Ok(self.payment(payment_id).await?.map(|(status, _)| status))
+        Ok(self.payment(payment_id).await?.map(|p| p.status))
     }
 
-    /// The payment's status and its sum (minor units, currency) from the Gate; `None` when
-    /// the Gate says nothing about it (logged with the Gate's code: for a page that was
-    /// opened but not submitted that is expected, for anything else it is worth a look).
-    pub async fn payment(&self, payment_id: &str) -> Result<Option<(PaymentStatus, ReportedMoney)>, AppError> {
+    /// The payment as the Gate reports it; `None` when the Gate says nothing about it
+    /// (logged with the Gate's code: for a page that was opened but not submitted that is
+    /// expected, for anything else it is worth a look).
+    pub async fn payment(&self, payment_id: &str) -> Result<Option<GatePayment>, AppError> {
         let (status, body) =
             provider_http::send(&self.http, "ecommpay", self.gate().payment_status(payment_id)).await?;
         match ecommpay::parse_status_answer(status, &body) {
             Ok(GateAnswer::Payment(p)) => {
-                let sum = p.payment.as_ref().and_then(|pay| pay.amount()).map(|s| (s.amount, s.currency));
-                Ok(Some((ecommpay::callback_status(&p), sum)))
+                let payment = p.payment.as_ref();
+                Ok(Some(GatePayment {
+                    status: ecommpay::callback_status(&p),
+                    money: payment.and_then(|pay| pay.amount()).map(|s| (s.amount, s.currency)),
+                    method: ecommpay::gate_method(payment.and_then(|pay| pay.method.as_deref())),
+                }))
             }
             Ok(GateAnswer::NotKnown { status, code }) => {
                 tracing::info!(provider = "ecommpay", http_status = status, code = %code, "the Gate does not report this payment");
@@ -75,9 +90,16 @@ impl Ecommpay {
         }
     }
 
-    /// Captures (`capture`) or cancels a held payment.
-    pub async fn settle(&self, payment_id: &str, capture: bool, amount: i64, currency: &str) -> Result<(), AppError> {
-        let req = self.gate().settle_hold(payment_id, capture, amount, currency);
+    /// Captures (`capture`) or cancels a held payment, at the Gate path of its `method`.
+    pub async fn settle(
+        &self,
+        payment_id: &str,
+        method: &str,
+        capture: bool,
+        amount: i64,
+        currency: &str,
+    ) -> Result<(), AppError> {
+        let req = self.gate().settle_hold(payment_id, method, capture, amount, currency);
         let (status, body) = provider_http::send(&self.http, "ecommpay", req).await?;
         ecommpay::parse_settle_answer(status, &body)
             .map(|_| ())
@@ -101,6 +123,15 @@ impl ProviderBackend for Ecommpay {
         checkout: &'a Checkout,
     ) -> BoxFuture<'a, Result<StartResponse, AppError>> {
         Box::pin(async move {
+            // ECommPay treats payment ids case-insensitively ("be case-insensitive, and
+            // correspond one-to-one with the relevant payment"): `a-1` would be `A-1`'s payment.
+            let twins = app.store.orders_differing_in_case(Provider::Ecommpay, &checkout.order.id).await?;
+            if let Some(twin) = twins.first() {
+                return Err(AppError::Conflict(format!(
+                    "order {:?} differs from order {twin:?} only in letter case, and ECommPay takes them for one payment: use another order id",
+                    checkout.order.id
+                )));
+            }
             let page = PaymentMethod::plain(ecommpay::PAYMENT_PAGE_METHOD, MethodKind::Card, "Card or another method");
             steps::start_hosted_page(app, checkout, vec![page], BrowserTokens::default()).await
         })
@@ -137,7 +168,7 @@ impl ProviderBackend for Ecommpay {
                 description: details.description.as_deref(),
                 customer_id: attempt.provider_customer_id.as_deref(),
                 customer_email: details.email.as_deref(),
-                customer_phone: details.phone.as_deref(),
+                customer_phone: details.phone.as_deref().and_then(ecommpay::customer_phone).as_deref(),
                 language: details.locale.as_deref(),
                 success_url: &steps::return_url(&details.return_url, ReturnHint::Success),
                 fail_url: &steps::return_url(&details.return_url, ReturnHint::Failure),
@@ -161,7 +192,7 @@ impl ProviderBackend for Ecommpay {
                 return Ok(None);
             }
             let found = self.payment(&attempt.provider_order_id).await?;
-            Ok(found.map(|(status, money)| Observation { status, money }))
+            Ok(found.map(|p| Observation { status: p.status, money: p.money }))
         })
     }
 
@@ -190,7 +221,7 @@ impl ProviderBackend for Ecommpay {
             let said = ecommpay::callback_status(&callback);
             let observed = if said.takes_money() {
                 match self.payment(&payment.id).await? {
-                    Some((status, money)) => Observation { status, money },
+                    Some(p) => Observation { status: p.status, money: p.money },
                     None => Observation { status: PaymentStatus::Pending, money: None },
                 }
             } else {
@@ -209,7 +240,12 @@ impl ProviderBackend for Ecommpay {
         capture: bool,
     ) -> BoxFuture<'a, Result<PaymentStatus, AppError>> {
         Box::pin(async move {
-            self.settle(&attempt.provider_order_id, capture, attempt.amount, attempt.currency.code()).await?;
+            // The hold's method decides the Gate path, so the Gate is read first.
+            let method = match self.payment(&attempt.provider_order_id).await? {
+                Some(p) => p.method,
+                None => return Err(AppError::Conflict("ECommPay does not report this payment".into())),
+            };
+            self.settle(&attempt.provider_order_id, &method, capture, attempt.amount, attempt.currency.code()).await?;
             Ok(self.status(&attempt.provider_order_id).await?.unwrap_or(PaymentStatus::Authorized))
         })
     }

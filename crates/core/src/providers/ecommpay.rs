@@ -475,24 +475,54 @@ impl Gate<'_> {
         self.signed("/v2/payment/status", body)
     }
 
-    /// `POST /v2/payment/card/capture` (whole amount) or `…/cancel` for a hold.
-    pub fn settle_hold(&self, payment_id: &str, capture: bool, amount: i64, currency: &str) -> HttpRequest {
-        let (path, body) = if capture {
-            (
-                "/v2/payment/card/capture",
-                serde_json::json!({
-                    "general": {"project_id": self.project_id, "payment_id": payment_id},
-                    "payment": {"amount": amount, "currency": currency},
-                }),
-            )
-        } else {
-            (
-                "/v2/payment/card/cancel",
-                serde_json::json!({"general": {"project_id": self.project_id, "payment_id": payment_id}}),
-            )
+    /// `POST /v2/payment/{method}/capture` (whole amount) or `…/{method}/cancel` for a hold.
+    /// The path names the payment's method ([`gate_method`]): ECommPay's plugins capture a
+    /// card at `card/…`, Apple Pay at `applepay/…`, Google Pay at `googlepay/…`.
+    pub fn settle_hold(
+        &self,
+        payment_id: &str,
+        method: &str,
+        capture: bool,
+        amount: i64,
+        currency: &str,
+    ) -> HttpRequest {
+        let general = serde_json::json!({"project_id": self.project_id, "payment_id": payment_id});
+        let (operation, body) = match capture {
+            true => (
+                "capture",
+                serde_json::json!({"general": general, "payment": {"amount": amount, "currency": currency}}),
+            ),
+            false => ("cancel", serde_json::json!({"general": general})),
         };
-        self.signed(path, body)
+        self.signed(&format!("/v2/payment/{method}/{operation}"), body)
     }
+}
+
+/// The Gate path segment for a payment's `payment.method` (`card`, `Apple Pay`, `google_pay`,
+/// …): lower case without spaces, `-` or `_` (`applepay`, `googlepay`); `card` when the
+/// payment names none.
+pub fn gate_method(payment_method: Option<&str>) -> String {
+    let method: String = payment_method
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if method.is_empty() {
+        CARD_METHOD.to_owned()
+    } else {
+        method
+    }
+}
+
+/// The Gate method of card payments.
+pub const CARD_METHOD: &str = "card";
+
+/// `customer_phone` as ECommPay takes it: the digits only, 4 to 24 of them (`+7 701 000-00-00`
+/// → `77010000000`); `None` (the parameter left out) for anything that is not a phone number.
+pub fn customer_phone(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    (4..=24).contains(&digits.len()).then_some(digits)
 }
 
 /// What a Gate answer said.

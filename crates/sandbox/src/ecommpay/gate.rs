@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,7 +19,7 @@ use crate::{Answer, Sandbox};
 fn known_payment(sb: &Sandbox, request: &Value) -> Result<Value, Response> {
     let general = &request["general"];
     let id = general["payment_id"].as_str().unwrap_or_default();
-    match sb.store.get(KIND, id) {
+    match sb.store.get(KIND, &super::key(id)) {
         Ok(Some(p)) if p["status"] != OPENED => Ok(p),
         Ok(_) => Err(error_response(
             StatusCode::BAD_REQUEST,
@@ -41,19 +41,31 @@ pub async fn status(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Answer {
 }
 
 /// `POST /v2/payment/card/capture`.
-pub async fn capture(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Answer {
-    settle(&sb, &body, "capture", "success").await
+pub async fn capture(State(sb): State<Arc<Sandbox>>, Path(method): Path<String>, body: Bytes) -> Answer {
+    settle(&sb, &method, &body, "capture", "success").await
 }
 
 /// `POST /v2/payment/card/cancel`.
-pub async fn cancel(State(sb): State<Arc<Sandbox>>, body: Bytes) -> Answer {
-    settle(&sb, &body, "cancel", "cancelled").await
+pub async fn cancel(State(sb): State<Arc<Sandbox>>, Path(method): Path<String>, body: Bytes) -> Answer {
+    settle(&sb, &method, &body, "cancel", "cancelled").await
 }
 
-async fn settle(sb: &Sandbox, body: &Bytes, operation: &str, new_status: &str) -> Answer {
+async fn settle(sb: &Sandbox, method: &str, body: &Bytes, operation: &str, new_status: &str) -> Answer {
     let request = signed_request(sb, body)?;
     let mut payment = known_payment(sb, &request)?;
     let general = &request["general"];
+    // The operation is addressed by the payment's method, as ECommPay's plugins address it.
+    let paid_with = payment["method"].as_str().unwrap_or("card");
+    if method != paid_with {
+        return Err(error_response(
+            StatusCode::BAD_REQUEST,
+            "3030",
+            "payment_id",
+            "Operation is not allowed for the payment method",
+            &format!("the payment was made with {paid_with}, not {method}"),
+            general,
+        ));
+    }
     if payment["status"] != "awaiting capture" {
         return Err(error_response(
             StatusCode::BAD_REQUEST,
@@ -83,7 +95,7 @@ async fn settle(sb: &Sandbox, body: &Bytes, operation: &str, new_status: &str) -
         ops.push(op);
     }
     let id = payment["payment_id"].as_str().unwrap_or_default().to_owned();
-    sb.store.update(KIND, &id, &payment).map_err(|e| super::store_failed(&e))?;
+    sb.store.update(KIND, &super::key(&id), &payment).map_err(|e| super::store_failed(&e))?;
     send_callback(sb, &payment);
     Ok(Json(json!({
         "status": "success",

@@ -55,7 +55,7 @@ pub fn form(payment: &Value, error: Option<Msg>) -> Response {
 }
 
 fn opened(sb: &Sandbox, payment_id: &str) -> Result<Value, Response> {
-    match sb.store.get(KIND, payment_id) {
+    match sb.store.get(KIND, &super::key(payment_id)) {
         // A page past its `best_before` can no longer be paid.
         Ok(Some(p)) if p["status"] == OPENED && p["best_before_ms"].as_i64().is_some_and(|b| b <= now_ms()) => {
             Err(page::message(LABEL, Msg::Closed, Msg::ClosedText))
@@ -96,7 +96,7 @@ pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String
                 Outcome::ThreeDs => {
                     payment["status"] = json!("awaiting 3ds result");
                     payment["pending_card"] = json!({"pan": card.pan, "exp": card.exp, "holder": card.holder});
-                    if let Err(e) = sb.store.update(KIND, &payment_id, &payment) {
+                    if let Err(e) = sb.store.update(KIND, &super::key(&payment_id), &payment) {
                         return Err(super::store_failed(&e));
                     }
                     let acs = format!("{}/ecommpay/payment/acs", sb.config.public_base);
@@ -112,7 +112,7 @@ pub async fn submit(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String
 /// `POST /payment/acs`: the 3-D Secure password.
 pub async fn acs(State(sb): State<Arc<Sandbox>>, Form(f): Form<HashMap<String, String>>) -> Response {
     let payment_id = f.get("payment_id").cloned().unwrap_or_default();
-    let payment = match sb.store.get(KIND, &payment_id) {
+    let payment = match sb.store.get(KIND, &super::key(&payment_id)) {
         Ok(Some(p)) if p["status"] == "awaiting 3ds result" => p,
         _ => return page::message(LABEL, Msg::NotFound, Msg::NotFoundText),
     };
@@ -148,7 +148,7 @@ fn finish(sb: &Sandbox, mut payment: Value, card: &CardInput, approved: bool) ->
     let operation = if auth { "auth" } else { "sale" };
     payment["operations"] = json!([new_operation(&payment, operation, if approved { "success" } else { "decline" })]);
     let id = payment["payment_id"].as_str().unwrap_or_default().to_owned();
-    if let Err(e) = sb.store.update(KIND, &id, &payment) {
+    if let Err(e) = sb.store.update(KIND, &super::key(&id), &payment) {
         return super::store_failed(&e);
     }
     send_callback(sb, &payment);

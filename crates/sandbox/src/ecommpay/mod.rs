@@ -8,7 +8,8 @@
 //!   then redirects to `merchant_success_url` / `merchant_fail_url` / `merchant_return_url`
 //!   (nothing appended) when the matching `merchant_*_enabled` switches it on, and POSTs the
 //!   signed JSON callback.
-//! * Gate: `POST /v2/payment/status`, `/v2/payment/card/capture`, `/v2/payment/card/cancel`,
+//! * Gate: `POST /v2/payment/status`, `/v2/payment/{method}/capture` and `…/cancel` (the
+//!   path names the payment's method: `card` for the page's card payments),
 //!   signed requests (`general.signature`); answers are not signed (nothing public shows that
 //!   they are, and ECommPay's plugins do not check).
 
@@ -36,6 +37,12 @@ pub use hosted::TEST_CARDS;
 const PROVIDER: &str = "ecommpay";
 /// Payment kind in the store.
 pub(crate) const KIND: &str = "ep_payment";
+/// The store key of a `payment_id`: ECommPay's reference says a payment id is
+/// case-insensitive, so `A-1` and `a-1` are one payment.
+pub(crate) fn key(payment_id: &str) -> String {
+    payment_id.to_lowercase()
+}
+
 /// Internal status of a payment page opened but not submitted: the Gate does not know it yet.
 const OPENED: &str = "opened";
 
@@ -49,8 +56,8 @@ pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .route("/payment", get(open_page).post(hosted::submit))
         .route("/payment/acs", post(hosted::acs))
         .route("/v2/payment/status", post(gate::status))
-        .route("/v2/payment/card/capture", post(gate::capture))
-        .route("/v2/payment/card/cancel", post(gate::cancel))
+        .route("/v2/payment/{method}/capture", post(gate::capture))
+        .route("/v2/payment/{method}/cancel", post(gate::cancel))
         .layer(middleware::from_fn_with_state(sb, faults))
 }
 
@@ -144,7 +151,7 @@ async fn open_page(State(sb): State<Arc<Sandbox>>, RawQuery(query): RawQuery) ->
         Some("auth") => "auth",
         Some(_) => return bad_request("1207", "operation_type", "operation_type must be sale or auth"),
     };
-    let existing = match sb.store.get(KIND, &payment_id) {
+    let existing = match sb.store.get(KIND, &key(&payment_id)) {
         Ok(p) => p,
         Err(e) => return store_failed(&e),
     };
@@ -170,7 +177,7 @@ async fn open_page(State(sb): State<Arc<Sandbox>>, RawQuery(query): RawQuery) ->
                 "best_before_ms": best_before_ms,
                 "status": OPENED,
             });
-            match sb.store.insert(KIND, &payment_id, None, None, &p) {
+            match sb.store.insert(KIND, &key(&payment_id), None, None, &p) {
                 Ok(()) | Err(StoreError::Duplicate) => p,
                 Err(e) => return store_failed(&e),
             }

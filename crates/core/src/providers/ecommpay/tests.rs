@@ -216,8 +216,10 @@ fn gate_status_request_and_answers() {
     assert!(matches!(parse_status_answer(404, ""), Err(GateError::Status { status: 404, .. })));
     assert!(matches!(parse_status_answer(500, "oops"), Err(GateError::Status { status: 500, .. })));
     assert!(matches!(parse_status_answer(502, r#"{"errors":[]}"#), Err(GateError::Status { status: 502, .. })));
-    let capture = gate.settle_hold("p1", true, 500, "KZT");
+    let capture = gate.settle_hold("p1", CARD_METHOD, true, 500, "KZT");
     assert!(capture.url.ends_with("/v2/payment/card/capture"));
+    let cancel = gate.settle_hold("p1", &gate_method(Some("Google Pay")), false, 500, "KZT");
+    assert!(cancel.url.ends_with("/v2/payment/googlepay/cancel"), "{}", cancel.url);
     assert_eq!(parse_settle_answer(200, "{}"), Ok(GateAnswer::Accepted));
 }
 
@@ -353,4 +355,17 @@ fn every_way_back_is_switched_on_and_opens_in_the_same_tab() {
         assert_eq!(value(&format!("merchant_{way}_enabled")), Some("2"), "{way}");
         assert_eq!(value(&format!("merchant_{way}_redirect_mode")), Some("parent_page"), "{way}");
     }
+}
+
+#[test]
+fn methods_and_phones_are_written_as_the_gate_takes_them() {
+    assert_eq!(gate_method(Some("card")), "card");
+    assert_eq!(gate_method(Some("Apple Pay")), "applepay");
+    assert_eq!(gate_method(Some("google_pay")), "googlepay");
+    assert_eq!(gate_method(None), "card");
+    assert_eq!(gate_method(Some("../x")), "x", "nothing but letters and digits reaches the path");
+    assert_eq!(customer_phone("+7 (701) 000-00-00").as_deref(), Some("77010000000"));
+    assert_eq!(customer_phone("123"), None, "fewer than 4 digits");
+    assert_eq!(customer_phone(&"1".repeat(25)), None, "more than 24");
+    assert_eq!(customer_phone("call me"), None);
 }
