@@ -78,6 +78,8 @@ pub struct PaytoneConfig {
     pub callback_secret: Secret,
     /// How the Private API is authenticated (Basic with the account id by default).
     pub auth: tolem_core::providers::paytone::PrivateAuth,
+    /// How a new invoice is written to the Private API (JSON:API by default).
+    pub invoice_body: tolem_core::providers::paytone::InvoiceBody,
 }
 
 /// OneEntry settings.
@@ -202,7 +204,7 @@ fn var(name: &str) -> Option<String> {
 /// Paytone's settings, when any of its keys is set; each missing one is named. `var` reads a
 /// setting (the environment, or a table in tests).
 fn paytone_config(var: impl Fn(&str) -> Option<String>) -> Result<Option<PaytoneConfig>, ConfigError> {
-    use tolem_core::providers::paytone::{default_private_api, PrivateAuth, DEFAULT_API};
+    use tolem_core::providers::paytone::{default_private_api, InvoiceBody, PrivateAuth, DEFAULT_API};
     const KEYS: [&str; 4] =
         ["TOLEM_PAYTONE_PUBLIC_KEY", "TOLEM_PAYTONE_API_KEY", "TOLEM_PAYTONE_SECRET_KEY", "TOLEM_PAYTONE_ACCOUNT_ID"];
     if KEYS.iter().all(|k| var(k).is_none()) {
@@ -220,6 +222,13 @@ fn paytone_config(var: impl Fn(&str) -> Option<String>) -> Result<Option<Paytone
             return Err(ConfigError(format!("TOLEM_PAYTONE_PRIVATE_AUTH must be basic or bearer, not {other:?}")))
         }
     };
+    let invoice_body = match var("TOLEM_PAYTONE_INVOICE_BODY").as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("jsonapi") => InvoiceBody::JsonApi,
+        Some("flat") => InvoiceBody::Flat,
+        Some(other) => {
+            return Err(ConfigError(format!("TOLEM_PAYTONE_INVOICE_BODY must be jsonapi or flat, not {other:?}")))
+        }
+    };
     let base_url = var("TOLEM_PAYTONE_API_URL").unwrap_or_else(|| DEFAULT_API.to_owned());
     Ok(Some(PaytoneConfig {
         private_api_url: var("TOLEM_PAYTONE_PRIVATE_API_URL").unwrap_or_else(|| default_private_api(&base_url)),
@@ -231,6 +240,7 @@ fn paytone_config(var: impl Fn(&str) -> Option<String>) -> Result<Option<Paytone
         )?),
         callback_secret: Secret::new(required("TOLEM_PAYTONE_SECRET_KEY", "the secret key that signs callbacks")?),
         auth,
+        invoice_body,
     }))
 }
 
@@ -272,6 +282,7 @@ impl Config {
     /// | `TOLEM_PAYTONE_API_URL` | Public API and `/hpp/` base | `https://com.paycore.io` |
     /// | `TOLEM_PAYTONE_PRIVATE_API_URL` | Private API base | `{TOLEM_PAYTONE_API_URL}/api` |
     /// | `TOLEM_PAYTONE_PRIVATE_AUTH` | `basic` (account id + API key) or `bearer` (API key) | `basic` |
+    /// | `TOLEM_PAYTONE_INVOICE_BODY` | `jsonapi` or `flat`: how a new invoice is written | `jsonapi` |
     /// | `TOLEM_ONEENTRY_URL` | project URL (enables OneEntry) | — |
     /// | `TOLEM_ONEENTRY_APP_TOKEN` | app token | — |
     /// | `TOLEM_ONEENTRY_STORAGE` | orders storage marker | `orders` |

@@ -207,6 +207,7 @@ impl Demo {
                 api_key: Secret::new(demo_credentials::PAYTONE_API_KEY),
                 callback_secret: Secret::new(demo_credentials::PAYTONE_SECRET_KEY),
                 auth: tolem_backend::PaytoneAuth::Basic { account_id: demo_credentials::PAYTONE_ACCOUNT_ID.to_owned() },
+                invoice_body: tolem_core::providers::paytone::InvoiceBody::JsonApi,
             }),
             oneentry: Some(OneEntryConfig {
                 project_url: format!("{api}/sandbox/oneentry"),

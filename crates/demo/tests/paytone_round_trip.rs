@@ -250,3 +250,19 @@ async fn private_api_with_basic_auth_and_provider_outages() {
     demo.hpp(&url, "pay", "4242424242424242").await;
     demo.status_becomes(&attempt, "paid").await;
 }
+
+/// A 422 about the reference that a fresh reference gets too is not a lost answer: the pay
+/// fails with Paytone's words after two creates, not twenty.
+#[tokio::test]
+async fn a_reference_refused_twice_is_not_walked_through_the_tries() {
+    let demo = start_demo_with(DemoOptions {
+        sandbox_tweak: Some(|config| config.paytone.max_reference_len = 6),
+        ..DemoOptions::default()
+    })
+    .await;
+    let attempt = demo.paytone_start("PT-REF-1").await["attemptId"].as_str().unwrap().to_owned();
+    let (code, body) = demo.pay(&attempt, "bank_card_kzt_hpp", json!({})).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (502, Some("PROVIDER_ERROR")), "{body}");
+    let (_, requests) = demo.get("/sandbox/_control/requests").await;
+    assert_eq!(requests["paytone POST /api/payment-invoices"], 2, "{requests}");
+}

@@ -109,6 +109,8 @@ pub struct PaytoneAccount {
     /// Whether the Private API also takes `Authorization: Bearer <api key>` (off: Basic only,
     /// as Corefy's authentication page documents).
     pub accepts_bearer: bool,
+    /// The longest `reference_id` taken (255 here [GUESS]: Corefy documents none).
+    pub max_reference_len: usize,
     /// The callback URL of the Commerce settings, if any.
     pub callback_url: Option<String>,
 }
@@ -241,6 +243,7 @@ impl SandboxConfig {
                 api_key: PAYTONE_API_KEY.to_owned(),
                 account_id: PAYTONE_ACCOUNT_ID.to_owned(),
                 accepts_bearer: false,
+                max_reference_len: 255,
                 callback_url: callbacks.paytone,
             },
             oneentry: OneEntryProject {

@@ -33,9 +33,10 @@ pub struct Paytone {
 pub enum Created {
     /// The invoice made for the try.
     Invoice(Box<Invoice>),
-    /// This `reference_id` is taken (an earlier create whose answer was lost): use the
-    /// next try's reference.
-    ReferenceTaken,
+    /// A 422 naming `reference_id`, with Paytone's words: most likely taken by an earlier
+    /// create whose answer was lost ([GUESS]: Corefy documents no such rule), so the next
+    /// try's reference is used; refused again, it was about something else.
+    ReferenceTaken(String),
 }
 
 impl Paytone {
@@ -49,6 +50,7 @@ impl Paytone {
             base_url: &self.config.private_api_url,
             api_key: self.config.api_key.expose(),
             auth: &self.config.auth,
+            body: self.config.invoice_body,
         }
     }
 
@@ -76,7 +78,7 @@ impl Paytone {
         let (status, body) = provider_http::send(&self.http, "paytone", self.private().create_invoice(r)).await?;
         match paytone::parse::<Invoice>(status, &body) {
             Ok(invoice) => Ok(Created::Invoice(Box::new(invoice))),
-            Err(PaytoneError::Validation(m)) if m.contains("reference_id") => Ok(Created::ReferenceTaken),
+            Err(PaytoneError::Validation(m)) if m.contains("reference_id") => Ok(Created::ReferenceTaken(m)),
             Err(PaytoneError::Validation(m)) => Err(AppError::Invalid(format!("fields: {m}"))),
             Err(e) => Err(AppError::Provider(format!("paytone create invoice: {e}"))),
         }
@@ -124,6 +126,8 @@ impl Paytone {
             }
             attempt = steps::new_try(app, &attempt).await?;
         }
+        // Whether the previous create in this loop was refused for its reference.
+        let mut refused_before = false;
         loop {
             let details = attempt.details.clone();
             let metadata = [
@@ -161,9 +165,16 @@ impl Paytone {
                     app.store.set_details(&attempt.attempt_id, &details).await?;
                     return Ok(url);
                 }
-                Created::ReferenceTaken => {
-                    // An earlier create for this reference whose answer never reached us.
-                    tracing::warn!(attempt = %attempt.attempt_id, "Paytone reference_id already used; using the next try's");
+                Created::ReferenceTaken(words) => {
+                    // A fresh reference refused as well: not a lost answer (a rule about the
+                    // reference itself, say). Say Paytone's words instead of walking on.
+                    if refused_before {
+                        return Err(AppError::Provider(format!("Paytone refuses the reference_id: {words}")));
+                    }
+                    refused_before = true;
+                    // Most likely an earlier create for this reference whose answer never
+                    // reached us.
+                    tracing::warn!(attempt = %attempt.attempt_id, "Paytone refused the reference_id ({words}); using the next try's");
                     attempt = match steps::after_reference_taken(app, &attempt).await? {
                         NextStep::Try(next) => *next,
                         NextStep::Page(url) => return Ok(url),

@@ -107,6 +107,21 @@ pub struct PrivateApi<'a> {
     pub api_key: &'a str,
     /// How to present it.
     pub auth: &'a PrivateAuth,
+    /// How an invoice to create is written.
+    pub body: InvoiceBody,
+}
+
+/// How the Private API takes a new invoice. Its answers are JSON:API documents; Corefy's
+/// published docs show the Public API's create body flat and point to a Swagger reference for
+/// the Private API's that is not public, so which one it takes is a setting ([GUESS]:
+/// JSON:API, like its answers; `TOLEM_PAYTONE_INVOICE_BODY`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InvoiceBody {
+    /// `{"data": {"type": "payment-invoices", "attributes": {…}}}`.
+    #[default]
+    JsonApi,
+    /// The attributes as the body itself, as the Public API takes them.
+    Flat,
 }
 
 /// What Tolem asks Paytone to collect.
@@ -184,7 +199,10 @@ impl PrivateApi<'_> {
         if !metadata.is_empty() {
             attributes.insert("metadata".into(), Value::Object(metadata));
         }
-        let body = json!({"data": {"type": "payment-invoices", "attributes": attributes}});
+        let body = match self.body {
+            InvoiceBody::JsonApi => json!({"data": {"type": "payment-invoices", "attributes": attributes}}),
+            InvoiceBody::Flat => Value::Object(attributes),
+        };
         json_request(
             Method::Post,
             format!("{}/payment-invoices", trim(self.base_url)),

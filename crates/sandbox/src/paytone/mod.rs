@@ -266,9 +266,12 @@ fn authorised(sb: &Sandbox, headers: &HeaderMap) -> Result<(), Response> {
 
 fn create(sb: &Sandbox, a: Map<String, Value>) -> Response {
     let text = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_owned);
-    let Some(reference_id) = text("reference_id").filter(|r| !r.is_empty() && r.len() <= 255) else {
+    let Some(reference_id) = text("reference_id").filter(|r| !r.is_empty()) else {
         return invalid("reference_id_required", "reference_id", "reference_id: is required");
     };
+    if reference_id.chars().count() > sb.config.paytone.max_reference_len {
+        return invalid("reference_id_invalid", "reference_id", "reference_id: is too long");
+    }
     let Some(currency) = text("currency").filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase())) else {
         return invalid("currency_invalid", "currency", "currency: must be ISO 4217 alpha-3");
     };

@@ -66,7 +66,7 @@ fn every_invoice_status_maps_and_unknown_is_pending() {
         ("refunding", I::Refunding, P::Paid),
         ("refund_pending", I::RefundPending, P::Paid),
         ("refund_error", I::RefundError, P::Paid),
-        ("partially_refunded", I::PartiallyRefunded, P::Refunded),
+        ("partially_refunded", I::PartiallyRefunded, P::Paid),
         ("refunded", I::Refunded, P::Refunded),
         ("refund_failed", I::RefundFailed, P::Paid),
         ("something_new", I::Unknown, P::Pending),
@@ -156,7 +156,8 @@ fn requests_carry_major_units_and_the_right_auth() {
     };
     let private = default_private_api("https://api.paytone.test/");
     assert_eq!(private, "https://api.paytone.test/api");
-    let bearer = PrivateApi { base_url: &private, api_key: "ak_test_9", auth: &PrivateAuth::Bearer };
+    let bearer =
+        PrivateApi { base_url: &private, api_key: "ak_test_9", auth: &PrivateAuth::Bearer, body: InvoiceBody::JsonApi };
     let req = bearer.create_invoice(&invoice);
     assert_eq!(req.url, "https://api.paytone.test/api/payment-invoices");
     assert_eq!(req.header("authorization"), Some("Bearer ak_test_9"));
@@ -175,7 +176,10 @@ fn requests_carry_major_units_and_the_right_auth() {
         base_url: "https://private.paytone.test/",
         api_key: "sk",
         auth: &PrivateAuth::Basic { account_id: "acc".into() },
+        body: InvoiceBody::Flat,
     };
+    let flat: Value = serde_json::from_str(basic.create_invoice(&invoice).body.as_deref().unwrap()).unwrap();
+    assert_eq!((flat["reference_id"].as_str(), flat.get("data")), (Some("A-1"), None), "{flat}");
     assert_eq!(basic.invoice("cpi_X/1").header("authorization"), Some("Basic YWNjOnNr"));
     assert_eq!(basic.invoice("cpi_X/1").url, "https://private.paytone.test/payment-invoices/cpi_X%2F1");
     assert_eq!(hpp_url("https://com.paycore.io/", "cpi_1"), "https://com.paycore.io/hpp/?cpi=cpi_1");

@@ -197,12 +197,15 @@ pub enum InvoiceStatus {
 impl From<InvoiceStatus> for PaymentStatus {
     fn from(s: InvoiceStatus) -> Self {
         match s {
+            // Part of the money given back leaves the order paid for the shopper (ECommPay's
+            // `partially refunded` is read the same way); only all of it is `refunded`.
             InvoiceStatus::Processed
             | InvoiceStatus::Refunding
             | InvoiceStatus::RefundPending
             | InvoiceStatus::RefundError
-            | InvoiceStatus::RefundFailed => PaymentStatus::Paid,
-            InvoiceStatus::PartiallyRefunded | InvoiceStatus::Refunded => PaymentStatus::Refunded,
+            | InvoiceStatus::RefundFailed
+            | InvoiceStatus::PartiallyRefunded => PaymentStatus::Paid,
+            InvoiceStatus::Refunded => PaymentStatus::Refunded,
             InvoiceStatus::ProcessFailed => PaymentStatus::Failed,
             InvoiceStatus::Expired => PaymentStatus::Expired,
             InvoiceStatus::Terminated => PaymentStatus::Cancelled,
