@@ -26,6 +26,9 @@ function sdkPayment(paymentId) {
   payment.languageCode = "kk";
   payment.closeOnMissclick = true;
   payment.merchantSuccessUrl = demo.origin + "/?provider=ecommpay&tolem_return=success";
+  // As ECommPay's own shop plugins send them: the way back is switched on, in the same tab.
+  payment.merchantSuccessEnabled = 2;
+  payment.merchantSuccessRedirectMode = "parent_page";
   return payment;
 }
 
@@ -66,7 +69,7 @@ test("the SDK's signer agrees with the URL our backend signs", async () => {
   assert.notEqual(signer({ ...params, payment_amount: "1" }, SECRET), signature);
 });
 
-test("the sandbox's signed Gate answers verify with the SDK's Callback", async () => {
+test("the sandbox's callbacks verify with the SDK's Callback; its Gate answers carry the payment", async () => {
   const url = sdkPayment("SDK-3").getUrl();
   assert.equal((await fetch(url)).status, 200);
   const form = new URLSearchParams({ action: "pay", payment_id: "SDK-3", pan: "4000000000000077", exp: "12/30", cvc: "123", holder: "TEST" });
@@ -82,11 +85,24 @@ test("the sandbox's signed Gate answers verify with the SDK's Callback", async (
     body: JSON.stringify(request),
   });
   assert.equal(answer.status, 200);
-  const body = await answer.text();
-  const callback = new Callback(SECRET, body); // throws on a bad signature
+  // A status answer is a callback's shape; nothing public shows it signed, so the sandbox
+  // does not sign it (and Tolem requires no signature of it).
+  const status = await answer.json();
+  assert.equal(status.payment.id, "SDK-3");
+  assert.equal(status.payment.status, "success");
+
+  // The callback the page sent is signed, and the SDK verifies it.
+  let delivered;
+  for (let i = 0; i < 100 && !delivered; i++) {
+    const log = await (await fetch(demo.origin + "/sandbox/_control/webhooks")).json();
+    delivered = log.find((d) => d.provider === "ecommpay" && d.body.includes('"SDK-3"'));
+    if (!delivered) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(delivered, "the callback was sent");
+  const callback = new Callback(SECRET, delivered.body); // throws on a bad signature
   assert.equal(callback.isPaymentSuccess(), true);
   assert.equal(callback.getPaymentId(), "SDK-3");
-  assert.throws(() => new Callback(SECRET, body.replace('"success"', '"decline"')), /Invalid signature/);
+  assert.throws(() => new Callback(SECRET, delivered.body.replace('"success"', '"decline"')), /Invalid signature/);
 
   const forged = { general: { project_id: PROJECT_ID, payment_id: "SDK-3", signature: signer(request, "wrong") } };
   const refused = await fetch(demo.origin + "/sandbox/ecommpay/v2/payment/status", {

@@ -195,7 +195,11 @@ async fn latest_session(
     kept: &mut Kept,
     order_id: i64,
 ) -> Result<Option<JsValue>, CheckoutError> {
-    let answer = as_user(requests, project, kept, &|api, token| api.sessions_by_order(order_id, token)).await?;
+    // "None yet" is an empty list or a 404 (OneEntry's own rules code allows for an error).
+    let answer = match as_user(requests, project, kept, &|api, token| api.sessions_by_order(order_id, token)).await {
+        Err(e) if e.http_status == Some(404) => return Ok(None),
+        other => other?,
+    };
     if !Array::is_array(&answer) {
         return Ok(answer.is_object().then_some(answer));
     }
@@ -289,8 +293,12 @@ pub async fn pay(
     let order_id = match rules::order_for_account(kept.order(), method_id) {
         Some(id) => id,
         None => {
-            let form =
-                rules::order_form(&order.id, options.customer.email.as_deref(), options.customer.phone.as_deref());
+            let form = rules::order_form(
+                &rules::FormMarkers::default(),
+                &order.id,
+                options.customer.email.as_deref(),
+                options.customer.phone.as_deref(),
+            );
             let products = rules::product_lines(&order.items);
             let new_order = NewOrder {
                 storage_marker: &project.orders_storage,
@@ -346,7 +354,8 @@ pub async fn pay(
             ));
         }
     }
-    if session.is_none() {
+    // An account that opens its own session (PayPal) is waited for, never given a second one.
+    if session.is_none() && rules::may_open_session(method_id, &rules::OWN_SESSION_ACCOUNTS) {
         session = Some(as_user(requests, project, &mut kept, &|api, token| api.create_session(order_id, token)).await?);
     }
     save(options, &kept);

@@ -99,6 +99,11 @@ pub struct OneEntryConfig {
     pub statuses: tolem_core::providers::oneentry::SessionStatusTable,
     /// How long `pay` waits for a session's `paymentUrl` that is still null.
     pub page_wait: tolem_core::providers::oneentry::rules::PageWait,
+    /// The project's order form markers for the try's reference, email and phone.
+    pub form_markers: tolem_core::providers::oneentry::rules::FormMarkers,
+    /// Payment accounts that open their own session once the order exists: Tolem waits for
+    /// it instead of opening another.
+    pub own_session_accounts: Vec<String>,
 }
 
 /// Backend settings.
@@ -289,6 +294,8 @@ impl Config {
     /// | `TOLEM_ONEENTRY_FORM` | order form identifier | `orderForm` |
     /// | `TOLEM_ONEENTRY_LANG` | `formData` language | `en_US` |
     /// | `TOLEM_ONEENTRY_STATUSES` | more session statuses, `name=status,…` | — |
+    /// | `TOLEM_ONEENTRY_FORM_FIELDS` | form markers, `order_number=…,email=…,phone=…` | the same names |
+    /// | `TOLEM_ONEENTRY_OWN_SESSION_ACCOUNTS` | accounts that open their own session | `paypal` |
     /// | `TOLEM_ADMIN_TOKEN` | bearer token for `/admin/*` | off |
     /// | `TOLEM_MERCHANT_KEYS` | comma-separated keys for `POST /sessions` (the shop's server) | none |
     /// | `TOLEM_RATE_LIMIT_PER_MINUTE` | `start` + `pay` per client per minute (`0`: off) | `60` |
@@ -421,6 +428,14 @@ impl Config {
                 )
                 .map_err(|e| ConfigError(format!("TOLEM_ONEENTRY_STATUSES: {e}")))?,
                 page_wait: tolem_core::providers::oneentry::rules::PageWait::default(),
+                form_markers: tolem_core::providers::oneentry::rules::FormMarkers::parse(
+                    &var("TOLEM_ONEENTRY_FORM_FIELDS").unwrap_or_default(),
+                )
+                .map_err(|e| ConfigError(format!("TOLEM_ONEENTRY_FORM_FIELDS: {e}")))?,
+                own_session_accounts: var("TOLEM_ONEENTRY_OWN_SESSION_ACCOUNTS").map_or_else(
+                    || tolem_core::providers::oneentry::rules::OWN_SESSION_ACCOUNTS.map(str::to_owned).to_vec(),
+                    |list| list.split(',').map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect(),
+                ),
             }),
             None => None,
         };

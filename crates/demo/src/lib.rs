@@ -217,6 +217,10 @@ impl Demo {
                 lang_code: "en_US".to_owned(),
                 statuses: tolem_backend::OneEntryStatuses::default(),
                 page_wait: tolem_core::providers::oneentry::rules::PageWait { reads: 6, pause_ms: 300 },
+                form_markers: tolem_core::providers::oneentry::rules::FormMarkers::default(),
+                own_session_accounts: tolem_core::providers::oneentry::rules::OWN_SESSION_ACCOUNTS
+                    .map(str::to_owned)
+                    .to_vec(),
             }),
             admin_token: Some(Secret::new(DEMO_ADMIN_TOKEN)),
             merchant_keys: vec![Secret::new(demo_credentials::TOLEM_MERCHANT_KEY)],

@@ -145,6 +145,9 @@ async fn stripe_account_pays_through_the_session_page_and_the_order_is_priced_by
     assert_eq!((status["status"].as_str(), status["final"].as_bool()), (Some("paid"), Some(true)), "{status}");
 }
 
+/// The sandbox's request count of OneEntry session creations.
+const SESSION_CREATES: &str = "oneentry POST /api/content/payments/sessions";
+
 #[tokio::test]
 async fn a_payment_url_that_appears_only_on_a_later_read_and_a_cash_order() {
     let demo = start_demo(None).await;
@@ -152,8 +155,18 @@ async fn a_payment_url_that_appears_only_on_a_later_read_and_a_cash_order() {
     let (code, pay) = demo.pay(&attempt, "paypal", json!({})).await;
     assert_eq!(code, 200, "the backend kept reading until paymentUrl appeared: {pay}");
     let url = pay["redirect"]["url"].as_str().unwrap().to_owned();
+    // PayPal opens the order's session by itself (a moment after the order, so the first
+    // reads find none: a 404): Tolem waited for it and opened no second one.
+    let (_, requests) = demo.get("/sandbox/_control/requests").await;
+    assert_eq!(requests[SESSION_CREATES].as_u64().unwrap_or(0), 0, "{requests}");
     demo.oneentry_page(&url, "pay", "4242424242424242").await;
     demo.status_becomes(&attempt, "paid").await;
+
+    // A Stripe account's session is opened by Tolem (the count is read at the same key).
+    let stripe = demo.oneentry_start("OE-LATE-2").await["attemptId"].as_str().unwrap().to_owned();
+    assert_eq!(demo.pay(&stripe, "stripe", json!({})).await.0, 200);
+    let (_, requests) = demo.get("/sandbox/_control/requests").await;
+    assert_eq!(requests[SESSION_CREATES].as_u64(), Some(1), "{requests}");
 
     let cash = demo.oneentry_start("OE-CASH-1").await["attemptId"].as_str().unwrap().to_owned();
     let (code, placed) = demo.pay(&cash, "cash", json!({})).await;

@@ -74,8 +74,22 @@ impl OneEntry {
         what: &str,
         build: impl Fn(&OneEntryApi<'_>, &str) -> HttpRequest,
     ) -> Result<(T, bool), AppError> {
+        match self.as_user_or_absent(user, what, build).await? {
+            (Some(v), changed) => Ok((v, changed)),
+            (None, _) => Err(AppError::Provider(format!("oneentry {what}: not found"))),
+        }
+    }
+
+    /// [`Self::as_user`], with a 404 answered as `None`.
+    async fn as_user_or_absent<T: DeserializeOwned>(
+        &self,
+        user: &mut UserToken,
+        what: &str,
+        build: impl Fn(&OneEntryApi<'_>, &str) -> HttpRequest,
+    ) -> Result<(Option<T>, bool), AppError> {
         match self.call::<T>(build(&self.api(), &user.access_token)).await? {
-            Ok(v) => return Ok((v, false)),
+            Ok(v) => return Ok((Some(v), false)),
+            Err(OneEntryError::Refused { status: 404, .. }) => return Ok((None, false)),
             Err(OneEntryError::Unauthorized(_)) => {}
             Err(e) => return Err(refused(what, e)),
         }
@@ -91,7 +105,8 @@ impl OneEntry {
         tracing::info!("oneentry access token refreshed");
         *user = UserToken { access_token: fresh.access_token, refresh_token: Some(fresh.refresh_token) };
         match self.call::<T>(build(&self.api(), &user.access_token)).await? {
-            Ok(v) => Ok((v, true)),
+            Ok(v) => Ok((Some(v), true)),
+            Err(OneEntryError::Refused { status: 404, .. }) => Ok((None, true)),
             Err(OneEntryError::Unauthorized(_)) => Err(AppError::SignInRequired),
             Err(e) => Err(refused(what, e)),
         }
@@ -116,15 +131,16 @@ impl OneEntry {
         self.as_user(user, "create session", |api, token| api.create_session(order_id, token)).await
     }
 
-    /// The order's newest session, if any.
+    /// The order's newest session, if any. "None yet" is an empty list, or a 404 (OneEntry's
+    /// own rules code allows for an error there).
     pub async fn latest_session(
         &self,
         user: &mut UserToken,
         order_id: i64,
     ) -> Result<(Option<Session>, bool), AppError> {
-        let (sessions, changed): (SessionsByOrder, bool) =
-            self.as_user(user, "sessions", |api, token| api.sessions_by_order(order_id, token)).await?;
-        Ok((sessions.latest(), changed))
+        let (sessions, changed): (Option<SessionsByOrder>, bool) =
+            self.as_user_or_absent(user, "sessions", |api, token| api.sessions_by_order(order_id, token)).await?;
+        Ok((sessions.and_then(|s| s.latest()), changed))
     }
 }
 
@@ -154,8 +170,12 @@ impl OneEntry {
             Some(id) => id,
             None => {
                 let details = attempt.details.clone();
-                let form_data =
-                    rules::order_form(&attempt.provider_order_id, details.email.as_deref(), details.phone.as_deref());
+                let form_data = rules::order_form(
+                    &self.config.form_markers,
+                    &attempt.provider_order_id,
+                    details.email.as_deref(),
+                    details.phone.as_deref(),
+                );
                 let products = rules::product_lines(&details.items);
                 let config = &self.config;
                 guard.ensure_held().await?;
@@ -195,12 +215,15 @@ impl OneEntry {
         if let Some(s) = &session {
             steps::refuse_if_settled(app, &attempt, self.config.statuses.map(&s.status)).await?;
         }
-        if session.is_none() {
+        let opens_own = !rules::may_open_session(&req.method_id, &self.config.own_session_accounts);
+        if session.is_none() && !opens_own {
             guard.ensure_held().await?;
             session = Some(self.create_session(&mut user, order_id).await?.0);
         }
+        // Wait for the paymentUrl (and, for an account that opens its own session, for the
+        // session itself).
         let mut reads_done = 1;
-        while session.as_ref().is_some_and(|s| s.payment_url.is_none()) {
+        while session.as_ref().is_none_or(|s| s.payment_url.is_none()) {
             let Some(pause_ms) = self.config.page_wait.next_read(reads_done) else {
                 break;
             };

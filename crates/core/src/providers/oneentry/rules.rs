@@ -40,14 +40,62 @@ pub fn check_price(total_sum: Option<&str>, amount: MinorUnits, currency: Curren
 #[error("OneEntry prices the order differently from its amount")]
 pub struct PriceDiffers;
 
-/// The order form's data: the try's reference as `order_number`, and the shopper's email and
-/// phone where known.
-pub fn order_form(order_number: &str, email: Option<&str>, phone: Option<&str>) -> Vec<FormEntry> {
+/// The markers of the project's order form fields Tolem fills: each project names its own
+/// form's fields (`TOLEM_ONEENTRY_FORM_FIELDS`); an empty marker leaves that value out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormMarkers {
+    /// The try's reference (how Tolem and the sandbox's ledger find the order again).
+    pub order_number: String,
+    /// The shopper's email.
+    pub email: String,
+    /// The shopper's phone.
+    pub phone: String,
+}
+
+impl Default for FormMarkers {
+    /// `order_number`, `email`, `phone`.
+    fn default() -> Self {
+        FormMarkers { order_number: "order_number".into(), email: "email".into(), phone: "phone".into() }
+    }
+}
+
+impl FormMarkers {
+    /// Reads `order_number=orderNo,email=mail,phone=` (each optional; unnamed ones keep their
+    /// default, an empty one is left out).
+    ///
+    /// # Errors
+    /// A message naming the entry that is not `field=marker` for one of the three fields.
+    pub fn parse(text: &str) -> Result<FormMarkers, String> {
+        let mut markers = FormMarkers::default();
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (field, marker) = entry.split_once('=').ok_or_else(|| format!("{entry:?} is not field=marker"))?;
+            let slot = match field.trim() {
+                "order_number" => &mut markers.order_number,
+                "email" => &mut markers.email,
+                "phone" => &mut markers.phone,
+                other => return Err(format!("{other:?} is not order_number, email or phone")),
+            };
+            *slot = marker.trim().to_owned();
+        }
+        Ok(markers)
+    }
+}
+
+/// The order form's data: the try's reference, and the shopper's email and phone where known,
+/// each under the project's marker for it.
+pub fn order_form(
+    markers: &FormMarkers,
+    order_number: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Vec<FormEntry> {
     let entry =
         |marker: &str, value: &str| FormEntry { marker: marker.into(), value: value.into(), kind: "string".into() };
-    let mut form = vec![entry("order_number", order_number)];
-    for (marker, value) in [("email", email), ("phone", phone)] {
-        if let Some(v) = value {
+    let mut form = Vec::new();
+    for (marker, value) in
+        [(&markers.order_number, Some(order_number)), (&markers.email, email), (&markers.phone, phone)]
+    {
+        if let (false, Some(v)) = (marker.is_empty(), value) {
             form.push(entry(marker, v));
         }
     }
@@ -94,6 +142,17 @@ pub enum AfterUnauthorized {
     SignIn,
 }
 
+/// Whether Tolem may open a payment session for an order of `account` that has none yet.
+/// Accounts that open their own once the order exists (`own_session`: PayPal by default,
+/// `TOLEM_ONEENTRY_OWN_SESSION_ACCOUNTS` [GUESS]) are waited for instead: a second session
+/// beside the account's own would be a second page the shopper could pay.
+pub fn may_open_session<S: AsRef<str>>(account: &str, own_session: &[S]) -> bool {
+    !own_session.iter().any(|a| a.as_ref() == account)
+}
+
+/// Accounts that open their own payment session, when nothing is configured.
+pub const OWN_SESSION_ACCOUNTS: [&str; 1] = ["paypal"];
+
 /// The user's access token was refused: refresh once and retry once, and never loop.
 pub fn after_unauthorized(refreshed_already: bool, refresh_token: Option<&str>) -> AfterUnauthorized {
     match refresh_token {
@@ -105,6 +164,27 @@ pub fn after_unauthorized(refreshed_already: bool, refresh_token: Option<&str>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn form_markers_are_the_projects_and_an_empty_one_is_left_out() {
+        let m = FormMarkers::parse("order_number=orderNo, phone=").unwrap();
+        assert_eq!((m.order_number.as_str(), m.email.as_str(), m.phone.as_str()), ("orderNo", "email", ""));
+        let form = order_form(&m, "A-1", Some("s@example.kz"), Some("+77010000000"));
+        let markers: Vec<_> = form.iter().map(|f| (f.marker.as_str(), f.value.as_str())).collect();
+        assert_eq!(markers, [("orderNo", "A-1"), ("email", "s@example.kz")]);
+        assert!(FormMarkers::parse("name=x").unwrap_err().contains("name"));
+        assert!(FormMarkers::parse("email").is_err());
+        assert_eq!(FormMarkers::parse(""), Ok(FormMarkers::default()));
+    }
+
+    #[test]
+    fn accounts_that_open_their_own_session_are_waited_for() {
+        let own: Vec<String> = OWN_SESSION_ACCOUNTS.map(str::to_owned).to_vec();
+        assert!(!may_open_session("paypal", &own));
+        assert!(may_open_session("stripe", &own));
+        assert!(may_open_session::<&str>("paypal", &[]));
+        assert!(!may_open_session("paypal", &OWN_SESSION_ACCOUNTS));
+    }
 
     #[test]
     fn an_order_is_reused_only_for_the_account_it_was_made_for() {
@@ -136,7 +216,7 @@ mod tests {
 
     #[test]
     fn the_form_names_the_try_and_the_known_contacts() {
-        let form = order_form("A-1~2", Some("s@example.kz"), None);
+        let form = order_form(&FormMarkers::default(), "A-1~2", Some("s@example.kz"), None);
         let markers: Vec<_> = form.iter().map(|f| (f.marker.as_str(), f.value.as_str())).collect();
         assert_eq!(markers, [("order_number", "A-1~2"), ("email", "s@example.kz")]);
         assert!(form.iter().all(|f| f.kind == "string"));
