@@ -155,6 +155,7 @@ impl TolemPoller {
             expected: None,
             policy: PollPolicy::default(),
             sandbox: None,
+            redirect_hosts: Vec::new(),
             new_tab: false,
             sign_in_at_provider: false,
             direct: false,
