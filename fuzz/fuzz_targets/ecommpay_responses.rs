@@ -8,6 +8,6 @@ use tolem_core::providers::ecommpay;
 
 fuzz_target!(|data: &[u8]| {
     let Some((status, body)) = common::answer(data) else { return };
-    let _ = ecommpay::parse_status_answer(status, body, b"fuzz-secret");
+    let _ = ecommpay::parse_status_answer(status, body);
     let _ = ecommpay::parse_settle_answer(status, body);
 });

@@ -179,7 +179,7 @@ fn requests_carry_major_units_and_the_right_auth() {
         body: InvoiceBody::Flat,
     };
     let flat: Value = serde_json::from_str(basic.create_invoice(&invoice).body.as_deref().unwrap()).unwrap();
-    assert_eq!((flat["reference_id"].as_str(), flat.get("data")), (Some("A-1"), None), "{flat}");
+    assert_eq!((flat["reference_id"].as_str(), flat.get("data")), (Some("A-1~2"), None), "{flat}");
     assert_eq!(basic.invoice("cpi_X/1").header("authorization"), Some("Basic YWNjOnNr"));
     assert_eq!(basic.invoice("cpi_X/1").url, "https://private.paytone.test/payment-invoices/cpi_X%2F1");
     assert_eq!(hpp_url("https://com.paycore.io/", "cpi_1"), "https://com.paycore.io/hpp/?cpi=cpi_1");
