@@ -59,6 +59,9 @@ pub struct DemoOptions {
     pub bereke_two_stage: bool,
     /// ECommPay authorise-only payments (hold, then capture/cancel through the admin API).
     pub ecommpay_hold: bool,
+    /// ioka orders with `capture_method: MANUAL` (hold, then capture/release through the
+    /// admin API).
+    pub ioka_manual_capture: bool,
     /// Bereke callbacks without a checksum: the sandbox's terminal signs none, and the
     /// backend runs with `TOLEM_BEREKE_UNSIGNED_CALLBACKS` (callbacks only trigger a read).
     pub bereke_unsigned_callbacks: bool,
@@ -88,6 +91,7 @@ impl Default for DemoOptions {
             provider_origin: None,
             bereke_two_stage: false,
             ecommpay_hold: false,
+            ioka_manual_capture: false,
             bereke_unsigned_callbacks: false,
             sandbox_tweak: None,
             rate_limit: Some(tolem_backend::RateLimit { per_minute: 1_200, burst: 200 }),
@@ -179,7 +183,7 @@ impl Demo {
                 api_key: Secret::new(demo_credentials::IOKA_API_KEY),
                 public_key: demo_credentials::IOKA_PUBLIC_KEY.to_owned(),
                 webhook_key: Secret::new(demo_credentials::IOKA_WEBHOOK_KEY),
-                manual_capture: false,
+                manual_capture: options.ioka_manual_capture,
             }),
             bereke: Some(BerekeConfig {
                 base_url: format!("{api}/sandbox/bereke/payment/rest"),

@@ -74,6 +74,7 @@ async fn main() -> std::process::ExitCode {
         },
         bereke_two_stage: env_or("TOLEM_BEREKE_TWO_STAGE", "0") == "1",
         ecommpay_hold: env_or("TOLEM_ECOMMPAY_HOLD", "0") == "1",
+        ioka_manual_capture: env_or("TOLEM_IOKA_CAPTURE", "AUTO").eq_ignore_ascii_case("MANUAL"),
         bereke_unsigned_callbacks: env_or("TOLEM_BEREKE_UNSIGNED_CALLBACKS", "0") == "1",
         sandbox_tweak: None,
     };

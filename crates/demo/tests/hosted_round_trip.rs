@@ -18,6 +18,7 @@ async fn demo_with_holds() -> Running {
         provider_timeout: Duration::from_secs(5),
         bereke_two_stage: true,
         ecommpay_hold: true,
+        ioka_manual_capture: true,
         ..DemoOptions::default()
     })
     .await
@@ -354,6 +355,30 @@ async fn bereke_callbacks_without_a_checksum_only_trigger_a_read() {
     assert_eq!(log[0]["status"], 200, "{log:?}");
     assert!(rbs_calls(&demo, "getOrderStatusExtended.do").await > reads_before, "the callback was read");
     demo.status_becomes(&attempt, "paid").await;
+}
+
+/// ioka's MANUAL capture: the hold is captured with `POST /v2/orders/{id}/capture` or
+/// released with `…/cancel`, each once, and nothing else at ioka changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ioka_holds_are_captured_or_released_by_the_merchant() {
+    let demo = demo_with_holds().await;
+    let mut orders = Vec::new();
+    for (order, action, want) in [("IOKA-H1", "capture", "paid"), ("IOKA-H2", "release", "cancelled")] {
+        let attempt = demo.start_for("ioka", order).await["attemptId"].as_str().unwrap().to_owned();
+        let url = demo.pay_url(&attempt, "card").await;
+        demo.hosted(&url, "pay", "5555555555555599").await;
+        demo.status_becomes(&attempt, "authorized").await;
+        let (code, settled) = demo.admin(action, &attempt, DEMO_ADMIN_TOKEN).await;
+        assert_eq!((code, settled["status"].as_str()), (200, Some(want)), "{action}: {settled}");
+        let (code, _) = demo.admin(action, &attempt, DEMO_ADMIN_TOKEN).await;
+        assert_eq!(code, 409, "{action}: settled once; no hold is left");
+        orders.push(demo.ioka_orders(order).await[0]["id"].as_str().unwrap().to_owned());
+    }
+    let (_, requests) = demo.get("/sandbox/_control/requests").await;
+    assert_eq!(requests[format!("ioka POST /v2/orders/{}/capture", orders[0])], 1, "{requests}");
+    assert_eq!(requests[format!("ioka POST /v2/orders/{}/cancel", orders[1])], 1, "{requests}");
+    let (_, ledger) = demo.get("/sandbox/_control/ledger?order=IOKA-H2").await;
+    assert_eq!(ledger["ioka"]["paid"], 0, "the released hold took nothing: {ledger}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -277,3 +277,22 @@ async fn a_slow_provider_times_out_cleanly_and_nothing_is_lost() {
     demo.start("T-1").await;
     assert_eq!(demo.ioka_orders("T-1").await.len(), 1);
 }
+
+/// The create's answer is lost; the next start finds the order by `external_id`. A search
+/// result carries no `access_token` (ioka's `SearchOrderOut`), so the order is read by id for
+/// it, and the widget still gets the order's token.
+#[tokio::test]
+async fn an_order_found_by_search_is_read_for_its_access_token() {
+    let demo = start_demo_with_timeout(None, Duration::from_millis(500)).await;
+    let fault = json!({"provider": "ioka", "method": "POST", "path": "/v2/orders", "answerAfterMs": 1200, "times": 1});
+    assert_eq!(demo.post("/sandbox/_control/faults", fault).await.0, 201);
+    let (status, _) = demo.post("/api/checkout/start", demo.start_body("T-SEARCH").await).await;
+    assert_eq!(status, 502, "the create's answer did not come in time");
+    let started = demo.start("T-SEARCH").await;
+    let orders = demo.ioka_orders("T-SEARCH").await;
+    assert_eq!(orders.len(), 1, "found, not made again");
+    let id = orders[0]["id"].as_str().unwrap();
+    assert!(started["tokens"]["orderAccessToken"].as_str().is_some_and(|t| t.starts_with(id)), "{started}");
+    let (_, requests) = demo.get("/sandbox/_control/requests").await;
+    assert!(requests[format!("ioka GET /v2/orders/{id}")].as_u64().unwrap_or(0) >= 1, "{requests}");
+}

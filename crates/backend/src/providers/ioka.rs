@@ -12,7 +12,7 @@ use tolem_core::http::HttpRequest;
 use tolem_core::money::Currency;
 use tolem_core::providers::ioka::{
     self, IokaApiError, IokaCaptureMethod, IokaCard, IokaCustomer, IokaCustomerCreated, IokaCustomerRequest, IokaOrder,
-    IokaOrderCreated, IokaOrderRequest, IokaOrderStatus, IokaServer,
+    IokaOrderCreated, IokaOrderRequest, IokaOrderStatus, IokaPayment, IokaServer,
 };
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
@@ -152,12 +152,20 @@ impl Ioka {
         }
     }
 
+    /// The order of a merchant order, by `external_id`. A search result need not carry the
+    /// order's `access_token` (the OpenAPI's `SearchOrderOut` has none): the order is then
+    /// read by id, whose `OrderOut` does.
     async fn find_order(&self, external_id: &str) -> Result<Option<OrderHandle>, AppError> {
         let found: Vec<IokaOrder> = self.search(self.server().find_orders(external_id)).await?;
-        Ok(found.into_iter().next().map(|order| {
-            let access_token = order.access_token.clone();
-            OrderHandle { order, access_token }
-        }))
+        let Some(order) = found.into_iter().next() else {
+            return Ok(None);
+        };
+        let order = match order.access_token {
+            Some(_) => order,
+            None => self.order(&order.id).await?,
+        };
+        let access_token = order.access_token.clone();
+        Ok(Some(OrderHandle { order, access_token }))
     }
 
     /// Reads an order (fresh status).
@@ -165,10 +173,18 @@ impl Ioka {
         self.call::<IokaOrder>(self.server().get_order(order_id)).await?.map_err(|e| provider_error("get order", &e))
     }
 
-    /// A customer's saved cards. Failure here is not fatal: the shopper can still pay with a
-    /// new card, so errors are logged and an empty list returned.
-    pub async fn cards(&self, customer_id: &str) -> Vec<IokaCard> {
-        match self.call::<Vec<IokaCard>>(self.server().customer_cards(customer_id)).await {
+    /// A customer's saved cards (the `API-KEY` and the customer's access token, as the OpenAPI
+    /// asks). Failure here is not fatal: the shopper can still pay with a new card, so it is
+    /// logged as a warning (with ioka's words) and an empty list returned.
+    pub async fn cards(&self, customer_id: &str, customer_access_token: Option<&str>) -> Vec<IokaCard> {
+        let Some(token) = customer_access_token else {
+            tracing::warn!(
+                customer = customer_id,
+                "ioka cards unavailable: no customer access token for this customer"
+            );
+            return Vec::new();
+        };
+        match self.call::<Vec<IokaCard>>(self.server().customer_cards(customer_id, token)).await {
             Ok(Ok(cards)) => cards,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "ioka cards unavailable");
@@ -293,7 +309,8 @@ impl ProviderBackend for Ioka {
             };
             let methods = match &attempt.provider_customer_id {
                 Some(customer_id) if !attempt.status.is_final() => {
-                    ioka::methods_from_cards(&self.cards(customer_id).await, "Bank card")
+                    let cards = self.cards(customer_id, attempt.customer_access_token.as_deref()).await;
+                    ioka::methods_from_cards(&cards, "Bank card")
                 }
                 _ => vec![PaymentMethod::plain(ioka::NEW_CARD_METHOD, MethodKind::Card, "Bank card")],
             };
@@ -340,6 +357,30 @@ impl ProviderBackend for Ioka {
         Box::pin(async move {
             let order = self.order(&attempt.provider_order_id).await?;
             Ok(Some(Observation { status: order.status.into(), money: Some((order.amount, order.currency.clone())) }))
+        })
+    }
+
+    /// A hold (`TOLEM_IOKA_CAPTURE=MANUAL`) is captured whole with `POST
+    /// /v2/orders/{id}/capture` or released with `…/cancel`; the status is what the order
+    /// then reads (`PAID`), or `cancelled` once ioka answers the cancel with a `CANCELLED`
+    /// payment (ioka has no cancelled order status).
+    fn settle_hold<'a>(
+        &'a self,
+        _app: &'a AppState,
+        attempt: &'a Attempt,
+        capture: bool,
+    ) -> BoxFuture<'a, Result<PaymentStatus, AppError>> {
+        Box::pin(async move {
+            let order_id = &attempt.provider_order_id;
+            let req = match capture {
+                true => self.server().capture_order(order_id, attempt.amount),
+                false => self.server().cancel_order(order_id),
+            };
+            let payment =
+                self.call::<IokaPayment>(req).await?.map_err(|e| AppError::Conflict(format!("ioka refused: {}", e)))?;
+            let from_payment = PaymentStatus::from(payment.status);
+            let from_order: PaymentStatus = self.order(order_id).await?.status.into();
+            Ok(from_order.advance(from_payment))
         })
     }
 

@@ -77,9 +77,25 @@ impl IokaServer<'_> {
         self.request(Method::Get, &format!("/v2/orders/{}", encode_component(order_id)), None)
     }
 
-    /// `GET /v2/customers/{customer_id}/cards`
-    pub fn customer_cards(&self, customer_id: &str) -> HttpRequest {
-        self.request(Method::Get, &format!("/v2/customers/{}/cards", encode_component(customer_id)), None)
+    /// `GET /v2/customers/{customer_id}/cards`: ioka's OpenAPI asks both the `API-KEY` and
+    /// the customer's `X-Customer-Access-Token` of it.
+    pub fn customer_cards(&self, customer_id: &str, customer_access_token: &str) -> HttpRequest {
+        let mut req =
+            self.request(Method::Get, &format!("/v2/customers/{}/cards", encode_component(customer_id)), None);
+        req.headers.push(("X-Customer-Access-Token".to_owned(), customer_access_token.to_owned()));
+        req
+    }
+
+    /// `POST /v2/orders/{order_id}/capture` `{"amount"}`: takes `amount` tiyn of the order's
+    /// held payment (all of it or part).
+    pub fn capture_order(&self, order_id: &str, amount: i64) -> HttpRequest {
+        let body = serde_json::json!({ "amount": amount }).to_string();
+        self.request(Method::Post, &format!("/v2/orders/{}/capture", encode_component(order_id)), Some(body))
+    }
+
+    /// `POST /v2/orders/{order_id}/cancel` `{}`: releases the order's held payment.
+    pub fn cancel_order(&self, order_id: &str) -> HttpRequest {
+        self.request(Method::Post, &format!("/v2/orders/{}/cancel", encode_component(order_id)), Some("{}".to_owned()))
     }
 }
 
@@ -223,10 +239,15 @@ pub fn webhook_status(event: &IokaWebhookEvent) -> PaymentStatus {
     let from_payment = event.payment.as_ref().map_or(PaymentStatus::Pending, |p| p.status.into());
     let from_event = match event.event {
         IokaWebhookEventName::RefundApproved => {
-            let fully = event.payment.as_ref().is_some_and(|p| {
-                let refunded = p.refunded_amount.unwrap_or(0);
-                refunded > 0 && refunded >= p.captured_amount.unwrap_or(i64::MAX)
-            });
+            // All of the money back: the payment's refunded total, else (no payment block)
+            // this refund's amount, against what was captured, else the order's amount.
+            let payment = event.payment.as_ref();
+            let refunded = payment
+                .and_then(|p| p.refunded_amount)
+                .or_else(|| event.refund.as_ref().filter(|r| r.status == "APPROVED").and_then(|r| r.amount))
+                .unwrap_or(0);
+            let taken = payment.and_then(|p| p.captured_amount).or(event.order.as_ref().map(|o| o.amount));
+            let fully = refunded > 0 && refunded >= taken.unwrap_or(i64::MAX);
             if fully {
                 PaymentStatus::Refunded
             } else {
@@ -416,6 +437,22 @@ mod tests {
         }
     }
 
+    #[test]
+    fn cards_holds_and_releases_are_asked_as_the_openapi_says() {
+        let server = IokaServer { base_url: "https://stage-api.ioka.kz", api_key: "shp_key" };
+        let cards = server.customer_cards("cus_1", "cus_1_secret_x");
+        assert_eq!(cards.header("api-key"), Some("shp_key"));
+        assert_eq!(cards.header("x-customer-access-token"), Some("cus_1_secret_x"), "both credentials");
+        let capture = server.capture_order("ord_1", 1500);
+        assert_eq!(
+            (capture.method, capture.url.as_str()),
+            (Method::Post, "https://stage-api.ioka.kz/v2/orders/ord_1/capture")
+        );
+        assert_eq!(capture.body.as_deref(), Some(r#"{"amount":1500}"#));
+        let cancel = server.cancel_order("ord_1");
+        assert_eq!(cancel.url, "https://stage-api.ioka.kz/v2/orders/ord_1/cancel");
+    }
+
     fn event(name: &str, order: &str, payment: &str, refunded: i64) -> IokaWebhookEvent {
         let body = format!(
             r#"{{"event":"{name}","order":{{"id":"ord_1","status":"{order}","amount":1000,"currency":"KZT"}},
@@ -423,7 +460,12 @@ mod tests {
         );
         let parsed = serde_json::from_str(&body);
         assert!(parsed.is_ok(), "{parsed:?}: {body}");
-        parsed.unwrap_or(IokaWebhookEvent { event: IokaWebhookEventName::Unknown, order: None, payment: None })
+        parsed.unwrap_or(IokaWebhookEvent {
+            event: IokaWebhookEventName::Unknown,
+            order: None,
+            payment: None,
+            refund: None,
+        })
     }
 
     #[test]
@@ -444,6 +486,18 @@ mod tests {
         for (name, order, payment, refunded, want) in table {
             assert_eq!(webhook_status(&event(name, order, payment, refunded)), want, "{name}/{order}/{payment}");
         }
+        // A refund event with its `refund` object and no payment block: the refund's amount
+        // against the order's decides, and only an approved refund counts.
+        let refund = |status: &str, amount: i64| -> IokaWebhookEvent {
+            let body = format!(
+                r#"{{"event":"REFUND_APPROVED","order":{{"id":"ord_1","status":"PAID","amount":1000,"currency":"KZT"}},
+                   "refund":{{"id":"ref_1","status":"{status}","amount":{amount}}}}}"#
+            );
+            serde_json::from_str(&body).unwrap()
+        };
+        assert_eq!(webhook_status(&refund("APPROVED", 1000)), PaymentStatus::Refunded);
+        assert_eq!(webhook_status(&refund("APPROVED", 300)), PaymentStatus::Paid);
+        assert_eq!(webhook_status(&refund("PENDING", 1000)), PaymentStatus::Paid);
     }
 
     #[test]

@@ -285,4 +285,21 @@ pub struct IokaWebhookEvent {
     /// The payment, when the event concerns one.
     #[serde(default)]
     pub payment: Option<IokaPayment>,
+    /// The refund, for `REFUND_APPROVED` / `REFUND_DECLINED` (beside `order` and `payment`).
+    #[serde(default)]
+    pub refund: Option<IokaRefund>,
+}
+
+/// A refund (`RefundOut`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IokaRefund {
+    /// `ref_…`
+    #[serde(default)]
+    pub id: String,
+    /// `PENDING`, `APPROVED`, `DECLINED`.
+    #[serde(default)]
+    pub status: String,
+    /// Tiyn this refund gives back.
+    #[serde(default)]
+    pub amount: Option<i64>,
 }
