@@ -260,8 +260,7 @@ async fn bereke_gateway_semantics() {
 
 /// How often the sandbox's RBS answered `method` (`register.do`, …).
 async fn rbs_calls(demo: &Running, method: &str) -> u64 {
-    let (_, requests) = demo.get("/sandbox/_control/requests").await;
-    requests[format!("bereke POST /payment/rest/{method}")].as_u64().unwrap_or(0)
+    demo.provider_calls(&format!("bereke POST /payment/rest/{method}")).await
 }
 
 /// A gateway whose page has no Kazakh: the `language` it refuses is dropped, the order
@@ -374,9 +373,8 @@ async fn ioka_holds_are_captured_or_released_by_the_merchant() {
         assert_eq!(code, 409, "{action}: settled once; no hold is left");
         orders.push(demo.ioka_orders(order).await[0]["id"].as_str().unwrap().to_owned());
     }
-    let (_, requests) = demo.get("/sandbox/_control/requests").await;
-    assert_eq!(requests[format!("ioka POST /v2/orders/{}/capture", orders[0])], 1, "{requests}");
-    assert_eq!(requests[format!("ioka POST /v2/orders/{}/cancel", orders[1])], 1, "{requests}");
+    assert_eq!(demo.provider_calls(&format!("ioka POST /v2/orders/{}/capture", orders[0])).await, 1);
+    assert_eq!(demo.provider_calls(&format!("ioka POST /v2/orders/{}/cancel", orders[1])).await, 1);
     let (_, ledger) = demo.get("/sandbox/_control/ledger?order=IOKA-H2").await;
     assert_eq!(ledger["ioka"]["paid"], 0, "the released hold took nothing: {ledger}");
 }
@@ -420,9 +418,8 @@ async fn holds_are_captured_or_released_by_the_merchant() {
     let bereke = demo.rbs("getOrderStatusExtended.do", &[("orderNumber", "bereke-H2")]).await;
     assert_eq!(bereke["orderStatus"], 3, "reverse.do released the hold");
     // ECommPay's holds were settled at their method's Gate path; another method's is refused.
-    let (_, requests) = demo.get("/sandbox/_control/requests").await;
-    assert_eq!(requests["ecommpay POST /v2/payment/card/capture"], 1, "{requests}");
-    assert_eq!(requests["ecommpay POST /v2/payment/card/cancel"], 1, "{requests}");
+    assert_eq!(demo.provider_calls("ecommpay POST /v2/payment/card/capture").await, 1);
+    assert_eq!(demo.provider_calls("ecommpay POST /v2/payment/card/cancel").await, 1);
     let gate = tolem_core::providers::ecommpay::Gate {
         base_url: &format!("{}/sandbox/ecommpay", demo.origin),
         project_id: creds::ECOMMPAY_PROJECT_ID,
@@ -553,8 +550,7 @@ async fn ecommpay_pay_decline_retry_cancel_and_tampering() {
 
 /// How often the sandbox's ECommPay Gate was asked for a payment's status.
 async fn gate_status_reads(demo: &Running) -> u64 {
-    let (_, requests) = demo.get("/sandbox/_control/requests").await;
-    requests["ecommpay POST /v2/payment/status"].as_u64().unwrap_or(0)
+    demo.provider_calls("ecommpay POST /v2/payment/status").await
 }
 
 /// Opens a Payment Page URL and pays it with a success card: the answer's status and

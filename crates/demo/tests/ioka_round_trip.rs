@@ -293,6 +293,5 @@ async fn an_order_found_by_search_is_read_for_its_access_token() {
     assert_eq!(orders.len(), 1, "found, not made again");
     let id = orders[0]["id"].as_str().unwrap();
     assert!(started["tokens"]["orderAccessToken"].as_str().is_some_and(|t| t.starts_with(id)), "{started}");
-    let (_, requests) = demo.get("/sandbox/_control/requests").await;
-    assert!(requests[format!("ioka GET /v2/orders/{id}")].as_u64().unwrap_or(0) >= 1, "{requests}");
+    assert!(demo.provider_calls(&format!("ioka GET /v2/orders/{id}")).await >= 1);
 }

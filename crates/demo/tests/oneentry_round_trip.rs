@@ -157,16 +157,14 @@ async fn a_payment_url_that_appears_only_on_a_later_read_and_a_cash_order() {
     let url = pay["redirect"]["url"].as_str().unwrap().to_owned();
     // PayPal opens the order's session by itself (a moment after the order, so the first
     // reads find none: a 404): Tolem waited for it and opened no second one.
-    let (_, requests) = demo.get("/sandbox/_control/requests").await;
-    assert_eq!(requests[SESSION_CREATES].as_u64().unwrap_or(0), 0, "{requests}");
+    assert_eq!(demo.provider_calls(SESSION_CREATES).await, 0);
     demo.oneentry_page(&url, "pay", "4242424242424242").await;
     demo.status_becomes(&attempt, "paid").await;
 
     // A Stripe account's session is opened by Tolem (the count is read at the same key).
     let stripe = demo.oneentry_start("OE-LATE-2").await["attemptId"].as_str().unwrap().to_owned();
     assert_eq!(demo.pay(&stripe, "stripe", json!({})).await.0, 200);
-    let (_, requests) = demo.get("/sandbox/_control/requests").await;
-    assert_eq!(requests[SESSION_CREATES].as_u64(), Some(1), "{requests}");
+    assert_eq!(demo.provider_calls(SESSION_CREATES).await, 1);
 
     let cash = demo.oneentry_start("OE-CASH-1").await["attemptId"].as_str().unwrap().to_owned();
     let (code, placed) = demo.pay(&cash, "cash", json!({})).await;

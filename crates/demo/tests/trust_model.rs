@@ -419,8 +419,7 @@ async fn money_on_a_stale_invoice_is_recorded_and_flagged() {
 
 /// How often the sandbox's ioka answered reads of one order.
 async fn ioka_order_reads(demo: &Running, ioka_order: &str) -> u64 {
-    let (_, requests) = demo.get("/sandbox/_control/requests").await;
-    requests[format!("ioka GET /v2/orders/{ioka_order}")].as_u64().unwrap_or(0)
+    demo.provider_calls(&format!("ioka GET /v2/orders/{ioka_order}")).await
 }
 
 /// A demo whose clients may make `burst` requests at once, then one a second, behind

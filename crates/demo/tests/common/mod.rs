@@ -62,6 +62,13 @@ impl Running {
         answer(self.http.get(format!("{}{path}", self.origin)).header("API-KEY", creds::IOKA_API_KEY)).await
     }
 
+    /// How often the sandbox answered one provider call, named as `/sandbox/_control/requests`
+    /// names it (`ioka GET /v2/orders/ord_…`); 0 when never.
+    pub async fn provider_calls(&self, call: &str) -> u64 {
+        let (_, requests) = self.get("/sandbox/_control/requests").await;
+        requests[call].as_u64().unwrap_or(0)
+    }
+
     /// What the shop's server sends `POST /sessions` for an order of 15 000 ₸ (one tea).
     pub fn session_body_for(&self, provider: &str, order_id: &str) -> Value {
         json!({
