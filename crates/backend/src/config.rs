@@ -202,6 +202,11 @@ impl Shutdown {
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
 
+/// The entries of a comma-separated setting, trimmed, empty ones left out.
+fn comma_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',').map(str::trim).filter(|entry| !entry.is_empty())
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -394,7 +399,7 @@ impl Config {
                 },
                 languages: var("TOLEM_BEREKE_LANGUAGES").map_or_else(
                     || tolem_core::providers::bereke::PAGE_LANGUAGES.iter().map(|l| (*l).to_owned()).collect(),
-                    |list| list.split(',').map(|l| l.trim().to_ascii_lowercase()).filter(|l| !l.is_empty()).collect(),
+                    |list| comma_list(&list).map(str::to_ascii_lowercase).collect(),
                 ),
                 two_stage: flag("TOLEM_BEREKE_TWO_STAGE"),
             }),
@@ -434,7 +439,7 @@ impl Config {
                 .map_err(|e| ConfigError(format!("TOLEM_ONEENTRY_FORM_FIELDS: {e}")))?,
                 own_session_accounts: var("TOLEM_ONEENTRY_OWN_SESSION_ACCOUNTS").map_or_else(
                     || tolem_core::providers::oneentry::rules::OWN_SESSION_ACCOUNTS.map(str::to_owned).to_vec(),
-                    |list| list.split(',').map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect(),
+                    |list| comma_list(&list).map(str::to_owned).collect(),
                 ),
             }),
             None => None,
@@ -446,7 +451,7 @@ impl Config {
             oneentry,
             admin_token: var("TOLEM_ADMIN_TOKEN").map(Secret::new),
             merchant_keys: var("TOLEM_MERCHANT_KEYS")
-                .map(|v| v.split(',').map(str::trim).filter(|k| !k.is_empty()).map(Secret::new).collect())
+                .map(|v| comma_list(&v).map(Secret::new).collect())
                 .unwrap_or_default(),
             database,
             lease_ttl: Duration::from_millis(u64::from(lease_ms.max(1))),
