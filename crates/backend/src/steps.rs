@@ -128,7 +128,8 @@ pub const MAX_TRIES: u32 = 20;
 ///
 /// # Errors
 /// [`AppError::Conflict`] when the attempt became final, [`AppError::Internal`] when it
-/// neither moved on nor has a page.
+/// neither moved on nor has a page, [`AppError::Provider`] past [`MAX_TRIES`] (the provider
+/// refuses every reference).
 pub async fn after_reference_taken(app: &AppState, attempt: &Attempt) -> Result<NextStep, AppError> {
     let next_reference = try_reference(&attempt.order_id, attempt.try_number + 1);
     let stored = app
@@ -137,6 +138,9 @@ pub async fn after_reference_taken(app: &AppState, attempt: &Attempt) -> Result<
         .await?
         .ok_or(AppError::NotFound)?;
     if stored.try_number != attempt.try_number {
+        if stored.try_number > MAX_TRIES {
+            return Err(AppError::Provider(format!("{} refuses every reference", attempt.provider.as_str())));
+        }
         return Ok(NextStep::Try(Box::new(stored)));
     }
     refuse_if_final(&stored)?;

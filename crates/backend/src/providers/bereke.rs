@@ -249,9 +249,6 @@ impl ProviderBackend for Bereke {
                             NextStep::Try(next) => *next,
                             NextStep::Page(url) => return Ok(Page::Redirect(url)),
                         };
-                        if attempt.try_number > steps::MAX_TRIES {
-                            return Err(AppError::Provider("Bereke refuses every order number".into()));
-                        }
                         continue;
                     }
                 };

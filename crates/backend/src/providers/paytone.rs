@@ -179,9 +179,6 @@ impl Paytone {
                         NextStep::Try(next) => *next,
                         NextStep::Page(url) => return Ok(url),
                     };
-                    if attempt.try_number > steps::MAX_TRIES {
-                        return Err(AppError::Provider("Paytone refuses every reference".into()));
-                    }
                 }
             }
         }
