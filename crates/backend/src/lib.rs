@@ -117,7 +117,8 @@ async fn ready(
     }
 }
 
-/// The backend router: `POST /sessions` (the shop's server, merchant key), `POST /start`, `POST /pay`, `GET /status`, `POST /webhooks/{provider}`
+/// The backend router: `POST /sessions` (the shop's server, merchant key), `POST /start`, `POST /pay`,
+/// `POST /methods/remove` (a saved card), `GET /status`, `POST /webhooks/{provider}`
 /// (also GET, for RBS callbacks), `POST /admin/capture|release` (bearer token), `GET /health`
 /// (liveness: the process answers), `GET /ready` (readiness: the store answers and the
 /// instance is not draining). Mount it under `/api/checkout`.
@@ -133,6 +134,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     let limited = Router::new()
         .route("/start", post(routes::start::start))
         .route("/pay", post(routes::pay::pay))
+        .route("/methods/remove", post(routes::pay::remove_method))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit));
     let json = Router::new()
         .merge(limited)

@@ -19,6 +19,7 @@ pub async fn send(http: &reqwest::Client, provider: &str, req: HttpRequest) -> R
     let mut builder = match req.method {
         Method::Get => http.get(&req.url),
         Method::Post => http.post(&req.url),
+        Method::Delete => http.delete(&req.url),
     };
     for (k, v) in &req.headers {
         builder = builder.header(k, v);

@@ -209,6 +209,11 @@ pub struct AttemptDetails {
     /// The order's products (OneEntry prices them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<tolem_core::api::OrderItem>,
+    /// The payment the backend last asked the provider to make with a saved card (ioka
+    /// `pay_…`), so a second `pay` while it is in flight answers it again instead of
+    /// charging the card twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_card_payment: Option<String>,
 }
 
 /// When [`Store::next_try`] may leave the current try.

@@ -542,8 +542,9 @@ pub struct RedirectTarget {
     pub fields: Vec<(String, String)>,
 }
 
-/// `POST /pay` answer: a redirect, or (cash on delivery) an order placed with nothing to
-/// pay online.
+/// `POST /pay` answer: a redirect; or (cash on delivery) an order placed with nothing to pay
+/// online; or (a saved card that needs no CVC) a payment already made, whose status the
+/// widget then follows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PayResponse {
@@ -553,6 +554,10 @@ pub struct PayResponse {
     /// The order is placed and is paid on delivery; there is nowhere to go.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub placed: bool,
+    /// The backend asked the provider to charge the chosen method and there is nothing for
+    /// the shopper to open: follow `GET /status` until it is final.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub charged: bool,
 }
 
 /// `GET /status?attemptId=…` answer.

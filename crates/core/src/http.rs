@@ -14,10 +14,12 @@ pub enum Method {
     Get,
     /// Send a body; for a redirect, submit a form with the target's fields.
     Post,
+    /// Remove (a provider call only: never a way to send the shopper).
+    Delete,
 }
 
 impl Method {
-    /// Parses `GET` or `POST`, in any case.
+    /// Parses a redirect's method, `GET` or `POST`, in any case.
     pub fn from_wire(s: &str) -> Option<Method> {
         [Method::Get, Method::Post].into_iter().find(|m| m.as_str().eq_ignore_ascii_case(s))
     }
@@ -27,6 +29,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }

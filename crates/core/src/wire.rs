@@ -310,7 +310,13 @@ pub fn ioka_tokens_response<V: JsonValue>(value: &V) -> Result<IokaTokensRespons
 /// # Errors
 /// The first value that does not fit, with its path.
 pub fn pay_response<V: JsonValue>(value: &V) -> Result<PayResponse, ReadError> {
-    top(value, |o| Ok(PayResponse { redirect: o.opt_nested("redirect", redirect_target)?, placed: o.flag("placed")? }))
+    top(value, |o| {
+        Ok(PayResponse {
+            redirect: o.opt_nested("redirect", redirect_target)?,
+            placed: o.flag("placed")?,
+            charged: o.flag("charged")?,
+        })
+    })
 }
 
 fn redirect_target<V: JsonValue>(o: &Obj<'_, V>) -> Read<RedirectTarget> {
@@ -421,6 +427,9 @@ pub fn ioka_cards<V: JsonValue>(value: &V) -> Result<Vec<IokaCard>, ReadError> {
                 expiry_date: o.opt_text("expiry_date")?,
                 payment_system: o.opt_text("payment_system")?,
                 status: o.opt_text("status")?,
+                // The widget never charges a card itself: whether it needs a CVC is the
+                // backend's question.
+                cvc_required: true,
             })
         })
         .collect()

@@ -295,3 +295,135 @@ async fn an_order_found_by_search_is_read_for_its_access_token() {
     assert!(started["tokens"]["orderAccessToken"].as_str().is_some_and(|t| t.starts_with(id)), "{started}");
     assert!(demo.provider_calls(&format!("ioka GET /v2/orders/{id}")).await >= 1);
 }
+
+/// The shopper saves a card on ioka's page, comes back with another order and pays with it by
+/// its id (no page: ioka charges it), a second click charges nothing more; a card id that is
+/// not this shopper's is refused before ioka is asked; the shopper removes the card and it is
+/// gone at ioka.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_card_pays_by_id_and_can_be_removed() {
+    let demo = start_demo(None).await;
+    let first = demo.start("SC-1").await;
+    let url = demo.pay_url_with(first["attemptId"].as_str().unwrap(), "card", json!({})).await;
+    demo.hosted_with(&url, "pay", "5555555555555599", &[("save", "on")]).await;
+    demo.status_becomes(first["attemptId"].as_str().unwrap(), "paid").await;
+
+    // the shopper comes back: the card is offered first
+    let second = demo.start("SC-2").await;
+    let attempt = second["attemptId"].as_str().unwrap().to_owned();
+    assert_eq!(second["methods"][0]["kind"], "saved_card", "{second}");
+    assert_eq!(second["methods"][0]["label"], "555555******5599");
+    let saved = second["methods"][0]["id"].as_str().unwrap().to_owned();
+    let order_id = demo.ioka_orders("SC-2").await[0]["id"].as_str().unwrap().to_owned();
+    let charges = format!("ioka POST /v2/orders/{order_id}/payments/card");
+
+    // forged: a card id ioka does not list for this shopper is refused, and ioka is not asked
+    for forged in ["card:crd_NOTTHEIRS", "card:", "card:../cards"] {
+        let (code, body) = demo.pay(&attempt, forged, json!({})).await;
+        assert_eq!(code, 400, "{forged}: {body}");
+    }
+    assert_eq!(demo.provider_calls(&charges).await, 0);
+
+    // paid by id: nothing to open, the status is already paid
+    let (code, pay) = demo.pay(&attempt, &saved, json!({})).await;
+    assert_eq!((code, &pay), (200, &json!({"charged": true})));
+    assert_eq!(demo.status(&attempt).await["status"], "paid");
+    // a second click charges nothing
+    let (code, _) = demo.pay(&attempt, &saved, json!({})).await;
+    assert_eq!(code, 409);
+    assert_eq!(demo.provider_calls(&charges).await, 1);
+    let (_, order) = demo.get(&format!("/sandbox/ioka/v2/orders/{order_id}")).await;
+    assert_eq!(order["status"], "PAID");
+
+    // another shopper cannot pay with (or remove) this card
+    let mut other = demo.session_body_for("ioka", "SC-3");
+    other["customer"]["id"] = json!("u-43");
+    let secret = demo.client_secret(other).await;
+    let (_, theirs) = demo.post("/api/checkout/start", Running::start_body_with("ioka", &secret, "SC-3")).await;
+    let their_attempt = theirs["attemptId"].as_str().unwrap().to_owned();
+    assert_eq!(theirs["methods"].as_array().unwrap().len(), 1, "u-43 has no saved cards: {theirs}");
+    let (code, _) = demo.pay(&their_attempt, &saved, json!({})).await;
+    assert_eq!(code, 400);
+    let (code, _) =
+        demo.post("/api/checkout/methods/remove", json!({"attemptId": their_attempt, "methodId": saved})).await;
+    assert_eq!(code, 400);
+
+    // removing it: from a paid attempt no, from a payable one yes, and ioka forgets it
+    let (code, _) = demo.post("/api/checkout/methods/remove", json!({"attemptId": attempt, "methodId": saved})).await;
+    assert_eq!(code, 409, "a paid attempt is over");
+    let fourth = demo.start("SC-4").await;
+    let attempt4 = fourth["attemptId"].as_str().unwrap().to_owned();
+    let (code, body) =
+        demo.post("/api/checkout/methods/remove", json!({"attemptId": attempt4, "methodId": saved})).await;
+    assert_eq!((code, &body), (200, &json!({"removed": true})));
+    let again = demo.start("SC-4").await;
+    assert_eq!(again["methods"].as_array().unwrap().len(), 1, "only a new card is left: {again}");
+    let (code, _) = demo.pay(&attempt4, &saved, json!({})).await;
+    assert_eq!(code, 400, "a removed card pays nothing");
+}
+
+/// A saved card whose issuer asks for 3-D Secure: `pay` answers ioka's confirmation page, the
+/// same page again on a second click (one payment), and the shopper confirms there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_card_with_three_d_secure_opens_the_confirmation_page() {
+    let demo = start_demo(None).await;
+    let first = demo.start("SC3-1").await;
+    let checkout_url = demo.pay_url_with(first["attemptId"].as_str().unwrap(), "card", json!({})).await;
+    let form = [("action", "pay"), ("pan", "4111111111111111"), ("exp", "12/30"), ("cvc", "123"), ("save", "on")];
+    let html = demo.http.post(&checkout_url).form(&form).send().await.unwrap().text().await.unwrap();
+    let payment_id = html.split("name=\"payment_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let confirm = [("payment_id", payment_id.as_str()), ("password", "12345678"), ("action", "confirm")];
+    demo.http.post(format!("{checkout_url}/3ds")).form(&confirm).send().await.unwrap();
+    demo.status_becomes(first["attemptId"].as_str().unwrap(), "paid").await;
+
+    let second = demo.start("SC3-2").await;
+    let attempt = second["attemptId"].as_str().unwrap().to_owned();
+    let saved = second["methods"][0]["id"].as_str().unwrap().to_owned();
+    assert!(saved.starts_with("card:crd_"), "{second}");
+    let page = demo.pay_url_with(&attempt, &saved, json!({})).await;
+    assert!(page.contains("/3ds?payment_id=pay_"), "{page}");
+    assert_eq!(demo.pay_url_with(&attempt, &saved, json!({})).await, page, "the same payment, not a second one");
+    let order_id = demo.ioka_orders("SC3-2").await[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(demo.provider_calls(&format!("ioka POST /v2/orders/{order_id}/payments/card")).await, 1);
+    assert_eq!(demo.status(&attempt).await["status"], "pending");
+
+    let shown = demo.http.get(&page).send().await.unwrap();
+    assert_eq!(shown.status().as_u16(), 200);
+    let pid = page.rsplit("payment_id=").next().unwrap();
+    let confirm = [("payment_id", pid), ("password", "12345678"), ("action", "confirm")];
+    let r = demo.http.post(page.split('?').next().unwrap()).form(&confirm).send().await.unwrap();
+    assert!(r.headers()["location"].to_str().unwrap().ends_with("tolem_return=success"));
+    demo.status_becomes(&attempt, "paid").await;
+}
+
+/// A shop whose saved cards need their CVC: the saved card goes to ioka's page (which asks
+/// for it), and the backend never tries to charge it by id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_card_that_needs_its_cvc_goes_to_iokas_page() {
+    let demo = start_demo_with(tolem_demo::DemoOptions {
+        sandbox_tweak: Some(|c| c.ioka.saved_cards_need_cvc = true),
+        ..tolem_demo::DemoOptions::default()
+    })
+    .await;
+    let first = demo.start("CVC-1").await;
+    let url = demo.pay_url_with(first["attemptId"].as_str().unwrap(), "card", json!({})).await;
+    demo.hosted_with(&url, "pay", "5555555555555599", &[("save", "on")]).await;
+    let second = demo.start("CVC-2").await;
+    let saved = second["methods"][0]["id"].as_str().unwrap().to_owned();
+    assert!(saved.starts_with("card:crd_"), "{second}");
+    let page = demo.pay_url_with(second["attemptId"].as_str().unwrap(), &saved, json!({})).await;
+    let order_id = demo.ioka_orders("CVC-2").await[0]["id"].as_str().unwrap().to_owned();
+    assert!(page.ends_with(&format!("/ioka/checkout/orders/{order_id}")), "{page}");
+    assert_eq!(demo.provider_calls(&format!("ioka POST /v2/orders/{order_id}/payments/card")).await, 0);
+    // asked directly, the sandbox (like ioka) refuses a CVC-bound card without its CVC
+    let customer = demo.ioka_orders("CVC-2").await[0]["customer_id"].as_str().unwrap().to_owned();
+    let body = json!({"customer_id": customer, "card_id": saved.trim_start_matches("card:")});
+    let request = demo
+        .http
+        .post(format!("{}/sandbox/ioka/v2/orders/{order_id}/payments/card", demo.origin))
+        .header("API-KEY", creds::IOKA_API_KEY)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    let (code, refused) = answer(request).await;
+    assert_eq!((code, refused["code"].as_str()), (400, Some("CvcRequired")));
+}

@@ -105,6 +105,11 @@ impl Store {
         })
     }
 
+    /// Removes a document; false when there was none.
+    pub fn delete(&self, kind: &str, id: &str) -> Result<bool, StoreError> {
+        self.with(|c| Ok(c.execute("DELETE FROM docs WHERE kind = ?1 AND id = ?2", params![kind, id])? > 0))
+    }
+
     /// One document.
     pub fn get(&self, kind: &str, id: &str) -> Result<Option<Value>, StoreError> {
         self.with(|c| {

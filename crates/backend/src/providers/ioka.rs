@@ -12,7 +12,8 @@ use tolem_core::http::HttpRequest;
 use tolem_core::money::Currency;
 use tolem_core::providers::ioka::{
     self, IokaApiError, IokaCaptureMethod, IokaCard, IokaCustomer, IokaCustomerCreated, IokaCustomerRequest, IokaOrder,
-    IokaOrderCreated, IokaOrderRequest, IokaOrderStatus, IokaPayment, IokaServer,
+    IokaOrderCreated, IokaOrderRequest, IokaOrderStatus, IokaPayment, IokaPaymentStatus, IokaSavedCardPayment,
+    IokaServer, SavedCardOutcome,
 };
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
@@ -198,6 +199,78 @@ impl Ioka {
     }
 }
 
+impl Ioka {
+    /// The saved card `card_id` of the attempt's customer, read fresh from ioka: a card id
+    /// the browser sends is believed only if ioka lists it for this shopper.
+    async fn shoppers_card(&self, attempt: &Attempt, card_id: &str) -> Result<IokaCard, AppError> {
+        let not_theirs = || AppError::Invalid("methodId: not one of this shopper's saved cards".into());
+        let customer_id = attempt.provider_customer_id.as_deref().ok_or_else(not_theirs)?;
+        let token = attempt.customer_access_token.as_deref().ok_or_else(not_theirs)?;
+        let cards = self
+            .call::<Vec<IokaCard>>(self.server().customer_cards(customer_id, token))
+            .await?
+            .map_err(|e| provider_error("cards", &e))?;
+        cards
+            .into_iter()
+            .find(|c| c.id == card_id && c.status.as_deref().is_none_or(|s| s == "APPROVED"))
+            .ok_or_else(not_theirs)
+    }
+
+    /// Pays the order with a saved card that needs no CVC (`POST …/payments/card`), under
+    /// the attempt's lease. The payment is remembered on the attempt: a second `pay` while it
+    /// is in flight (a double click, another instance) answers the same payment instead of
+    /// charging again. ioka's answer decides what the shopper sees: its 3-D Secure page, or
+    /// nothing (`charged`: the widget follows the status, which a declined or settled
+    /// payment has already moved).
+    async fn charge_saved_card(&self, app: &AppState, attempt: &Attempt, card: &IokaCard) -> Result<Page, AppError> {
+        let (_lease, attempt) = steps::with_attempt_lease(app, &attempt.attempt_id).await?;
+        let order_id = attempt.provider_order_id.clone();
+        let order = self.order(&order_id).await?;
+        steps::refuse_if_settled(app, &attempt, order.status.into()).await?;
+        if let Some(payment_id) = &attempt.details.saved_card_payment {
+            let earlier = self.call::<IokaPayment>(self.server().get_payment(&order_id, payment_id)).await?;
+            if let Ok(payment) = earlier {
+                if matches!(payment.status, IokaPaymentStatus::Pending | IokaPaymentStatus::RequiresAction) {
+                    return self.after_charge(app, &attempt, &payment).await;
+                }
+            }
+        }
+        let customer_id = card
+            .customer_id
+            .clone()
+            .or_else(|| attempt.provider_customer_id.clone())
+            .ok_or_else(|| AppError::Invalid("methodId: not one of this shopper's saved cards".into()))?;
+        let body = IokaSavedCardPayment { customer_id, card_id: card.id.clone() };
+        let req = self.server().pay_with_saved_card(&order_id, attempt.order_access_token.as_deref(), &body);
+        let payment = self.call::<IokaPayment>(req).await?.map_err(|e| provider_error("pay with saved card", &e))?;
+        let mut details = attempt.details.clone();
+        details.saved_card_payment = Some(payment.id.clone());
+        app.store.set_details(&attempt.attempt_id, &details).await?;
+        self.after_charge(app, &attempt, &payment).await
+    }
+
+    /// The page for a saved-card payment: ioka's confirmation page, or none, with what the
+    /// payment already says recorded (checked against the order's amount like any report).
+    async fn after_charge(&self, app: &AppState, attempt: &Attempt, payment: &IokaPayment) -> Result<Page, AppError> {
+        match ioka::saved_card_outcome(payment) {
+            SavedCardOutcome::Confirm(url) => Ok(Page::Redirect(url)),
+            SavedCardOutcome::Settled(status) => {
+                if status != PaymentStatus::Pending {
+                    let money = payment
+                        .captured_amount
+                        .filter(|a| *a > 0)
+                        .or(payment.approved_amount)
+                        .filter(|a| *a > 0)
+                        .map(|amount| (amount, attempt.currency.code().to_owned()));
+                    let status = steps::believed(app, attempt, status, &money, "pay").await?;
+                    app.store.advance_status(&attempt.attempt_id, status, "pay").await?;
+                }
+                Ok(Page::Charged)
+            }
+        }
+    }
+}
+
 fn check_same(existing: OrderHandle, o: &NewOrder<'_>) -> Result<OrderHandle, AppError> {
     if existing.order.amount != o.amount || existing.order.currency != o.currency {
         return Err(AppError::Conflict(format!(
@@ -329,23 +402,52 @@ impl ProviderBackend for Ioka {
         })
     }
 
-    /// ioka's hosted page shows the customer's saved cards itself: every card method goes
-    /// to the order's `checkout_url`.
+    /// A new card, and a saved card whose CVC must be typed, go to the order's
+    /// `checkout_url` (ioka's page asks for the card, or the CVC of the saved one). A saved
+    /// card that needs no CVC is charged here ([`Ioka::charge_saved_card`]).
     fn page<'a>(
         &'a self,
-        _app: &'a AppState,
+        app: &'a AppState,
         attempt: Attempt,
         choice: &'a PayRequest,
     ) -> BoxFuture<'a, Result<Page, AppError>> {
         Box::pin(async move {
-            let known =
-                choice.method_id == ioka::NEW_CARD_METHOD || choice.method_id.starts_with(ioka::SAVED_CARD_PREFIX);
-            if !known {
-                return Err(AppError::Invalid("methodId: unknown method".into()));
+            if choice.method_id != ioka::NEW_CARD_METHOD {
+                let card_id = ioka::saved_card_id(&choice.method_id)
+                    .ok_or_else(|| AppError::Invalid("methodId: unknown method".into()))?;
+                let card = self.shoppers_card(&attempt, card_id).await?;
+                if !card.cvc_required {
+                    return self.charge_saved_card(app, &attempt, &card).await;
+                }
             }
             let url =
                 attempt.checkout_url.ok_or_else(|| AppError::Provider("ioka order has no checkout_url".into()))?;
             Ok(Page::Redirect(url))
+        })
+    }
+
+    /// Removes one of the shopper's saved cards at ioka.
+    fn remove_saved_method<'a>(
+        &'a self,
+        _app: &'a AppState,
+        attempt: &'a Attempt,
+        method_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), AppError>> {
+        Box::pin(async move {
+            let card_id =
+                ioka::saved_card_id(method_id).ok_or_else(|| AppError::Invalid("methodId: not a saved card".into()))?;
+            let card = self.shoppers_card(attempt, card_id).await?;
+            // shoppers_card found the card in this customer's list, read with this token
+            let (Some(customer_id), Some(token)) =
+                (attempt.provider_customer_id.as_deref(), attempt.customer_access_token.as_deref())
+            else {
+                return Err(AppError::Invalid("methodId: not one of this shopper's saved cards".into()));
+            };
+            let (status, body) = self.send(self.server().delete_card(customer_id, &card.id, token)).await?;
+            match status {
+                200..=299 => Ok(()),
+                _ => Err(provider_error("remove card", &ioka::error_answer(status, &body))),
+            }
         })
     }
 

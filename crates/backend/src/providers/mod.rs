@@ -55,6 +55,9 @@ pub enum Page {
     Redirect(String),
     /// Nothing to pay online: the order was placed (a pay-on-delivery account).
     Placed,
+    /// Nothing to open: the provider was asked to charge the chosen method (a saved card
+    /// that needs no CVC); the status says how it went.
+    Charged,
 }
 
 /// A notification as it reached `/webhooks/{provider}`, before anything is believed.
@@ -162,6 +165,18 @@ pub trait ProviderBackend: Send + Sync {
     fn close_page<'a>(&'a self, app: &'a AppState, attempt: &'a Attempt) -> BoxFuture<'a, Result<bool, AppError>> {
         let _ = (app, attempt);
         Box::pin(async { Ok(false) })
+    }
+
+    /// Removes a method saved for the shopper (`POST /methods/remove`: a saved card). The
+    /// default refuses: the provider keeps nothing for the shopper through Tolem.
+    fn remove_saved_method<'a>(
+        &'a self,
+        app: &'a AppState,
+        attempt: &'a Attempt,
+        method_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), AppError>> {
+        let _ = (app, attempt, method_id);
+        Box::pin(async { Err(AppError::Invalid("methodId: this provider keeps no saved methods".into())) })
     }
 
     /// Captures (`capture`) or releases a held payment, answering the status the provider

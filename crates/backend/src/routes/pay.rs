@@ -27,13 +27,28 @@ pub async fn pay(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<P
     refuse_if_repriced(&app, &attempt).await?;
     refuse_if_not_current(&app, &attempt).await?;
     let provider = app.providers.get(attempt.provider)?;
+    let nowhere = PayResponse { redirect: None, placed: false, charged: false };
     let answer = match provider.page(&app, attempt, &req).await? {
         Page::Redirect(url) => {
-            PayResponse { redirect: Some(RedirectTarget { url, method: Method::Get, fields: vec![] }), placed: false }
+            PayResponse { redirect: Some(RedirectTarget { url, method: Method::Get, fields: vec![] }), ..nowhere }
         }
-        Page::Placed => PayResponse { redirect: None, placed: true },
+        Page::Placed => PayResponse { placed: true, ..nowhere },
+        Page::Charged => PayResponse { charged: true, ..nowhere },
     };
     Ok(Json(answer))
+}
+
+/// `POST /methods/remove` `{attemptId, methodId}`: removes a saved method (an ioka saved
+/// card) of the attempt's shopper, who got the method from this attempt's `start`. The
+/// provider checks the card is the shopper's; nothing about the attempt changes.
+pub async fn remove_method(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Json<serde_json::Value>, AppError> {
+    let req: PayRequest = json_body(&body)?;
+    req.validate().map_err(|e| AppError::Invalid(e.to_string()))?;
+    let attempt = app.store.by_id(&req.attempt_id).await?.ok_or(AppError::NotFound)?;
+    refuse_if_final(&attempt)?;
+    app.providers.get(attempt.provider)?.remove_saved_method(&app, &attempt, &req.method_id).await?;
+    tracing::info!(attempt = %attempt.attempt_id, provider = attempt.provider.as_str(), "saved method removed");
+    Ok(Json(serde_json::json!({"removed": true})))
 }
 
 /// The shop re-priced the order after this attempt's `start` read the old session (the two

@@ -86,6 +86,39 @@ impl IokaServer<'_> {
         req
     }
 
+    /// `GET /v2/orders/{order_id}/payments/{payment_id}`: one payment, with its `action`.
+    pub fn get_payment(&self, order_id: &str, payment_id: &str) -> HttpRequest {
+        let path = format!("/v2/orders/{}/payments/{}", encode_component(order_id), encode_component(payment_id));
+        self.request(Method::Get, &path, None)
+    }
+
+    /// `DELETE /v2/customers/{customer_id}/cards/{card_id}`, with the customer's
+    /// `X-Customer-Access-Token` beside the `API-KEY` (the OpenAPI asks both).
+    pub fn delete_card(&self, customer_id: &str, card_id: &str, customer_access_token: &str) -> HttpRequest {
+        let path = format!("/v2/customers/{}/cards/{}", encode_component(customer_id), encode_component(card_id));
+        let mut req = self.request(Method::Delete, &path, None);
+        req.headers.push(("X-Customer-Access-Token".to_owned(), customer_access_token.to_owned()));
+        req
+    }
+
+    /// `POST /v2/orders/{order_id}/payments/card` with a [`IokaSavedCardPayment`]: pays the
+    /// order with the customer's saved card. The OpenAPI names no security for this
+    /// operation; the `API-KEY` is sent, with the order's access token where there is one
+    /// (what ioka's own page sends) [GUESS, docs/providers.md].
+    pub fn pay_with_saved_card(
+        &self,
+        order_id: &str,
+        order_access_token: Option<&str>,
+        card: &IokaSavedCardPayment,
+    ) -> HttpRequest {
+        let path = format!("/v2/orders/{}/payments/card", encode_component(order_id));
+        let mut req = self.request(Method::Post, &path, serde_json::to_string(card).ok());
+        if let Some(token) = order_access_token {
+            req.headers.push(("X-Order-Access-Token".to_owned(), token.to_owned()));
+        }
+        req
+    }
+
     /// `POST /v2/orders/{order_id}/capture` `{"amount"}`: takes `amount` tiyn of the order's
     /// held payment (all of it or part).
     pub fn capture_order(&self, order_id: &str, amount: i64) -> HttpRequest {
@@ -188,9 +221,15 @@ pub fn parse<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, IokaApiE
     if (200..300).contains(&status) {
         serde_json::from_str(body).map_err(|_| IokaApiError::Malformed { status })
     } else {
-        let code = serde_json::from_str::<IokaError>(body).map(|e| e.code).unwrap_or_default();
-        Err(IokaApiError::Status { status, code })
+        Err(error_answer(status, body))
     }
+}
+
+/// An error answer (non-2xx) as [`IokaApiError::Status`], with the code of ioka's
+/// `{code, message}` body when it has one.
+pub fn error_answer(status: u16, body: &str) -> IokaApiError {
+    let code = serde_json::from_str::<IokaError>(body).map(|e| e.code).unwrap_or_default();
+    IokaApiError::Status { status, code }
 }
 
 /// Parses a search answer. The OpenAPI says "200 with an array, empty when nothing matches";
@@ -324,6 +363,32 @@ pub fn verify_webhook(
     serde_json::from_value(value).map_err(|_| WebhookError::Malformed)
 }
 
+/// What to do after asking ioka to pay with a saved card, from its answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SavedCardOutcome {
+    /// The shopper must confirm on this page (3-D Secure).
+    Confirm(String),
+    /// Nothing to show: the payment is this status now (paid, held, declined, or still
+    /// being processed), and the order's status will say the rest.
+    Settled(PaymentStatus),
+}
+
+/// Reads the payment ioka made for a saved card. `REQUIRES_ACTION` without a page to open is
+/// still pending: the webhook or a status read settles it.
+pub fn saved_card_outcome(payment: &IokaPayment) -> SavedCardOutcome {
+    match (&payment.status, &payment.action) {
+        (IokaPaymentStatus::RequiresAction, Some(action)) if !action.url.is_empty() => {
+            SavedCardOutcome::Confirm(action.url.clone())
+        }
+        (status, _) => SavedCardOutcome::Settled((*status).into()),
+    }
+}
+
+/// The ioka card id of a saved-card method id (`card:crd_1` → `crd_1`).
+pub fn saved_card_id(method_id: &str) -> Option<&str> {
+    method_id.strip_prefix(SAVED_CARD_PREFIX).filter(|id| !id.is_empty())
+}
+
 /// Saved cards as payment methods, then "new card".
 pub fn methods_from_cards(cards: &[IokaCard], new_card_label: &str) -> Vec<PaymentMethod> {
     let mut methods: Vec<PaymentMethod> = cards
@@ -435,6 +500,68 @@ mod tests {
                 serde_json::from_str(&format!("\"{wire}\"")).unwrap_or(IokaPaymentStatus::Captured);
             assert_eq!(PaymentStatus::from(s), want, "{wire}");
         }
+    }
+
+    #[test]
+    fn a_saved_card_is_paid_removed_and_read_as_the_openapi_says() {
+        let server = IokaServer { base_url: "https://stage-api.ioka.kz/", api_key: "shp_key" };
+        let card = IokaSavedCardPayment { customer_id: "cus_1".into(), card_id: "crd_1".into() };
+        let pay = server.pay_with_saved_card("ord_1", Some("ord_1_secret_x"), &card);
+        assert_eq!(
+            (pay.method, pay.url.as_str()),
+            (Method::Post, "https://stage-api.ioka.kz/v2/orders/ord_1/payments/card")
+        );
+        assert_eq!(pay.body.as_deref(), Some(r#"{"customer_id":"cus_1","card_id":"crd_1"}"#), "no card data, no CVC");
+        assert_eq!(
+            (pay.header("api-key"), pay.header("x-order-access-token")),
+            (Some("shp_key"), Some("ord_1_secret_x"))
+        );
+        let delete = server.delete_card("cus_1", "crd_1", "cus_1_secret_y");
+        assert_eq!(
+            (delete.method, delete.url.as_str()),
+            (Method::Delete, "https://stage-api.ioka.kz/v2/customers/cus_1/cards/crd_1")
+        );
+        assert_eq!(
+            (delete.header("api-key"), delete.header("x-customer-access-token")),
+            (Some("shp_key"), Some("cus_1_secret_y"))
+        );
+        assert_eq!(
+            server.get_payment("ord_1", "pay_1").url,
+            "https://stage-api.ioka.kz/v2/orders/ord_1/payments/pay_1"
+        );
+        // a card the answer does not say can skip its CVC needs one
+        let cards: Vec<IokaCard> =
+            parse(200, r#"[{"id":"crd_1"},{"id":"crd_2","cvc_required":false}]"#).unwrap_or_default();
+        assert_eq!(cards.iter().map(|c| c.cvc_required).collect::<Vec<_>>(), [true, false]);
+        assert_eq!(
+            (saved_card_id("card:crd_1"), saved_card_id("card:"), saved_card_id("crd_1")),
+            (Some("crd_1"), None, None)
+        );
+    }
+
+    #[test]
+    fn a_saved_card_payment_answer_says_where_the_shopper_goes() {
+        let payment = |status: &str, action: &str| -> IokaPayment {
+            let body = format!(r#"{{"id":"pay_1","order_id":"ord_1","status":"{status}","action":{action}}}"#);
+            parse(201, &body).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let confirm = payment("REQUIRES_ACTION", r#"{"url":"https://stage-checkout.ioka.kz/3ds/pay_1"}"#);
+        assert_eq!(
+            saved_card_outcome(&confirm),
+            SavedCardOutcome::Confirm("https://stage-checkout.ioka.kz/3ds/pay_1".into())
+        );
+        let table = [
+            ("CAPTURED", PaymentStatus::Paid),
+            ("APPROVED", PaymentStatus::Authorized),
+            ("DECLINED", PaymentStatus::Failed),
+            ("PENDING", PaymentStatus::Pending),
+            ("REQUIRES_ACTION", PaymentStatus::Pending),
+        ];
+        for (status, want) in table {
+            assert_eq!(saved_card_outcome(&payment(status, "null")), SavedCardOutcome::Settled(want), "{status}");
+        }
+        let no_page = payment("REQUIRES_ACTION", r#"{"url":""}"#);
+        assert_eq!(saved_card_outcome(&no_page), SavedCardOutcome::Settled(PaymentStatus::Pending));
     }
 
     #[test]
@@ -572,6 +699,7 @@ mod tests {
                 expiry_date: Some("12/26".into()),
                 payment_system: Some("MASTERCARD".into()),
                 status: Some("APPROVED".into()),
+                cvc_required: false,
             },
             IokaCard {
                 id: "crd_2".into(),
@@ -580,6 +708,7 @@ mod tests {
                 expiry_date: None,
                 payment_system: None,
                 status: Some("DECLINED".into()),
+                cvc_required: true,
             },
         ];
         let m = methods_from_cards(&cards, "Card");

@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Form, Router};
 use serde_json::{json, Value};
 
@@ -21,7 +21,7 @@ use crate::{Answer, Sandbox};
 pub fn router() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/checkout/orders/{order_id}", get(page).post(submit))
-        .route("/checkout/orders/{order_id}/3ds", post(three_ds))
+        .route("/checkout/orders/{order_id}/3ds", get(three_ds_page).post(three_ds))
 }
 
 /// What paying with a test card does.
@@ -51,7 +51,7 @@ pub const TEST_CARDS: [TestCard<Outcome>; 4] = [
     },
 ];
 
-fn outcome_for(pan: &str) -> Outcome {
+pub(super) fn outcome_for(pan: &str) -> Outcome {
     TestCard::outcome(&TEST_CARDS, pan, Outcome::Success)
 }
 
@@ -143,22 +143,46 @@ async fn submit(
                 }
                 Outcome::Decline(code) => finish(&sb, order, payment, Err(code)).await,
                 Outcome::ThreeDs => {
-                    payment["status"] = json!("REQUIRES_ACTION");
-                    let pid = payment["id"].as_str().unwrap_or_default().to_owned();
-                    payment["action"] = json!({"url": format!("{}/ioka/checkout/orders/{}/3ds?payment_id={pid}", sb.config.public_base, id)});
                     if card.save {
                         payment["save_card"] = json!({"pan": card.pan, "exp": card.exp, "holder": card.holder});
                     }
-                    if let Err(e) = sb.store.insert("payment", &pid, Some(&id), None, &payment) {
-                        return Err(super::store_failed(&e));
-                    }
-                    send_event(&sb, "PAYMENT_ACTION_REQUIRED", &order, Some(&payment));
+                    let pid = require_action(&sb, &order, payment)?;
                     three_ds_form(PROVIDER, &format!("{id}/3ds"), &[("payment_id", &pid)])
                 }
             }
         }
         _ => form(&order, Some(Msg::ChooseAction)),
     })
+}
+
+/// Stores `payment` as waiting for 3-D Secure at this order's confirmation page (its
+/// `action.url`) and sends `PAYMENT_ACTION_REQUIRED`; answers the payment id.
+pub(super) fn require_action(sb: &Sandbox, order: &Value, mut payment: Value) -> Result<String, Response> {
+    let id = order["id"].as_str().unwrap_or_default();
+    let pid = payment["id"].as_str().unwrap_or_default().to_owned();
+    payment["status"] = json!("REQUIRES_ACTION");
+    payment["action"] =
+        json!({"url": format!("{}/ioka/checkout/orders/{id}/3ds?payment_id={pid}", sb.config.public_base)});
+    sb.store.insert("payment", &pid, Some(id), None, &payment).map_err(|e| super::store_failed(&e))?;
+    send_event(sb, "PAYMENT_ACTION_REQUIRED", order, Some(&payment));
+    Ok(pid)
+}
+
+/// `action.url`: the 3-D Secure page of a payment waiting for it (a saved card paid by id
+/// opens it here; the hosted form shows the same form inline).
+async fn three_ds_page(
+    State(sb): State<Arc<Sandbox>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Answer {
+    let order = payable_order(&sb, &id).await?;
+    let pid = q.get("payment_id").cloned().unwrap_or_default();
+    match sb.store.get("payment", &pid).map_err(|e| super::store_failed(&e))? {
+        Some(p) if p["order_id"] == order["id"] && p["status"] == "REQUIRES_ACTION" => {
+            Ok(three_ds_form(PROVIDER, "3ds", &[("payment_id", &pid)]))
+        }
+        _ => Err(message(Msg::NotFound, Msg::NotFoundText)),
+    }
 }
 
 async fn three_ds(
@@ -185,7 +209,7 @@ async fn three_ds(
     }
 }
 
-fn new_payment(order: &Value, card: &CardInput) -> Value {
+pub(super) fn new_payment(order: &Value, card: &CardInput) -> Value {
     json!({
         "id": new_id("pay"),
         "order_id": order["id"],
@@ -217,6 +241,8 @@ fn save_card(sb: &Sandbox, order: &Value, card: &CardInput) {
         return;
     };
     let id = new_id("crd");
+    // `sandbox_pan` is the sandbox's own: it decides what paying with the card by its id
+    // does (the test card's outcome), and no answer shows it (`card_view`).
     let card = json!({
         "id": id,
         "customer_id": customer_id,
@@ -226,9 +252,10 @@ fn save_card(sb: &Sandbox, order: &Value, card: &CardInput) {
         "holder": card.holder,
         "payment_system": card_brand(&card.pan),
         "emitter": "SANDBOX BANK",
-        "cvc_required": true,
+        "cvc_required": sb.config.ioka.saved_cards_need_cvc,
         "error": null,
-        "status": "APPROVED"
+        "status": "APPROVED",
+        "sandbox_pan": card.pan
     });
     if let Err(e) = sb.store.insert("card", &id, Some(customer_id), None, &card) {
         tracing::error!(error = %e, "saving sandbox card");
@@ -237,7 +264,24 @@ fn save_card(sb: &Sandbox, order: &Value, card: &CardInput) {
 
 /// Settles a payment (success or decline), updates the order, sends the webhook and
 /// redirects the shopper.
-async fn finish(sb: &Sandbox, mut order: Value, mut payment: Value, result: Result<(), &'static str>) -> Response {
+async fn finish(sb: &Sandbox, order: Value, payment: Value, result: Result<(), &'static str>) -> Response {
+    match settle(sb, order, payment, result) {
+        Ok((order, _)) => match result {
+            Ok(()) => go(&order, "success_url", Msg::Successful, Msg::SuccessfulText),
+            Err(code) => go(&order, "failure_url", Msg::Declined, decline_page_text(code)),
+        },
+        Err(response) => response,
+    }
+}
+
+/// Settles a payment (success or decline): stores it and the order, and sends the webhooks.
+/// Answers the order and the payment as they now are.
+pub(super) fn settle(
+    sb: &Sandbox,
+    mut order: Value,
+    mut payment: Value,
+    result: Result<(), &'static str>,
+) -> Result<(Value, Value), Response> {
     let amount = order["amount"].as_i64().unwrap_or(0);
     let manual = order["capture_method"] == "MANUAL";
     if let Some(map) = payment.as_object_mut() {
@@ -275,16 +319,13 @@ async fn finish(sb: &Sandbox, mut order: Value, mut payment: Value, result: Resu
         _ => sb.store.insert("payment", &pid, Some(&oid), None, &payment),
     };
     if let Err(e) = stored.and_then(|()| sb.store.update("order", &oid, &order)) {
-        return super::store_failed(&e);
+        return Err(super::store_failed(&e));
     }
     send_event(sb, event, &order, Some(&payment));
     if order["status"] == "EXPIRED" {
         send_event(sb, "ORDER_EXPIRED", &order, None);
     }
-    match result {
-        Ok(()) => go(&order, "success_url", Msg::Successful, Msg::SuccessfulText),
-        Err(code) => go(&order, "failure_url", Msg::Declined, decline_page_text(code)),
-    }
+    Ok((order, payment))
 }
 
 /// The shopper's words for a decline code, on the page shown when there is no `failure_url`.

@@ -41,10 +41,12 @@ pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .route("/v2/customers", post(create_customer).get(search_customers))
         .route("/v2/customers/{customer_id}", get(get_customer))
         .route("/v2/customers/{customer_id}/cards", get(customer_cards))
+        .route("/v2/customers/{customer_id}/cards/{card_id}", axum::routing::delete(delete_card))
         .route("/v2/orders", post(create_order).get(search_orders))
         .route("/v2/orders/{order_id}", get(get_order))
         .route("/v2/orders/{order_id}/capture", post(capture_order))
         .route("/v2/orders/{order_id}/cancel", post(cancel_order))
+        .route("/v2/orders/{order_id}/payments/card", post(pay_with_saved_card))
         .route("/v2/orders/{order_id}/payments/{payment_id}", get(get_payment))
         .route("/v2/webhooks", post(create_webhook).get(list_webhooks))
         .merge(hosted::router())
@@ -215,34 +217,135 @@ async fn get_customer(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, Path(i
     }
 }
 
-async fn customer_cards(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let customer = match sb.store.get("customer", &id) {
+/// A saved card as the API shows it (`ExtendedCard`), without the sandbox's own fields.
+fn card_view(card: &Value) -> Value {
+    let mut v = card.clone();
+    if let Some(map) = v.as_object_mut() {
+        map.remove("sandbox_pan");
+    }
+    v
+}
+
+/// A payment as the API shows it (`ExtendedPayment`), without the card a 3-D Secure step is
+/// to save.
+fn payment_view(payment: &Value) -> Value {
+    let mut v = payment.clone();
+    if let Some(map) = v.as_object_mut() {
+        map.remove("save_card");
+    }
+    v
+}
+
+/// The customer, if the request carries what the OpenAPI asks for the customer's cards:
+/// the customer's `X-Customer-Access-Token`, with the `API-KEY` (or, from the browser, the
+/// `X-Public-Key`). A key without the token is refused.
+fn customer_with_token(sb: &Sandbox, headers: &HeaderMap, id: &str) -> Result<Value, Response> {
+    let customer = match sb.store.get("customer", id) {
         Ok(Some(c)) => c,
         Ok(None) => {
-            return match server_auth(&sb, &headers) {
-                Ok(()) => error(StatusCode::NOT_FOUND, "CustomerNotFound", "Customer not found"),
-                Err(r) => r,
-            }
+            server_auth(sb, headers)?;
+            return Err(error(StatusCode::NOT_FOUND, "CustomerNotFound", "Customer not found"));
         }
-        Err(e) => return store_failed(&e),
+        Err(e) => return Err(store_failed(&e)),
     };
-    // The OpenAPI asks both the API-KEY and the customer's token; the browser (ioka's SDKs)
-    // sends the public key with the token. A key without the token is refused.
     let token_ok =
-        header(&headers, "x-customer-access-token").is_some_and(|t| Some(t) == customer["access_token"].as_str());
-    let key_ok = server_auth(&sb, &headers).is_ok()
-        || header(&headers, "x-public-key") == Some(sb.config.ioka.public_key.as_str());
+        header(headers, "x-customer-access-token").is_some_and(|t| Some(t) == customer["access_token"].as_str());
+    let key_ok =
+        server_auth(sb, headers).is_ok() || header(headers, "x-public-key") == Some(sb.config.ioka.public_key.as_str());
     if !(token_ok && key_ok) {
-        return error(
+        return Err(error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "API-KEY (or X-Public-Key) and X-Customer-Access-Token are required",
-        );
+        ));
+    }
+    Ok(customer)
+}
+
+async fn customer_cards(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Err(r) = customer_with_token(&sb, &headers, &id) {
+        return r;
     }
     match sb.store.list("card", None, Some(&id)) {
-        Ok(cards) => ok(Value::Array(cards)),
+        Ok(cards) => ok(Value::Array(cards.iter().map(card_view).collect())),
         Err(e) => store_failed(&e),
     }
+}
+
+/// `DELETE /v2/customers/{id}/cards/{card_id}`: the OpenAPI asks the `API-KEY` and the
+/// customer's token both (the browser's public key is not enough); 204, or 404 when the
+/// customer has no such card.
+async fn delete_card(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path((id, card_id)): Path<(String, String)>,
+) -> Response {
+    if let Err(r) = server_auth(&sb, &headers).and_then(|()| customer_with_token(&sb, &headers, &id)) {
+        return r;
+    }
+    match sb.store.get("card", &card_id) {
+        Ok(Some(card)) if card["customer_id"] == id.as_str() => match sb.store.delete("card", &card_id) {
+            Ok(_) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => store_failed(&e),
+        },
+        Ok(_) => error(StatusCode::NOT_FOUND, "CardNotFound", "Card not found"),
+        Err(e) => store_failed(&e),
+    }
+}
+
+/// `POST /v2/orders/{id}/payments/card` with `CustomerCard` `{customer_id, card_id, cvc?}`
+/// (`API-KEY`): pays an `UNPAID` order with a card saved for the order's customer. What
+/// happens is what the saved test card does on the hosted page: paid (or held), 3-D Secure
+/// first (`REQUIRES_ACTION` with `action.url`), or declined. A card that needs its CVC is
+/// refused without one. 201 with the payment in every case the payment was made.
+async fn pay_with_saved_card(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    server_auth(&sb, &headers)?;
+    let request = parse_json(&body)?;
+    let field = |name: &str| request.get(name).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let (Some(customer_id), Some(card_id)) = (field("customer_id"), field("card_id")) else {
+        return Err(error(StatusCode::BAD_REQUEST, "ValidationError", "customer_id and card_id are required"));
+    };
+    let order = match sb.store.get("order", &id).map_err(|e| store_failed(&e))? {
+        Some(o) => o,
+        None => return Err(error(StatusCode::NOT_FOUND, "OrderNotFound", "Order not found")),
+    };
+    if order["status"] != "UNPAID" {
+        return Err(error(StatusCode::BAD_REQUEST, "OrderNotPayable", "The order cannot be paid"));
+    }
+    if order["customer_id"] != customer_id {
+        return Err(error(StatusCode::BAD_REQUEST, "CustomerMismatch", "The order belongs to another customer"));
+    }
+    let card = match sb.store.get("card", card_id).map_err(|e| store_failed(&e))? {
+        Some(c) if c["customer_id"] == customer_id && c["status"] == "APPROVED" => c,
+        _ => return Err(error(StatusCode::NOT_FOUND, "CardNotFound", "Card not found")),
+    };
+    let cvc_given = field("cvc").is_some_and(|c| (3..=4).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()));
+    if card["cvc_required"] != false && !cvc_given {
+        return Err(error(StatusCode::BAD_REQUEST, "CvcRequired", "This card is paid with its CVC"));
+    }
+    let pan = card["sandbox_pan"].as_str().unwrap_or_default();
+    let input = crate::page::CardInput {
+        pan: pan.to_owned(),
+        exp: card["expiry_date"].as_str().unwrap_or_default().to_owned(),
+        holder: card["holder"].as_str().unwrap_or_default().to_owned(),
+        ..crate::page::CardInput::default()
+    };
+    let mut payment = hosted::new_payment(&order, &input);
+    payment["payer"]["card_id"] = json!(card_id);
+    let payment = match hosted::outcome_for(pan) {
+        hosted::Outcome::ThreeDs => {
+            let pid = hosted::require_action(&sb, &order, payment)?;
+            sb.store.get("payment", &pid).map_err(|e| store_failed(&e))?.unwrap_or_default()
+        }
+        hosted::Outcome::Success => hosted::settle(&sb, order, payment, Ok(()))?.1,
+        hosted::Outcome::Decline(code) => hosted::settle(&sb, order, payment, Err(code))?.1,
+    };
+    Ok(created(payment_view(&payment)))
 }
 
 // ---- orders ----
@@ -473,7 +576,7 @@ async fn get_payment(
         return r;
     }
     match sb.store.get("payment", &payment_id) {
-        Ok(Some(p)) if p["order_id"] == order["id"] => ok(p),
+        Ok(Some(p)) if p["order_id"] == order["id"] => ok(payment_view(&p)),
         Ok(_) => error(StatusCode::NOT_FOUND, "PaymentNotFound", "Payment not found"),
         Err(e) => store_failed(&e),
     }

@@ -221,6 +221,9 @@ pub struct IokaPayment {
     /// Decline reason.
     #[serde(default)]
     pub error: Option<IokaError>,
+    /// `REQUIRES_ACTION`: the page where the shopper confirms it.
+    #[serde(default)]
+    pub action: Option<IokaAction>,
 }
 
 /// A saved card (`GET /v2/customers/{id}/cards`).
@@ -228,7 +231,7 @@ pub struct IokaPayment {
 pub struct IokaCard {
     /// `crd_…`
     pub id: String,
-    /// The card holder's name, as printed.
+    /// The customer the card is saved for (`cus_…`).
     #[serde(default)]
     pub customer_id: Option<String>,
     /// `555555******5599`.
@@ -243,6 +246,32 @@ pub struct IokaCard {
     /// `PENDING` / `APPROVED` / `DECLINED`.
     #[serde(default)]
     pub status: Option<String>,
+    /// `cvc_required`: the card pays only with its CVC typed in, so Tolem sends the shopper to
+    /// ioka's page for it. Absent counts as required: nothing is charged without a CVC the
+    /// answer did not say could be skipped.
+    #[serde(default = "card_needs_cvc")]
+    pub cvc_required: bool,
+}
+
+fn card_needs_cvc() -> bool {
+    true
+}
+
+/// `CustomerCard`: the body of `POST /v2/orders/{id}/payments/card` that pays with a saved
+/// card (no card data: the card stays at ioka).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IokaSavedCardPayment {
+    /// The customer the card belongs to (`cus_…`).
+    pub customer_id: String,
+    /// The saved card (`crd_…`).
+    pub card_id: String,
+}
+
+/// `TDSAction`: where the shopper confirms a payment (3-D Secure).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IokaAction {
+    /// The page to open.
+    pub url: String,
 }
 
 /// `WebhookEventNameEnum` (the ones that concern a checkout, plus `Unknown`).
