@@ -72,7 +72,9 @@ const cart = [{ productId: 1, quantity: 1 }];
 
 async function start(tolem) {
   const direct = oneentryMode === "direct";
-  const session = direct ? null : await demoShop.checkout(orderId, { items: cart });
+  // ?shopper=u-7: who is signed in at the shop (their saved cards are theirs).
+  const shopper = params.get("shopper") || undefined;
+  const session = direct ? null : await demoShop.checkout(orderId, { items: cart, shopper });
   window.checkout = tolem.mount("#checkout", {
     provider,
     backendUrl: "/api/checkout",

@@ -78,6 +78,13 @@ async function storefront(locale, order, provider = "ioka") {
   return page;
 }
 
+/** The ioka storefront for a shopper of their own (saved cards are per shopper). */
+async function storefrontAs(locale, order, who) {
+  const page = await shopper(locale);
+  await page.goto(`${suite.demo.origin}/?provider=ioka&locale=${locale}&order=${order}&theme=auto&shopper=${who}`);
+  return page;
+}
+
 /** Holds every request matching `pattern` until `release()`d (then aborts it). */
 async function hold(page, pattern) {
   const held = [];
@@ -138,6 +145,41 @@ for (const locale of LOCALES) {
     await page.getByText(t.paid).waitFor();
     await page.getByText(fill(t.paid_amount, { amount: AMOUNT[locale] })).waitFor();
     await audit(page, locale, "paid", "status");
+  });
+
+  test(`${locale}: a saved card: offered when the shopper comes back, paid with no page, removable`, async () => {
+    const shopper = `u-saved-${locale}`;
+    const first = await storefrontAs(locale, `A11Y-${locale}-SAVE-1`, shopper);
+    await toHostedPage(first);
+    await first.getByRole("checkbox", { name: H[locale].save_card }).check();
+    await first.getByRole("button", { name: H[locale].pay, exact: true }).click();
+    await first.getByText(t.paid).waitFor();
+
+    // Back with another order: the card comes first, chosen, with its own "remove".
+    const page = await storefrontAs(locale, `A11Y-${locale}-SAVE-2`, shopper);
+    const card = page.getByRole("radio", { name: fill(t.saved_card, { card: "555555******5599" }) });
+    await card.waitFor();
+    assert.equal(await card.isChecked(), true);
+    const remove = page.getByRole("button", { name: t.remove_card, exact: true });
+    assert.equal(await remove.count(), 1, "only the saved card has one");
+    assert.match(await remove.getAttribute("aria-describedby"), /-label$/, "it says which card");
+    await audit(page, locale, "saved-card", null);
+    // Pay: ioka charges the card by its id; the shopper never leaves the shop.
+    const before = page.url();
+    await page.locator(".tolem-pay").click();
+    await page.getByText(fill(t.paid_amount, { amount: AMOUNT[locale] })).waitFor();
+    assert.equal(page.url(), before, "no page to open");
+    assert.equal((await suite.demo.iokaOrders(`A11Y-${locale}-SAVE-2`))[0].status, "PAID");
+
+    // A third order: the shopper removes the card, and it is gone at ioka too.
+    const third = await storefrontAs(locale, `A11Y-${locale}-SAVE-3`, shopper);
+    await third.getByRole("button", { name: t.remove_card, exact: true }).click();
+    await third.getByRole("radio", { name: t.new_card }).waitFor();
+    assert.equal(await third.getByRole("radio").count(), 1, "only a new card is left");
+    assert.equal(await third.getByRole("radio", { name: t.new_card }).isChecked(), true);
+    await third.reload();
+    await third.getByRole("radio", { name: t.new_card }).waitFor();
+    assert.equal(await third.getByRole("radio").count(), 1, "removed at ioka, not only on screen");
   });
 
   test(`${locale}: declined, with what happened and a way forward`, async () => {

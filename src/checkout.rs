@@ -216,6 +216,7 @@ impl Component for Checkout {
                 theme: options.theme,
                 group: format!("tolem-method-{}", options.key),
                 onselect: link.callback(|method_id| Event::Select { method_id }),
+                onremove: link.callback(|method_id| Event::RemoveMethod { method_id }),
                 onpay: link.callback(|()| Event::Pay),
                 oninput: link.callback(|(key, value, matches)| Event::Input { key, value, matches }),
                 onsignin: link.callback(Event::SignIn),
@@ -275,6 +276,9 @@ impl Checkout {
             }
             Effect::CallPay { request, attempt, method_id, fields, take_over } => {
                 answer(Box::pin(effects::pay(requests, options, request, attempt, method_id, fields, take_over)))
+            }
+            Effect::CallRemoveMethod { attempt, method_id } => {
+                answer(Box::pin(effects::remove_method(requests, options, attempt, method_id)))
             }
             Effect::FetchStatus { request, attempt } => {
                 answer(Box::pin(effects::fetch_status(requests, options, request, attempt)))

@@ -30,6 +30,8 @@ pub enum PayOutcome {
     Redirect(RedirectTarget),
     /// The order is placed, paid on delivery.
     Placed,
+    /// The backend had the method charged; nothing to open.
+    Charged,
     /// The provider has no page yet: read again later.
     NotReady,
 }
@@ -117,6 +119,7 @@ pub async fn pay(
     }
     let answer = match redirect_target(&requests, &options, &attempt, &method_id, fields).await {
         Ok(PayOutcome::Placed) => return Event::OrderPlaced { request },
+        Ok(PayOutcome::Charged) => return Event::Charged { request, now_ms: browser::now_ms() },
         Ok(PayOutcome::NotReady) => return Event::PageNotReady { request },
         Ok(PayOutcome::Redirect(target)) => {
             let parsed = browser::parse_url(&target.url);
@@ -125,6 +128,24 @@ pub async fn pay(
         Err(e) => Err(e),
     };
     Event::PayAnswered { request, answer, now_ms: browser::now_ms() }
+}
+
+/// `POST {backend}/methods/remove` with the attempt and the saved method: any 2xx means the
+/// provider keeps it no more.
+pub async fn remove_method(
+    requests: Requests,
+    options: Rc<WidgetOptions>,
+    attempt: Attempt,
+    method_id: String,
+) -> Event {
+    let body =
+        PayRequest { attempt_id: attempt.attempt_id, method_id: method_id.clone(), fields: FieldValues::default() };
+    let url = format!("{}/methods/remove", options.backend_url);
+    let answer = match to_json(&body) {
+        Some(json) => requests.json_value(Method::Post, &url, &[], Some(json), false).await.map(|_| ()),
+        None => Err(CheckoutError::new(ErrorCode::Internal, "cannot encode", false)),
+    };
+    Event::MethodRemoved { method_id, answer }
 }
 
 /// Reads the attempt's status.
@@ -253,12 +274,13 @@ async fn redirect_target(
             let url = format!("{}/pay", options.backend_url);
             let answer: PayResponse =
                 requests.json(Method::Post, &url, &[], Some(json), false, wire::pay_response).await?;
-            match (answer.redirect, answer.placed) {
-                (Some(target), _) => Ok(PayOutcome::Redirect(target)),
-                (None, true) => Ok(PayOutcome::Placed),
-                (None, false) => Err(CheckoutError::new(
+            match (answer.redirect, answer.placed, answer.charged) {
+                (Some(target), ..) => Ok(PayOutcome::Redirect(target)),
+                (None, true, _) => Ok(PayOutcome::Placed),
+                (None, false, true) => Ok(PayOutcome::Charged),
+                (None, false, false) => Err(CheckoutError::new(
                     ErrorCode::BackendError,
-                    "pay answered neither a redirect nor placed",
+                    "pay answered no redirect, placed or charged",
                     false,
                 )),
             }

@@ -21,6 +21,14 @@ mod views;
 
 pub use options::WidgetOptions;
 
+/// The heap: lol_alloc's free list in place of Rust's default dlmalloc, a few kilobytes less
+/// for every shopper (docs/benchmarks.md, size). The widget allocates little and lives
+/// shortly; the lock is never contended (wasm here is single-threaded).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
 use checkout::{Checkout, CheckoutProps};
 
 thread_local! {

@@ -5,7 +5,7 @@ use yew::prelude::*;
 use tolem_core::api::SignInCredentials;
 use tolem_core::api::{MethodKind, PaymentMethod};
 use tolem_core::error::{CheckoutError, ErrorCode};
-use tolem_core::flow::{FieldProblem, MethodForm, State};
+use tolem_core::flow::{FieldProblem, MethodForm, Mode, State};
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
@@ -29,6 +29,8 @@ pub struct ViewContext {
     pub group: String,
     /// A method was picked.
     pub onselect: Callback<String>,
+    /// "Remove" was pressed on a saved method.
+    pub onremove: Callback<String>,
     /// Pay was pressed.
     pub onpay: Callback<()>,
     /// A field was typed into: (key, value, matches its pattern).
@@ -54,15 +56,19 @@ pub fn render(state: &State, cx: &ViewContext) -> Html {
         State::SigningIn { refused, .. } => html! {
             <SignInView {locale} refused={*refused} group={cx.group.clone()} onsignin={cx.onsignin.clone()} />
         },
-        State::ChoosingMethod { methods, selected, form, .. } => html! {
-            <MethodsView {locale} methods={methods.clone()} selected={selected.clone()} busy={false} form={form.clone()}
-                amount={cx.amount.clone()} group={cx.group.clone()} onselect={cx.onselect.clone()} onpay={cx.onpay.clone()}
-                oninput={cx.oninput.clone()} />
-        },
+        State::ChoosingMethod { attempt, methods, selected, form } => {
+            // Saved cards are removed through the merchant's backend (ioka asks its API key).
+            let onremove = matches!(attempt.mode, Mode::Backend).then(|| cx.onremove.clone());
+            html! {
+                <MethodsView {locale} methods={methods.clone()} selected={selected.clone()} busy={false} form={form.clone()}
+                    amount={cx.amount.clone()} group={cx.group.clone()} onselect={cx.onselect.clone()} onpay={cx.onpay.clone()}
+                    oninput={cx.oninput.clone()} {onremove} />
+            }
+        }
         State::AwaitingRedirect { methods, method_id, form, .. } => html! {
             <MethodsView {locale} methods={methods.clone()} selected={Some(method_id.clone())} busy={true} form={form.clone()}
                 amount={cx.amount.clone()} group={cx.group.clone()} onselect={cx.onselect.clone()} onpay={cx.onpay.clone()}
-                oninput={cx.oninput.clone()} />
+                oninput={cx.oninput.clone()} onremove={None::<Callback<String>>} />
         },
         // Placed: the order is placed, paid on delivery.
         State::Placed { .. } => html! {
@@ -136,6 +142,8 @@ pub struct MethodsViewProps {
     pub form: MethodForm,
     /// A field was typed into.
     pub oninput: Callback<(String, String, bool)>,
+    /// Saved methods can be removed: "Remove" was pressed on one.
+    pub onremove: Option<Callback<String>>,
 }
 
 fn method_label(l: Locale, m: &PaymentMethod) -> String {
@@ -210,18 +218,25 @@ pub fn MethodsView(props: &MethodsViewProps) -> Html {
                 <legend id={legend_id} class="tolem-legend">{ t(l, Msg::ChooseMethod) }</legend>
                 { for props.methods.iter().enumerate().map(|(i, m)| {
                     let id = format!("{}-{i}", props.group);
+                    let label_id = format!("{id}-label");
                     let method_id = m.id.clone();
                     let onchange = props.onselect.reform(move |_: Event| method_id.clone());
                     html! {
                         <div class="tolem-method">
                             <input type="radio" class={classes!("tolem-radio", (selected == Some(m.id.as_str()) || (selected.is_none() && i == 0)).then_some("tolem-focus"))} id={id.clone()} name={props.group.clone()} value={m.id.clone()}
                                 checked={selected == Some(m.id.as_str())} {onchange} />
-                            <label for={id}>
+                            <label for={id} id={label_id.clone()}>
                                 if let Some(logo) = &m.logo {
                                     <img class="tolem-logo" src={logo.clone()} alt="" width="32" height="20" />
                                 }
                                 { method_label(l, m) }
                             </label>
+                            if let (MethodKind::SavedCard, Some(onremove)) = (m.kind, &props.onremove) {
+                                <button type="button" class="tolem-remove" aria-describedby={label_id}
+                                    onclick={let method_id = m.id.clone(); onremove.reform(move |_: MouseEvent| method_id.clone())}>
+                                    { t(l, Msg::RemoveCard) }
+                                </button>
+                            }
                         </div>
                     }
                 }) }

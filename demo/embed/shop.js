@@ -12,13 +12,14 @@ window.demoShop = {
   },
   /**
    * `{clientSecret, orderId, amount, currency}` for the order, the cart holding `items`
-   * (default: one tea) and, if given, only `providers`.
+   * (default: one tea) and, if given, only `providers`; `shopper` says who is signed in
+   * (default `u-42`).
    */
-  async checkout(orderId, { items, providers } = {}) {
+  async checkout(orderId, { items, providers, shopper } = {}) {
     const r = await fetch("/shop/checkout", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ orderId, items, providers, returnUrl: this.returnUrl() }),
+      body: JSON.stringify({ orderId, items, providers, shopper, returnUrl: this.returnUrl() }),
     });
     const body = await r.json().catch(() => null);
     if (!r.ok) throw new Error(`the shop could not start checkout: ${body?.error?.message ?? r.status}`);

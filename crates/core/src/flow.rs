@@ -9,7 +9,9 @@
 //! answer; an answer to anything but the request in flight is stale and ignored, as is any
 //! event that means nothing in the current state (a second click on Pay, a late timer).
 
-use crate::api::{FieldValues, OrderSummary, PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer, UserToken};
+use crate::api::{
+    FieldValues, MethodKind, OrderSummary, PaymentMethod, RedirectTarget, SignInCredentials, StartAnswer, UserToken,
+};
 use crate::error::{CheckoutError, ErrorCode, Refusal};
 use crate::journal::JournalRecord;
 use crate::poll::PollPolicy;
@@ -413,6 +415,26 @@ pub enum Event {
         /// Which request.
         request: u64,
     },
+    /// `pay` answered that the provider was asked to charge the method and there is nothing
+    /// to open (a saved card paid by its id): follow the status.
+    Charged {
+        /// Which request.
+        request: u64,
+        /// Now (for the journal and the poll).
+        now_ms: u64,
+    },
+    /// The shopper asked to remove a saved method (a saved card).
+    RemoveMethod {
+        /// Method id.
+        method_id: String,
+    },
+    /// The backend answered [`Effect::CallRemoveMethod`].
+    MethodRemoved {
+        /// The method asked about.
+        method_id: String,
+        /// `Ok` once the provider no longer keeps it.
+        answer: Result<(), CheckoutError>,
+    },
     /// The redirect target arrived.
     PayAnswered {
         /// Which request.
@@ -606,6 +628,13 @@ pub enum Effect {
         /// Otherwise the edge first claims the payment for this tab and answers
         /// [`Event::PayingElsewhere`] if another tab holds it.
         take_over: bool,
+    },
+    /// `POST {backendUrl}/methods/remove`; answered by [`Event::MethodRemoved`].
+    CallRemoveMethod {
+        /// The attempt whose shopper saved the method.
+        attempt: Attempt,
+        /// The saved method.
+        method_id: String,
     },
     /// Read the status (`GET /status`, or the ioka order).
     FetchStatus {
@@ -913,6 +942,39 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
             (State::AwaitingRedirect { attempt, methods, method_id, form, request, page_reads: 0 }, fx)
         }
 
+        (State::ChoosingMethod { attempt, methods, selected, form }, Event::RemoveMethod { method_id }) => {
+            let removable = matches!(attempt.mode, Mode::Backend)
+                && methods.iter().any(|m| m.id == method_id && m.kind == MethodKind::SavedCard);
+            let fx = match removable {
+                true => vec![Effect::CallRemoveMethod { attempt: attempt.clone(), method_id }],
+                false => vec![],
+            };
+            (State::ChoosingMethod { attempt, methods, selected, form }, fx)
+        }
+
+        (
+            State::ChoosingMethod { attempt, mut methods, mut selected, form },
+            Event::MethodRemoved { method_id, answer },
+        ) => match answer {
+            Ok(()) => {
+                methods.retain(|m| m.id != method_id);
+                if selected.as_deref() == Some(method_id.as_str()) {
+                    selected = methods.first().map(|m| m.id.clone());
+                }
+                (State::ChoosingMethod { attempt, methods, selected, form }, vec![])
+            }
+            Err(error) => fail(error, Retry::Choose { attempt, methods, form }),
+        },
+
+        (State::AwaitingRedirect { attempt, request, .. }, Event::Charged { request: r, now_ms }) if r == request => {
+            // Nothing to open: the journal says a payment was asked for, so a reload follows
+            // its status as after a return.
+            let mut fx = vec![Effect::WriteJournal(journal_record(flow, &attempt, now_ms))];
+            let (state, more) = begin_polling(flow, attempt, now_ms, None, None);
+            fx.extend(more);
+            (state, fx)
+        }
+
         (State::AwaitingRedirect { attempt, method_id, request, .. }, Event::OrderPlaced { request: r })
             if r == request =>
         {
@@ -935,16 +997,7 @@ fn transition(flow: &mut Flow, state: State, event: Event) -> Out {
                 };
                 match verdict {
                     Ok(()) => {
-                        let mut record = JournalRecord::new(
-                            flow.config.provider,
-                            attempt.attempt_id.clone(),
-                            flow.config.order_id.clone(),
-                            attempt.idempotency_key.clone(),
-                            now_ms,
-                        );
-                        if let Mode::IokaToken { order_access_token, .. } = &attempt.mode {
-                            record.order_access_token = Some(order_access_token.clone());
-                        }
+                        let record = journal_record(flow, &attempt, now_ms);
                         let url = target.url.clone();
                         let mut fx = vec![
                             Effect::WriteJournal(record),
@@ -1037,6 +1090,22 @@ fn fail(error: CheckoutError, retry: Retry) -> Out {
 
 fn notify_status(status: PaymentStatus) -> Effect {
     Effect::Notify(Notify::Status { status })
+}
+
+/// What the journal keeps of an attempt a payment was asked for (the order's access token
+/// in ioka token mode, which has no backend to ask), so a return or a reload resumes it.
+fn journal_record(flow: &Flow, attempt: &Attempt, now_ms: u64) -> JournalRecord {
+    let mut record = JournalRecord::new(
+        flow.config.provider,
+        attempt.attempt_id.clone(),
+        flow.config.order_id.clone(),
+        attempt.idempotency_key.clone(),
+        now_ms,
+    );
+    if let Mode::IokaToken { order_access_token, .. } = &attempt.mode {
+        record.order_access_token = Some(order_access_token.clone());
+    }
+    record
 }
 
 fn begin_polling(

@@ -108,7 +108,7 @@ async fn page(
         if body.contains("__TOLEM_CLIENT_SECRET__") {
             let order_id = query.get("order").cloned().unwrap_or_else(|| "EL-1001".to_owned());
             let return_url = format!("{}/embed/{file}?order={order_id}", pages.shop.origin);
-            let cart = Cart { order_id, items: vec![], return_url, providers: vec![] };
+            let cart = Cart { order_id, items: vec![], return_url, providers: vec![], shopper: None };
             match pages.shop.session(cart).await {
                 Ok(session) => body = body.replace("__TOLEM_CLIENT_SECRET__", &session.client_secret),
                 Err(refused) => return refused,

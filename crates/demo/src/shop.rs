@@ -29,13 +29,21 @@ pub const CATALOGUE: [(i64, &str, i64); 2] = [(1, "Almaty apple tea, 1 kg", 1_50
 /// The most of one product a cart may hold.
 const MAX_QUANTITY: i64 = 1_000;
 
-/// The signed-in shopper of the demo shop (a real shop takes them from its own login).
-fn shopper() -> CustomerInfo {
-    CustomerInfo {
-        id: Some("u-42".to_owned()),
+/// The signed-in shopper of the demo shop: `u-42`, or the one the page names (a real shop
+/// takes them from its own login; the demo lets a page choose, so that tests which save cards
+/// have shoppers of their own).
+fn shopper(id: Option<&str>) -> Result<CustomerInfo, String> {
+    let id = id.unwrap_or("u-42");
+    let fits =
+        (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !fits {
+        return Err("shopper: 1 to 32 of a-z, 0-9 and -".to_owned());
+    }
+    Ok(CustomerInfo {
+        id: Some(id.to_owned()),
         email: Some("shopper@example.kz".to_owned()),
         phone: Some("+77010000000".to_owned()),
-    }
+    })
 }
 
 /// What the shop server needs: where the backend is and the merchant key.
@@ -64,6 +72,9 @@ pub struct Cart {
     /// Only these providers, if given.
     #[serde(default)]
     pub providers: Vec<Provider>,
+    /// Who is signed in (default `u-42`).
+    #[serde(default)]
+    pub shopper: Option<String>,
 }
 
 /// A checkout session for a cart: the client secret for the page, and the order as priced.
@@ -113,9 +124,11 @@ impl Shop {
     /// A JSON error response: the cart's own (400), or the backend's, with its status.
     pub async fn session(&self, cart: Cart) -> Result<CartSession, Response> {
         let order = priced(&cart).map_err(|e| refuse(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e))?;
+        let customer =
+            shopper(cart.shopper.as_deref()).map_err(|e| refuse(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e))?;
         let request = SessionRequest {
             order: order.clone(),
-            customer: shopper(),
+            customer,
             providers: cart.providers,
             return_url: cart.return_url,
             expires_in_seconds: None,

@@ -960,3 +960,62 @@ fn watching_another_tab_polls_on_its_own_schedule_and_stays_that_state() {
     assert!(fx.is_empty(), "a request in flight is not cancelled");
     assert!(matches!(&flow.state, State::WatchingOtherTab { poll, .. } if poll.hidden));
 }
+
+fn saved(id: &str) -> PaymentMethod {
+    PaymentMethod::plain(id, MethodKind::SavedCard, "555555******5599")
+}
+
+/// Choosing between a saved card (selected) and a new card.
+fn choosing_saved() -> Flow {
+    let (flow, _) = mount(None, None);
+    let methods = vec![saved("card:crd_1"), method("card")];
+    step(flow, Event::StartAnswered { request: 1, answer: started(PaymentStatus::Pending, methods) }).0
+}
+
+#[test]
+fn a_charged_saved_card_follows_the_status_with_nothing_to_open() {
+    let (flow, fx) = step(choosing_saved(), Event::Pay);
+    assert!(matches!(&fx[..], [Effect::CallPay { request: 2, method_id, .. }] if method_id == "card:crd_1"));
+    let (flow, fx) = step(flow.clone(), Event::Charged { request: 9, now_ms: 5_000 });
+    assert!(fx.is_empty(), "an answer to another request is ignored");
+    let (flow, fx) = step(flow, Event::Charged { request: 2, now_ms: 5_000 });
+    let journal = JournalRecord::new(Provider::Ioka, "att_1".into(), "A-1".into(), KEY.into(), 5_000);
+    assert_eq!(fx, [Effect::WriteJournal(journal), Effect::FetchStatus { request: 3, attempt: attempt() }]);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Navigate(_))), "nowhere to go");
+    let (flow, fx) = answer(flow, 3, Ok(PaymentStatus::Paid), 5_200);
+    assert!(matches!(flow.state, State::Final { status: PaymentStatus::Paid, .. }), "{:?}", flow.state);
+    assert!(fx.contains(&Effect::ClearJournal));
+}
+
+#[test]
+fn a_saved_card_is_removed_through_the_backend_and_leaves_the_list() {
+    let (flow, fx) = step(choosing_saved(), Event::RemoveMethod { method_id: "card:crd_1".into() });
+    assert_eq!(fx, [Effect::CallRemoveMethod { attempt: attempt(), method_id: "card:crd_1".into() }]);
+    // a new card, or a method that is not there, is not the shopper's to remove
+    for other in ["card", "card:crd_9"] {
+        let (_, fx) = step(flow.clone(), Event::RemoveMethod { method_id: other.into() });
+        assert!(fx.is_empty(), "{other}");
+    }
+    let refused = CheckoutError::new(ErrorCode::BackendError, "no", true);
+    let (failed, _) = step(flow.clone(), Event::MethodRemoved { method_id: "card:crd_1".into(), answer: Err(refused) });
+    assert!(matches!(failed.state, State::Failed { .. }), "the shopper is told, and can go back to the list");
+    let (flow, fx) = step(flow, Event::MethodRemoved { method_id: "card:crd_1".into(), answer: Ok(()) });
+    assert!(fx.is_empty());
+    match &flow.state {
+        State::ChoosingMethod { methods, selected, .. } => {
+            assert_eq!(methods.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["card"]);
+            assert_eq!(selected.as_deref(), Some("card"), "the removed card was chosen: the next one is");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn ioka_token_mode_has_no_backend_to_remove_a_card_with() {
+    let mut flow = choosing_saved();
+    if let State::ChoosingMethod { attempt, .. } = &mut flow.state {
+        attempt.mode = Mode::IokaToken { order_access_token: "ord_1_secret_a".into(), customer_access_token: None };
+    }
+    let (_, fx) = step(flow, Event::RemoveMethod { method_id: "card:crd_1".into() });
+    assert!(fx.is_empty());
+}
