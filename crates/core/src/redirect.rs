@@ -28,6 +28,10 @@ pub enum RedirectBlocked {
     /// The host is not one of the provider's hosted-page hosts.
     #[error("host {0:?} is not allowed for this provider")]
     Host(String),
+    /// Plain `http:` on this machine: a local sandbox, which the widget opens only when its
+    /// `sandboxUrl` option names it.
+    #[error("{0} is a local sandbox: set the sandboxUrl option to it to allow it")]
+    SandboxNotSet(String),
     /// URLs with `user:password@` are refused outright.
     #[error("URLs with credentials are not allowed")]
     Credentials,
@@ -109,6 +113,11 @@ pub fn check_redirect(
         }
     }
     if url.scheme != "https" {
+        let loopback = matches!(url.host.as_str(), "127.0.0.1" | "localhost" | "[::1]");
+        if url.scheme == "http" && loopback && sandbox.is_none() {
+            let port = if url.port.is_empty() { String::new() } else { format!(":{}", url.port) };
+            return Err(RedirectBlocked::SandboxNotSet(format!("http://{}{port}", url.host)));
+        }
         return Err(RedirectBlocked::Scheme(url.scheme.clone()));
     }
     let listed =
@@ -148,7 +157,13 @@ mod tests {
         for (u, ok) in cases {
             assert_eq!(check_redirect(Provider::Ioka, &u, Some(&sandbox), &[]).is_ok(), ok, "{u:?}");
         }
-        assert!(check_redirect(Provider::Ioka, &url("http", "127.0.0.1", "8080", false), None, &[]).is_err());
+        // A local sandbox without `sandboxUrl`: the error says what to set.
+        let unset = check_redirect(Provider::Ioka, &url("http", "127.0.0.1", "8080", false), None, &[]);
+        assert_eq!(unset, Err(RedirectBlocked::SandboxNotSet("http://127.0.0.1:8080".into())));
+        assert!(unset.map_err(|e| e.to_string()).is_err_and(|m| m.contains("sandboxUrl")));
+        // elsewhere, plain http is just not allowed
+        let elsewhere = check_redirect(Provider::Ioka, &url("http", "evil.example", "", false), None, &[]);
+        assert_eq!(elsewhere, Err(RedirectBlocked::Scheme("http".into())));
     }
 
     #[test]

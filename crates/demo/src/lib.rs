@@ -75,6 +75,9 @@ pub struct DemoOptions {
     pub page_lifetime: Duration,
     /// Proxies in front that append to `X-Forwarded-For` (the backend's `TOLEM_TRUSTED_PROXIES`).
     pub trusted_proxies: usize,
+    /// Origins besides the demo's own whose pages may use its backend (CORS and return URLs):
+    /// a shop's own dev server on another port, or `trunk serve` (`TOLEM_ALLOWED_ORIGINS`).
+    pub extra_origins: Vec<String>,
 }
 
 impl Default for DemoOptions {
@@ -97,6 +100,7 @@ impl Default for DemoOptions {
             rate_limit: Some(tolem_backend::RateLimit { per_minute: 1_200, burst: 200 }),
             page_lifetime: Duration::from_secs(1200),
             trusted_proxies: 0,
+            extra_origins: Vec::new(),
         }
     }
 }
@@ -174,7 +178,7 @@ impl Demo {
                 None => tolem_backend::store::StoreOptions::memory(),
             },
             lease_ttl: tolem_backend::config::DEFAULT_LEASE_TTL,
-            allowed_origins: vec![origin.clone()],
+            allowed_origins: std::iter::once(origin.clone()).chain(options.extra_origins.iter().cloned()).collect(),
             max_amount: 100_000_000_000,
             page_lifetime: options.page_lifetime,
             provider_timeout: options.provider_timeout,

@@ -9,7 +9,8 @@
 //! `TOLEM_PROVIDER_ORIGIN` (where the backend calls the provider APIs, default the demo's own
 //! origin; the fault tests put a relay they can close there), `TOLEM_RATE_LIMIT_PER_MINUTE` /
 //! `TOLEM_RATE_LIMIT_BURST` (the backend's per-client limit on start and pay; default 1200 / 200,
-//! `0` turns it off).
+//! `0` turns it off), `TOLEM_ALLOWED_ORIGINS` (comma-separated origins besides the demo's own
+//! whose pages may use its backend: a shop's dev server, `trunk serve` on 8081).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,6 +20,20 @@ use tolem_sandbox::demo_credentials as creds;
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+/// `http://127.0.0.1:8081,https://shop.test`: each an origin (scheme and host, a port if
+/// any, nothing after it).
+fn allowed_origins(list: &str) -> Result<Vec<String>, String> {
+    let mut origins = Vec::new();
+    for entry in list.split(',').map(|e| e.trim().trim_end_matches('/')).filter(|e| !e.is_empty()) {
+        let rest = entry.strip_prefix("http://").or_else(|| entry.strip_prefix("https://"));
+        match rest {
+            Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@']) => origins.push(entry.to_owned()),
+            _ => return Err(format!("{entry:?} is not an origin (http(s)://host[:port])")),
+        }
+    }
+    Ok(origins)
 }
 
 #[tokio::main]
@@ -77,6 +92,13 @@ async fn main() -> std::process::ExitCode {
         ioka_manual_capture: env_or("TOLEM_IOKA_CAPTURE", "AUTO").eq_ignore_ascii_case("MANUAL"),
         bereke_unsigned_callbacks: env_or("TOLEM_BEREKE_UNSIGNED_CALLBACKS", "0") == "1",
         sandbox_tweak: None,
+        extra_origins: match allowed_origins(&env_or("TOLEM_ALLOWED_ORIGINS", "")) {
+            Ok(origins) => origins,
+            Err(e) => {
+                eprintln!("tolem-demo: TOLEM_ALLOWED_ORIGINS: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        },
     };
     let max_seconds: Option<u64> = std::env::var("TOLEM_DEMO_MAX_SECONDS").ok().and_then(|v| v.parse().ok());
     let demo = match Demo::bind(port, options).await {
@@ -125,6 +147,23 @@ async fn main() -> std::process::ExitCode {
         Err(e) => {
             eprintln!("tolem-demo: {e}");
             std::process::ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed_origins;
+
+    #[test]
+    fn allowed_origins_are_origins_only() {
+        assert_eq!(
+            allowed_origins(" http://127.0.0.1:8081/ , https://shop.test,"),
+            Ok(vec!["http://127.0.0.1:8081".to_owned(), "https://shop.test".to_owned()])
+        );
+        assert_eq!(allowed_origins(""), Ok(vec![]));
+        for bad in ["127.0.0.1:8081", "https://shop.test/checkout", "ftp://x", "https://u@shop.test", "https://"] {
+            assert!(allowed_origins(bad).is_err(), "{bad}");
         }
     }
 }

@@ -510,3 +510,32 @@ async fn a_rotating_forwarded_for_buys_no_new_budget() {
         }
     }
 }
+
+/// `TOLEM_ALLOWED_ORIGINS` (`DemoOptions::extra_origins`): a shop's own dev server on another
+/// port may use the demo's backend — CORS answers its origin and its return URLs are accepted —
+/// and any other origin still may not.
+#[tokio::test]
+async fn an_extra_origin_may_use_the_demo_and_others_still_may_not() {
+    let demo = start_demo_with(tolem_demo::DemoOptions {
+        extra_origins: vec!["http://127.0.0.1:9".into()],
+        ..tolem_demo::DemoOptions::default()
+    })
+    .await;
+    for (origin, allowed) in [("http://127.0.0.1:9", true), ("http://127.0.0.1:10", false)] {
+        let mut body = demo.session_body_for("ioka", &format!("ORIGIN-{allowed}"));
+        body["returnUrl"] = serde_json::json!(format!("{origin}/checkout"));
+        let (status, answer) = demo.session(body).await;
+        assert_eq!(status == 200, allowed, "{origin}: {answer}");
+        let preflight = demo
+            .http
+            .request(reqwest::Method::OPTIONS, format!("{}/api/checkout/start", demo.origin))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .await
+            .unwrap();
+        let granted = preflight.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok());
+        assert_eq!(granted == Some(origin), allowed, "{origin}: {granted:?}");
+    }
+}
