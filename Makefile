@@ -6,11 +6,16 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 PORT ?= 8080
 
-.PHONY: demo test setup dist lint test-native test-wasm test-e2e sizes bench fuzz load clean
+.PHONY: demo serve test setup dist lint test-native test-wasm test-e2e sizes bench fuzz load clean
 
 demo: setup dist
 	cargo build --release -p tolem-demo
 	PORT=$(PORT) target/release/tolem-demo
+
+# The widget's dev loop (README, "Working on the widget"): trunk serve on 127.0.0.1:8090, in
+# front of a `make demo` on :8080 started with TOLEM_ALLOWED_ORIGINS=http://127.0.0.1:8090.
+serve: setup
+	trunk serve
 
 test: setup lint test-native test-wasm dist test-e2e
 	@echo "make test: all green"
@@ -18,11 +23,12 @@ test: setup lint test-native test-wasm dist test-e2e
 setup:
 	@tools/setup.sh
 
-# What merchants host and install, from one wasm: dist/tolem.js (classic script),
-# tolem_bg.wasm, tolem.css, integrity.json; dist/npm/ and its tarball. Prints the sizes and
+# What merchants host and install, from one wasm: trunk builds it (Trunk.toml: wasm-bindgen,
+# wasm-opt -Oz, and tools/bundle.sh), tools/dist.sh packages dist/tolem.js (classic script),
+# tolem_bg.wasm, tolem.css, integrity.json, dist/npm/ and its tarball. Prints the sizes and
 # fails over the budget (tools/sizes.sh).
 dist:
-	cargo build --release --target wasm32-unknown-unknown --lib
+	trunk build --release
 	tools/dist.sh
 	tools/sizes.sh
 

@@ -90,7 +90,8 @@ async function start(tolem) {
         }),
     locale,
     theme: widgetTheme,
-    sandboxUrl: location.origin + "/sandbox",
+    // The shop's server says where its sandbox is (under `trunk serve` the page is on another port).
+    sandboxUrl: session?.sandboxUrl ?? location.origin + "/sandbox",
     // ?redirectHosts=pay.mybank.example: more payment page hosts the widget may send the shopper to.
     ...(params.get("redirectHosts") ? { redirectHosts: params.get("redirectHosts").split(",") } : {}),
     // OneEntry: ?signin=direct signs in straight at OneEntry (the rest through the backend);

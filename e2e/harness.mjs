@@ -17,7 +17,7 @@ export const PUBLIC_KEY = "shp_TOLEMDEMO1_test_public_sandbox0000000000000001";
 /** The demo backend's merchant key: the shop's server makes checkout sessions with it. */
 export const MERCHANT_KEY = "tolem-demo-merchant-key";
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);

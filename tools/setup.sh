@@ -41,6 +41,15 @@ if [ "$(cargo deny --version 2>/dev/null | awk '{print $2}')" != "$deny" ]; then
   cargo install cargo-deny --version "$deny" --locked
 fi
 
+# 3c. trunk, which builds the widget (Trunk.toml). From crates.io at a pinned version (0.22
+#     needs a newer rustc than this machine's); its tools are the ones above and below, never
+#     downloaded. The longest install here: ~14 minutes on 2 cores, once.
+trunk_version=0.21.14
+if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$trunk_version" ]; then
+  say "cargo install trunk $trunk_version (about 14 minutes on 2 cores, once)"
+  cargo install trunk --version "$trunk_version" --locked
+fi
+
 # 4. npm tools: binaryen's wasm-opt 132 (Debian's is too old), esbuild (builds tolem.js and the
 #    npm entry), playwright-core, axe-core, and for the npm package's tests vite and typescript.
 if [ ! -f e2e/node_modules/.package-lock.json ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then

@@ -30,8 +30,8 @@ pub enum RedirectBlocked {
     Host(String),
     /// Plain `http:` on this machine: a local sandbox, which the widget opens only when its
     /// `sandboxUrl` option names it.
-    #[error("{0} is a local sandbox: set the sandboxUrl option to it to allow it")]
-    SandboxNotSet(String),
+    #[error("plain http on this machine is a local sandbox: set the sandboxUrl option to allow it")]
+    SandboxNotSet,
     /// URLs with `user:password@` are refused outright.
     #[error("URLs with credentials are not allowed")]
     Credentials,
@@ -115,8 +115,7 @@ pub fn check_redirect(
     if url.scheme != "https" {
         let loopback = matches!(url.host.as_str(), "127.0.0.1" | "localhost" | "[::1]");
         if url.scheme == "http" && loopback && sandbox.is_none() {
-            let port = if url.port.is_empty() { String::new() } else { format!(":{}", url.port) };
-            return Err(RedirectBlocked::SandboxNotSet(format!("http://{}{port}", url.host)));
+            return Err(RedirectBlocked::SandboxNotSet);
         }
         return Err(RedirectBlocked::Scheme(url.scheme.clone()));
     }
@@ -159,7 +158,7 @@ mod tests {
         }
         // A local sandbox without `sandboxUrl`: the error says what to set.
         let unset = check_redirect(Provider::Ioka, &url("http", "127.0.0.1", "8080", false), None, &[]);
-        assert_eq!(unset, Err(RedirectBlocked::SandboxNotSet("http://127.0.0.1:8080".into())));
+        assert_eq!(unset, Err(RedirectBlocked::SandboxNotSet));
         assert!(unset.map_err(|e| e.to_string()).is_err_and(|m| m.contains("sandboxUrl")));
         // elsewhere, plain http is just not allowed
         let elsewhere = check_redirect(Provider::Ioka, &url("http", "evil.example", "", false), None, &[]);

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
@@ -38,6 +38,8 @@ pub mod shop;
 /// Where things are.
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
+    /// The storefront page (the repository's `index.html`, also trunk's entry), served at `/`.
+    pub index_html: PathBuf,
     /// Storefront files (`demo/`).
     pub storefront_dir: PathBuf,
     /// Widget files.
@@ -80,10 +82,21 @@ pub struct DemoOptions {
     pub extra_origins: Vec<String>,
 }
 
+/// The storefront page for `/` and `/index.html`; any other path the storefront folder lacks
+/// is 404.
+fn storefront_page(index_html: &std::path::Path) -> axum::Router {
+    let page = tower_http::services::ServeFile::new(index_html);
+    Router::new()
+        .route_service("/", page.clone())
+        .route_service("/index.html", page)
+        .fallback(|| async { StatusCode::NOT_FOUND })
+}
+
 impl Default for DemoOptions {
     /// `make demo`'s folders, state in memory, single-stage payments, no CDN port.
     fn default() -> Self {
         DemoOptions {
+            index_html: "index.html".into(),
             storefront_dir: "demo".into(),
             widget_dir: "dist".into(),
             embed_dir: "demo/embed".into(),
@@ -266,7 +279,7 @@ impl Demo {
             .nest_service("/tolem", ServeDir::new(&options.widget_dir))
             .nest("/embed", embed::router(&options, cdn_origin.clone(), shop.clone()))
             .fallback_service(SetResponseHeader::if_not_present(
-                ServeDir::new(&options.storefront_dir),
+                ServeDir::new(&options.storefront_dir).fallback(storefront_page(&options.index_html)),
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(embed::STRICT_CSP),
             ))

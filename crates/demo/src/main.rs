@@ -1,4 +1,5 @@
 //! `make demo`: `PORT` (default 8080), `TOLEM_STATE_DIR` (default `.state`),
+//! `TOLEM_INDEX_HTML` (the storefront page, default `index.html`),
 //! `TOLEM_STOREFRONT_DIR` (default `demo`), `TOLEM_WIDGET_DIR` (default `dist`),
 //! `TOLEM_EMBED_DIR` (default `demo/embed`), `TOLEM_NPM_APP_DIR` (an app bundled from the npm
 //! package, served at `/embed/npm/`), `TOLEM_CDN_PORT` (default `PORT + 1`: the widget files
@@ -48,6 +49,7 @@ async fn main() -> std::process::ExitCode {
     };
     let state_dir = env_or("TOLEM_STATE_DIR", ".state");
     let options = DemoOptions {
+        index_html: PathBuf::from(env_or("TOLEM_INDEX_HTML", "index.html")),
         storefront_dir: PathBuf::from(env_or("TOLEM_STOREFRONT_DIR", "demo")),
         widget_dir: PathBuf::from(env_or("TOLEM_WIDGET_DIR", "dist")),
         embed_dir: PathBuf::from(env_or("TOLEM_EMBED_DIR", "demo/embed")),

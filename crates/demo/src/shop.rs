@@ -169,6 +169,9 @@ pub async fn checkout(State(shop): State<Arc<Shop>>, body: Bytes) -> Response {
             "orderId": order.id,
             "amount": order.amount.0,
             "currency": order.currency.code(),
+            // Where this shop's sandbox is, for the widget's `sandboxUrl`: a page served from
+            // elsewhere (`trunk serve`, a shop's own dev server) gets the demo's, not its own.
+            "sandboxUrl": format!("{}/sandbox", shop.origin),
         }))
         .into_response(),
         Err(refused) => refused,
