@@ -1,7 +1,7 @@
 // ioka end to end: real demo process, real Chromium, the sandbox's hosted page.
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, startBrowser, PUBLIC_KEY, hostedWord } from "./harness.mjs";
+import { startDemo, startBrowser, hostedWord } from "./harness.mjs";
 
 let demo, browser;
 const pages = [];
@@ -134,27 +134,6 @@ test("plain script tag: window.Tolem round trip", async () => {
   await page.getByText("Payment successful").waitFor();
   const globals = await page.evaluate(() => [typeof window.Tolem, typeof window.wasm_bindgen]);
   assert.deepEqual(globals, ["object", "undefined"], "only window.Tolem is global");
-});
-
-test("ioka token mode: a backend that answers only the two tokens", async () => {
-  const page = await browser.page();
-  pages.push(page);
-  // The merchant backend of ioka's guide: only {order_access_token, customer_access_token}.
-  await page.route("**/api/checkout/start", async (route) => {
-    const real = await (await route.fetch()).json();
-    await route.fulfill({
-      status: 200,
-      contentType: "application/json",
-      body: JSON.stringify({ order_access_token: real.tokens.orderAccessToken, customer_access_token: real.tokens.customerAccessToken }),
-    });
-  });
-  await page.goto(`${demo.origin}/embed/script-tag.html?order=E2E-TOKEN&locale=en&publicKey=${PUBLIC_KEY}`);
-  await payOnSandbox(page, "Pay");
-  await page.waitForURL(/tolem_return=success/);
-  await page.getByText("Payment successful").waitFor();
-  const direct = page.requests.filter((r) => r.includes("/sandbox/ioka/v2/orders/ord_"));
-  assert.ok(direct.length >= 2, "methods and status came from ioka's browser API:\n" + direct.join("\n"));
-  assert.ok(!page.requests.some((r) => r.includes("/api/checkout/status")), "no backend status calls in token mode");
 });
 
 test("new-tab presentation: the provider opens in a tab, this tab confirms", async () => {

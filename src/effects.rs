@@ -5,8 +5,8 @@
 //! [`Effect`]: tolem_core::flow::Effect
 
 use tolem_core::api::{
-    FieldValues, MountedCheckout, OrderSummary, PayRequest, PayResponse, PaymentMethod, RedirectTarget,
-    SignInCredentials, StartAnswer, StartRequest, StatusResponse, UserToken, CLIENT_SECRET_HEADER,
+    FieldValues, IokaGuideRequest, MountedCheckout, OrderSummary, PayRequest, PayResponse, PaymentMethod,
+    RedirectTarget, SignInCredentials, StartAnswer, StartRequest, StatusResponse, UserToken, CLIENT_SECRET_HEADER,
 };
 use tolem_core::error::{CheckoutError, ErrorCode};
 use tolem_core::flow::{Attempt, Event, Mode, Notify, RedirectAnswer};
@@ -58,8 +58,12 @@ pub async fn start(
         },
         || options.return_url.clone().unwrap_or_else(browser::current_return_url),
     );
-    let url = format!("{}/start", options.backend_url);
-    let answer = match to_json(&body) {
+    // A backend of ioka's own guide gets the guide's request, and answers only the tokens.
+    let (url, json) = match (&options.ioka_tokens_url, &body.order) {
+        (Some(url), Some(order)) => (url.clone(), to_json(&IokaGuideRequest::of(order, &options.customer))),
+        _ => (format!("{}/start", options.backend_url), to_json(&body)),
+    };
+    let answer = match json {
         Some(json) => match requests.json_value(Method::Post, &url, &[], Some(json), false).await {
             Ok(value) => start_answer(value, &url),
             Err(e) => Err(e),

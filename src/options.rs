@@ -41,6 +41,9 @@ pub struct WidgetOptions {
     pub sandbox_origin: Option<SandboxOrigin>,
     /// ioka API base for token mode.
     pub ioka_api_url: Option<String>,
+    /// ioka's guide endpoint the widget asks for the tokens instead of a Tolem backend's
+    /// `start`.
+    pub ioka_tokens_url: Option<String>,
     /// A signed-in user's token the page hands over (OneEntry), so no sign-in form is shown.
     pub user_token: Option<UserToken>,
     /// Sign in straight at this OneEntry project (else the sign-in goes through the backend).
@@ -101,6 +104,7 @@ impl WidgetOptions {
             sandbox_url,
             sandbox_origin,
             ioka_api_url: raw.ioka_api_url.map(|s| s.trim_end_matches('/').to_owned()),
+            ioka_tokens_url: raw.ioka_tokens_url,
             user_token: raw.user_token,
             oneentry: raw
                 .oneentry

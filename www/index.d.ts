@@ -119,6 +119,13 @@ export interface MountOptions {
   redirectHosts?: string[];
   /** ioka API base for token mode (default: from the public key). */
   iokaApiUrl?: string;
+  /**
+   * Your endpoint of ioka's own merchant guide (`/startPaymentWithSavedCard`), in place of a
+   * Tolem backend: the widget posts it `{customer_external_id, email, phone,
+   * order_external_id, amount}` from `order` and `customer`, and takes
+   * `{order_access_token, customer_access_token}`. Needs `order` and `publicKey`.
+   */
+  iokaTokensUrl?: string;
   userToken?: UserToken;
   oneentry?: OneEntryProject;
   onReady?: (detail: ReadyDetail) => void;

@@ -145,6 +145,7 @@ const ATTRIBUTES = {
   "customer-phone": ["customer", "phone"],
   "return-url": ["returnUrl"],
   "public-key": ["publicKey"],
+  "ioka-tokens-url": ["iokaTokensUrl"],
   presentation: ["presentation"],
   locale: ["locale"],
   theme: ["theme"],

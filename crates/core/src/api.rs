@@ -446,6 +446,36 @@ pub struct IokaTokensResponse {
     pub customer_access_token: Option<String>,
 }
 
+/// The request of ioka's own merchant-backend guide (`POST /startPaymentWithSavedCard`), field
+/// for field as the guide's endpoint reads it: what the widget sends to `iokaTokensUrl`. The
+/// answer is [`IokaTokensResponse`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IokaGuideRequest {
+    /// The merchant's customer id (the ioka customer's `external_id`).
+    pub customer_external_id: Option<String>,
+    /// The shopper's email.
+    pub email: Option<String>,
+    /// The shopper's phone.
+    pub phone: Option<String>,
+    /// The merchant's order id (the ioka order's `external_id`).
+    pub order_external_id: String,
+    /// Minor units (tiyn).
+    pub amount: i64,
+}
+
+impl IokaGuideRequest {
+    /// The guide's request for the order and shopper the widget was mounted with.
+    pub fn of(order: &OrderInfo, customer: &CustomerInfo) -> IokaGuideRequest {
+        IokaGuideRequest {
+            customer_external_id: customer.id.clone(),
+            email: customer.email.clone(),
+            phone: customer.phone.clone(),
+            order_external_id: order.id.clone(),
+            amount: order.amount.0,
+        }
+    }
+}
+
 /// What `POST /start` may answer: Tolem's shape, or ioka's guide shape.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]

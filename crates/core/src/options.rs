@@ -48,6 +48,11 @@ pub struct MountOptions {
     /// ioka API base for token mode.
     #[serde(default)]
     pub ioka_api_url: Option<String>,
+    /// An endpoint of ioka's own merchant guide (`/startPaymentWithSavedCard`), in place of a
+    /// Tolem backend: the widget posts it the guide's request and takes the guide's answer, the
+    /// order's and the customer's access tokens (ioka token mode).
+    #[serde(default)]
+    pub ioka_tokens_url: Option<String>,
     /// A signed-in OneEntry user's token.
     #[serde(default)]
     pub user_token: Option<UserToken>,
@@ -149,7 +154,14 @@ impl MountOptions {
         if direct && self.order.is_none() {
             return Err("order is required for OneEntry direct mode".into());
         }
-        if self.backend_url.is_empty() && !direct {
+        if let Some(url) = &self.ioka_tokens_url {
+            if provider != Provider::Ioka || url.is_empty() {
+                return Err("iokaTokensUrl is for provider ioka, and names ioka's guide endpoint".into());
+            }
+            if self.order.is_none() || self.public_key.is_none() {
+                return Err("iokaTokensUrl needs order and publicKey".into());
+            }
+        } else if self.backend_url.is_empty() && !direct {
             return Err("backendUrl is required".into());
         }
         let locale = match self.locale.as_deref() {
@@ -187,6 +199,35 @@ mod tests {
 
     const GOOD: &str =
         r#"{"provider":"ioka","backendUrl":"/api/checkout","order":{"id":"A-1","amount":1500000,"currency":"KZT"}}"#;
+
+    #[test]
+    fn ioka_guide_endpoint_needs_the_order_and_the_public_key_and_no_backend() {
+        let guide = r#"{"provider":"ioka","iokaTokensUrl":"/startPaymentWithSavedCard","publicKey":"shp_x_public","order":{"id":"A-1","amount":1500000,"currency":"KZT"}}"#;
+        assert!(options(guide).is_ok(), "no backendUrl needed");
+        for (from, to) in [
+            (r#""publicKey":"shp_x_public","#, ""),
+            (r#","order":{"id":"A-1","amount":1500000,"currency":"KZT"}"#, ""),
+            (r#""provider":"ioka""#, r#""provider":"bereke""#),
+            (r#""/startPaymentWithSavedCard""#, r#""""#),
+        ] {
+            let changed = guide.replace(from, to);
+            assert_ne!(changed, guide);
+            let refused = options(&changed).unwrap_err();
+            assert!(refused.contains("iokaTokensUrl") || refused.contains("order"), "{changed}: {refused}");
+        }
+    }
+
+    #[test]
+    fn the_guides_request_is_the_guides_shape() {
+        let order: OrderInfo = serde_json::from_str(r#"{"id":"A-1","amount":1500000,"currency":"KZT"}"#).unwrap();
+        let customer = CustomerInfo { id: Some("u-42".into()), email: Some("s@x.kz".into()), phone: None };
+        let body = serde_json::to_value(crate::api::IokaGuideRequest::of(&order, &customer)).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"customer_external_id": "u-42", "email": "s@x.kz", "phone": null,
+                               "order_external_id": "A-1", "amount": 1500000})
+        );
+    }
 
     #[test]
     fn good_options_pass_and_each_bad_one_is_named() {

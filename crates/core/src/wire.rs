@@ -474,6 +474,7 @@ pub fn mount_options<V: JsonValue>(value: &V) -> Result<MountOptions, ReadError>
             presentation: o.opt_text("presentation")?,
             sandbox_url: o.opt_text("sandboxUrl")?,
             ioka_api_url: o.opt_text("iokaApiUrl")?,
+            ioka_tokens_url: o.opt_text("iokaTokensUrl")?,
             user_token: o.opt_nested("userToken", user_token)?,
             oneentry: o.opt_nested("oneentry", oneentry_project)?,
             theme: o.opt_text("theme")?,
