@@ -22,16 +22,13 @@ pub struct ParsedUrl {
 /// Why a redirect was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RedirectBlocked {
-    /// Only `https:` (or the configured sandbox origin) may be opened.
-    #[error("scheme {0:?} is not allowed")]
+    /// Only `https:` (or the configured sandbox origin) may be opened. The message says what
+    /// a local sandbox needs, the likeliest reason for a plain `http:` page.
+    #[error("scheme {0:?} is not allowed (for a local sandbox, set the sandboxUrl option)")]
     Scheme(String),
     /// The host is not one of the provider's hosted-page hosts.
     #[error("host {0:?} is not allowed for this provider")]
     Host(String),
-    /// Plain `http:` on this machine: a local sandbox, which the widget opens only when its
-    /// `sandboxUrl` option names it.
-    #[error("plain http on this machine is a local sandbox: set the sandboxUrl option to allow it")]
-    SandboxNotSet,
     /// URLs with `user:password@` are refused outright.
     #[error("URLs with credentials are not allowed")]
     Credentials,
@@ -113,10 +110,6 @@ pub fn check_redirect(
         }
     }
     if url.scheme != "https" {
-        let loopback = matches!(url.host.as_str(), "127.0.0.1" | "localhost" | "[::1]");
-        if url.scheme == "http" && loopback && sandbox.is_none() {
-            return Err(RedirectBlocked::SandboxNotSet);
-        }
         return Err(RedirectBlocked::Scheme(url.scheme.clone()));
     }
     let listed =
@@ -158,11 +151,8 @@ mod tests {
         }
         // A local sandbox without `sandboxUrl`: the error says what to set.
         let unset = check_redirect(Provider::Ioka, &url("http", "127.0.0.1", "8080", false), None, &[]);
-        assert_eq!(unset, Err(RedirectBlocked::SandboxNotSet));
-        assert!(unset.map_err(|e| e.to_string()).is_err_and(|m| m.contains("sandboxUrl")));
-        // elsewhere, plain http is just not allowed
-        let elsewhere = check_redirect(Provider::Ioka, &url("http", "evil.example", "", false), None, &[]);
-        assert_eq!(elsewhere, Err(RedirectBlocked::Scheme("http".into())));
+        assert_eq!(unset, Err(RedirectBlocked::Scheme("http".into())));
+        assert!(unset.map_err(|e| e.to_string()).is_err_and(|m| m.contains("set the sandboxUrl option")));
     }
 
     #[test]
