@@ -15,11 +15,14 @@ export function install_fetch(routes) {
   const calls = [];
   window.__tolemCalls = calls;
   window.__tolemSent = [];
-  window.fetch = async (url, init) => {
-    const u = new URL(url, location.href);
-    calls.push(((init && init.method) || "GET") + " " + u.pathname + u.search);
-    window.__tolemSent.push({ path: u.pathname, body: init && init.body ? JSON.parse(init.body) : null,
-                              secret: new Headers((init && init.headers) || {}).get("x-tolem-client-secret") });
+  // The widget sends a Request (gloo-net's fetch(request)); a URL and options work too.
+  window.fetch = async (input, init) => {
+    const request = input instanceof Request ? input : new Request(new URL(input, location.href), init);
+    const u = new URL(request.url);
+    const text = await request.text();
+    calls.push(request.method + " " + u.pathname + u.search);
+    window.__tolemSent.push({ path: u.pathname, body: text ? JSON.parse(text) : null,
+                              secret: request.headers.get("x-tolem-client-secret") });
     const r = routes[u.pathname];
     if (!r) return new Response('{"error":{"code":"NOT_FOUND","message":"no route"}}', { status: 404 });
     return new Response(r.body, { status: r.status, headers: { "content-type": "application/json" } });
