@@ -173,8 +173,10 @@ for (const locale of LOCALES) {
 
     // A third order: the shopper removes the card, and it is gone at ioka too.
     const third = await storefrontAs(locale, `A11Y-${locale}-SAVE-3`, shopper);
+    const savedThere = third.getByRole("radio", { name: fill(t.saved_card, { card: "555555******5599" }) });
+    await savedThere.waitFor();
     await third.getByRole("button", { name: t.remove_card, exact: true }).click();
-    await third.getByRole("radio", { name: t.new_card }).waitFor();
+    await savedThere.waitFor({ state: "detached" });
     assert.equal(await third.getByRole("radio").count(), 1, "only a new card is left");
     assert.equal(await third.getByRole("radio", { name: t.new_card }).isChecked(), true);
     await third.reload();
