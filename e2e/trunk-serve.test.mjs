@@ -71,3 +71,22 @@ test("trunk serve: the storefront from the sources, under the strict CSP, pays t
   assert.equal((await demo.iokaOrders("E2E-TRUNK"))[0].status, "PAID");
   await page.close();
 });
+
+test("trunk serve: a change to the widget's files is rebuilt and served", async () => {
+  // The stylesheet goes through the whole rebuild (trunk's watch, cargo, wasm-bindgen, the
+  // post-build hook) without recompiling Rust, so the test stays short. It is put back after.
+  const css = join(root, "www/tolem.css");
+  const original = readFileSync(css, "utf8");
+  const marker = `/* trunk-serve e2e ${Date.now()} */`;
+  try {
+    writeFileSync(css, original + marker + "\n");
+    let served = "";
+    for (let i = 0; i < 240 && !served.includes(marker); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      served = await fetch(`${origin}/tolem/tolem.css`).then((r) => r.text(), () => "");
+    }
+    assert.ok(served.includes(marker), "the changed stylesheet is served after the rebuild:\n" + logs.slice(-20).join(""));
+  } finally {
+    writeFileSync(css, original);
+  }
+});
