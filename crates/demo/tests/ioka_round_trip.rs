@@ -344,9 +344,14 @@ async fn a_saved_card_pays_by_id_and_can_be_removed() {
     assert_eq!(theirs["methods"].as_array().unwrap().len(), 1, "u-43 has no saved cards: {theirs}");
     let (code, _) = demo.pay(&their_attempt, &saved, json!({})).await;
     assert_eq!(code, 400);
+    let their_order = demo.ioka_orders("SC-3").await[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(demo.provider_calls(&format!("ioka POST /v2/orders/{their_order}/payments/card")).await, 0);
     let (code, _) =
         demo.post("/api/checkout/methods/remove", json!({"attemptId": their_attempt, "methodId": saved})).await;
     assert_eq!(code, 400);
+    let owner = demo.ioka_orders("SC-2").await[0]["customer_id"].as_str().unwrap().to_owned();
+    let delete = format!("ioka DELETE /v2/customers/{owner}/cards/{}", saved.trim_start_matches("card:"));
+    assert_eq!(demo.provider_calls(&delete).await, 0, "ioka was asked nothing for them");
 
     // removing it: from a paid attempt no, from a payable one yes, and ioka forgets it
     let (code, _) = demo.post("/api/checkout/methods/remove", json!({"attemptId": attempt, "methodId": saved})).await;
@@ -356,6 +361,7 @@ async fn a_saved_card_pays_by_id_and_can_be_removed() {
     let (code, body) =
         demo.post("/api/checkout/methods/remove", json!({"attemptId": attempt4, "methodId": saved})).await;
     assert_eq!((code, &body), (200, &json!({"removed": true})));
+    assert_eq!(demo.provider_calls(&delete).await, 1, "the owner's removal is the one DELETE");
     let again = demo.start("SC-4").await;
     assert_eq!(again["methods"].as_array().unwrap().len(), 1, "only a new card is left: {again}");
     let (code, _) = demo.pay(&attempt4, &saved, json!({})).await;
