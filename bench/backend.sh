@@ -22,7 +22,7 @@ for route in start status; do
   for c in $levels; do
     threads=$(( c < 2 ? 1 : 2 ))
     if [ "$route" = start ]; then
-      out=$(wrk -t"$threads" -c"$c" -d"${seconds}s" --latency -s tools/load/start.lua "$origin" -- "$origin")
+      out=$(wrk -t"$threads" -c"$c" -d"${seconds}s" --latency -s tools/load/start.lua "$origin" -- "$origin" tolem-demo-merchant-key)
     else
       out=$(wrk -t"$threads" -c"$c" -d"${seconds}s" --latency -s tools/load/cycle.lua "$origin" -- "$state/status.txt")
     fi

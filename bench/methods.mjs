@@ -15,8 +15,12 @@ import { buildAdyen, launchChromium, median, percentile, tolemFiles, writeResult
 const RUNS = Number(process.env.BENCH_RUNS || 25);
 const DELAYS = [0, 50];
 
+// The order it is for is the one the page mounts (the widget refuses an answer about another).
 const startAnswer = {
   attemptId: "att_bench0000000001",
+  orderId: "A-1001",
+  amount: 1500000,
+  currency: "KZT",
   status: "pending",
   methods: [{ id: "card", kind: "card", label: "Bank card" }],
 };

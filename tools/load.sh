@@ -23,7 +23,7 @@ run() { # name, wrk script, script args…
   wrk_figures "$out"
   printf '%-9s %10s %9s %9s %8s %9s\n' "$name" "$rps" "$p50" "$p99" "$errors" "$(rss VmRSS)"
 }
-run start start.lua "$origin"
+run start start.lua "$origin" tolem-demo-merchant-key
 run pay cycle.lua "$state/pay.txt"
 run status cycle.lua "$state/status.txt"
 run webhooks cycle.lua "$state/webhooks.txt"

@@ -9,15 +9,24 @@ import { join } from "node:path";
 const [origin, count, out] = [process.argv[2], Number(process.argv[3] || 200), process.argv[4]];
 const creds = await (await fetch(`${origin}/sandbox/credentials.json`)).json();
 const key = creds.ioka.webhookKey;
+const merchantKey = creds.tolem.merchantKey;
 const run = `PREP-${Date.now()}`;
 const attempts = [];
 for (let i = 0; i < count; i += 20) {
   const batch = Array.from({ length: Math.min(20, count - i) }, async (_, j) => {
     const order = `${run}-${i + j}`;
+    // The shop's server makes the checkout session (merchant key); the widget starts with its secret.
+    const session = await fetch(`${origin}/api/checkout/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${merchantKey}` },
+      body: JSON.stringify({ order: { id: order, amount: 150000, currency: "KZT" }, returnUrl: origin + "/" }),
+    });
+    if (!session.ok) throw new Error(`session ${order}: ${session.status} ${await session.text()}`);
+    const { clientSecret } = await session.json();
     const r = await fetch(`${origin}/api/checkout/start`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ provider: "ioka", order: { id: order, amount: 150000, currency: "KZT" }, returnUrl: origin + "/", idempotencyKey: "k-" + order }),
+      body: JSON.stringify({ provider: "ioka", clientSecret, idempotencyKey: "k-" + order }),
     });
     if (!r.ok) throw new Error(`start ${order}: ${r.status} ${await r.text()}`);
     return { order, attempt: (await r.json()).attemptId };
