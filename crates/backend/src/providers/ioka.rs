@@ -203,9 +203,7 @@ impl Ioka {
     /// The saved card `card_id` of the attempt's customer, read fresh from ioka: a card id
     /// the browser sends is believed only if ioka lists it for this shopper.
     async fn shoppers_card(&self, attempt: &Attempt, card_id: &str) -> Result<IokaCard, AppError> {
-        let not_theirs = || AppError::Invalid("methodId: not one of this shopper's saved cards".into());
-        let customer_id = attempt.provider_customer_id.as_deref().ok_or_else(not_theirs)?;
-        let token = attempt.customer_access_token.as_deref().ok_or_else(not_theirs)?;
+        let (customer_id, token) = shopper(attempt)?;
         let cards = self
             .call::<Vec<IokaCard>>(self.server().customer_cards(customer_id, token))
             .await?
@@ -235,12 +233,8 @@ impl Ioka {
                 }
             }
         }
-        let customer_id = card
-            .customer_id
-            .clone()
-            .or_else(|| attempt.provider_customer_id.clone())
-            .ok_or_else(|| AppError::Invalid("methodId: not one of this shopper's saved cards".into()))?;
-        let body = IokaSavedCardPayment { customer_id, card_id: card.id.clone() };
+        let (customer_id, _) = shopper(&attempt)?;
+        let body = IokaSavedCardPayment { customer_id: customer_id.to_owned(), card_id: card.id.clone() };
         let req = self.server().pay_with_saved_card(&order_id, attempt.order_access_token.as_deref(), &body);
         let payment = self.call::<IokaPayment>(req).await?.map_err(|e| provider_error("pay with saved card", &e))?;
         let mut details = attempt.details.clone();
@@ -256,10 +250,7 @@ impl Ioka {
             SavedCardOutcome::Confirm(url) => Ok(Page::Redirect(url)),
             SavedCardOutcome::Settled(status) => {
                 if status != PaymentStatus::Pending {
-                    let money = payment
-                        .captured_amount
-                        .filter(|a| *a > 0)
-                        .or(payment.approved_amount)
+                    let money = ioka::payment_money(payment)
                         .filter(|a| *a > 0)
                         .map(|amount| (amount, attempt.currency.code().to_owned()));
                     let status = steps::believed(app, attempt, status, &money, "pay").await?;
@@ -269,6 +260,19 @@ impl Ioka {
             }
         }
     }
+}
+
+/// The attempt's ioka customer and its access token: what reading, paying with and removing
+/// the shopper's saved cards all take. An attempt without them has no saved cards.
+fn shopper(attempt: &Attempt) -> Result<(&str, &str), AppError> {
+    match (attempt.provider_customer_id.as_deref(), attempt.customer_access_token.as_deref()) {
+        (Some(customer_id), Some(token)) => Ok((customer_id, token)),
+        _ => Err(not_theirs()),
+    }
+}
+
+fn not_theirs() -> AppError {
+    AppError::Invalid("methodId: not one of this shopper's saved cards".into())
 }
 
 fn check_same(existing: OrderHandle, o: &NewOrder<'_>) -> Result<OrderHandle, AppError> {
@@ -437,12 +441,7 @@ impl ProviderBackend for Ioka {
             let card_id =
                 ioka::saved_card_id(method_id).ok_or_else(|| AppError::Invalid("methodId: not a saved card".into()))?;
             let card = self.shoppers_card(attempt, card_id).await?;
-            // shoppers_card found the card in this customer's list, read with this token
-            let (Some(customer_id), Some(token)) =
-                (attempt.provider_customer_id.as_deref(), attempt.customer_access_token.as_deref())
-            else {
-                return Err(AppError::Invalid("methodId: not one of this shopper's saved cards".into()));
-            };
+            let (customer_id, token) = shopper(attempt)?;
             let (status, body) = self.send(self.server().delete_card(customer_id, &card.id, token)).await?;
             match status {
                 200..=299 => Ok(()),

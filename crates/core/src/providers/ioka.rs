@@ -314,8 +314,13 @@ pub fn webhook_money(event: &IokaWebhookEvent) -> Option<(i64, Option<&str>)> {
     if let Some(order) = &event.order {
         return Some((order.amount, Some(order.currency.as_str())));
     }
-    let payment = event.payment.as_ref()?;
-    payment.captured_amount.filter(|a| *a > 0).or(payment.approved_amount).map(|amount| (amount, None))
+    payment_money(event.payment.as_ref()?).map(|amount| (amount, None))
+}
+
+/// The tiyn a payment took or holds: its captured amount once there is one, else its
+/// approved amount (ioka's `PaymentOut` names no currency).
+pub fn payment_money(payment: &IokaPayment) -> Option<i64> {
+    payment.captured_amount.filter(|a| *a > 0).or(payment.approved_amount)
 }
 
 /// Why a webhook was refused.
