@@ -59,19 +59,24 @@ def found(status, items):
     raise IokaError(f"search answered {status}")
 
 
+def create(path, body, name):
+    """Creates a customer or an order: the object, with the access token its 201 answers beside it."""
+    status, created = ioka("POST", path, body=body)
+    if status not in (200, 201):
+        raise IokaError(f"create {name} answered {status}")
+    return dict(created[name], access_token=created[f"{name}_access_token"])
+
+
 def start_payment_with_saved_card(payload):
     # 1. The customer: found by external_id, else created.
     status, items = ioka("GET", "/v2/customers", {"external_id": payload["customer_external_id"]})
     customer = found(status, items)
     if customer is None:
-        status, created = ioka("POST", "/v2/customers", body={
+        customer = create("/v2/customers", {
             "external_id": payload["customer_external_id"],
             "email": payload["email"],
             "phone": payload["phone"],
-        })
-        if status not in (200, 201):
-            raise IokaError(f"create customer answered {status}")
-        customer = dict(created["customer"], access_token=created["customer_access_token"])
+        }, "customer")
 
     # 2. The order: found by external_id (so one shop order is never two ioka orders), else
     #    created with the customer's id, so that a new card can be saved for them.
@@ -82,14 +87,11 @@ def start_payment_with_saved_card(payload):
         if status != 200:
             raise IokaError(f"get order answered {status}")
     if order is None:
-        status, created = ioka("POST", "/v2/orders", body={
+        order = create("/v2/orders", {
             "external_id": payload["order_external_id"],
             "amount": payload["amount"],
             "customer_id": customer["id"],
-        })
-        if status not in (200, 201):
-            raise IokaError(f"create order answered {status}")
-        order = dict(created["order"], access_token=created["order_access_token"])
+        }, "order")
 
     # 3. Both access tokens, exactly as the guide answers them.
     return {"order_access_token": order["access_token"], "customer_access_token": customer["access_token"]}

@@ -175,12 +175,17 @@ async fn three_ds_page(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Answer {
-    let order = payable_order(&sb, &id).await?;
     let pid = q.get("payment_id").cloned().unwrap_or_default();
-    match sb.store.get("payment", &pid).map_err(|e| super::store_failed(&e))? {
-        Some(p) if p["order_id"] == order["id"] && p["status"] == "REQUIRES_ACTION" => {
-            Ok(three_ds_form(PROVIDER, "3ds", &[("payment_id", &pid)]))
-        }
+    waiting_payment(&sb, &id, &pid).await?;
+    Ok(three_ds_form(PROVIDER, "3ds", &[("payment_id", &pid)]))
+}
+
+/// The payable order `id` and its payment `pid` waiting for 3-D Secure; otherwise the page
+/// to show instead.
+async fn waiting_payment(sb: &Sandbox, id: &str, pid: &str) -> Result<(Value, Value), Response> {
+    let order = payable_order(sb, id).await?;
+    match sb.store.get("payment", pid).map_err(|e| super::store_failed(&e))? {
+        Some(p) if p["order_id"] == order["id"] && p["status"] == "REQUIRES_ACTION" => Ok((order, p)),
         _ => Err(message(Msg::NotFound, Msg::NotFoundText)),
     }
 }
@@ -190,12 +195,8 @@ async fn three_ds(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Answer {
-    let order = payable_order(&sb, &id).await?;
     let pid = f.get("payment_id").cloned().unwrap_or_default();
-    let payment = match sb.store.get("payment", &pid).map_err(|e| super::store_failed(&e))? {
-        Some(p) if p["order_id"] == order["id"] && p["status"] == "REQUIRES_ACTION" => p,
-        _ => return Err(message(Msg::NotFound, Msg::NotFoundText)),
-    };
+    let (order, payment) = waiting_payment(&sb, &id, &pid).await?;
     if three_ds_passed(&f) {
         if let (Some(pan), Some(exp)) = (payment["save_card"]["pan"].as_str(), payment["save_card"]["exp"].as_str()) {
             let holder = payment["save_card"]["holder"].as_str().unwrap_or_default().to_owned();
