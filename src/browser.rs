@@ -17,7 +17,6 @@ use tolem_core::journal::JournalRecord;
 use tolem_core::providers::Provider;
 use tolem_core::redirect::{ParsedUrl, SandboxOrigin};
 use tolem_core::tabs::{may_claim, PaymentClaim};
-use tolem_core::wire::{self, JsonValue, ReadError};
 
 use crate::i18n::Locale;
 
@@ -26,38 +25,6 @@ pub const REQUEST_TIMEOUT_MS: u32 = 15_000;
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
-}
-
-/// A JS value read as JSON by [`tolem_core::wire`]'s readers: the browser parsed it (or the
-/// merchant wrote it, for the mount options).
-pub struct Js(pub JsValue);
-
-impl JsonValue for Js {
-    fn member(&self, key: &str) -> Option<Self> {
-        if !self.is_object() {
-            return None;
-        }
-        let v = Reflect::get(&self.0, &JsValue::from_str(key)).ok()?;
-        (!v.is_undefined()).then_some(Js(v))
-    }
-    fn is_null(&self) -> bool {
-        self.0.is_null() || self.0.is_undefined()
-    }
-    fn is_object(&self) -> bool {
-        self.0.is_object() && !js_sys::Array::is_array(&self.0)
-    }
-    fn text(&self) -> Option<String> {
-        self.0.as_string()
-    }
-    fn number(&self) -> Option<f64> {
-        self.0.as_f64()
-    }
-    fn boolean(&self) -> Option<bool> {
-        self.0.as_bool()
-    }
-    fn elements(&self) -> Option<Vec<Self>> {
-        js_sys::Array::is_array(&self.0).then(|| js_sys::Array::from(&self.0).iter().map(Js).collect())
-    }
 }
 
 /// An element, or the first match of a selector.
@@ -293,7 +260,7 @@ fn session_storage() -> Option<web_sys::Storage> {
 pub fn read_journal(provider: Provider, order_id: &str) -> Option<JournalRecord> {
     let raw = session_storage()?.get_item(&JournalRecord::storage_key(provider, order_id)).ok().flatten()?;
     let value = js_sys::JSON::parse(&raw).ok()?;
-    wire::journal_record(&Js(value)).ok()
+    from_js(value).ok()
 }
 
 /// Writes the journal; `false` when storage refused (private mode, quota).
@@ -506,17 +473,16 @@ impl Requests {
     }
 
     /// GET or POST JSON, with a timeout; answers the body as `read` reads it.
-    pub async fn json<T>(
+    pub async fn json<T: serde::de::DeserializeOwned>(
         &self,
         method: Method,
         url: &str,
         headers: &[(&str, &str)],
         body: Option<String>,
         provider_direct: bool,
-        read: fn(&Js) -> Result<T, ReadError>,
     ) -> Result<T, CheckoutError> {
         let value = self.json_value(method, url, headers, body, provider_direct).await?;
-        decode(&value, url, provider_direct, read)
+        decode(value, url, provider_direct)
     }
 
     /// GET or POST JSON, with a timeout; answers the body as a JS value, for callers that
@@ -548,16 +514,26 @@ impl Requests {
 
 /// A JSON body as `read` reads it; a body of another shape is the backend's (or provider's)
 /// error, naming the value that did not fit.
-pub fn decode<T>(
-    value: &JsValue,
+pub fn decode<T: serde::de::DeserializeOwned>(
+    value: JsValue,
     url: &str,
     provider_direct: bool,
-    read: fn(&Js) -> Result<T, ReadError>,
 ) -> Result<T, CheckoutError> {
-    read(&Js(value.clone())).map_err(|e| {
+    from_js(value).map_err(|e| {
         let code = if provider_direct { ErrorCode::ProviderError } else { ErrorCode::BackendError };
         CheckoutError::new(code, format!("unexpected answer from {}: {e}", path_of(url)), true)
     })
+}
+
+/// True when `value` is an object with the member `name`.
+pub fn has_member(value: &JsValue, name: &str) -> bool {
+    value.is_object() && Reflect::has(value, &JsValue::from_str(name)).unwrap_or(false)
+}
+
+/// A JS value read by serde (through serde-wasm-bindgen); the error names the path of the
+/// value that did not fit.
+pub fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    tolem_core::wire::read(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| e.to_string())
 }
 
 fn internal(message: &str) -> CheckoutError {

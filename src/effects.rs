@@ -12,10 +12,9 @@ use tolem_core::error::{CheckoutError, ErrorCode};
 use tolem_core::flow::{Attempt, Event, Mode, Notify, RedirectAnswer};
 use tolem_core::http::{encode_component, HttpRequest, Method};
 use tolem_core::journal::JournalRecord;
-use tolem_core::providers::ioka::{self, IokaBrowser, IokaCard, IokaOrder};
+use tolem_core::providers::ioka::{self, IokaBrowser, IokaCard, IokaOrderSeen};
 use tolem_core::status::PaymentStatus;
 use tolem_core::tabs::claim_key;
-use tolem_core::wire;
 
 use std::rc::Rc;
 
@@ -196,10 +195,10 @@ pub fn notify(host: &web_sys::Element, callbacks: &Callbacks, provider: &str, n:
 /// Tolem's `start` answer (it has `attemptId`) or ioka's guide shape (only the tokens): one
 /// look at the body picks the reader, so it is read once, and its errors name that shape's fields.
 fn start_answer(value: wasm_bindgen::JsValue, url: &str) -> Result<StartAnswer, CheckoutError> {
-    if wire::is_tolem_start_answer(&browser::Js(value.clone())) {
-        browser::decode(&value, url, false, wire::start_response).map(StartAnswer::Attempt)
+    if browser::has_member(&value, "attemptId") {
+        browser::decode(value, url, false).map(StartAnswer::Attempt)
     } else {
-        browser::decode(&value, url, false, wire::ioka_tokens_response).map(StartAnswer::IokaTokens)
+        browser::decode(value, url, false).map(StartAnswer::IokaTokens)
     }
 }
 
@@ -216,14 +215,13 @@ fn config_error(message: &str) -> CheckoutError {
     CheckoutError::new(ErrorCode::ConfigError, message, false)
 }
 
-async fn send_provider<T>(
+async fn send_provider<T: serde::de::DeserializeOwned>(
     requests: &Requests,
     req: Option<HttpRequest>,
-    read: fn(&browser::Js) -> Result<T, wire::ReadError>,
 ) -> Result<T, CheckoutError> {
     let req = req.ok_or_else(|| CheckoutError::new(ErrorCode::BackendError, "malformed access token", false))?;
     let headers: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    requests.json(req.method, &req.url, &headers, req.body.clone(), true, read).await
+    requests.json(req.method, &req.url, &headers, req.body.clone(), true).await
 }
 
 fn ioka_browser(options: &WidgetOptions) -> Result<(String, String), CheckoutError> {
@@ -234,9 +232,9 @@ fn ioka_browser(options: &WidgetOptions) -> Result<(String, String), CheckoutErr
     Ok((options.ioka_api(), key))
 }
 
-async fn ioka_order(requests: &Requests, options: &WidgetOptions, token: &str) -> Result<IokaOrder, CheckoutError> {
+async fn ioka_order(requests: &Requests, options: &WidgetOptions, token: &str) -> Result<IokaOrderSeen, CheckoutError> {
     let (base, key) = ioka_browser(options)?;
-    send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.get_order(token), wire::ioka_order).await
+    send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.get_order(token)).await
 }
 
 async fn ioka_methods(
@@ -255,7 +253,6 @@ async fn ioka_methods(
         Some(token) => send_provider(
             requests,
             IokaBrowser { base_url: &base, public_key: &key }.customer_cards(token),
-            wire::ioka_cards,
         )
         .await
         .unwrap_or_default(),
@@ -277,7 +274,7 @@ async fn redirect_target(
             let json = to_json(&body).ok_or_else(|| CheckoutError::new(ErrorCode::Internal, "cannot encode", false))?;
             let url = format!("{}/pay", options.backend_url);
             let answer: PayResponse =
-                requests.json(Method::Post, &url, &[], Some(json), false, wire::pay_response).await?;
+                requests.json(Method::Post, &url, &[], Some(json), false).await?;
             match (answer.redirect, answer.placed, answer.charged) {
                 (Some(target), ..) => Ok(PayOutcome::Redirect(target)),
                 (None, true, _) => Ok(PayOutcome::Placed),
@@ -328,6 +325,6 @@ async fn status(
     // The session's secret limits the answer to its own order's attempts.
     let headers: Vec<(&str, &str)> =
         options.client_secret.as_deref().map(|s| (CLIENT_SECRET_HEADER, s)).into_iter().collect();
-    let answer: StatusResponse = requests.json(Method::Get, &url, &headers, None, false, wire::status_response).await?;
+    let answer: StatusResponse = requests.json(Method::Get, &url, &headers, None, false).await?;
     Ok((answer.status, Some(answer.order)))
 }

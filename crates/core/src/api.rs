@@ -384,7 +384,7 @@ pub struct MethodField {
 }
 
 /// Kinds of payment method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MethodKind {
     /// A new card, entered on the provider's page.
@@ -395,6 +395,25 @@ pub enum MethodKind {
     Wallet,
     /// Cash or another way to pay on delivery: no hosted page; the order is placed.
     Cash,
+}
+
+impl<'de> Deserialize<'de> for MethodKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::wire::by_name(deserializer, MethodKind::from_wire, "method kind")
+    }
+}
+
+impl MethodKind {
+    /// Parses a wire name (`card`, `saved_card`, `wallet`, `cash`).
+    pub fn from_wire(s: &str) -> Option<MethodKind> {
+        Some(match s {
+            "card" => MethodKind::Card,
+            "saved_card" => MethodKind::SavedCard,
+            "wallet" => MethodKind::Wallet,
+            "cash" => MethodKind::Cash,
+            _ => return None,
+        })
+    }
 }
 
 /// Tokens the browser may hold (never a secret).
@@ -414,7 +433,7 @@ pub struct BrowserTokens {
 
 /// `POST /start` answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "StartResponseFields")]
 pub struct StartResponse {
     /// The attempt: one per (provider, merchant order).
     pub attempt_id: String,
@@ -592,7 +611,7 @@ pub struct PayResponse {
 
 /// `GET /status?attemptId=…` answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "StatusResponseFields")]
 pub struct StatusResponse {
     /// The attempt asked about (`att_…`).
     pub attempt_id: String,
@@ -608,6 +627,65 @@ pub struct StatusResponse {
     /// amount or currency, which was not believed); absent while nothing needs them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attention: Option<String>,
+}
+
+/// [`StartResponse`] as it is read: the order's members side by side with the rest, as
+/// they are on the wire. Serde reads a `flatten`ed member by buffering the whole object into
+/// its generic `Content` tree first, code the widget would carry for two answers; a plain
+/// struct reads each member straight into its field.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartResponseFields {
+    attempt_id: String,
+    order_id: String,
+    amount: MinorUnits,
+    currency: Currency,
+    status: PaymentStatus,
+    methods: Vec<PaymentMethod>,
+    #[serde(default)]
+    tokens: BrowserTokens,
+    #[serde(default)]
+    redirect_hosts: Vec<String>,
+}
+
+impl From<StartResponseFields> for StartResponse {
+    fn from(f: StartResponseFields) -> StartResponse {
+        StartResponse {
+            attempt_id: f.attempt_id,
+            order: OrderSummary { order_id: f.order_id, amount: f.amount, currency: f.currency },
+            status: f.status,
+            methods: f.methods,
+            tokens: f.tokens,
+            redirect_hosts: f.redirect_hosts,
+        }
+    }
+}
+
+/// [`StatusResponse`] as it is read (see [`StartResponseFields`]).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusResponseFields {
+    attempt_id: String,
+    order_id: String,
+    amount: MinorUnits,
+    currency: Currency,
+    status: PaymentStatus,
+    #[serde(rename = "final")]
+    is_final: bool,
+    #[serde(default)]
+    attention: Option<String>,
+}
+
+impl From<StatusResponseFields> for StatusResponse {
+    fn from(f: StatusResponseFields) -> StatusResponse {
+        StatusResponse {
+            attempt_id: f.attempt_id,
+            order: OrderSummary { order_id: f.order_id, amount: f.amount, currency: f.currency },
+            status: f.status,
+            is_final: f.is_final,
+            attention: f.attention,
+        }
+    }
 }
 
 /// The error body every endpoint uses: `{"error": {"code", "message"}}`.

@@ -6,7 +6,7 @@ use crate::signature::nibble;
 
 /// The HTTP methods Tolem uses: for provider calls, and for how the widget sends the shopper
 /// to a provider's page (navigate, or submit a form).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     /// Read; for a redirect, navigate to the URL.
@@ -16,6 +16,12 @@ pub enum Method {
     Post,
     /// Remove (a provider call only: never a way to send the shopper).
     Delete,
+}
+
+impl<'de> serde::Deserialize<'de> for Method {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::wire::by_name(deserializer, Method::from_wire, "redirect method (GET or POST)")
+    }
 }
 
 impl Method {

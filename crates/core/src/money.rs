@@ -12,7 +12,7 @@ pub use tolem_i18n::Locale;
 pub struct MinorUnits(pub i64);
 
 /// The currencies Tolem can show and send. Codes are ISO 4217.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Currency {
     /// Kazakhstani tenge, ₸.
     #[serde(rename = "KZT")]
@@ -32,6 +32,12 @@ pub enum Currency {
     /// Euro.
     #[serde(rename = "EUR")]
     Eur,
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::wire::by_name(deserializer, Currency::from_code, "currency (ISO 4217, upper case)")
+    }
 }
 
 impl Currency {

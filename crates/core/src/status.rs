@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a payment stands, as the shopper and the merchant should understand it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PaymentStatus {
     /// Not settled yet (created, waiting for the shopper, 3-D Secure, or unknown to us).
@@ -25,6 +25,12 @@ pub enum PaymentStatus {
     Expired,
     /// The money went back to the shopper.
     Refunded,
+}
+
+impl<'de> Deserialize<'de> for PaymentStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::wire::by_name(deserializer, PaymentStatus::from_wire, "payment status")
+    }
 }
 
 impl PaymentStatus {

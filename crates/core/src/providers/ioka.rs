@@ -132,6 +132,19 @@ impl IokaServer<'_> {
     }
 }
 
+/// What the browser reads of an ioka order with its access token (token mode,
+/// [`IokaBrowser::get_order`]): where the order stands and its hosted page. The rest of ioka's
+/// `OrderOut` ([`IokaOrder`]) is the backend's business, and reading less is fewer bytes for
+/// the shopper.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct IokaOrderSeen {
+    /// Unpaid, held, paid or expired.
+    pub status: IokaOrderStatus,
+    /// ioka's hosted page for the order.
+    #[serde(default)]
+    pub checkout_url: Option<String>,
+}
+
 impl IokaBrowser<'_> {
     /// `GET /v2/orders/{order_id}` with `X-Public-Key` + `X-Order-Access-Token`.
     pub fn get_order(&self, order_access_token: &str) -> Option<HttpRequest> {

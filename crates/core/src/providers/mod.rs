@@ -10,7 +10,7 @@ pub mod oneentry;
 pub mod paytone;
 
 /// The five providers Tolem speaks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     /// ioka (Kazakhstan), API v2.
@@ -23,6 +23,12 @@ pub enum Provider {
     Paytone,
     /// OneEntry Payments.
     Oneentry,
+}
+
+impl<'de> Deserialize<'de> for Provider {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::wire::by_name(deserializer, Provider::from_wire, "provider")
+    }
 }
 
 impl Provider {

@@ -45,13 +45,24 @@ pub struct IokaCustomerCreated {
 }
 
 /// `capture_method`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum IokaCaptureMethod {
     /// Capture at once.
     Auto,
     /// Hold, capture later.
     Manual,
+}
+
+impl<'de> Deserialize<'de> for IokaCaptureMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let parse = |s: &str| match s {
+            "AUTO" => Some(IokaCaptureMethod::Auto),
+            "MANUAL" => Some(IokaCaptureMethod::Manual),
+            _ => None,
+        };
+        crate::wire::by_name(deserializer, parse, "ioka capture method")
+    }
 }
 
 /// `OrderIn`: `POST /v2/orders`.
@@ -86,7 +97,7 @@ pub struct IokaOrderRequest {
 }
 
 /// `OrderStatus`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum IokaOrderStatus {
     /// Created, not paid.
@@ -98,8 +109,26 @@ pub enum IokaOrderStatus {
     /// `due_date` passed or attempts exhausted.
     Expired,
     /// A status this code does not know.
-    #[serde(other)]
     Unknown,
+}
+
+impl<'de> Deserialize<'de> for IokaOrderStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::wire::by_name(deserializer, |s| Some(IokaOrderStatus::from_wire(s)), "ioka order status")
+    }
+}
+
+impl IokaOrderStatus {
+    /// Parses ioka's name; one this code does not know is [`IokaOrderStatus::Unknown`].
+    pub fn from_wire(s: &str) -> IokaOrderStatus {
+        match s {
+            "UNPAID" => IokaOrderStatus::Unpaid,
+            "ON_HOLD" => IokaOrderStatus::OnHold,
+            "PAID" => IokaOrderStatus::Paid,
+            "EXPIRED" => IokaOrderStatus::Expired,
+            _ => IokaOrderStatus::Unknown,
+        }
+    }
 }
 
 /// `OrderOut` (also webhook `order` and search items: fields beyond the required few are
