@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Element};
 
-use tolem_core::api::{RedirectTarget, WidgetEvent, RETURN_PARAM};
+use tolem_core::api::{EventDetail, RedirectTarget, WidgetEvent, RETURN_PARAM};
 use tolem_core::error::{CheckoutError, ErrorCode};
 use tolem_core::http::Method;
 use tolem_core::journal::JournalRecord;
@@ -59,28 +59,14 @@ pub fn clear_children(host: &Element) {
     }
 }
 
-/// A plain JS object with these members (`undefined` ones are left out by `JSON.stringify`).
-pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o.into()
+/// An event's `detail` as a plain JS object (serde-wasm-bindgen builds it).
+pub fn event_detail(detail: &EventDetail<'_>) -> JsValue {
+    serde_wasm_bindgen::to_value(detail).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `{code, message}` for `tolem:error`.
 pub fn error_detail(code: &str, message: &str) -> JsValue {
-    object(&[("code", code.into()), ("message", message.into())])
-}
-
-/// `{status, final}` for `tolem:status`.
-pub fn status_detail(status: &str, is_final: bool) -> JsValue {
-    object(&[("status", status.into()), ("final", is_final.into())])
-}
-
-/// One-field detail object.
-pub fn detail(key: &str, value: &str) -> JsValue {
-    object(&[(key, value.into())])
+    event_detail(&EventDetail::Error { code, message })
 }
 
 /// Dispatches a bubbling, composed `CustomEvent` on the host.
@@ -265,7 +251,7 @@ pub fn read_journal(provider: Provider, order_id: &str) -> Option<JournalRecord>
 
 /// Writes the journal; `false` when storage refused (private mode, quota).
 pub fn write_journal(record: &JournalRecord) -> bool {
-    let Ok(text) = serde_json::to_string(record) else {
+    let Some(text) = to_json(record) else {
         return false;
     };
     session_storage()
@@ -523,6 +509,13 @@ pub fn decode<T: serde::de::DeserializeOwned>(
         let code = if provider_direct { ErrorCode::ProviderError } else { ErrorCode::BackendError };
         CheckoutError::new(code, format!("unexpected answer from {}: {e}", path_of(url)), true)
     })
+}
+
+/// `value` as JSON: serde-wasm-bindgen makes the JS value (objects for maps too), the
+/// browser's `JSON.stringify` writes it.
+pub fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
+    let value = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
+    js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
 /// True when `value` is an object with the member `name`.

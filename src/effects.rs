@@ -5,7 +5,7 @@
 //! [`Effect`]: tolem_core::flow::Effect
 
 use tolem_core::api::{
-    FieldValues, IokaGuideRequest, MountedCheckout, OrderSummary, PayRequest, PayResponse, PaymentMethod,
+    EventDetail, FieldValues, IokaGuideRequest, MountedCheckout, OrderSummary, PayRequest, PayResponse, PaymentMethod,
     RedirectTarget, SignInCredentials, StartAnswer, StartRequest, StatusResponse, UserToken, CLIENT_SECRET_HEADER,
 };
 use tolem_core::error::{CheckoutError, ErrorCode};
@@ -183,10 +183,14 @@ pub fn navigate(options: &WidgetOptions, target: &RedirectTarget) -> bool {
 pub fn notify(host: &web_sys::Element, callbacks: &Callbacks, provider: &str, n: Notify) {
     let event = n.event();
     let detail = match n {
-        Notify::Ready => browser::detail("provider", provider),
-        Notify::Method { method_id } | Notify::Placed { method_id } => browser::detail("methodId", &method_id),
-        Notify::Redirect { url } => browser::detail("url", &url),
-        Notify::Status { status } => browser::status_detail(status.as_str(), status.is_final()),
+        Notify::Ready => browser::event_detail(&EventDetail::Ready { provider }),
+        Notify::Method { method_id } | Notify::Placed { method_id } => {
+            browser::event_detail(&EventDetail::Method { method_id: &method_id })
+        }
+        Notify::Redirect { url } => browser::event_detail(&EventDetail::Redirect { url: &url }),
+        Notify::Status { status } => {
+            browser::event_detail(&EventDetail::Status { status: status.as_str(), is_final: status.is_final() })
+        }
         Notify::Error(e) => browser::error_detail(e.code.as_str(), &e.message),
     };
     callbacks.emit(host, event, &detail);
@@ -203,7 +207,7 @@ fn start_answer(value: wasm_bindgen::JsValue, url: &str) -> Result<StartAnswer, 
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
-    serde_json::to_string(value).ok()
+    browser::to_json(value)
 }
 
 /// The OneEntry project the options name (the flow asks for it only when they do).

@@ -15,7 +15,8 @@
 //! [`Mode::OneEntryDirect`]: tolem_core::flow::Mode::OneEntryDirect
 //! [`Event::PageNotReady`]: tolem_core::flow::Event::PageNotReady
 
-use js_sys::{Array, Reflect};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use tolem_core::api::{OrderInfo, PaymentMethod, RedirectTarget, SignInCredentials, UserToken};
@@ -23,20 +24,25 @@ use tolem_core::error::{CheckoutError, ErrorCode};
 use tolem_core::flow::{DirectStart, SignedIn};
 use tolem_core::http::{HttpRequest, Method};
 use tolem_core::providers::oneentry::rules::{self, AfterUnauthorized};
-use tolem_core::providers::oneentry::{self, AccountSummary, NewOrder, OneEntryApi};
+use tolem_core::providers::oneentry::{self, CreatedOrder, NewOrder, OneEntryApi, PaymentAccount, Session};
 use tolem_core::status::PaymentStatus;
 
 use crate::browser::{self, Requests};
 use crate::effects::PayOutcome;
 use crate::options::{OneEntryProject, WidgetOptions};
 
-/// What this browser remembers for one merchant order.
+/// What this browser remembers for one merchant order (sessionStorage, as JSON).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Kept {
     access_token: String,
+    #[serde(default)]
     refresh_token: Option<String>,
     /// OneEntry's order for the current try.
+    #[serde(default)]
     order_id: Option<i64>,
     /// The payment account that order was made for.
+    #[serde(default)]
     method: Option<String>,
 }
 
@@ -68,37 +74,21 @@ fn mounted_order(options: &WidgetOptions) -> Result<&OrderInfo, CheckoutError> {
         .ok_or_else(|| CheckoutError::new(ErrorCode::ConfigError, "order is required for OneEntry direct mode", false))
 }
 
-fn text(v: &JsValue, name: &str) -> Option<String> {
-    Reflect::get(v, &name.into()).ok().and_then(|v| v.as_string())
-}
-
-fn number(v: &JsValue, name: &str) -> Option<f64> {
-    Reflect::get(v, &name.into()).ok().and_then(|v| v.as_f64())
-}
-
 fn load(options: &WidgetOptions) -> Option<Kept> {
     let raw = browser::session_get(&key(options))?;
-    let v = js_sys::JSON::parse(&raw).ok()?;
-    Some(Kept {
-        access_token: text(&v, "accessToken")?,
-        refresh_token: text(&v, "refreshToken"),
-        order_id: number(&v, "orderId").map(|id| id as i64),
-        method: text(&v, "method"),
-    })
+    browser::from_js(js_sys::JSON::parse(&raw).ok()?).ok()
 }
 
 /// Kept as JSON written by the browser's own `JSON.stringify`.
 fn save(options: &WidgetOptions, kept: &Kept) {
-    let text = |v: &Option<String>| v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
-    let value = browser::object(&[
-        ("accessToken", JsValue::from_str(&kept.access_token)),
-        ("refreshToken", text(&kept.refresh_token)),
-        ("orderId", kept.order_id.map_or(JsValue::UNDEFINED, |id| JsValue::from_f64(id as f64))),
-        ("method", text(&kept.method)),
-    ]);
-    if let Some(json) = js_sys::JSON::stringify(&value).ok().and_then(|s| s.as_string()) {
+    if let Some(json) = browser::to_json(kept) {
         browser::session_set(&key(options), &json);
     }
+}
+
+/// OneEntry's answer read as `T`; an answer of another shape names the value that did not fit.
+fn read_answer<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, CheckoutError> {
+    browser::from_js(value).map_err(|e| provider_error(&format!("unexpected {what} from OneEntry: {e}"), true))
 }
 
 /// The user's tokens are gone or refused for good: OneEntry's own 401, after the one refresh.
@@ -159,33 +149,11 @@ async fn as_user(
                 e
             }
         })?;
-        kept.access_token =
-            text(&fresh, "accessToken").ok_or_else(|| provider_error("OneEntry refresh answered no token", true))?;
-        kept.refresh_token = text(&fresh, "refreshToken");
+        let fresh: UserToken = read_answer(fresh, "refresh answer")?;
+        kept.access_token = fresh.access_token;
+        kept.refresh_token = fresh.refresh_token;
         refreshed = true;
     }
-}
-
-fn account(v: &JsValue) -> Option<AccountSummary> {
-    let infos = Reflect::get(v, &"localizeInfos".into()).unwrap_or(JsValue::UNDEFINED);
-    let titles = if infos.is_object() {
-        js_sys::Object::entries(&infos.clone().into())
-            .iter()
-            .filter_map(|pair| {
-                let pair: Array = pair.into();
-                Some((pair.get(0).as_string()?, text(&pair.get(1), "title")?))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Some(AccountSummary {
-        identifier: text(v, "identifier")?,
-        kind: text(v, "type"),
-        is_visible: Reflect::get(v, &"isVisible".into()).ok().and_then(|b| b.as_bool()).unwrap_or(true),
-        title: text(&infos, "title"),
-        titles,
-    })
 }
 
 /// The newest session of an order (`getSessionByOrderId` answers an array or an object).
@@ -194,21 +162,21 @@ async fn latest_session(
     project: &OneEntryProject,
     kept: &mut Kept,
     order_id: i64,
-) -> Result<Option<JsValue>, CheckoutError> {
+) -> Result<Option<Session>, CheckoutError> {
     // "None yet" is an empty list or a 404 (OneEntry's own rules code allows for an error).
     let answer = match as_user(requests, project, kept, &|api, token| api.sessions_by_order(order_id, token)).await {
         Err(e) if e.http_status == Some(404) => return Ok(None),
         other => other?,
     };
-    if !Array::is_array(&answer) {
-        return Ok(answer.is_object().then_some(answer));
+    if !js_sys::Array::is_array(&answer) {
+        return read_answer(answer, "session").map(Some);
     }
-    let sessions: Array = answer.into();
-    Ok(sessions.iter().max_by(|a, b| number(a, "id").unwrap_or(0.0).total_cmp(&number(b, "id").unwrap_or(0.0))))
+    let sessions: Vec<Session> = read_answer(answer, "sessions")?;
+    Ok(sessions.into_iter().max_by_key(|s| s.id))
 }
 
-fn session_status(session: &JsValue) -> PaymentStatus {
-    oneentry::session_status(&text(session, "status").unwrap_or_default())
+fn session_status(session: &Session) -> PaymentStatus {
+    oneentry::session_status(&session.status)
 }
 
 /// Signs the shopper in at the OneEntry project (its app token is a public project token).
@@ -220,10 +188,7 @@ pub async fn sign_in(
 ) -> Result<SignedIn, CheckoutError> {
     let metadata = metadata();
     match send(requests, api(project, &metadata).sign_in(&credentials.email, &credentials.password)).await {
-        Ok(answer) => match (text(&answer, "accessToken"), text(&answer, "refreshToken")) {
-            (Some(access_token), refresh_token) => Ok(SignedIn::Token(UserToken { access_token, refresh_token })),
-            (None, _) => Err(provider_error("OneEntry sign-in answered no accessToken", true)),
-        },
+        Ok(token) => read_answer(token, "sign-in answer").map(SignedIn::Token),
         Err(e) if matches!(e.http_status, Some(400 | 401 | 403 | 404)) => Ok(SignedIn::Refused),
         Err(e) => Err(e),
     }
@@ -252,7 +217,7 @@ pub async fn start(
         Err(e) if unauthorized(&e) => return Ok(DirectStart::SignInNeeded),
         Err(e) => return Err(e),
     };
-    let methods: Vec<PaymentMethod> = oneentry::methods_from(&accounts, oneentry::lang_code(options.locale.tag()));
+    let methods: Vec<PaymentMethod> = oneentry::methods(&accounts, oneentry::lang_code(options.locale.tag()));
     if methods.is_empty() {
         return Err(provider_error("OneEntry offers no payment account", false));
     }
@@ -265,7 +230,7 @@ async fn accounts_and_status(
     requests: &Requests,
     project: &OneEntryProject,
     kept: &mut Kept,
-) -> Result<(Vec<AccountSummary>, PaymentStatus), CheckoutError> {
+) -> Result<(Vec<PaymentAccount>, PaymentStatus), CheckoutError> {
     let mut status = PaymentStatus::Pending;
     if let Some((order_id, _)) = kept.order() {
         status = latest_session(requests, project, kept, order_id).await?.map_or(status, |s| session_status(&s));
@@ -275,7 +240,8 @@ async fn accounts_and_status(
         }
     }
     let accounts = as_user(requests, project, kept, &|api, token| api.accounts(token)).await?;
-    Ok((Array::from(&accounts).iter().filter_map(|a| account(&a)).collect(), status))
+    let accounts: Vec<PaymentAccount> = read_answer(accounts, "payment accounts")?;
+    Ok((accounts, status))
 }
 
 /// The order for this try (made for the chosen account, priced by OneEntry and refused when
@@ -316,16 +282,16 @@ pub async fn pay(
                     return Err(e);
                 }
             };
-            let id = number(&created, "id")
-                .ok_or_else(|| provider_error("OneEntry created an order without an id", false))?
-                as i64;
-            let total = Reflect::get(&created, &"totalSum".into()).ok().and_then(|t| match t.as_string() {
-                Some(s) => Some(s),
-                // JSON's own spelling of the number: no Rust float formatting in the wasm.
-                None if t.as_f64().is_some() => js_sys::JSON::stringify(&t).ok().and_then(|s| s.as_string()),
-                None => None,
-            });
-            if rules::check_price(total.as_deref(), order.amount, order.currency).is_err() {
+            let created: CreatedOrder = match read_answer(created, "order") {
+                Ok(created) => created,
+                Err(e) => {
+                    save(options, &kept);
+                    return Err(e);
+                }
+            };
+            let id = created.id;
+            if rules::check_price(created.total_sum.as_ref().map(|t| t.0.as_str()), order.amount, order.currency).is_err()
+            {
                 save(options, &kept);
                 return Err(CheckoutError::new(
                     ErrorCode::ConfigError,
@@ -356,10 +322,11 @@ pub async fn pay(
     }
     // An account that opens its own session (PayPal) is waited for, never given a second one.
     if session.is_none() && rules::may_open_session(method_id, &rules::OWN_SESSION_ACCOUNTS) {
-        session = Some(as_user(requests, project, &mut kept, &|api, token| api.create_session(order_id, token)).await?);
+        let created = as_user(requests, project, &mut kept, &|api, token| api.create_session(order_id, token)).await;
+        session = Some(created.and_then(|s| read_answer(s, "session"))?);
     }
     save(options, &kept);
-    Ok(match session.as_ref().and_then(|s| text(s, "paymentUrl")) {
+    Ok(match session.and_then(|s| s.payment_url) {
         Some(url) => PayOutcome::Redirect(RedirectTarget { url, method: Method::Get, fields: vec![] }),
         None => PayOutcome::NotReady,
     })

@@ -311,6 +311,43 @@ impl WidgetEvent {
     }
 }
 
+/// The `detail` of a [`WidgetEvent`], as the merchant's page receives it (the DOM event's
+/// `detail` and the callback's argument): a plain object with these members.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+pub enum EventDetail<'a> {
+    /// `tolem:ready`: `{provider}`.
+    Ready {
+        /// `ioka`, `bereke`, …
+        provider: &'a str,
+    },
+    /// `tolem:method` and `tolem:placed`: `{methodId}`.
+    Method {
+        /// The chosen method's id.
+        method_id: &'a str,
+    },
+    /// `tolem:redirect`: `{url}`.
+    Redirect {
+        /// The provider's page.
+        url: &'a str,
+    },
+    /// `tolem:status`: `{status, final}`.
+    Status {
+        /// The wire name (`paid`).
+        status: &'a str,
+        /// Whether it will change no more for the shopper.
+        #[serde(rename = "final")]
+        is_final: bool,
+    },
+    /// `tolem:error`: `{code, message}`.
+    Error {
+        /// `NETWORK_ERROR`, `CONFIG_ERROR`, … (docs/embedding.md).
+        code: &'a str,
+        /// For people.
+        message: &'a str,
+    },
+}
+
 /// The header the widget sends its checkout session's client secret in, on `GET /status`
 /// (a header, so it stays out of access logs that record URLs).
 pub const CLIENT_SECRET_HEADER: &str = "x-tolem-client-secret";

@@ -191,12 +191,8 @@ impl OneEntry {
                         },
                     )
                     .await?;
-                let total = created.total_sum.as_ref().and_then(|t| match t {
-                    serde_json::Value::Number(n) => Some(n.to_string()),
-                    serde_json::Value::String(s) => Some(s.clone()),
-                    _ => None,
-                });
-                if let Err(e) = rules::check_price(total.as_deref(), MinorUnits(attempt.amount), attempt.currency) {
+                let total = created.total_sum.as_ref().map(|t| t.0.as_str());
+                if let Err(e) = rules::check_price(total, MinorUnits(attempt.amount), attempt.currency) {
                     tracing::warn!(attempt = %attempt.attempt_id, "{e}");
                     return Err(AppError::Conflict("the shop's prices differ from the order amount".into()));
                 }

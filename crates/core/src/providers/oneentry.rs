@@ -303,18 +303,12 @@ impl AccountSummary {
 impl PaymentAccount {
     /// The parts Tolem uses.
     pub fn summary(&self) -> AccountSummary {
-        let info = &self.localize_infos;
-        let title_of = |v: &Value| v.get("title").and_then(Value::as_str).map(str::to_owned);
-        let titles = info
-            .as_object()
-            .map(|m| m.iter().filter_map(|(lang, v)| title_of(v).map(|t| (lang.clone(), t))).collect())
-            .unwrap_or_default();
         AccountSummary {
             identifier: self.identifier.clone(),
             kind: self.kind.clone(),
             is_visible: self.is_visible,
-            title: title_of(info),
-            titles,
+            title: self.localize_infos.title.clone(),
+            titles: self.localize_infos.by_language.clone(),
         }
     }
 }
