@@ -518,6 +518,28 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
     js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
+/// A refusal's body in the backend API's shape, as far as it is there.
+#[derive(serde::Deserialize)]
+struct BackendProblem {
+    error: Problem,
+}
+
+/// `code` and `message`, each when it is text.
+#[derive(Default, serde::Deserialize)]
+struct Problem {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// The part of a provider's error body the widget reports: its `code`, when it is text.
+#[derive(serde::Deserialize)]
+struct ProviderProblem {
+    #[serde(default)]
+    code: Option<String>,
+}
+
 /// True when `value` is an object with the member `name`.
 pub fn has_member(value: &JsValue, name: &str) -> bool {
     value.is_object() && Reflect::has(value, &JsValue::from_str(name)).unwrap_or(false)
@@ -526,7 +548,13 @@ pub fn has_member(value: &JsValue, name: &str) -> bool {
 /// A JS value read by serde (through serde-wasm-bindgen); the error names the path of the
 /// value that did not fit.
 pub fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, String> {
-    tolem_core::wire::read(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| e.to_string())
+    tolem_core::wire::read(serde_wasm_bindgen::Deserializer::from(value)).map_err(|mut e| {
+        // serde-wasm-bindgen's errors are JS `Error`s, whose text starts with their name.
+        if let Some(problem) = e.problem.strip_prefix("Error: ") {
+            e.problem = problem.to_owned();
+        }
+        e.to_string()
+    })
 }
 
 fn internal(message: &str) -> CheckoutError {
@@ -573,21 +601,16 @@ async fn send(
     let text = response.text().await.unwrap_or_default();
     let parsed = js_sys::JSON::parse(&text);
     if !response.ok() {
-        let body = parsed.ok();
-        let field = |path: &[&str]| {
-            let mut v = body.clone()?;
-            for p in path {
-                v = Reflect::get(&v, &JsValue::from_str(p)).ok()?;
-            }
-            v.as_string()
-        };
+        let body = parsed.unwrap_or(JsValue::NULL);
         if provider_direct {
-            let code = field(&["code"]).unwrap_or_default();
+            let code = from_js::<ProviderProblem>(body).ok().and_then(|p| p.code).unwrap_or_default();
             return Err(CheckoutError::from_provider_status(status, &format!("provider answered {status} {code}")));
         }
-        let code = field(&["error", "code"]);
-        let message = field(&["error", "message"]).unwrap_or_else(|| format!("HTTP {status}"));
-        return Err(CheckoutError::from_backend_status(status, code.as_deref(), &message));
+        // The backend API's error body (`{"error": {"code", "message"}}`) says what went wrong;
+        // whatever it lacks, the HTTP status says.
+        let problem = from_js::<BackendProblem>(body).map(|b| b.error).unwrap_or_default();
+        let message = problem.message.unwrap_or_else(|| format!("HTTP {status}"));
+        return Err(CheckoutError::from_backend_status(status, problem.code.as_deref(), &message));
     }
     parsed.map_err(|_| {
         let code = if provider_direct { ErrorCode::ProviderError } else { ErrorCode::BackendError };
@@ -614,32 +637,95 @@ mod tests {
         assert!(super::pattern_matches(Some(r"^\-\d+$"), "-12"), "a pattern only the legacy mode accepts still works");
     }
 
-    fn parsed(json: &str) -> super::Js {
-        super::Js(js_sys::JSON::parse(json).unwrap_or(wasm_bindgen::JsValue::UNDEFINED))
+    fn parsed(json: &str) -> wasm_bindgen::JsValue {
+        js_sys::JSON::parse(json).unwrap_or(wasm_bindgen::JsValue::UNDEFINED)
+    }
+
+    fn evaluated(js: &str) -> wasm_bindgen::JsValue {
+        js_sys::Function::new_no_args(js)
+            .call0(&wasm_bindgen::JsValue::NULL)
+            .unwrap_or(wasm_bindgen::JsValue::UNDEFINED)
     }
 
     #[wasm_bindgen_test]
-    fn js_values_read_as_the_native_tests_expect() {
+    fn answers_are_read_by_serde_wasm_bindgen_and_a_refusal_names_the_value() {
+        use tolem_core::api::{PayResponse, StartResponse, StatusResponse};
         use tolem_core::status::PaymentStatus;
-        use tolem_core::wire;
         let answer = parsed(
             r#"{"attemptId":"att_1","status":"pending","orderId":"A-1","amount":1500000,"currency":"KZT","tokens":{"publicKey":null},
-                "methods":[{"id":"w","kind":"wallet","label":"W","fields":[{"key":"phone","label":"P","required":true}]}]}"#,
+                "methods":[{"id":"w","kind":"wallet","label":"W","fields":[{"key":"phone","label":"P","required":true}]}],"unknown":[1.5]}"#,
         );
-        let read = wire::start_response(&answer).map_err(|e| e.to_string());
-        let read = read.as_ref().map(|r| (r.status, r.methods.len(), r.methods[0].fields[0].required));
-        assert_eq!(read, Ok((PaymentStatus::Pending, 1, true)));
-        assert!(wire::is_tolem_start_answer(&answer));
-        // an array is not an object, a missing member is absent, null is refused where serde refuses it
-        let e = wire::start_response(&parsed(r#"[{"attemptId":"a"}]"#)).err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("must be an object"));
-        let e = wire::pay_response(&parsed(r#"{"placed":null}"#)).err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("placed: must be true or false"));
-        // options straight from a JS object: functions and undefined members are not fields
-        let options = js_sys::Function::new_no_args("return { provider: 'ioka', onStatus: () => 1, locale: undefined, order: { id: 'A-1', amount: 1500000, currency: 'KZT' } }")
-            .call0(&wasm_bindgen::JsValue::NULL)
-            .unwrap_or(wasm_bindgen::JsValue::UNDEFINED);
-        let read = wire::mount_options(&super::Js(options)).map(|o| (o.order.map(|o| o.amount.0), o.locale));
+        assert!(super::has_member(&answer, "attemptId"));
+        assert!(!super::has_member(&parsed(r#"{"order_access_token":"o"}"#), "attemptId"));
+        let read = super::from_js::<StartResponse>(answer);
+        let read =
+            read.as_ref().map(|r| (r.status, r.order.amount.0, r.methods.len(), r.methods[0].fields[0].required));
+        assert_eq!(read, Ok((PaymentStatus::Pending, 1_500_000, 1, true)));
+        let refused = |json: &str| super::from_js::<StartResponse>(parsed(json)).err().unwrap_or_default();
+        let base = r#""attemptId":"a","orderId":"A-1","amount":100,"currency":"KZT","status":"paid""#;
+        assert_eq!(
+            refused(&format!(r#"{{{base},"methods":[{{"id":"x","kind":"crypto","label":"X"}}]}}"#)),
+            "methods[0].kind: `crypto` is not a known method kind"
+        );
+        assert_eq!(refused(&format!(r#"{{{base}}}"#)), "missing field `methods`");
+        assert_eq!(
+            refused(&format!(r#"{{{base},"methods":[{{"id":"x","kind":"card","label":"X","brand":5}}]}}"#)),
+            "methods[0].brand: invalid type: floating point `5.0`, expected a string"
+        );
+        assert_eq!(
+            refused(r#"{"attemptId":"a","orderId":"A-1","amount":1.5,"currency":"KZT","status":"paid","methods":[]}"#),
+            "amount: invalid type: floating point `1.5`, expected i64"
+        );
+        assert_eq!(refused(r#""text""#), "invalid type: string \"text\", expected struct StartResponse");
+        // an array is an object in JS: its members are missing
+        assert_eq!(refused(r#"[{"attemptId":"a"}]"#), "missing field `attemptId`");
+        let e = super::from_js::<PayResponse>(parsed(r#"{"placed":null}"#)).err();
+        assert_eq!(e.as_deref(), Some("placed: invalid type: unit value, expected a boolean"));
+        let e = super::from_js::<PayResponse>(parsed(r#"{"redirect":{"url":"u","fields":[["a",1]]}}"#)).err();
+        assert_eq!(e.as_deref(), Some("redirect.fields[0][1]: invalid type: floating point `1.0`, expected a string"));
+        let status = super::from_js::<StatusResponse>(parsed(
+            r#"{"attemptId":"a","orderId":"A-1","amount":100,"currency":"KZT","status":"paid","final":true}"#,
+        ));
+        assert_eq!(status.map(|s| (s.status, s.is_final)), Ok((PaymentStatus::Paid, true)));
+    }
+
+    #[wasm_bindgen_test]
+    fn mount_options_come_straight_from_the_merchants_object() {
+        use tolem_core::options::MountOptions;
+        // functions and undefined members are not fields
+        let options = evaluated(
+            "return { provider: 'ioka', onStatus: () => 1, locale: undefined, order: { id: 'A-1', amount: 1500000, currency: 'KZT' } }",
+        );
+        let read = super::from_js::<MountOptions>(options).map(|o| (o.order.map(|o| o.amount.0), o.locale));
         assert_eq!(read, Ok((Some(1_500_000), None)));
+        let e = super::from_js::<MountOptions>(evaluated(
+            "return { provider: 'ioka', order: { id: 'A-1', amount: '15', currency: 'KZT' } }",
+        ));
+        assert_eq!(e.err().as_deref(), Some("order.amount: invalid type: string \"15\", expected i64"));
+        let e = super::from_js::<MountOptions>(evaluated("return { provider: 'ioka', customer: { email: 5 } }"));
+        assert_eq!(e.err().as_deref(), Some("customer.email: invalid type: floating point `5.0`, expected a string"));
+    }
+
+    #[wasm_bindgen_test]
+    fn event_details_and_bodies_are_plain_json_objects() {
+        use tolem_core::api::{EventDetail, FieldValues, PayRequest};
+        let detail = super::event_detail(&EventDetail::Status { status: "paid", is_final: true });
+        assert_eq!(
+            js_sys::JSON::stringify(&detail).ok().and_then(|s| s.as_string()).as_deref(),
+            Some(r#"{"status":"paid","final":true}"#)
+        );
+        let detail = super::event_detail(&EventDetail::Method { method_id: "card" });
+        assert_eq!(
+            js_sys::JSON::stringify(&detail).ok().and_then(|s| s.as_string()).as_deref(),
+            Some(r#"{"methodId":"card"}"#)
+        );
+        let mut fields = FieldValues::default();
+        fields.set("phone".into(), "+77010000000".into());
+        let body = PayRequest { attempt_id: "att_1".into(), method_id: "w".into(), fields };
+        assert_eq!(
+            super::to_json(&body).as_deref(),
+            Some(r#"{"attemptId":"att_1","methodId":"w","fields":{"phone":"+77010000000"}}"#),
+            "field values are an object, not a Map"
+        );
     }
 }

@@ -254,12 +254,9 @@ async fn ioka_methods(
     let (base, key) = ioka_browser(options)?;
     let cards: Vec<IokaCard> = match customer_access_token {
         // Saved cards are a convenience: if they cannot be read, a new card still works.
-        Some(token) => send_provider(
-            requests,
-            IokaBrowser { base_url: &base, public_key: &key }.customer_cards(token),
-        )
-        .await
-        .unwrap_or_default(),
+        Some(token) => send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.customer_cards(token))
+            .await
+            .unwrap_or_default(),
         None => Vec::new(),
     };
     Ok(ioka::methods_from_cards(&cards, t(options.locale, Msg::NewCard)))
@@ -277,8 +274,7 @@ async fn redirect_target(
             let body = PayRequest { attempt_id: attempt.attempt_id.clone(), method_id: method_id.to_owned(), fields };
             let json = to_json(&body).ok_or_else(|| CheckoutError::new(ErrorCode::Internal, "cannot encode", false))?;
             let url = format!("{}/pay", options.backend_url);
-            let answer: PayResponse =
-                requests.json(Method::Post, &url, &[], Some(json), false).await?;
+            let answer: PayResponse = requests.json(Method::Post, &url, &[], Some(json), false).await?;
             match (answer.redirect, answer.placed, answer.charged) {
                 (Some(target), ..) => Ok(PayOutcome::Redirect(target)),
                 (None, true, _) => Ok(PayOutcome::Placed),

@@ -290,7 +290,8 @@ pub async fn pay(
                 }
             };
             let id = created.id;
-            if rules::check_price(created.total_sum.as_ref().map(|t| t.0.as_str()), order.amount, order.currency).is_err()
+            if rules::check_price(created.total_sum.as_ref().map(|t| t.0.as_str()), order.amount, order.currency)
+                .is_err()
             {
                 save(options, &kept);
                 return Err(CheckoutError::new(

@@ -74,8 +74,7 @@ impl WidgetOptions {
     /// # Errors
     /// A message naming the bad option.
     pub fn from_js(value: &wasm_bindgen::JsValue) -> Result<WidgetOptions, String> {
-        let raw: MountOptions = crate::browser::from_js(value.clone())
-            .map_err(|e| format!("invalid options: {e}"))?;
+        let raw: MountOptions = crate::browser::from_js(value.clone()).map_err(|e| format!("invalid options: {e}"))?;
         let CheckedOptions { provider, raw, locale, presentation, theme, key, redirect_hosts } = raw.check()?;
         // Relative to the page, like every other URL the merchant writes (`/sandbox`).
         let sandbox_url = match raw.sandbox_url {

@@ -470,7 +470,7 @@ pub struct BrowserTokens {
 
 /// `POST /start` answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", from = "StartResponseFields")]
+#[serde(rename_all = "camelCase", from = "as_read::StartResponse")]
 pub struct StartResponse {
     /// The attempt: one per (provider, merchant order).
     pub attempt_id: String,
@@ -648,7 +648,7 @@ pub struct PayResponse {
 
 /// `GET /status?attemptId=…` answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", from = "StatusResponseFields")]
+#[serde(rename_all = "camelCase", from = "as_read::StatusResponse")]
 pub struct StatusResponse {
     /// The attempt asked about (`att_…`).
     pub attempt_id: String,
@@ -666,61 +666,67 @@ pub struct StatusResponse {
     pub attention: Option<String>,
 }
 
-/// [`StartResponse`] as it is read: the order's members side by side with the rest, as
-/// they are on the wire. Serde reads a `flatten`ed member by buffering the whole object into
-/// its generic `Content` tree first, code the widget would carry for two answers; a plain
-/// struct reads each member straight into its field.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StartResponseFields {
-    attempt_id: String,
-    order_id: String,
-    amount: MinorUnits,
-    currency: Currency,
-    status: PaymentStatus,
-    methods: Vec<PaymentMethod>,
-    #[serde(default)]
-    tokens: BrowserTokens,
-    #[serde(default)]
-    redirect_hosts: Vec<String>,
-}
+/// The answers that are read in another shape than they are written: the order's members
+/// side by side with the rest, as they are on the wire. Serde reads a `flatten`ed member by
+/// buffering the whole object into its generic `Content` tree first, code the widget would
+/// carry for two answers; a plain struct reads each member straight into its field.
+mod as_read {
+    use super::{BrowserTokens, Currency, MinorUnits, PaymentMethod, PaymentStatus};
+    use serde::Deserialize;
 
-impl From<StartResponseFields> for StartResponse {
-    fn from(f: StartResponseFields) -> StartResponse {
-        StartResponse {
-            attempt_id: f.attempt_id,
-            order: OrderSummary { order_id: f.order_id, amount: f.amount, currency: f.currency },
-            status: f.status,
-            methods: f.methods,
-            tokens: f.tokens,
-            redirect_hosts: f.redirect_hosts,
+    /// [`super::StartResponse`] as it is read.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct StartResponse {
+        attempt_id: String,
+        order_id: String,
+        amount: MinorUnits,
+        currency: Currency,
+        status: PaymentStatus,
+        methods: Vec<PaymentMethod>,
+        #[serde(default)]
+        tokens: BrowserTokens,
+        #[serde(default)]
+        redirect_hosts: Vec<String>,
+    }
+
+    impl From<StartResponse> for super::StartResponse {
+        fn from(f: StartResponse) -> super::StartResponse {
+            super::StartResponse {
+                attempt_id: f.attempt_id,
+                order: super::OrderSummary { order_id: f.order_id, amount: f.amount, currency: f.currency },
+                status: f.status,
+                methods: f.methods,
+                tokens: f.tokens,
+                redirect_hosts: f.redirect_hosts,
+            }
         }
     }
-}
 
-/// [`StatusResponse`] as it is read (see [`StartResponseFields`]).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StatusResponseFields {
-    attempt_id: String,
-    order_id: String,
-    amount: MinorUnits,
-    currency: Currency,
-    status: PaymentStatus,
-    #[serde(rename = "final")]
-    is_final: bool,
-    #[serde(default)]
-    attention: Option<String>,
-}
+    /// [`super::StatusResponse`] as it is read.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct StatusResponse {
+        attempt_id: String,
+        order_id: String,
+        amount: MinorUnits,
+        currency: Currency,
+        status: PaymentStatus,
+        #[serde(rename = "final")]
+        is_final: bool,
+        #[serde(default)]
+        attention: Option<String>,
+    }
 
-impl From<StatusResponseFields> for StatusResponse {
-    fn from(f: StatusResponseFields) -> StatusResponse {
-        StatusResponse {
-            attempt_id: f.attempt_id,
-            order: OrderSummary { order_id: f.order_id, amount: f.amount, currency: f.currency },
-            status: f.status,
-            is_final: f.is_final,
-            attention: f.attention,
+    impl From<StatusResponse> for super::StatusResponse {
+        fn from(f: StatusResponse) -> super::StatusResponse {
+            super::StatusResponse {
+                attempt_id: f.attempt_id,
+                order: super::OrderSummary { order_id: f.order_id, amount: f.amount, currency: f.currency },
+                status: f.status,
+                is_final: f.is_final,
+                attention: f.attention,
+            }
         }
     }
 }

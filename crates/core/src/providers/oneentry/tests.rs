@@ -93,8 +93,40 @@ fn the_vendors_order_example_parses() {
     let order = r#"{"id":418,"storageId":1,"createdDate":"2026-01-28T16:02:08.865Z","statusIdentifier":"inProgress","formIdentifier":"orderForm","formData":[{"marker":"order_name","value":"Ivan","type":"string"}],"totalSum":"300.00","currency":"","paymentAccountIdentifier":"cash","paymentAccountLocalizeInfos":{"title":"Cash"},"products":[{"id":2957,"title":"Cosmo","price":150,"quantity":2,"sku":null,"previewImage":null}],"paymentUrl":null,"isCompleted":null}"#;
     let parsed: CreatedOrder = parse(200, order).unwrap();
     assert_eq!(parsed.id, 418);
-    assert_eq!(parsed.total_sum, Some(json!("300.00")));
+    assert_eq!(parsed.total_sum, Some(DecimalText("300.00".into())));
     assert!(is_cash(parsed.payment_account_identifier.as_deref().unwrap()));
+}
+
+#[test]
+fn a_total_is_kept_as_its_decimal_text_whether_a_number_or_a_string() {
+    let total = |json: &str| {
+        serde_json::from_str::<CreatedOrder>(&format!(r#"{{"id":1,"totalSum":{json}}}"#)).map(|o| o.total_sum)
+    };
+    assert_eq!(total("300").ok(), Some(Some(DecimalText("300".into()))));
+    assert_eq!(total("15000.5").ok(), Some(Some(DecimalText("15000.5".into()))));
+    assert_eq!(total("300.0").ok(), Some(Some(DecimalText("300".into()))), "the number, not its spelling");
+    assert_eq!(total(r#""300.00""#).ok(), Some(Some(DecimalText("300.00".into()))));
+    assert_eq!(total("null").ok(), Some(None));
+    assert!(total("[300]").is_err(), "a total is a number or its text");
+}
+
+#[test]
+fn localized_titles_are_read_in_both_shapes_and_the_rest_is_passed_over() {
+    let titles = |json: &str| serde_json::from_str::<LocalizedTitles>(json).ok();
+    assert_eq!(
+        titles(r#"{"en_US":{"title":"Card","content":"<p>x</p>"},"ru_RU":{"title":"Карта"},"kk_KZ":{"content":"y"}}"#),
+        Some(LocalizedTitles {
+            title: None,
+            by_language: vec![("en_US".into(), "Card".into()), ("ru_RU".into(), "Карта".into())]
+        })
+    );
+    assert_eq!(
+        titles(r#"{"title":"Cash","content":"pay the courier","menu":[1,{"a":2}],"n":1.5,"ok":true,"none":null}"#),
+        Some(LocalizedTitles { title: Some("Cash".into()), by_language: vec![] })
+    );
+    assert_eq!(titles(r#"{"title":5}"#), Some(LocalizedTitles::default()), "a title that is not text is none");
+    assert_eq!(titles("null"), Some(LocalizedTitles::default()));
+    assert_eq!(titles("[]"), Some(LocalizedTitles::default()));
 }
 
 #[test]
