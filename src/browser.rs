@@ -692,9 +692,9 @@ mod tests {
     #[wasm_bindgen_test]
     fn mount_options_come_straight_from_the_merchants_object() {
         use tolem_core::options::MountOptions;
-        // functions and undefined members are not fields
+        // functions are not fields, and an undefined member is one not set
         let options = evaluated(
-            "return { provider: 'ioka', onStatus: () => 1, locale: undefined, order: { id: 'A-1', amount: 1500000, currency: 'KZT' } }",
+            "return { provider: 'ioka', onStatus: () => 1, locale: undefined, backendUrl: undefined, redirectHosts: undefined, customer: undefined, order: { id: 'A-1', amount: 1500000, currency: 'KZT' } }",
         );
         let read = super::from_js::<MountOptions>(options).map(|o| (o.order.map(|o| o.amount.0), o.locale));
         assert_eq!(read, Ok((Some(1_500_000), None)));

@@ -223,6 +223,19 @@ async fn malformed_and_failing_backends_show_clear_errors() {
     assert!(alert.text_content().unwrap().contains("could not process the request"));
     handle.unmount();
 
+    // well-formed JSON of the wrong shape: the message names the value that did not fit
+    let wrong_kind = start("W-4b", 1_500_000).replace(r#""kind":"card""#, r#""kind":"crypto""#);
+    assert!(wrong_kind.contains("crypto"), "the fixture has a card method to spoil");
+    install_fetch(&routes(&[("/api/checkout/start", 200, wrong_kind.as_str())]));
+    let el = host();
+    let error = next_event(&el, "tolem:error");
+    let mut handle = tolem::mount(el.clone().into(), options("W-4b", "en")).unwrap();
+    let detail = JsFuture::from(error).await.unwrap();
+    assert_eq!(field(&detail, "code").as_string().as_deref(), Some("BACKEND_ERROR"));
+    let message = field(&detail, "message").as_string().unwrap_or_default();
+    assert!(message.contains("methods[1].kind: `crypto` is not a known method kind"), "{message}");
+    handle.unmount();
+
     install_fetch(&routes(&[(
         "/api/checkout/start",
         502,
@@ -262,6 +275,11 @@ fn invalid_options_are_config_errors() {
         };
         assert_eq!(field(&err, "code").as_string().as_deref(), Some("CONFIG_ERROR"), "{bad}");
     }
+    // a value of the wrong type is named
+    let bad = r#"{"provider":"ioka","backendUrl":"/b","order":{"id":"A","amount":"100","currency":"KZT"}}"#;
+    let Err(err) = tolem::mount(el.clone().into(), json(bad)) else { panic!("accepted {bad}") };
+    let thrown = field(&err, "message").as_string().unwrap_or_default();
+    assert!(thrown.contains(r#"order.amount: invalid type: string "100", expected i64"#), "{thrown}");
     let missing = tolem::mount(JsValue::from_str("#no-such-element"), options("W-6", "en"));
     assert!(missing.is_err());
 }

@@ -16,7 +16,7 @@ pub struct MountOptions {
     /// `ioka`, `bereke`, `ecommpay`, `paytone`, `oneentry`.
     pub provider: String,
     /// The merchant backend base (`/api/checkout`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::or_default")]
     pub backend_url: String,
     /// The checkout session's client secret, from the shop's server (`POST /sessions`): the
     /// order and its amount then come from the backend.
@@ -28,7 +28,7 @@ pub struct MountOptions {
     #[serde(default)]
     pub order: Option<OrderInfo>,
     /// The shopper, as the page knows them (sent only without a checkout session).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::or_default")]
     pub customer: CustomerInfo,
     /// `kk`, `ru` or `en`; `None`: the page's language.
     #[serde(default)]
@@ -64,7 +64,7 @@ pub struct MountOptions {
     pub theme: Option<String>,
     /// Host names the shopper may also be sent to (a white-label or custom payment page host):
     /// added to the provider's own, compared exactly.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::or_default")]
     pub redirect_hosts: Vec<String>,
 }
 
@@ -79,7 +79,7 @@ pub struct OneEntryProject {
     pub app_token: String,
     /// Everything straight from the browser (accounts, order, session, status), with no
     /// merchant backend; else only the sign-in is.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::or_default")]
     pub direct: bool,
     /// The orders storage marker (direct mode).
     #[serde(default = "orders_storage")]

@@ -66,6 +66,17 @@ pub fn by_name<'de, D: Deserializer<'de>, T>(
     parse(&name).ok_or_else(|| de::Error::custom(format_args!("`{name}` is not a known {what}")))
 }
 
+/// A member whose absence means its default, with `null` and JS `undefined` read as absent
+/// too: `#[serde(default, deserialize_with = "wire::or_default")]`. For what merchants write
+/// in JS (`{backendUrl: undefined}`, or an attribute the element removed), where serde alone
+/// would refuse a present `undefined`.
+///
+/// # Errors
+/// A present value that is not a `T`.
+pub fn or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(deserializer: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 /// Where the reading is: the members and elements entered and not yet left.
 #[derive(Default)]
 struct Path(RefCell<Vec<Step>>);

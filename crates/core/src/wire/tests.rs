@@ -291,7 +291,8 @@ fn mount_options_are_read_as_the_merchant_writes_them() {
             "oneentry.direct",
         ),
         (json!({"provider": "ioka", "locale": 3}), "locale"),
-        (json!({"provider": "ioka", "backendUrl": null}), "backendUrl"),
+        (json!({"provider": "ioka", "backendUrl": 5}), "backendUrl"),
+        (json!({"provider": "ioka", "redirectHosts": [5]}), "redirectHosts[0]"),
         (json!({"provider": "ioka", "redirectHosts": "pay.mybank.kz"}), "redirectHosts"),
         (json!(null), ""),
     ];
