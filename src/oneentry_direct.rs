@@ -168,6 +168,9 @@ async fn latest_session(
         Err(e) if e.http_status == Some(404) => return Ok(None),
         other => other?,
     };
+    if answer.is_null() || answer.is_undefined() {
+        return Ok(None);
+    }
     if !js_sys::Array::is_array(&answer) {
         return read_answer(answer, "session").map(Some);
     }
