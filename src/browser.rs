@@ -471,6 +471,19 @@ impl Requests {
         decode(value, url, provider_direct)
     }
 
+    /// GET JSON from a backend that may hold the request up to `held_ms` (a long poll), with
+    /// the usual timeout on top of that.
+    pub async fn json_held<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        held_ms: u32,
+    ) -> Result<T, CheckoutError> {
+        let timeout_ms = REQUEST_TIMEOUT_MS.saturating_add(held_ms);
+        let value = self.exchange(Method::Get, url, headers, None, false, timeout_ms).await?;
+        decode(value, url, false)
+    }
+
     /// GET or POST JSON, with a timeout; answers the body as a JS value, for callers that
     /// look at it before choosing a type.
     pub async fn json_value(
@@ -481,13 +494,25 @@ impl Requests {
         body: Option<String>,
         provider_direct: bool,
     ) -> Result<JsValue, CheckoutError> {
+        self.exchange(method, url, headers, body, provider_direct, REQUEST_TIMEOUT_MS).await
+    }
+
+    async fn exchange(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+        provider_direct: bool,
+        timeout_ms: u32,
+    ) -> Result<JsValue, CheckoutError> {
         let controller = AbortController::new().map_err(|_| internal("AbortController unavailable"))?;
         if let Ok(mut live) = self.live.try_borrow_mut() {
             live.push(controller.clone());
         }
         let timeout = {
             let c = controller.clone();
-            gloo_timers::callback::Timeout::new(REQUEST_TIMEOUT_MS, move || c.abort())
+            gloo_timers::callback::Timeout::new(timeout_ms, move || c.abort())
         };
         let result = send(method, url, headers, body, &controller, provider_direct).await;
         drop(timeout);

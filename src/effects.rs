@@ -12,6 +12,7 @@ use tolem_core::error::{CheckoutError, ErrorCode};
 use tolem_core::flow::{Attempt, Event, Mode, Notify, RedirectAnswer};
 use tolem_core::http::{encode_component, HttpRequest, Method};
 use tolem_core::journal::JournalRecord;
+use tolem_core::poll::MAX_WAIT_SECONDS;
 use tolem_core::providers::ioka::{self, IokaBrowser, IokaCard, IokaOrderSeen};
 use tolem_core::status::PaymentStatus;
 use tolem_core::tabs::claim_key;
@@ -153,12 +154,13 @@ pub async fn remove_method(
 
 /// Reads the attempt's status.
 pub async fn fetch_status(requests: Requests, options: Rc<WidgetOptions>, request: u64, attempt: Attempt) -> Event {
+    let sent_ms = browser::now_ms();
     let (answer, order) = match status(&requests, &options, &attempt).await {
         Ok((status, order)) => (Ok(status), order),
         Err(e) => (Err(e), None),
     };
     let (now_ms, random) = (browser::now_ms(), browser::random());
-    Event::StatusAnswered { request, answer, order, now_ms, random }
+    Event::StatusAnswered { request, answer, order, now_ms, random, held_ms: now_ms.saturating_sub(sent_ms) }
 }
 
 /// Writes the journal record, saying so on the console when the browser keeps nothing.
@@ -308,9 +310,15 @@ async fn status(
     attempt: &Attempt,
 ) -> Result<(PaymentStatus, Option<OrderSummary>), CheckoutError> {
     let url = match &attempt.mode {
-        Mode::Backend => format!("{}/status?attemptId={}", options.backend_url, encode_component(&attempt.attempt_id)),
+        // A backend that supports it holds the request until the status changes (`wait`, a
+        // long poll); one that does not answers at once, and the flow keeps its schedule.
+        Mode::Backend => format!(
+            "{}/status?attemptId={}&wait={MAX_WAIT_SECONDS}",
+            options.backend_url,
+            encode_component(&attempt.attempt_id)
+        ),
         Mode::ProviderReturn { provider_order_id } => format!(
-            "{}/status?provider={}&orderId={}",
+            "{}/status?provider={}&orderId={}&wait={MAX_WAIT_SECONDS}",
             options.backend_url,
             options.provider.as_str(),
             encode_component(provider_order_id)
@@ -325,6 +333,7 @@ async fn status(
     // The session's secret limits the answer to its own order's attempts.
     let headers: Vec<(&str, &str)> =
         options.client_secret.as_deref().map(|s| (CLIENT_SECRET_HEADER, s)).into_iter().collect();
-    let answer: StatusResponse = requests.json(Method::Get, &url, &headers, None, false).await?;
+    let held_ms = u32::try_from(MAX_WAIT_SECONDS * 1000).unwrap_or(u32::MAX);
+    let answer: StatusResponse = requests.json_held(&url, &headers, held_ms).await?;
     Ok((answer.status, Some(answer.order)))
 }

@@ -233,6 +233,36 @@ pub enum Leaving {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    changes: Changes,
+}
+
+/// The PostgreSQL channel every instance's status changes are announced on (the payload is
+/// the attempt id).
+pub const CHANGES_CHANNEL: &str = "tolem_status";
+
+/// News that an attempt's status (or its history) changed, for the `status` requests waiting
+/// on it in this process: from this process's own writes at once, and on PostgreSQL from
+/// every instance's through `LISTEN`/`NOTIFY`. Several processes on one SQLite file hear only
+/// their own; their waiters also look at the store again every second
+/// (`routes::status`).
+#[derive(Clone)]
+pub struct Changes(std::sync::Arc<tokio::sync::broadcast::Sender<std::sync::Arc<str>>>);
+
+impl Changes {
+    fn new() -> Changes {
+        Changes(std::sync::Arc::new(tokio::sync::broadcast::channel(1024).0))
+    }
+
+    /// Tells this process's waiters that `attempt_id` changed.
+    pub fn announce(&self, attempt_id: &str) {
+        // No receiver is no one waiting: nothing to tell.
+        let _ = self.0.send(attempt_id.into());
+    }
+
+    /// Listens for changes from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<std::sync::Arc<str>> {
+        self.0.subscribe()
+    }
 }
 
 /// Where a store lives and how many connections it may hold.
@@ -347,9 +377,56 @@ async fn record_history(
     .bind(status.as_str())
     .bind(source)
     .bind(now)
-    .execute(tx)
+    .execute(&mut *tx)
     .await?;
+    // Every instance's waiters hear of it when the transaction commits (and not if it does
+    // not).
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANGES_CHANNEL).bind(attempt_id).execute(&mut *tx).await?;
+    }
     Ok(())
+}
+
+/// Relays PostgreSQL's `NOTIFY`s on [`CHANGES_CHANNEL`] to this process's waiters, on a
+/// connection of its own, reconnecting after a failure; it ends when the store is gone.
+fn relay_notifications(url: String, changes: std::sync::Weak<tokio::sync::broadcast::Sender<std::sync::Arc<str>>>) {
+    tokio::spawn(async move {
+        while changes.strong_count() > 0 {
+            let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for status changes; waiters look at the store every second meanwhile");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(CHANGES_CHANNEL).await {
+                tracing::warn!(error = %e, "cannot listen for status changes");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+            loop {
+                // Wake now and then to notice that the store was dropped.
+                match tokio::time::timeout(Duration::from_secs(1), listener.try_recv()).await {
+                    Ok(Ok(Some(n))) => match changes.upgrade() {
+                        Some(sender) => {
+                            let _ = sender.send(n.payload().into());
+                        }
+                        None => return,
+                    },
+                    // The connection was lost (and notifications with it): waiters re-read
+                    // the store on their own; listen again.
+                    Ok(Ok(None)) => break,
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "listening for status changes failed; listening again");
+                        break;
+                    }
+                    Err(_) if changes.strong_count() == 0 => return,
+                    Err(_) => {}
+                }
+            }
+        }
+    });
 }
 
 /// An attempt's stored status, read on `conn` (a pooled connection or a transaction).
@@ -517,7 +594,26 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        Ok(Store { pool, engine })
+        let changes = Changes::new();
+        if engine == Engine::Postgres {
+            relay_notifications(url.to_owned(), std::sync::Arc::downgrade(&changes.0));
+        }
+        Ok(Store { pool, engine, changes })
+    }
+
+    /// Status changes, for waiters in this process (see [`Changes`]).
+    pub fn changes(&self) -> &Changes {
+        &self.changes
+    }
+
+    /// When the attempt's latest history step was recorded (ms since the epoch): how long a
+    /// pending attempt has been pending.
+    pub async fn last_step_ms(&self, attempt_id: &str) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT MAX(at_ms) AS at_ms FROM status_history WHERE attempt_id = $1")
+            .bind(attempt_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>("at_ms")?)
     }
 
     /// WAL for a SQLite file (readers do not wait for the writer; kept in the file once set),
@@ -600,6 +696,7 @@ impl Store {
         let current = status_in(&mut tx, attempt_id).await?;
         record_history(&mut tx, attempt_id, current, source, now).await?;
         tx.commit().await?;
+        self.changes.announce(attempt_id);
         Ok(true)
     }
 
@@ -713,6 +810,7 @@ impl Store {
             let mut tx = self.pool.begin().await?;
             if move_status(&mut tx, attempt_id, current, next, source, now).await? {
                 tx.commit().await?;
+                self.changes.announce(attempt_id);
                 return Ok(next);
             }
             tx.rollback().await?;
@@ -740,6 +838,9 @@ impl Store {
             record_history(&mut tx, attempt_id, PaymentStatus::Pending, "retry", now).await?;
         }
         tx.commit().await?;
+        if reopened {
+            self.changes.announce(attempt_id);
+        }
         self.status_of(attempt_id).await
     }
 
@@ -823,6 +924,9 @@ impl Store {
             record_history(&mut tx, attempt_id, PaymentStatus::Pending, "retry", now).await?;
         }
         tx.commit().await?;
+        if moved {
+            self.changes.announce(attempt_id);
+        }
         self.by_id(attempt_id).await
     }
 
@@ -886,6 +990,7 @@ impl Store {
             }
             if move_status(&mut tx, attempt_id, current, next, source, now).await? {
                 tx.commit().await?;
+                self.changes.announce(attempt_id);
                 return Ok(Some(next));
             }
         }

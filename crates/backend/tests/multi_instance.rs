@@ -309,6 +309,14 @@ impl Cluster {
         body["status"].as_str().unwrap().to_owned()
     }
 
+    /// `GET /status?wait=` on instance `i`: the status, the HTTP code and how long it was held.
+    async fn status_waiting(&self, i: usize, attempt: &str, wait: &str) -> (u16, Value, Duration) {
+        let url = format!("{}/api/checkout/status?attemptId={attempt}&wait={wait}", self.instances[i].origin);
+        let asked = Instant::now();
+        let (code, body) = self.call(self.http.get(url)).await;
+        (code, body, asked.elapsed())
+    }
+
     async fn fault(&self, rule: Value) {
         let url = format!("{}/sandbox/_control/faults", self.sandbox);
         let (code, body) =
@@ -499,6 +507,46 @@ async fn a_webhook_on_one_instance_is_seen_by_every_instance(engine: Engine) {
     let (code, body) = cluster.call(replay.body(d["body"].as_str().unwrap().to_owned())).await;
     assert_eq!((code, body["duplicate"].as_bool()), (200, Some(true)), "{body}");
     assert_eq!(cluster.ledger("ioka", "W-1").await, (1, 1));
+}
+
+on_both_engines!(a_waiting_status_request_answers_when_any_instance_learns_the_outcome);
+/// The long poll: `status?wait=` on every instance is held while the attempt is pending and
+/// answered when the webhook lands on B: on B from its own write, on A and C through
+/// PostgreSQL's NOTIFY, or through the store re-check where processes share a SQLite file.
+/// Nobody reads ioka meanwhile (its reads fail), so only the webhook can settle it.
+async fn a_waiting_status_request_answers_when_any_instance_learns_the_outcome(engine: Engine) {
+    let cluster = Arc::new(Cluster::launch(engine, 3, &[]).await);
+    let started = cluster.start(0, "ioka", "W-9").await;
+    let attempt = started["attemptId"].as_str().unwrap().to_owned();
+    let page = cluster.pay_url(0, &attempt, "card").await;
+    cluster.fault(json!({"provider": "ioka", "method": "GET", "path": "/v2/orders/*", "status": 500})).await;
+
+    // Nothing happens: held for the whole wait, then the current status.
+    let (code, body, held) = cluster.status_waiting(1, &attempt, "2").await;
+    assert_eq!((code, body["status"].as_str()), (200, Some("pending")), "{body}");
+    assert!(held >= Duration::from_millis(1900), "held {held:?}, not the 2 s asked for");
+
+    let waiters: Vec<_> = (0..3)
+        .map(|i| {
+            let (cluster, attempt) = (cluster.clone(), attempt.clone());
+            tokio::spawn(async move { cluster.status_waiting(i, &attempt, "25").await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(waiters.iter().all(|w| !w.is_finished()), "a waiter answered before anything happened");
+    cluster.hosted(&page, &[]).await;
+    for (i, waiter) in waiters.into_iter().enumerate() {
+        let (code, body, held) = waiter.await.unwrap();
+        assert_eq!((code, body["status"].as_str(), body["final"].as_bool()), (200, Some("paid"), Some(true)), "{body}");
+        assert!(held < Duration::from_secs(20), "instance {} answered at the end of the wait ({held:?})", NAMES[i]);
+    }
+
+    // Not pending: answered at once, whatever the wait; a wait that is not a number is refused.
+    let (code, body, held) = cluster.status_waiting(2, &attempt, "25").await;
+    assert_eq!((code, body["status"].as_str()), (200, Some("paid")));
+    assert!(held < Duration::from_secs(5), "{held:?}");
+    let (code, body, _) = cluster.status_waiting(0, &attempt, "soon").await;
+    assert_eq!((code, body["error"]["code"].as_str()), (400, Some("INVALID_REQUEST")), "{body}");
 }
 
 /// A provider whose order is made at `pay`, as the kill-mid-pay scenario drives it.

@@ -177,6 +177,40 @@ async fn racing_status_updates_never_move_backwards(engine: Engine) {
     assert_eq!(stored, Paid, "paid outranks every other observation");
 }
 
+on_both_engines!(a_status_change_is_announced_to_waiters);
+/// A status change is announced to this process's waiters at once, and on PostgreSQL to
+/// every other instance's too (NOTIFY, relayed by each store); a change that did not happen
+/// (the same status again) is not.
+async fn a_status_change_is_announced_to_waiters(engine: Engine) {
+    let (_db, a, b) = two_instances(engine).await;
+    a.insert_or_existing(&attempt("att_1", "A-1")).await.unwrap();
+    a.insert_or_existing(&attempt("att_2", "A-2")).await.unwrap();
+    /// What a receiver heard until a second and a half passed with nothing.
+    async fn heard(rx: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<str>>) -> Vec<String> {
+        let mut ids = Vec::new();
+        while let Ok(Ok(id)) = tokio::time::timeout(Duration::from_millis(1500), rx.recv()).await {
+            ids.push(id.to_string());
+        }
+        ids
+    }
+    let mut here = a.changes().subscribe();
+    let mut there = b.changes().subscribe();
+    // The relays may still be connecting, and the inserts' own news still on its way: let
+    // all of that pass first.
+    heard(&mut here).await;
+    heard(&mut there).await;
+    a.advance_status("att_2", Pending, "same again").await.unwrap();
+    a.advance_status("att_1", Paid, "webhook").await.unwrap();
+    let here = heard(&mut here).await;
+    assert!(here.first().is_some_and(|id| id == "att_1") && here.iter().all(|id| id == "att_1"), "{here:?}");
+    let there = heard(&mut there).await;
+    match engine {
+        Engine::Postgres => assert_eq!(there, ["att_1"]),
+        // Another process on the same SQLite file hears nothing: its waiters look again.
+        Engine::Sqlite => assert!(there.is_empty(), "{there:?}"),
+    }
+}
+
 on_both_engines!(a_notification_counts_once_across_instances);
 async fn a_notification_counts_once_across_instances(engine: Engine) {
     let (_db, a, b) = two_instances(engine).await;

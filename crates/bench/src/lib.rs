@@ -210,6 +210,8 @@ impl Poller for TolemPoller {
             order: None,
             now_ms: EPOCH_MS + now_ms,
             random,
+            // The simulated backend answers at once (no long poll).
+            held_ms: 0,
         };
         self.feed(event)
     }

@@ -97,6 +97,9 @@ pub struct Poll {
     pub started_ms: u64,
     /// Answers received so far.
     pub answers: u32,
+    /// Of those, the ones the backend held (a long poll that ran out with nothing new): they
+    /// do not grow the backoff.
+    pub held: u32,
     /// What comes next: the answer to the one request in flight, or a tick.
     pub next: Next,
     /// The tab is hidden: no requests until it is visible.
@@ -475,6 +478,9 @@ pub enum Event {
         now_ms: u64,
         /// Uniform in `[0, 1)`, for jitter.
         random: f64,
+        /// How long the request took, sent to answered: a backend that honours `wait` (the
+        /// long poll) held it while nothing changed.
+        held_ms: u64,
     },
     /// The poll timer fired.
     Tick {
@@ -1119,6 +1125,7 @@ fn begin_polling(
     let poll = Poll {
         started_ms: now_ms,
         answers: 0,
+        held: 0,
         next: Next::Answer(request),
         hidden: false,
         offline: false,
@@ -1152,7 +1159,9 @@ impl Watcher {
 
 fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, watcher: Watcher, event: Event) -> Out {
     match event {
-        Event::StatusAnswered { request, answer, order, now_ms, random } if poll.next == Next::Answer(request) => {
+        Event::StatusAnswered { request, answer, order, now_ms, random, held_ms }
+            if poll.next == Next::Answer(request) =>
+        {
             poll.next = Next::Nothing;
             poll.answers += 1;
             let mut fx = Vec::new();
@@ -1204,7 +1213,15 @@ fn polling(flow: &mut Flow, attempt: Attempt, mut poll: Poll, watcher: Watcher, 
                 return (State::StillPending { attempt }, fx);
             }
             if !poll.hidden && !poll.offline {
-                let after_ms = flow.config.policy.delay_ms(poll.answers - 1, random);
+                // A backend that held the request while nothing changed is asked again at
+                // once (it answers the moment there is news); one that answered at once, on
+                // the backoff schedule.
+                let after_ms = if held_ms >= crate::poll::HELD_MS && !poll.trouble {
+                    poll.held += 1;
+                    crate::poll::after_held_ms(random)
+                } else {
+                    flow.config.policy.delay_ms(poll.answers - 1 - poll.held, random)
+                };
                 poll.next = Next::Tick;
                 fx.push(Effect::ScheduleTick { after_ms });
             }

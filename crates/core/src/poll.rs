@@ -52,9 +52,53 @@ impl PollPolicy {
     }
 }
 
+/// A pending answer that took at least this long was held by the backend (a long poll
+/// that ran out with nothing new), not slowed down: the widget asks again at once.
+pub const HELD_MS: u64 = 5_000;
+
+/// The pause before asking again after a held answer: up to a quarter of a second, so the
+/// shoppers whose waits ran out together do not all ask in the same millisecond.
+pub fn after_held_ms(random: f64) -> u32 {
+    let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.5 };
+    // within 0..=250 by the clamp
+    (250.0 * random).round() as u32
+}
+
+/// How long a backend answering a long poll (`GET /status?wait=`) may hold it, in seconds:
+/// under the idle timeouts of common proxies and load balancers (60 s), with room to spare.
+pub const MAX_WAIT_SECONDS: u64 = 25;
+
+/// While shoppers wait on a pending attempt, how often the backend itself asks the provider
+/// (once per attempt, however many wait): every second at first, then a tenth of how long
+/// the attempt has been pending, at most every 30 s. A lost webhook is still noticed, and a
+/// payment left open for an hour costs the provider a read every half minute, not every
+/// second.
+pub fn provider_read_every_ms(pending_for_ms: u64) -> u64 {
+    (pending_for_ms / 10).clamp(1_000, 30_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_a_held_answer_the_next_ask_is_at_once() {
+        assert_eq!([0.0, 0.5, 1.0, f64::NAN, -1.0].map(after_held_ms), [0, 125, 250, 125, 0]);
+    }
+
+    #[test]
+    fn the_backends_own_reads_back_off_as_a_payment_stays_open() {
+        let every: Vec<u64> =
+            [0, 5_000, 10_000, 60_000, 300_000, 3_600_000].into_iter().map(provider_read_every_ms).collect();
+        assert_eq!(every, [1_000, 1_000, 1_000, 6_000, 30_000, 30_000]);
+        // reads in a pending quarter of an hour, read as soon as allowed
+        let (mut t, mut reads) = (0u64, 0u32);
+        while t < 15 * 60 * 1000 {
+            t += provider_read_every_ms(t);
+            reads += 1;
+        }
+        assert_eq!(reads, 66, "about one read in 14 s on average, against 900 at one a second");
+    }
 
     #[test]
     fn backoff_grows_then_caps() {

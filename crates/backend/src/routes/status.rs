@@ -1,4 +1,6 @@
-//! `GET /status?attemptId=…`: the stored status moved forward by a fresh provider read.
+//! `GET /status?attemptId=…[&wait=seconds]`: the stored status moved forward by a fresh
+//! provider read; with `wait`, held while the attempt is pending until its status changes
+//! (a long poll).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -6,11 +8,16 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
+use tokio::sync::broadcast;
+use tokio::time::Instant;
 use tolem_core::api::{check_id, StatusResponse};
+use tolem_core::poll::{provider_read_every_ms, MAX_WAIT_SECONDS};
 use tolem_core::providers::Provider;
+use tolem_core::status::PaymentStatus;
 
 use crate::error::AppError;
 use crate::steps::{refresh, summary};
+use crate::store::Attempt;
 use crate::AppState;
 
 /// The attempt's status, by `attemptId` or by `provider` and that provider's return
@@ -49,30 +56,89 @@ pub async fn status(
     if session.is_some_and(|s| s.request.order.id != attempt.order_id) {
         return Err(AppError::NotFound);
     }
-    // One provider read per attempt per second, however many tabs, instances or scripts
-    // poll it: the others answer what is stored (webhooks keep that current).
-    let status = if attempt.status.is_final() {
-        attempt.status
-    } else if app.store.claim_provider_read(&attempt.attempt_id, PROVIDER_READ_EVERY).await? {
-        refresh(&app, &attempt).await?
+    let wait = wait_of(&query)?;
+    // Listening before the first look, so a change between that look and the wait is heard.
+    let mut changes = app.store.changes().subscribe();
+    let deadline = Instant::now() + wait;
+    let mut attempt = attempt;
+    loop {
+        let waiting = !wait.is_zero();
+        let (status, attention) = look(&app, &attempt, waiting).await?;
+        let done = status != PaymentStatus::Pending
+            || Instant::now() >= deadline
+            || app.draining.load(std::sync::atomic::Ordering::Relaxed);
+        if done {
+            return Ok(Json(StatusResponse {
+                order: summary(&attempt),
+                attention,
+                attempt_id: attempt.attempt_id,
+                status,
+                is_final: status.is_final(),
+            }));
+        }
+        // Until this attempt changes (a webhook, a provider read, an admin action, here or on
+        // another PostgreSQL instance), or the next look at the store: the only news that
+        // reaches several processes sharing one SQLite file, and the next provider read.
+        let next_look = deadline.min(Instant::now() + RECHECK_EVERY);
+        tokio::select! {
+            () = heard(&mut changes, &attempt.attempt_id) => {}
+            () = tokio::time::sleep_until(next_look) => {}
+        }
+        attempt = app.store.by_id(&attempt.attempt_id).await?.ok_or(AppError::NotFound)?;
+    }
+}
+
+/// `wait`: whole seconds, at most [`MAX_WAIT_SECONDS`] (more is taken as that); absent, 0.
+fn wait_of(query: &HashMap<String, String>) -> Result<std::time::Duration, AppError> {
+    let Some(text) = query.get("wait") else { return Ok(std::time::Duration::ZERO) };
+    let seconds: u64 = text
+        .parse()
+        .map_err(|_| AppError::Invalid(format!("wait must be a whole number of seconds (0 to {MAX_WAIT_SECONDS})")))?;
+    Ok(std::time::Duration::from_secs(seconds.min(MAX_WAIT_SECONDS)))
+}
+
+/// The status now, and why the merchant should look, if anything. A pending attempt is read
+/// at the provider when this request wins the attempt's read: once a second for plain polls;
+/// for waiting ones, on a schedule that backs off as the attempt stays pending
+/// ([`provider_read_every_ms`]), so however many shoppers and instances wait, the provider is
+/// asked once per turn and a lost webhook is still noticed.
+async fn look(app: &AppState, attempt: &Attempt, waiting: bool) -> Result<(PaymentStatus, Option<String>), AppError> {
+    if attempt.status.is_final() {
+        return Ok((attempt.status, attempt.attention.clone()));
+    }
+    let every = if waiting {
+        let since = app.store.last_step_ms(&attempt.attempt_id).await?.unwrap_or(0);
+        let pending_for = u64::try_from(crate::store::now_ms().saturating_sub(since)).unwrap_or(0);
+        std::time::Duration::from_millis(provider_read_every_ms(pending_for))
+    } else {
+        PROVIDER_READ_EVERY
+    };
+    let status = if app.store.claim_provider_read(&attempt.attempt_id, every).await? {
+        refresh(app, attempt).await?
     } else {
         attempt.status
     };
     // The attempt may have been flagged since it was read (by this read, which was not
     // believed, or by a notification that arrived meanwhile): answer what is stored now.
-    let attention = if attempt.status.is_final() {
-        attempt.attention.clone()
-    } else {
-        app.store.by_id(&attempt.attempt_id).await?.and_then(|a| a.attention)
-    };
-    Ok(Json(StatusResponse {
-        order: summary(&attempt),
-        attention,
-        attempt_id: attempt.attempt_id,
-        status,
-        is_final: status.is_final(),
-    }))
+    let attention = app.store.by_id(&attempt.attempt_id).await?.and_then(|a| a.attention);
+    Ok((status, attention))
 }
+
+/// Returns when `attempt_id` is announced as changed (or when news was missed: a look at the
+/// store settles it); never, while nothing is announced.
+async fn heard(changes: &mut broadcast::Receiver<std::sync::Arc<str>>, attempt_id: &str) {
+    loop {
+        match changes.recv().await {
+            Ok(changed) if &*changed == attempt_id => return,
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
+}
+
+/// How often a waiting request looks at the store again, whatever it heard.
+pub const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The least time between two provider reads of one attempt's status on behalf of `status`.
 pub const PROVIDER_READ_EVERY: std::time::Duration = std::time::Duration::from_secs(1);

@@ -84,7 +84,7 @@ fn polling(hint: Option<ReturnHint>) -> Flow {
 }
 
 fn answer(flow: Flow, request: u64, status: Result<PaymentStatus, CheckoutError>, now_ms: u64) -> (Flow, Vec<Effect>) {
-    step(flow, Event::StatusAnswered { request, answer: status, order: None, now_ms, random: 0.5 })
+    step(flow, Event::StatusAnswered { request, answer: status, order: None, now_ms, random: 0.5, held_ms: 30 })
 }
 
 fn network_error() -> CheckoutError {
@@ -540,7 +540,14 @@ fn stray_events_change_nothing() {
         Event::StartAnswered { request: 42, answer: Err(network_error()) },
         Event::MethodsAnswered { request: 42, answer: Ok(vec![]) },
         Event::PayAnswered { request: 42, answer: Err(network_error()), now_ms: 5 },
-        Event::StatusAnswered { request: 42, answer: Ok(PaymentStatus::Paid), order: None, now_ms: 5, random: 0.5 },
+        Event::StatusAnswered {
+            request: 42,
+            answer: Ok(PaymentStatus::Paid),
+            order: None,
+            now_ms: 5,
+            random: 0.5,
+            held_ms: 30,
+        },
     ];
     let (waiting_start, _) = mount(None, None);
     let (awaiting_redirect, _) = step(choosing(), Event::Pay);
@@ -718,7 +725,14 @@ fn another_tab_paying_makes_this_one_watch_then_pay_here_takes_over() {
     // The other tab's payment settles: this tab sees it through its own status read.
     let (paid, fx) = step(
         flow.clone(),
-        Event::StatusAnswered { request: 3, answer: Ok(PaymentStatus::Paid), order: None, now_ms: 6_000, random: 0.5 },
+        Event::StatusAnswered {
+            request: 3,
+            answer: Ok(PaymentStatus::Paid),
+            order: None,
+            now_ms: 6_000,
+            random: 0.5,
+            held_ms: 30,
+        },
     );
     assert!(matches!(paid.state, State::Final { status: PaymentStatus::Paid, .. }));
     assert!(fx.contains(&Effect::ClearJournal));
@@ -730,7 +744,14 @@ fn another_tab_paying_makes_this_one_watch_then_pay_here_takes_over() {
     let before = flow.clone();
     let (flow, _) = step(
         flow,
-        Event::StatusAnswered { request: 3, answer: Ok(PaymentStatus::Paid), order: None, now_ms: 6_000, random: 0.5 },
+        Event::StatusAnswered {
+            request: 3,
+            answer: Ok(PaymentStatus::Paid),
+            order: None,
+            now_ms: 6_000,
+            random: 0.5,
+            held_ms: 30,
+        },
     );
     assert_eq!(flow, before);
 }
@@ -770,6 +791,7 @@ fn an_answer_for_another_order_or_amount_is_never_shown_as_paid() {
             order: Some(order_a1()),
             now_ms: 2_000,
             random: 0.5,
+            held_ms: 30,
         },
     );
     assert_eq!(flow.order, Some(order_a1()), "learned from the first answer");
@@ -783,6 +805,7 @@ fn an_answer_for_another_order_or_amount_is_never_shown_as_paid() {
             order: Some(cheaper),
             now_ms: 5_100,
             random: 0.5,
+            held_ms: 30,
         },
     );
     assert!(
@@ -950,6 +973,7 @@ fn watching_another_tab_polls_on_its_own_schedule_and_stays_that_state() {
             order: None,
             now_ms: 5_500,
             random: 0.5,
+            held_ms: 30,
         },
     );
     assert!(matches!(fx.as_slice(), [Effect::Notify(_), Effect::ScheduleTick { .. }]), "{fx:?}");
@@ -1018,4 +1042,53 @@ fn ioka_token_mode_has_no_backend_to_remove_a_card_with() {
     }
     let (_, fx) = step(flow, Event::RemoveMethod { method_id: "card:crd_1".into() });
     assert!(fx.is_empty());
+}
+
+#[test]
+fn a_held_answer_is_followed_at_once_and_a_prompt_one_on_the_backoff_schedule() {
+    let held = |flow: Flow, request: u64, now_ms: u64| {
+        step(
+            flow,
+            Event::StatusAnswered {
+                request,
+                answer: Ok(PaymentStatus::Pending),
+                order: None,
+                now_ms,
+                random: 0.5,
+                held_ms: 25_000,
+            },
+        )
+    };
+    let tick_after = |fx: &[Effect]| {
+        fx.iter().find_map(|e| match e {
+            Effect::ScheduleTick { after_ms } => Some(*after_ms),
+            _ => None,
+        })
+    };
+    // A backend that held the first two requests for the whole wait: ask again at once.
+    let (flow, fx) = held(polling(Some(ReturnHint::Success)), 1, 26_000);
+    assert_eq!(tick_after(&fx), Some(crate::poll::after_held_ms(0.5)));
+    let (flow, _) = step(flow, Event::Tick { now_ms: 26_200 });
+    let (flow, fx) = held(flow, 2, 51_300);
+    assert_eq!(tick_after(&fx), Some(125));
+    // Then one that answers at once (a backend that ignores `wait`, or news): the schedule
+    // starts at its first step, not pushed on by the held answers.
+    let (flow, _) = step(flow, Event::Tick { now_ms: 51_500 });
+    let (flow, fx) = answer(flow, 3, Ok(PaymentStatus::Pending), 51_600);
+    assert_eq!(tick_after(&fx), Some(PollPolicy::default().delay_ms(0, 0.5)));
+    assert_eq!(in_flight(&flow), None);
+    // A failed request is never taken for a held one, however long it took.
+    let (flow, _) = step(flow, Event::Tick { now_ms: 53_000 });
+    let (_, fx) = step(
+        flow,
+        Event::StatusAnswered {
+            request: 4,
+            answer: Err(network_error()),
+            order: None,
+            now_ms: 53_100,
+            random: 0.5,
+            held_ms: 40_000,
+        },
+    );
+    assert_eq!(tick_after(&fx), Some(PollPolicy::default().delay_ms(1, 0.5)), "{fx:?}");
 }
