@@ -549,20 +549,14 @@ struct BackendProblem {
     error: Problem,
 }
 
-/// `code` and `message`, each when it is text.
+/// `code` and `message`, each when it is text: inside the backend's error body, and a
+/// provider's whole error body (of which the widget reports the `code`).
 #[derive(Default, serde::Deserialize)]
 struct Problem {
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
     message: Option<String>,
-}
-
-/// The part of a provider's error body the widget reports: its `code`, when it is text.
-#[derive(serde::Deserialize)]
-struct ProviderProblem {
-    #[serde(default)]
-    code: Option<String>,
 }
 
 /// True when `value` is an object with the member `name`.
@@ -628,7 +622,7 @@ async fn send(
     if !response.ok() {
         let body = parsed.unwrap_or(JsValue::NULL);
         if provider_direct {
-            let code = from_js::<ProviderProblem>(body).ok().and_then(|p| p.code).unwrap_or_default();
+            let code = from_js::<Problem>(body).ok().and_then(|p| p.code).unwrap_or_default();
             return Err(CheckoutError::from_provider_status(status, &format!("provider answered {status} {code}")));
         }
         // The backend API's error body (`{"error": {"code", "message"}}`) says what went wrong;
