@@ -280,8 +280,8 @@ impl Checkout {
             Effect::CallRemoveMethod { attempt, method_id } => {
                 answer(Box::pin(effects::remove_method(requests, options, attempt, method_id)))
             }
-            Effect::FetchStatus { request, attempt } => {
-                answer(Box::pin(effects::fetch_status(requests, options, request, attempt)))
+            Effect::FetchStatus { request, attempt, wait } => {
+                answer(Box::pin(effects::fetch_status(requests, options, request, attempt, wait)))
             }
             Effect::ScheduleTick { after_ms } => {
                 self.tick =

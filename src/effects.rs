@@ -153,9 +153,15 @@ pub async fn remove_method(
 }
 
 /// Reads the attempt's status.
-pub async fn fetch_status(requests: Requests, options: Rc<WidgetOptions>, request: u64, attempt: Attempt) -> Event {
+pub async fn fetch_status(
+    requests: Requests,
+    options: Rc<WidgetOptions>,
+    request: u64,
+    attempt: Attempt,
+    wait: bool,
+) -> Event {
     let sent_ms = browser::now_ms();
-    let (answer, order) = match status(&requests, &options, &attempt).await {
+    let (answer, order) = match status(&requests, &options, &attempt, wait).await {
         Ok((status, order)) => (Ok(status), order),
         Err(e) => (Err(e), None),
     };
@@ -308,17 +314,17 @@ async fn status(
     requests: &Requests,
     options: &WidgetOptions,
     attempt: &Attempt,
+    wait: bool,
 ) -> Result<(PaymentStatus, Option<OrderSummary>), CheckoutError> {
+    let wait_s = if wait { MAX_WAIT_SECONDS } else { 0 };
     let url = match &attempt.mode {
         // A backend that supports it holds the request until the status changes (`wait`, a
         // long poll); one that does not answers at once, and the flow keeps its schedule.
-        Mode::Backend => format!(
-            "{}/status?attemptId={}&wait={MAX_WAIT_SECONDS}",
-            options.backend_url,
-            encode_component(&attempt.attempt_id)
-        ),
+        Mode::Backend => {
+            format!("{}/status?attemptId={}&wait={wait_s}", options.backend_url, encode_component(&attempt.attempt_id))
+        }
         Mode::ProviderReturn { provider_order_id } => format!(
-            "{}/status?provider={}&orderId={}&wait={MAX_WAIT_SECONDS}",
+            "{}/status?provider={}&orderId={}&wait={wait_s}",
             options.backend_url,
             options.provider.as_str(),
             encode_component(provider_order_id)
@@ -333,7 +339,7 @@ async fn status(
     // The session's secret limits the answer to its own order's attempts.
     let headers: Vec<(&str, &str)> =
         options.client_secret.as_deref().map(|s| (CLIENT_SECRET_HEADER, s)).into_iter().collect();
-    let held_ms = u32::try_from(MAX_WAIT_SECONDS * 1000).unwrap_or(u32::MAX);
+    let held_ms = u32::try_from(wait_s * 1000).unwrap_or(u32::MAX);
     let answer: StatusResponse = requests.json_held(&url, &headers, held_ms).await?;
     Ok((answer.status, Some(answer.order)))
 }

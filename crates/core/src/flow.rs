@@ -648,6 +648,10 @@ pub enum Effect {
         request: u64,
         /// The attempt being paid.
         attempt: Attempt,
+        /// Ask the backend to hold the answer until the status changes (`wait`, a long poll).
+        /// Not after a return through the provider's failure or back way: there the flow
+        /// gives the decline a short grace, counted in prompt answers.
+        wait: bool,
     },
     /// Fire [`Event::Tick`] after a delay (replacing any scheduled tick).
     ScheduleTick {
@@ -1134,7 +1138,7 @@ fn begin_polling(
         status: PaymentStatus::Pending,
         payment_page,
     };
-    let fx = vec![Effect::FetchStatus { request, attempt: attempt.clone() }];
+    let fx = vec![Effect::FetchStatus { request, attempt: attempt.clone(), wait: may_wait(&poll) }];
     (State::AwaitingStatus { attempt, poll }, fx)
 }
 
@@ -1272,8 +1276,13 @@ fn resume_if_possible(flow: &mut Flow, attempt: Attempt, mut poll: Poll, watcher
 fn fetch(flow: &mut Flow, attempt: Attempt, mut poll: Poll, watcher: Watcher) -> Out {
     let request = flow.request();
     poll.next = Next::Answer(request);
-    let fx = vec![Effect::FetchStatus { request, attempt: attempt.clone() }];
+    let fx = vec![Effect::FetchStatus { request, attempt: attempt.clone(), wait: may_wait(&poll) }];
     (watcher.state(attempt, poll), fx)
+}
+
+/// Whether this poll's requests may be held by the backend (see [`Effect::FetchStatus`]).
+fn may_wait(poll: &Poll) -> bool {
+    !matches!(poll.hint, Some(ReturnHint::Failure | ReturnHint::Back))
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ pub struct OneEntryProject {
     pub app_token: String,
     /// Everything straight from the browser (accounts, order, session, status), with no
     /// merchant backend; else only the sign-in is.
-    #[serde(default, deserialize_with = "crate::wire::or_default")]
+    #[serde(default)]
     pub direct: bool,
     /// The orders storage marker (direct mode).
     #[serde(default = "orders_storage")]

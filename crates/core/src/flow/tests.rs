@@ -261,7 +261,7 @@ fn new_tab_presentation_confirms_here_and_keeps_a_link() {
     let url = "https://checkout.ioka.kz/orders/ord_1";
     let (flow, fx) = step(flow, Event::PayAnswered { request: 2, answer: redirect(url), now_ms: 9 });
     assert!(fx.iter().any(|e| matches!(e, Effect::Navigate(t) if t.url == url)), "{fx:?}");
-    assert_eq!(fx.last(), Some(&Effect::FetchStatus { request: 3, attempt: attempt() }));
+    assert_eq!(fx.last(), Some(&Effect::FetchStatus { request: 3, attempt: attempt(), wait: true }));
     assert!(
         matches!(&flow.state, State::AwaitingStatus { poll, .. } if poll.payment_page.as_deref() == Some(url)),
         "{:?}",
@@ -340,7 +340,7 @@ fn polling_backs_off_then_ends_in_final() {
         [Effect::Notify(Notify::Status { status: PaymentStatus::Pending }), Effect::ScheduleTick { after_ms: 1000 }]
     );
     let (flow, fx) = step(flow, Event::Tick { now_ms: 3_000 });
-    assert_eq!(fx, [Effect::FetchStatus { request: 2, attempt: attempt() }]);
+    assert_eq!(fx, [Effect::FetchStatus { request: 2, attempt: attempt(), wait: true }]);
     let (flow, fx) = answer(flow, 2, Ok(PaymentStatus::Pending), 3_100);
     assert_eq!(fx, [Effect::ScheduleTick { after_ms: 1500 }], "pending is announced once");
     let (flow, _) = step(flow, Event::Tick { now_ms: 4_600 });
@@ -411,7 +411,7 @@ fn hidden_or_offline_pauses_and_coming_back_asks_at_once() {
     let (flow, fx) = step(flow, Event::Visibility { hidden: false, now_ms: 3_200 });
     assert!(fx.is_empty(), "still offline");
     let (flow, fx) = step(flow, Event::Connectivity { online: true, now_ms: 3_300 });
-    assert_eq!(fx, [Effect::CancelTick, Effect::FetchStatus { request: 2, attempt: attempt() }]);
+    assert_eq!(fx, [Effect::CancelTick, Effect::FetchStatus { request: 2, attempt: attempt(), wait: true }]);
     // an answer while hidden schedules nothing
     let (flow, _) = step(flow, Event::Visibility { hidden: true, now_ms: 3_400 });
     let (_, fx) = answer(flow, 2, Ok(PaymentStatus::Pending), 3_500);
@@ -426,12 +426,12 @@ fn the_budget_ends_in_still_pending_and_check_again_restarts() {
     assert_eq!(flow.state, State::StillPending { attempt: attempt() });
     assert_eq!(fx, [Effect::CancelTick]);
     let (flow, fx) = step(flow, Event::CheckAgain { now_ms: 70_000 });
-    assert_eq!(fx, [Effect::FetchStatus { request: 3, attempt: attempt() }]);
+    assert_eq!(fx, [Effect::FetchStatus { request: 3, attempt: attempt(), wait: true }]);
     let (flow, _) = answer(flow, 3, Ok(PaymentStatus::Pending), 71_000);
     assert!(matches!(flow.state, State::AwaitingStatus { .. }), "the new budget starts at check-again");
     // a late tick past the budget asks once more; a pending answer ends it...
     let (flow, fx) = step(flow, Event::Tick { now_ms: 140_000 });
-    assert_eq!(fx, [Effect::FetchStatus { request: 4, attempt: attempt() }]);
+    assert_eq!(fx, [Effect::FetchStatus { request: 4, attempt: attempt(), wait: true }]);
     let (pending, fx) = answer(flow.clone(), 4, Ok(PaymentStatus::Pending), 140_100);
     assert_eq!(pending.state, State::StillPending { attempt: attempt() });
     assert_eq!(fx, [Effect::CancelTick]);
@@ -445,7 +445,7 @@ fn a_tab_shown_again_past_the_budget_asks_once_more() {
     let (flow, _) = answer(polling(None), 1, Ok(PaymentStatus::Pending), 2_000);
     let (flow, _) = step(flow, Event::Visibility { hidden: true, now_ms: 3_000 });
     let (flow, fx) = step(flow, Event::Visibility { hidden: false, now_ms: 600_000 });
-    assert_eq!(fx, [Effect::CancelTick, Effect::FetchStatus { request: 2, attempt: attempt() }]);
+    assert_eq!(fx, [Effect::CancelTick, Effect::FetchStatus { request: 2, attempt: attempt(), wait: true }]);
     let (flow, _) = answer(flow, 2, Ok(PaymentStatus::Paid), 600_100);
     assert_eq!(flow.state, State::Final { attempt: attempt(), status: PaymentStatus::Paid });
 }
@@ -513,7 +513,7 @@ fn a_bereke_return_without_the_journal_is_looked_up_by_the_bank_order_id() {
         idempotency_key: KEY.into(),
         mode: Mode::ProviderReturn { provider_order_id: "b43ab099-cbd9".into() },
     };
-    assert_eq!(fx, [Effect::FetchStatus { request: 1, attempt: looked_up }]);
+    assert_eq!(fx, [Effect::FetchStatus { request: 1, attempt: looked_up, wait: true }]);
     let (flow, _) = answer(flow, 1, Ok(PaymentStatus::Paid), 2);
     assert!(matches!(flow.state, State::Final { status: PaymentStatus::Paid, .. }));
     // other providers have no such parameter: a fresh start
@@ -916,7 +916,7 @@ fn direct_mode_starts_at_the_provider_and_its_attempt_says_so() {
             fresh_key: KEY.into(),
         },
     );
-    assert_eq!(fx, [Effect::FetchStatus { request: 1, attempt: direct_attempt() }]);
+    assert_eq!(fx, [Effect::FetchStatus { request: 1, attempt: direct_attempt(), wait: true }]);
     assert!(flow.state.is_confirming());
 }
 
@@ -1004,7 +1004,7 @@ fn a_charged_saved_card_follows_the_status_with_nothing_to_open() {
     assert!(fx.is_empty(), "an answer to another request is ignored");
     let (flow, fx) = step(flow, Event::Charged { request: 2, now_ms: 5_000 });
     let journal = JournalRecord::new(Provider::Ioka, "att_1".into(), "A-1".into(), KEY.into(), 5_000);
-    assert_eq!(fx, [Effect::WriteJournal(journal), Effect::FetchStatus { request: 3, attempt: attempt() }]);
+    assert_eq!(fx, [Effect::WriteJournal(journal), Effect::FetchStatus { request: 3, attempt: attempt(), wait: true }]);
     assert!(!fx.iter().any(|e| matches!(e, Effect::Navigate(_))), "nowhere to go");
     let (flow, fx) = answer(flow, 3, Ok(PaymentStatus::Paid), 5_200);
     assert!(matches!(flow.state, State::Final { status: PaymentStatus::Paid, .. }), "{:?}", flow.state);
@@ -1091,4 +1091,21 @@ fn a_held_answer_is_followed_at_once_and_a_prompt_one_on_the_backoff_schedule() 
         },
     );
     assert_eq!(tick_after(&fx), Some(PollPolicy::default().delay_ms(1, 0.5)), "{fx:?}");
+}
+
+#[test]
+fn after_the_providers_failure_or_back_way_the_backend_is_not_asked_to_hold() {
+    let waits = |hint: Option<ReturnHint>| {
+        let journal = JournalRecord::new(Provider::Ioka, "att_1".into(), "A-1".into(), KEY.into(), 500);
+        let (_, fx) = mount(Some(journal), hint);
+        fx.iter().find_map(|e| match e {
+            Effect::FetchStatus { wait, .. } => Some(*wait),
+            _ => None,
+        })
+    };
+    assert_eq!(waits(Some(ReturnHint::Success)), Some(true));
+    assert_eq!(waits(None), Some(true));
+    // The grace for a late decline is counted in answers: they must come promptly.
+    assert_eq!(waits(Some(ReturnHint::Failure)), Some(false));
+    assert_eq!(waits(Some(ReturnHint::Back)), Some(false));
 }
