@@ -271,45 +271,15 @@ impl SessionStatusTable {
     }
 }
 
-/// What Tolem needs of a payment account.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountSummary {
-    /// Marker (`stripe`, `cash`).
-    pub identifier: String,
-    /// `stripe`, `custom`.
-    pub kind: Option<String>,
-    /// Shown to shoppers.
-    pub is_visible: bool,
-    /// `localizeInfos.title` when the infos are flat.
-    pub title: Option<String>,
-    /// `(language, title)` when the infos are keyed by language.
-    pub titles: Vec<(String, String)>,
-}
-
-impl AccountSummary {
-    /// The title in this language, else the flat title, else `en_US`, else any, else the
-    /// identifier.
-    pub fn title_in(&self, lang_code: &str) -> String {
-        let by = |lang: &str| self.titles.iter().find(|(l, _)| l == lang).map(|(_, t)| t.clone());
+impl LocalizedTitles {
+    /// The title in this language, else the flat title, else `en_US`, else any.
+    pub fn title_in(&self, lang_code: &str) -> Option<String> {
+        let by = |lang: &str| self.by_language.iter().find(|(l, _)| l == lang).map(|(_, t)| t.clone());
         self.title
             .clone()
             .or_else(|| by(lang_code))
             .or_else(|| by("en_US"))
-            .or_else(|| self.titles.first().map(|(_, t)| t.clone()))
-            .unwrap_or_else(|| self.identifier.clone())
-    }
-}
-
-impl PaymentAccount {
-    /// The parts Tolem uses.
-    pub fn summary(&self) -> AccountSummary {
-        AccountSummary {
-            identifier: self.identifier.clone(),
-            kind: self.kind.clone(),
-            is_visible: self.is_visible,
-            title: self.localize_infos.title.clone(),
-            titles: self.localize_infos.by_language.clone(),
-        }
+            .or_else(|| self.by_language.first().map(|(_, t)| t.clone()))
     }
 }
 
@@ -319,13 +289,9 @@ pub fn is_cash(identifier: &str) -> bool {
 }
 
 /// Visible payment accounts as methods: id = account identifier; a Stripe account is a card,
-/// a cash account pays on delivery, any other (PayPal, …) is a wallet named as OneEntry names it.
+/// a cash account pays on delivery, any other (PayPal, …) is a wallet named as OneEntry names it
+/// in this language (else the identifier).
 pub fn methods(accounts: &[PaymentAccount], lang_code: &str) -> Vec<PaymentMethod> {
-    methods_from(&accounts.iter().map(PaymentAccount::summary).collect::<Vec<_>>(), lang_code)
-}
-
-/// [`methods`] from accounts already summarised (the widget reads them without serde).
-pub fn methods_from(accounts: &[AccountSummary], lang_code: &str) -> Vec<PaymentMethod> {
     accounts
         .iter()
         .filter(|a| a.is_visible)
@@ -337,7 +303,8 @@ pub fn methods_from(accounts: &[AccountSummary], lang_code: &str) -> Vec<Payment
             } else {
                 MethodKind::Wallet
             };
-            PaymentMethod::plain(&a.identifier, kind, &a.title_in(lang_code))
+            let title = a.localize_infos.title_in(lang_code).unwrap_or_else(|| a.identifier.clone());
+            PaymentMethod::plain(&a.identifier, kind, &title)
         })
         .collect()
 }
