@@ -60,10 +60,10 @@ pub async fn status(
     // Listening before the first look, so a change between that look and the wait is heard.
     let mut changes = app.store.changes().subscribe();
     let deadline = Instant::now() + wait;
+    let mut look = Look { waiting: !wait.is_zero(), pending_since_ms: None, fresh: false };
     let mut attempt = attempt;
     loop {
-        let waiting = !wait.is_zero();
-        let (status, attention) = look(&app, &attempt, waiting).await?;
+        let (status, attention) = look.now(&app, &attempt).await?;
         let done = status != PaymentStatus::Pending
             || Instant::now() >= deadline
             || app.draining.load(std::sync::atomic::Ordering::Relaxed);
@@ -81,10 +81,12 @@ pub async fn status(
         // reaches several processes sharing one SQLite file, and the next provider read.
         let next_look = deadline.min(Instant::now() + RECHECK_EVERY);
         tokio::select! {
-            () = heard(&mut changes, &attempt.attempt_id) => {}
+            // News may be a new history step: when the attempt became pending is asked again.
+            () = heard(&mut changes, &attempt.attempt_id) => look.pending_since_ms = None,
             () = tokio::time::sleep_until(next_look) => {}
         }
         attempt = app.store.by_id(&attempt.attempt_id).await?.ok_or(AppError::NotFound)?;
+        look.fresh = true;
     }
 }
 
@@ -97,31 +99,52 @@ fn wait_of(query: &HashMap<String, String>) -> Result<std::time::Duration, AppEr
     Ok(std::time::Duration::from_secs(seconds.min(MAX_WAIT_SECONDS)))
 }
 
-/// The status now, and why the merchant should look, if anything. A pending attempt is read
-/// at the provider when this request wins the attempt's read: once a second for plain polls;
-/// for waiting ones, on a schedule that backs off as the attempt stays pending
-/// ([`provider_read_every_ms`]), so however many shoppers and instances wait, the provider is
-/// asked once per turn and a lost webhook is still noticed.
-async fn look(app: &AppState, attempt: &Attempt, waiting: bool) -> Result<(PaymentStatus, Option<String>), AppError> {
-    if attempt.status.is_final() {
-        return Ok((attempt.status, attempt.attention.clone()));
+/// One `status` request's looks at its attempt.
+struct Look {
+    /// The request waits (`wait` > 0): provider reads follow [`provider_read_every_ms`].
+    waiting: bool,
+    /// When the attempt's latest history step was recorded, once looked up.
+    pending_since_ms: Option<i64>,
+    /// The attempt in hand was read from the store just now (a waiting request's later looks).
+    fresh: bool,
+}
+
+impl Look {
+    /// The status now, and why the merchant should look, if anything. A pending attempt is
+    /// read at the provider when this request wins the attempt's read: once a second for
+    /// plain polls; for waiting ones, on a schedule that backs off as the attempt stays
+    /// pending ([`provider_read_every_ms`]), so however many shoppers and instances wait, the
+    /// provider is asked once per turn and a lost webhook is still noticed.
+    async fn now(&mut self, app: &AppState, attempt: &Attempt) -> Result<(PaymentStatus, Option<String>), AppError> {
+        if attempt.status.is_final() {
+            return Ok((attempt.status, attempt.attention.clone()));
+        }
+        let every = if self.waiting {
+            let since = match self.pending_since_ms {
+                Some(since) => since,
+                None => {
+                    let since = app.store.last_step_ms(&attempt.attempt_id).await?.unwrap_or(0);
+                    self.pending_since_ms = Some(since);
+                    since
+                }
+            };
+            let pending_for = u64::try_from(crate::store::now_ms().saturating_sub(since)).unwrap_or(0);
+            std::time::Duration::from_millis(provider_read_every_ms(pending_for))
+        } else {
+            PROVIDER_READ_EVERY
+        };
+        let read = app.store.claim_provider_read(&attempt.attempt_id, every).await?;
+        let status = if read { refresh(app, attempt).await? } else { attempt.status };
+        // The attempt may have been flagged since it was read (by this provider read, which was
+        // not believed, or by a notification that arrived meanwhile): answer what is stored
+        // now. An attempt read from the store this very moment is what is stored.
+        let attention = if read || !self.fresh {
+            app.store.by_id(&attempt.attempt_id).await?.and_then(|a| a.attention)
+        } else {
+            attempt.attention.clone()
+        };
+        Ok((status, attention))
     }
-    let every = if waiting {
-        let since = app.store.last_step_ms(&attempt.attempt_id).await?.unwrap_or(0);
-        let pending_for = u64::try_from(crate::store::now_ms().saturating_sub(since)).unwrap_or(0);
-        std::time::Duration::from_millis(provider_read_every_ms(pending_for))
-    } else {
-        PROVIDER_READ_EVERY
-    };
-    let status = if app.store.claim_provider_read(&attempt.attempt_id, every).await? {
-        refresh(app, attempt).await?
-    } else {
-        attempt.status
-    };
-    // The attempt may have been flagged since it was read (by this read, which was not
-    // believed, or by a notification that arrived meanwhile): answer what is stored now.
-    let attention = app.store.by_id(&attempt.attempt_id).await?.and_then(|a| a.attention);
-    Ok((status, attention))
 }
 
 /// Returns when `attempt_id` is announced as changed (or when news was missed: a look at the
