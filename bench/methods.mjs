@@ -1,6 +1,9 @@
 // `make bench`, time to methods: from the merchant's page calling mount to the payment methods
 // being on screen and usable, in headless Chromium on loopback, for Tolem and for Adyen Web's
-// Drop-in. Both pages get their methods from the same loopback server, which answers after a
+// Drop-in, with the backend answering after 0, 50 and 150 ms, and once more on an emulated slow
+// mobile link (Chromium's network emulation: 150 ms round trip, 1.6 Mbit/s down, 0.75 Mbit/s
+// up), where the bytes count. Files are served brotli-compressed (quality 11), as a CDN
+// serves them. Both pages get their methods from the same loopback server, which answers after a
 // fixed delay: Tolem's `POST /start` (a recorded answer), and for Adyen the merchant's own
 // `/paymentMethods` proxy returning a static `paymentMethodsResponse`. Nothing leaves loopback:
 // every other request is refused. Tolem is done when its method radio is laid out and its Pay
@@ -8,12 +11,24 @@
 // which cannot load here, so Adyen is done when its method list is laid out: a lower bound for
 // Adyen, which favours it.
 import { readFileSync } from "node:fs";
+import { brotliCompressSync, constants as zlib } from "node:zlib";
 import { createServer } from "node:http";
 import { basename } from "node:path";
 import { buildAdyen, launchChromium, median, percentile, tolemFiles, writeResult } from "./common.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS || 25);
-const DELAYS = [0, 50];
+/** What each condition changes: the backend's delay, and the link's emulation when not loopback. */
+const CONDITIONS = [
+  { name: "0", delayMs: 0 },
+  { name: "50", delayMs: 50 },
+  { name: "150", delayMs: 150 },
+  {
+    name: "mobile",
+    delayMs: 50,
+    // Chromium's throughput is in bytes per second; latency is the added round trip.
+    network: { offline: false, latency: 150, downloadThroughput: (1.6e6 / 8), uploadThroughput: (0.75e6 / 8) },
+  },
+];
 
 // The order it is for is the one the page mounts (the widget refuses an answer about another).
 const startAnswer = {
@@ -51,6 +66,7 @@ const pages = {
   window.__bench.mountAt = performance.now();
   Tolem.mount("#checkout", {
     provider: "bereke", backendUrl: "/api/checkout", locale: "en",
+    clientSecret: "cs_00c0ffee00c0ffee_secret_0123456789abcdef0123456789abcdef",
     order: { id: "A-1001", amount: 1500000, currency: "KZT", description: "Order A-1001" },
     customer: { id: "u-42", email: "shopper@example.kz" },
   });
@@ -79,6 +95,10 @@ for (const f of tolemFiles) files.set(`/tolem/${basename(f)}`, f);
 files.set("/adyen/adyen.js", adyen.js);
 files.set("/adyen/adyen.css", adyen.css);
 const types = { ".wasm": "application/wasm", ".js": "text/javascript", ".css": "text/css" };
+const compressed = new Map();
+for (const [path, file] of files) {
+  compressed.set(path, brotliCompressSync(readFileSync(file), { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
+}
 
 let delayMs = 0;
 const server = createServer((req, res) => {
@@ -98,7 +118,12 @@ const server = createServer((req, res) => {
     res.writeHead(404);
     return res.end();
   }
-  res.writeHead(200, { "content-type": types[path.slice(path.lastIndexOf("."))], "cache-control": "no-store" });
+  const headers = { "content-type": types[path.slice(path.lastIndexOf("."))], "cache-control": "no-store" };
+  if (/\bbr\b/.test(req.headers["accept-encoding"] || "")) {
+    res.writeHead(200, { ...headers, "content-encoding": "br", vary: "accept-encoding" });
+    return res.end(compressed.get(path));
+  }
+  res.writeHead(200, headers);
   res.end(readFileSync(file));
 });
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -107,7 +132,7 @@ server.unref();
 
 const browser = await launchChromium();
 /** One cold run: a fresh browser context (empty cache), the page, until the methods are usable. */
-async function run(widget) {
+async function runOnce(widget, network) {
   const context = await browser.newContext();
   const refused = new Set();
   await context.route("**/*", (route) => {
@@ -117,12 +142,17 @@ async function run(widget) {
     return route.abort();
   });
   const page = await context.newPage();
+  if (network) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", network);
+  }
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()));
   await page.goto(`${origin}/${widget}.html`);
   try {
-    await page.waitForFunction(() => window.__bench.readyAt !== null, null, { timeout: 20_000, polling: 50 });
+    await page.waitForFunction(() => window.__bench.readyAt !== null, null, { timeout: 60_000, polling: 50 });
   } catch (e) {
     const body = await page.evaluate(() => document.body.innerHTML.slice(0, 2000));
     throw new Error(`${widget}: the methods never became usable (${e.message}); errors: ${errors.join("; ") || "none"}; page: ${body}`);
@@ -135,8 +165,9 @@ async function run(widget) {
 
 const results = { runs: RUNS, delays: {} };
 try {
-  for (const delay of DELAYS) {
-    delayMs = delay;
+  for (const condition of CONDITIONS) {
+    delayMs = condition.delayMs;
+    const run = (widget) => runOnce(widget, condition.network);
     await run("tolem");
     await run("adyen"); // warm-up: the browser's own start-up costs, not counted
     const samples = { tolem: [], adyen: [] };
@@ -156,7 +187,7 @@ try {
     });
     const tolem = figures(samples.tolem);
     const adyenFigures = figures(samples.adyen);
-    results.delays[delay] = {
+    results.delays[condition.name] = {
       tolem, adyen: adyenFigures,
       ratio: tolem.medianFromMount / adyenFigures.medianFromMount,
       ratioFromNavigation: tolem.medianFromNavigation / adyenFigures.medianFromNavigation,
@@ -168,12 +199,12 @@ try {
   server.close();
 }
 
-console.log(`time to methods: median of ${RUNS} cold runs each, headless Chromium, loopback`);
+console.log(`time to methods: median of ${RUNS} cold runs each, headless Chromium, loopback ("mobile": 50 ms backend, 150 ms RTT, 1.6/0.75 Mbit/s)`);
 console.log(`${"backend delay".padEnd(14)} ${"".padEnd(6)} ${"mount→usable".padStart(13)} ${"p90".padStart(8)} ${"page→usable".padStart(12)}`);
 for (const [delay, r] of Object.entries(results.delays)) {
   for (const name of ["tolem", "adyen"]) {
     const f = r[name];
-    console.log(`${(delay + " ms").padEnd(14)} ${name.padEnd(6)} ${f.medianFromMount.toFixed(1).padStart(10)} ms ${f.p90FromMount.toFixed(1).padStart(5)} ms ${f.medianFromNavigation.toFixed(1).padStart(9)} ms`);
+    console.log(`${(delay === "mobile" ? delay : delay + " ms").padEnd(14)} ${name.padEnd(6)} ${f.medianFromMount.toFixed(1).padStart(10)} ms ${f.p90FromMount.toFixed(1).padStart(5)} ms ${f.medianFromNavigation.toFixed(1).padStart(9)} ms`);
   }
   console.log(`${"".padEnd(14)} Tolem / Adyen: ${r.ratio.toFixed(2)}× from mount, ${r.ratioFromNavigation.toFixed(2)}× from navigation; refused off-loopback: ${r.refused.adyen.join(", ") || "none"} (Adyen), ${r.refused.tolem.join(", ") || "none"} (Tolem)`);
 }

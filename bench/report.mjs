@@ -10,6 +10,8 @@ const size = readResult("size");
 const methods = readResult("methods");
 const polling = readResult("polling");
 const backend = readResult("backend");
+const settle = readResult("settle");
+const guide = readResult("guide");
 
 const run = (cmd, args) => {
   try {
@@ -45,8 +47,28 @@ const BEFORE_DIET = { commit: "ce33008", raw: 441058, gzip: 181619, brotli: 1477
 
 const d0 = methods.delays["0"];
 const d50 = methods.delays["50"];
+const d150 = methods.delays["150"];
+const mobile = methods.delays.mobile;
+const conditionName = (name) => (name === "mobile" ? "slow mobile link, backend 50 ms" : `${name} ms`);
 const never = polling.filter((r) => r.settles.startsWith("never"));
 const neverOf = (name) => never.find((r) => r.one.schedule === name);
+
+const tolemLongPoll = neverOf("Tolem, long poll");
+const guideAt = (c) => guide.ratios.find((r) => r.connections === c);
+const guideLow = Math.min(...guide.ratios.map((r) => r.connections));
+const guideHigh = Math.max(...guide.ratios.map((r) => r.connections));
+
+/** The headline rows, shared by docs/benchmarks.md and the README's "How it compares". */
+function compareRows() {
+  return [
+    `| bytes a shopper downloads, brotli | **${x(size.ratio.brotli)}** (${n(size.tolem.brotli)} vs ${n(size.adyen.brotli)}) |`,
+    ...Object.entries(methods.delays).map(([name, r]) =>
+      `| mount → methods usable, ${name === "mobile" ? "slow mobile link (150 ms RTT, 1.6 Mbit/s), backend 50 ms" : name === "0" ? "backend answers at once" : `backend answers after ${name} ms`} | **${x(r.ratio)}** (${ms(r.tolem.medianFromMount)} vs ${ms(r.adyen.medianFromMount)}) |`),
+    `| status requests while a payment stays pending 15 min, one shopper | **${x(tolemLongPoll.one.first.requests / neverOf("Adyen").one.first.requests)}** (${tolemLongPoll.one.first.requests} vs ${neverOf("Adyen").one.first.requests}; Hyperswitch ${neverOf("Hyperswitch").one.first.requests}) |`,
+    `| provider's notification at the backend → \`tolem:status\` in the page, p50 / p95 (real processes) | ${ms(settle.longPoll.p50Ms)} / ${ms(settle.longPoll.p95Ms)} (Tolem polling instead: ${ms(settle.polling.p50Ms)} / ${ms(settle.polling.p95Ms)}) |`,
+    `| Tolem's \`start\` next to ioka's own guide on gunicorn, orders/s at ${guideLow} / ${guideHigh} connections | ${x(guideAt(guideLow).throughput)} / **${x(guideAt(guideHigh).throughput)}** (p99 ${x(guideAt(guideLow).p99)} / ${x(guideAt(guideHigh).p99)}) |`,
+  ];
+}
 
 const lines = [];
 const add = (...l) => lines.push(...l);
@@ -65,11 +87,8 @@ add(
   "",
   `| | Tolem / Adyen Web Drop-in |`,
   `|---|---|`,
-  `| bytes a shopper downloads, brotli | **${x(size.ratio.brotli)}** (${n(size.tolem.brotli)} vs ${n(size.adyen.brotli)}) |`,
   `| bytes a shopper downloads, gzip | ${x(size.ratio.gzip)} (${n(size.tolem.gzip)} vs ${n(size.adyen.gzip)}) |`,
-  `| mount → methods usable, backend answers at once | **${x(d0.ratio)}** (${ms(d0.tolem.medianFromMount)} vs ${ms(d0.adyen.medianFromMount)}) |`,
-  `| mount → methods usable, backend answers after 50 ms | **${x(d50.ratio)}** (${ms(d50.tolem.medianFromMount)} vs ${ms(d50.adyen.medianFromMount)}) |`,
-  `| status requests, provider never settles (15 min), one shopper | **${x(neverOf("Tolem").one.first.requests / neverOf("Adyen").one.first.requests)}** (${neverOf("Tolem").one.first.requests} vs ${neverOf("Adyen").one.first.requests}; Hyperswitch ${neverOf("Hyperswitch").one.first.requests}) |`,
+  ...compareRows(),
   "",
   "## 1. Size",
   "",
@@ -107,12 +126,17 @@ add(
   "load here, so Adyen's figure stops earlier than it would for a shopper. *Page → usable* counts from",
   "navigation, so it includes downloading and parsing each widget's code.",
   "",
-  "| backend delay | widget | mount → usable (median) | p90 | page → usable (median) |",
+  "The slow mobile link is Chromium's network emulation (150 ms added round trip, 1.6 Mbit/s down,",
+  "0.75 Mbit/s up) with the backend answering after 50 ms. Every file is served brotli-compressed",
+  "(quality 11), as a CDN serves it. Tolem's page mounts with a checkout session's client secret, so",
+  "its loader sends `start` while the wasm downloads and compiles.",
+  "",
+  "| condition | widget | mount → usable (median) | p90 | page → usable (median) |",
   "|---|---|---:|---:|---:|",
   ...Object.entries(methods.delays).flatMap(([delay, r]) => [
-    `| ${delay} ms | Tolem | ${ms(r.tolem.medianFromMount)} | ${ms(r.tolem.p90FromMount)} | ${ms(r.tolem.medianFromNavigation)} |`,
-    `| ${delay} ms | Adyen | ${ms(r.adyen.medianFromMount)} | ${ms(r.adyen.p90FromMount)} | ${ms(r.adyen.medianFromNavigation)} |`,
-    `| ${delay} ms | Tolem / Adyen | **${x(r.ratio)}** | | ${x(r.ratioFromNavigation)} |`,
+    `| ${conditionName(delay)} | Tolem | ${ms(r.tolem.medianFromMount)} | ${ms(r.tolem.p90FromMount)} | ${ms(r.tolem.medianFromNavigation)} |`,
+    `| ${conditionName(delay)} | Adyen | ${ms(r.adyen.medianFromMount)} | ${ms(r.adyen.p90FromMount)} | ${ms(r.adyen.medianFromNavigation)} |`,
+    `| ${conditionName(delay)} | Tolem / Adyen | **${x(r.ratio)}** | | ${x(r.ratioFromNavigation)} |`,
   ]),
   "",
   `Requests refused because they left loopback: Adyen ${[...new Set(Object.values(methods.delays).flatMap((r) => r.refused.adyen))].join(", ") || "none"} (even with analytics off); Tolem ${[...new Set(Object.values(methods.delays).flatMap((r) => r.refused.tolem))].join(", ") || "none"}.`,
@@ -121,8 +145,10 @@ add(
   "",
   "A simulated provider settles 5 s, 30 s or 5 min after the shopper is back, or not within 15 minutes.",
   "The clock is simulated (`crates/bench`, nothing waits). **Tolem** is its real checkout flow",
-  "(`tolem_core::flow::step`, default poll policy: 1 s, ×1.5 up to 10 s, ±20 % jitter, a 5-minute budget,",
-  "then \"still being confirmed\" with a Check again button). **Adyen** is `usePaymentStatusTimer` from",
+  "(`tolem_core::flow::step`), fed what the widget is fed. *Tolem, long poll*: the backend holds each",
+  "status request until the status changes or 25 s pass (Tolem's reference backend). *Tolem, polling*:",
+  "a backend that answers at once, so the flow keeps its poll policy (1 s, ×1.5 up to 10 s, ±20 % jitter).",
+  "Both stop after a 5-minute budget with \"still being confirmed\" and a Check again button. **Adyen** is `usePaymentStatusTimer` from",
   "Adyen Web 6, read in the npm package: a request at once, then 2 s after each answer, 10 s once 60 s have",
   "passed, \"expired\" at 15 min. **Hyperswitch** is every 2 s after each answer with no cap, as the issue",
   "describes it (its code was not in reach to check). Each status request takes 200 ms; the provider",
@@ -140,7 +166,23 @@ add(
   "keeps following the provider. A tick or a tab shown again after the budget asks once more before",
   "saying so (which is why the 5-minute settlement is still shown).",
   "",
-  "## 4. Backend",
+  "## 4. From the provider's notification to the page",
+  "",
+  `Real processes: the release demo (backend and sandbox over loopback HTTP), headless Chromium, the widget`,
+  `from \`dist/\`. ${settle.runs} ioka payments per way of waiting, alternating. The shopper pays on the sandbox's`,
+  "hosted page and comes back while the payment still looks pending to the backend (its notification is",
+  `held back and every provider read fails); ${settle.settlesAfterMs / 1000} s later the held notification is delivered to the`,
+  "backend. The figure runs from sending it to the page's `tolem:status` event. *Long poll* is the widget as",
+  "shipped (`GET /status?wait=25`); *polling* is the same widget with every status request's `wait` rewritten",
+  "to 0 on its way out, so it falls back to its polling schedule, as with a backend that ignores `wait`.",
+  "",
+  "| waiting | p50 | p95 | max | status requests before settling (median) |",
+  "|---|---:|---:|---:|---:|",
+  ...["longPoll", "polling"].map((m) => `| ${m === "longPoll" ? "long poll" : "polling"} | ${ms(settle[m].p50Ms)} | ${ms(settle[m].p95Ms)} | ${ms(settle[m].maxMs)} | ${settle[m].statusRequestsBeforeSettling} |`),
+  "",
+  `Long poll / polling, p50: **${x(settle.ratioP50)}**.`,
+  "",
+  "## 5. Backend",
   "",
   `The release demo process (reference backend + sandbox, over loopback HTTP) driven by wrk for ${backend.seconds} s per`,
   `level, both on the same ${backend.cores} cores. \`start\` is a new merchant order each time, as a shop makes it: the`,
@@ -154,10 +196,45 @@ add(
   "",
   `Peak memory (VmHWM) of the process over the whole run: **${(backend.peakRssKiB / 1024).toFixed(1)} MiB**.`,
   "",
+  "## 6. Next to ioka's own guide",
+  "",
+  "What a merchant would write instead: ioka's merchant-backend guide (\"Подготовка бэкенда\"), its Flask endpoint",
+  "with `requests`, in `bench/guide/app.py` (the guide's four sequential ioka calls; ioka's answers read as its",
+  `OpenAPI says, where the guide's sample reads them otherwise), served by gunicorn with ${guide.workers} sync workers`,
+  `(${guide.versions}), against the same sandbox in the same run. The unit is one order made ready to pay:`,
+  "for Tolem the shop's `POST /sessions` (which prices the order) and the widget's `POST /start`; for the guide",
+  "one `POST /startPaymentWithSavedCard` (customer looked up, order looked up, order created; the price comes",
+  `from the browser, as in the guide). A closed loop of N connections for ${guide.seconds} s per level, in Node, on the`,
+  "same cores as both servers and the sandbox.",
+  "",
+  "| connections | backend | orders/s | p50 | p99 | errors |",
+  "|---:|---|---:|---:|---:|---:|",
+  ...guide.rows.map((r) => `| ${r.connections} | ${r.name === "tolem" ? "Tolem" : "ioka's guide"} | ${n(Math.round(r.ordersPerSecond))} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${r.errors} |`),
+  ...guide.ratios.map((r) => `| ${r.connections} | Tolem / guide | **${x(r.throughput)}** | | ${x(r.p99)} | |`),
+  "",
   "## Size work",
   "",
   readFileSync(join(root, "bench", "size-work.md"), "utf8").trim(),
   "",
 );
 writeFileSync(join(root, "docs", "benchmarks.md"), lines.join("\n"));
-console.log(`report: docs/benchmarks.md (size ${x(size.ratio.brotli)} brotli, methods ${x(d0.ratio)} / ${x(d50.ratio)}, polling ${neverOf("Tolem").one.first.requests} vs ${neverOf("Adyen").one.first.requests} requests)`);
+
+// The README's "How it compares": the headline of this run, between its markers.
+const readmePath = join(root, "README.md");
+const readme = readFileSync(readmePath, "utf8");
+const begin = "<!-- compare: written by make bench -->";
+const end = "<!-- /compare -->";
+const from = readme.indexOf(begin);
+const to = readme.indexOf(end);
+if (from < 0 || to < from) throw new Error("README.md lacks the compare markers");
+const table = [
+  begin,
+  `Measured by \`make bench\` on ${new Date().toISOString().slice(0, 10)} ([docs/benchmarks.md](docs/benchmarks.md) has the machine, the method and every figure).`,
+  "",
+  "| | Tolem / Adyen Web Drop-in (or as named) |",
+  "|---|---|",
+  ...compareRows(),
+  end,
+].join("\n");
+writeFileSync(readmePath, readme.slice(0, from) + table + readme.slice(to + end.length));
+console.log(`report: docs/benchmarks.md and README.md (size ${x(size.ratio.brotli)} brotli, methods ${x(d0.ratio)} / ${x(d50.ratio)} / ${x(d150.ratio)} / mobile ${x(mobile.ratio)}, settle p50 ${ms(settle.longPoll.p50Ms)}, polling ${tolemLongPoll.one.first.requests} vs ${neverOf("Adyen").one.first.requests} requests, guide ${x(guideAt(guideHigh).throughput)})`);

@@ -10,8 +10,11 @@ if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package-lock.json -
   npm ci --prefix bench --no-audit --no-fund --loglevel=error
 fi
 rm -rf target/bench && mkdir -p target/bench
+# the venv of bench/guide.mjs lives beside it (target/bench-venv) and is kept between runs
 echo; node bench/size.mjs
 echo; node bench/methods.mjs
 echo; target/release/tolem-bench target/bench/polling.json
+echo; node bench/settle.mjs
 echo; bench/backend.sh
+echo; node bench/guide.mjs
 echo; node bench/report.mjs

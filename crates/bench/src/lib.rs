@@ -4,9 +4,12 @@
 //!
 //! Nothing waits: a simulated clock jumps from event to event. Tolem is its real checkout
 //! flow ([`tolem_core::flow::step`] with the default [`PollPolicy`]), fed the same events the
-//! widget feeds it. Adyen's and Hyperswitch's schedules are reproduced from their published
-//! code (see [`Schedule`]). Every status request takes [`SimConfig::latency_ms`]; the provider
-//! decides at the request's midpoint whether the payment has settled.
+//! widget feeds it, against a backend that answers at once or one that holds the request
+//! (the long poll, `wait`). Adyen's and Hyperswitch's schedules are reproduced from their
+//! published code (see [`Schedule`]). Every status request takes [`SimConfig::latency_ms`];
+//! the backend decides at the request's midpoint whether the payment has settled, and a
+//! holding backend answers the moment it settles (the provider's notification), or after
+//! [`MAX_WAIT_SECONDS`].
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -14,7 +17,7 @@ use std::collections::BinaryHeap;
 use serde::Serialize;
 use tolem_core::flow::{self, Effect, Event, Flow, FlowConfig, ReturnHint, State};
 use tolem_core::journal::JournalRecord;
-use tolem_core::poll::PollPolicy;
+use tolem_core::poll::{PollPolicy, MAX_WAIT_SECONDS};
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
@@ -24,8 +27,12 @@ pub const HORIZON_MS: u64 = 15 * 60 * 1000;
 /// A polling schedule to compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Schedule {
-    /// Tolem's checkout flow with its default poll policy: 1 s, growing ×1.5 to 10 s, ±20 %
-    /// jitter, 5 min budget then "still being confirmed" with a "Check again" button.
+    /// Tolem's checkout flow against a backend that holds each status request until the
+    /// status changes, at most 25 s (Tolem's reference backend).
+    TolemLongPoll,
+    /// Tolem's checkout flow against a backend that answers at once (one that ignores
+    /// `wait`): its poll policy, 1 s growing ×1.5 to 10 s, ±20 % jitter, a 5 min budget, then
+    /// "still being confirmed" with a "Check again" button.
     Tolem,
     /// Adyen Web's `usePaymentStatusTimer` (@adyen/adyen-web 6): the first request at once,
     /// then 2 s after each answer, 10 s once 60 s have passed, "expired" at 15 min.
@@ -35,13 +42,14 @@ pub enum Schedule {
 }
 
 impl Schedule {
-    /// All three, in report order.
-    pub const ALL: [Schedule; 3] = [Schedule::Tolem, Schedule::Adyen, Schedule::Hyperswitch];
+    /// All four, in report order.
+    pub const ALL: [Schedule; 4] = [Schedule::TolemLongPoll, Schedule::Tolem, Schedule::Adyen, Schedule::Hyperswitch];
 
     /// The display name.
     pub fn name(self) -> &'static str {
         match self {
-            Schedule::Tolem => "Tolem",
+            Schedule::TolemLongPoll => "Tolem, long poll",
+            Schedule::Tolem => "Tolem, polling",
             Schedule::Adyen => "Adyen",
             Schedule::Hyperswitch => "Hyperswitch",
         }
@@ -115,8 +123,8 @@ pub struct RunResult {
 /// What a poller asks the simulator to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Action {
-    /// Send a status request.
-    Request,
+    /// Send a status request; `wait`: ask the backend to hold it.
+    Request { wait: bool },
     /// Fire [`Poller::timer`] after a delay (replacing the scheduled one).
     Timer(u64),
     /// Cancel the scheduled timer.
@@ -130,12 +138,15 @@ enum Action {
 /// One shopper's checkout, asking for the status.
 trait Poller {
     fn start(&mut self, now_ms: u64) -> Vec<Action>;
-    fn answered(&mut self, now_ms: u64, settled: bool) -> Vec<Action>;
+    fn answered(&mut self, now_ms: u64, settled: bool, held_ms: u64) -> Vec<Action>;
     fn timer(&mut self, now_ms: u64) -> Vec<Action>;
     fn deadline(&mut self, _now_ms: u64) -> Vec<Action> {
         vec![]
     }
 }
+
+/// The longest a holding backend keeps a status request.
+const MAX_WAIT_MS: u64 = MAX_WAIT_SECONDS * 1000;
 
 /// The simulation's epoch: shoppers come back from here on (ms since 1970, for the journal).
 const EPOCH_MS: u64 = 1_800_000_000_000;
@@ -169,9 +180,9 @@ impl TolemPoller {
         let mut actions = Vec::new();
         for effect in effects {
             match effect {
-                Effect::FetchStatus { request, .. } => {
+                Effect::FetchStatus { request, wait, .. } => {
                     self.request = request;
-                    actions.push(Action::Request);
+                    actions.push(Action::Request { wait });
                 }
                 Effect::ScheduleTick { after_ms } => actions.push(Action::Timer(u64::from(after_ms))),
                 Effect::CancelTick => actions.push(Action::CancelTimer),
@@ -201,7 +212,7 @@ impl Poller for TolemPoller {
         })
     }
 
-    fn answered(&mut self, now_ms: u64, settled: bool) -> Vec<Action> {
+    fn answered(&mut self, now_ms: u64, settled: bool, held_ms: u64) -> Vec<Action> {
         let status = if settled { PaymentStatus::Paid } else { PaymentStatus::Pending };
         let random = self.rng.unit();
         let event = Event::StatusAnswered {
@@ -210,8 +221,7 @@ impl Poller for TolemPoller {
             order: None,
             now_ms: EPOCH_MS + now_ms,
             random,
-            // The simulated backend answers at once (no long poll).
-            held_ms: 0,
+            held_ms,
         };
         self.feed(event)
     }
@@ -249,12 +259,12 @@ impl IntervalPoller {
 impl Poller for IntervalPoller {
     fn start(&mut self, now_ms: u64) -> Vec<Action> {
         self.started_ms = now_ms;
-        let mut actions = vec![Action::Request];
+        let mut actions = vec![Action::Request { wait: false }];
         actions.extend(self.expires_after_ms.map(Action::Deadline));
         actions
     }
 
-    fn answered(&mut self, now_ms: u64, settled: bool) -> Vec<Action> {
+    fn answered(&mut self, now_ms: u64, settled: bool, _held_ms: u64) -> Vec<Action> {
         if settled {
             return vec![Action::Done(Ending::Outcome)];
         }
@@ -266,7 +276,7 @@ impl Poller for IntervalPoller {
     }
 
     fn timer(&mut self, _now_ms: u64) -> Vec<Action> {
-        vec![Action::Request]
+        vec![Action::Request { wait: false }]
     }
 
     fn deadline(&mut self, _now_ms: u64) -> Vec<Action> {
@@ -305,8 +315,9 @@ impl Rng {
 enum Due {
     /// A shopper comes back.
     Arrive,
-    /// A request's answer arrives; `settled` was decided at the provider.
-    Answer { settled: bool },
+    /// A request's answer arrives; `settled` was decided at the backend, which held the
+    /// request `held_ms` first.
+    Answer { settled: bool, held_ms: u64 },
     /// A timer of the given generation fires.
     Timer { generation: u64 },
     /// The countdown ends.
@@ -330,7 +341,7 @@ pub fn simulate(schedule: Schedule, config: SimConfig) -> RunResult {
             // the first shopper is back at 0: the one whose figures are reported
             let back_ms = if n == 0 { 0 } else { (rng.unit() * config.arrival_window_ms as f64) as u64 };
             let poller: Box<dyn Poller> = match schedule {
-                Schedule::Tolem => Box::new(TolemPoller::new(Rng::new(rng.next_u64()))),
+                Schedule::Tolem | Schedule::TolemLongPoll => Box::new(TolemPoller::new(Rng::new(rng.next_u64()))),
                 Schedule::Adyen => Box::new(IntervalPoller::adyen()),
                 Schedule::Hyperswitch => Box::new(IntervalPoller::hyperswitch()),
             };
@@ -369,14 +380,14 @@ pub fn simulate(schedule: Schedule, config: SimConfig) -> RunResult {
         }
         let actions = match due {
             Due::Arrive => shopper.poller.start(local),
-            Due::Answer { settled } => shopper.poller.answered(local, settled),
+            Due::Answer { settled, held_ms } => shopper.poller.answered(local, settled, held_ms),
             Due::Timer { generation } if generation == shopper.timer_generation => shopper.poller.timer(local),
             Due::Timer { .. } => continue,
             Due::Deadline => shopper.poller.deadline(local),
         };
         for action in actions {
             match action {
-                Action::Request => {
+                Action::Request { wait } => {
                     shopper.requests += 1;
                     total_requests += 1;
                     in_flight += 1;
@@ -388,9 +399,16 @@ pub fn simulate(schedule: Schedule, config: SimConfig) -> RunResult {
                     if let Some(count) = per_second.get_mut(second) {
                         *count += 1;
                     }
-                    let decided_at = now + config.latency_ms / 2;
-                    let settled = shopper.settle_ms.is_some_and(|s| decided_at >= s);
-                    queue.push(Reverse((now + config.latency_ms, sequence, index, Due::Answer { settled })));
+                    let at_backend = now + config.latency_ms / 2;
+                    let holds = wait && schedule == Schedule::TolemLongPoll;
+                    let (settled, held_ms) = match shopper.settle_ms {
+                        Some(s) if s <= at_backend => (true, 0),
+                        Some(s) if holds && s <= at_backend + MAX_WAIT_MS => (true, s - at_backend),
+                        _ if holds => (false, MAX_WAIT_MS),
+                        _ => (false, 0),
+                    };
+                    let answer_at = now + config.latency_ms + held_ms;
+                    queue.push(Reverse((answer_at, sequence, index, Due::Answer { settled, held_ms })));
                     sequence += 1;
                 }
                 Action::Timer(after_ms) => {
@@ -482,6 +500,24 @@ mod tests {
         let quick = simulate(Schedule::Tolem, one(Some(5_000)));
         assert_eq!(quick.ending, Some(Ending::Outcome));
         assert!(quick.first.seen_after_settle_ms.is_some_and(|d| d < 5_000));
+    }
+
+    #[test]
+    fn tolem_with_the_long_poll_sees_the_outcome_as_the_backend_learns_it() {
+        // held 25 s, asked again at once, held until the provider settles at 30 s: the answer
+        // takes the second half of the request's way back
+        let settles = simulate(Schedule::TolemLongPoll, one(Some(30_000)));
+        assert_eq!(settles.ending, Some(Ending::Outcome));
+        assert_eq!(settles.first.requests, 2);
+        assert_eq!(settles.first.seen_after_settle_ms, Some(100));
+        // never: one request per 25 s until the 5-minute budget, then "still being confirmed"
+        let never = simulate(Schedule::TolemLongPoll, one(None));
+        assert_eq!(never.ending, Some(Ending::StillPending));
+        let requests = never.first.requests;
+        assert!((11..=14).contains(&requests), "{requests}");
+        // the backend that ignores `wait` gets the polling schedule, the same flow
+        let polling = simulate(Schedule::Tolem, one(Some(30_000)));
+        assert!(polling.first.requests > settles.first.requests);
     }
 
     #[test]
