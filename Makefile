@@ -23,10 +23,12 @@ test: setup lint test-native test-wasm dist test-e2e
 setup:
 	@tools/setup.sh
 
-# What merchants host and install, from one wasm: trunk builds it (Trunk.toml: wasm-bindgen,
-# wasm-opt -Oz, and tools/bundle.sh), tools/dist.sh packages dist/tolem.js (classic script),
-# tolem_bg.wasm, tolem.css, integrity.json, dist/npm/ and its tarball. Prints the sizes and
-# fails over the budget (tools/sizes.sh).
+# What merchants host and install: trunk builds the widget twice (Trunk.toml, index.html:
+# crates/web, the backend-only build, and crates/direct, with the browser-direct modes; each
+# through wasm-bindgen and wasm-opt -Oz, then tools/bundle.sh), tools/dist.sh packages
+# dist/tolem.js (classic script), tolem_bg.wasm, tolem.css, tolem-direct.js,
+# tolem_direct_bg.wasm, integrity.json, dist/npm/ and its tarball. Prints the sizes and fails
+# over the budgets (tools/sizes.sh).
 dist:
 	trunk build --release
 	tools/dist.sh
@@ -36,6 +38,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p tolem -p tolem-core --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p tolem-direct --all-targets --target wasm32-unknown-unknown -- -D warnings
 	cargo deny --offline check licenses bans sources
 
 # Native tests, with a throw-away PostgreSQL for the store and multi-instance tests

@@ -61,6 +61,7 @@ test("script tag from a sub-folder, strict CSP, SRI: round trip to paid", async 
     [`GET ${suite.demo.origin}/embed/vendor/tolem/tolem_bg.wasm`],
     "the wasm comes from beside the script, once",
   );
+  assert.deepEqual(page.requests.filter((r) => /tolem[-_]direct/.test(r)), [], "a page with a backend never fetches the browser-direct build");
   await payOnSandbox(page);
   await page.waitForURL(/\/embed\/script-tag\.html.*tolem_return=success/);
   await page.getByText("Payment successful").waitFor();
@@ -69,6 +70,28 @@ test("script tag from a sub-folder, strict CSP, SRI: round trip to paid", async 
   assert.equal((await suite.demo.iokaOrders("EMB-SUB")).length, 1);
   const globals = await page.evaluate(() => Object.keys(window).filter((k) => /tolem|wasm/i.test(k) && !k.startsWith("__")));
   assert.deepEqual(globals, ["Tolem"], "one global");
+});
+
+test("the loader sends start while the wasm is on its way; the widget takes its answer", async () => {
+  const page = await suite.page();
+  await watchCsp(page);
+  const events = [];
+  page.on("request", (r) => r.method() === "POST" && r.url().endsWith("/api/checkout/start") && events.push("start sent"));
+  page.on("response", (r) => r.url().endsWith("/tolem_bg.wasm") && events.push("wasm arrived"));
+  // A slow wasm: the start request must not wait for it.
+  await page.route("**/tolem_bg.wasm", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await route.continue();
+  });
+  await page.goto(suite.demo.origin + "/embed/script-tag.html?order=EMB-EARLY&locale=en");
+  await page.getByRole("radiogroup").waitFor();
+  assert.deepEqual(events, ["start sent", "wasm arrived"], "one start, sent before the wasm arrived, and none after");
+  await payOnSandbox(page);
+  await page.waitForURL(/\/embed\/script-tag\.html.*tolem_return=success/);
+  await page.getByText("Payment successful").waitFor();
+  assert.equal(events.filter((e) => e === "start sent").length, 1, "the return reads the status: no start");
+  assert.equal((await suite.demo.iokaOrders("EMB-EARLY")).length, 1);
+  assert.deepEqual(page.cspViolations, [], "the early request is within the strict CSP");
 });
 
 test("the demo storefront itself is the script tag under the strict CSP (Paytone's logos and fields too)", async () => {
@@ -177,6 +200,8 @@ test("inside a shadow root: events cross it; removing the element aborts its req
   const aborted = [];
   page.on("requestfailed", (r) => aborted.push(`${r.url()} ${r.failure()?.errorText}`));
   const shadowed = await attributes("EMB-SHADOW");
+  // The loader sends start as the element mounts, before the wasm is there.
+  const started = page.waitForRequest((r) => r.url().endsWith("/api/checkout/start"));
   await page.evaluate((attrs) => {
     const host = document.getElementById("place");
     const shadow = host.attachShadow({ mode: "open" });
@@ -185,7 +210,7 @@ test("inside a shadow root: events cross it; removing the element aborts its req
     css.href = "/embed/vendor/tolem/tolem.css";
     shadow.append(css, window.__testElement(attrs));
   }, shadowed);
-  await page.waitForRequest((r) => r.url().endsWith("/api/checkout/start"));
+  await started;
   await page.evaluate(() => document.getElementById("place").shadowRoot.querySelector("tolem-checkout").remove());
   await page.waitForTimeout(200);
   assert.ok(aborted.some((a) => a.includes("/api/checkout/start") && a.includes("ERR_ABORTED")), aborted.join("\n"));

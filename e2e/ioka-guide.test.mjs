@@ -82,6 +82,9 @@ test("the guide's endpoint, unchanged: new card saved, paid; the next order offe
   const asked = [...page.asked, ...next.asked];
   assert.ok(asked.some((u) => u === `${origin}/startPaymentWithSavedCard`), "the guide's endpoint was asked");
   assert.deepEqual(asked.filter((u) => u.includes("/api/checkout")), [], "no Tolem backend was asked");
+  // Token mode is a browser-direct mode: the loader fetched that build, and not the other.
+  const widgetFiles = new Set(asked.filter((u) => u.startsWith(`${origin}/tolem/`)).map((u) => u.slice(`${origin}/tolem/`.length)));
+  assert.deepEqual([...widgetFiles].sort(), ["tolem-direct.js", "tolem.css", "tolem.js", "tolem_direct_bg.wasm"]);
   assert.equal((await demo.iokaOrders("GUIDE-1")).length, 1, "found again, not made twice");
   for (const p of [page, next]) assert.deepEqual(p.problems, [], "no page errors or console errors");
 });

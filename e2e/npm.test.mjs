@@ -32,6 +32,7 @@ test("npm pack ships exactly the package's files", () => {
     "package/LICENSE-APACHE",
     "package/LICENSE-MIT",
     "package/README.md",
+    "package/direct.js",
     "package/element.d.ts",
     "package/element.js",
     "package/index.d.ts",
@@ -39,9 +40,12 @@ test("npm pack ships exactly the package's files", () => {
     "package/package.json",
     "package/tolem.css",
     "package/tolem_bg.wasm",
+    "package/tolem_direct_bg.wasm",
   ]);
-  const shipped = readFileSync(join(root, "dist/npm/tolem_bg.wasm"));
-  assert.deepEqual(shipped, readFileSync(join(root, "dist/tolem_bg.wasm")), "the same wasm as the script tag");
+  for (const wasm of ["tolem_bg.wasm", "tolem_direct_bg.wasm"]) {
+    const shipped = readFileSync(join(root, "dist/npm", wasm));
+    assert.deepEqual(shipped, readFileSync(join(root, "dist", wasm)), `the same ${wasm} as the script tag`);
+  }
 });
 
 test("the tarball installs into a fresh project and its types check (tsc --noEmit)", () => {
@@ -71,6 +75,8 @@ test("Vite bundles it and the bundle pays a round trip in Chromium under the str
   run("node", [join(here, "node_modules/vite/bin/vite.js"), "build"], scratch, { OUT_DIR: built });
   const assets = readdirSync(join(built, "assets"));
   assert.ok(assets.some((f) => /^tolem_bg-.+\.wasm$/.test(f)), "Vite emitted the wasm as an asset: " + assets);
+  assert.ok(assets.some((f) => /^tolem_direct_bg-.+\.wasm$/.test(f)), "and the browser-direct build's: " + assets);
+  assert.ok(assets.some((f) => /^direct-.+\.js$/.test(f)), "the browser-direct glue is a chunk of its own: " + assets);
 
   const page = await suite.page();
   await watchCsp(page);
@@ -80,8 +86,9 @@ test("Vite bundles it and the bundle pays a round trip in Chromium under the str
   assert.equal(await page.locator("#version").textContent(), version);
   assert.equal(await page.evaluate(() => typeof customElements.get("tolem-checkout")), "function", "tolem-checkout/element registered it");
   const wasm = page.requests.filter((r) => r.includes(".wasm"));
-  assert.equal(wasm.length, 1);
+  assert.equal(wasm.length, 1, "a page with a backend loads the backend-only build alone");
   assert.match(wasm[0], /\/embed\/npm\/assets\/tolem_bg-.+\.wasm$/);
+  assert.ok(!page.requests.some((r) => /\/assets\/direct-.+\.js$/.test(r)), "nor its glue: " + page.requests.join("\n"));
   await page.locator(".tolem-pay").click();
   await page.waitForURL(/\/sandbox\/ioka\/checkout\/orders\/ord_/);
   await page.getByRole("button", { name: await hostedWord(page, "Pay"), exact: true }).click();

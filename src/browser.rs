@@ -430,12 +430,14 @@ pub fn window_and_document() -> Option<(web_sys::EventTarget, web_sys::EventTarg
     Some((w.into(), d.into()))
 }
 
-/// A sessionStorage value.
+/// A sessionStorage value (what OneEntry direct mode keeps).
+#[cfg(feature = "browser-direct")]
 pub fn session_get(key: &str) -> Option<String> {
     session_storage()?.get_item(key).ok().flatten()
 }
 
 /// Sets a sessionStorage value (quietly does nothing where storage is unavailable).
+#[cfg(feature = "browser-direct")]
 pub fn session_set(key: &str, value: &str) {
     if let Some(s) = session_storage() {
         let _ = s.set_item(key, value);
@@ -497,6 +499,20 @@ impl Requests {
         self.exchange(method, url, headers, body, provider_direct, REQUEST_TIMEOUT_MS).await
     }
 
+    /// The answer to the `start` request the loader sent before the wasm was ready, read as
+    /// this widget reads its own requests (the timeout counts from now; unmounting aborts it).
+    pub async fn adopt(&self, early: EarlyStart) -> Result<JsValue, CheckoutError> {
+        let EarlyStart { url, response, controller, .. } = early;
+        self.watched(&controller, REQUEST_TIMEOUT_MS, async {
+            let response = JsFuture::from(response).await.ok().and_then(|r| r.dyn_into::<web_sys::Response>().ok());
+            match response {
+                Some(response) => answer_of(gloo_net::http::Response::from(response), &url, false).await,
+                None => Err(unreachable(&url, &controller)),
+            }
+        })
+        .await
+    }
+
     async fn exchange(
         &self,
         method: Method,
@@ -507,6 +523,16 @@ impl Requests {
         timeout_ms: u32,
     ) -> Result<JsValue, CheckoutError> {
         let controller = AbortController::new().map_err(|_| internal("AbortController unavailable"))?;
+        self.watched(&controller, timeout_ms, send(method, url, headers, body, &controller, provider_direct)).await
+    }
+
+    /// Runs `call` with `controller` aborted after `timeout_ms` or when the widget unmounts.
+    async fn watched(
+        &self,
+        controller: &AbortController,
+        timeout_ms: u32,
+        call: impl std::future::Future<Output = Result<JsValue, CheckoutError>>,
+    ) -> Result<JsValue, CheckoutError> {
         if let Ok(mut live) = self.live.try_borrow_mut() {
             live.push(controller.clone());
         }
@@ -514,12 +540,50 @@ impl Requests {
             let c = controller.clone();
             gloo_timers::callback::Timeout::new(timeout_ms, move || c.abort())
         };
-        let result = send(method, url, headers, body, &controller, provider_direct).await;
+        let result = call.await;
         drop(timeout);
         if let Ok(mut live) = self.live.try_borrow_mut() {
-            live.retain(|c| c != &controller);
+            live.retain(|c| c != controller);
         }
         result
+    }
+}
+
+/// A `start` request the loader (`runtime.js`) sent when the merchant called `mount`, while
+/// the wasm was still on its way: the widget takes its answer when its own `start` would have
+/// been byte for byte this request, and aborts it otherwise.
+pub struct EarlyStart {
+    /// The URL it went to.
+    pub url: String,
+    /// Its JSON body, as sent.
+    pub body: String,
+    /// The idempotency key in the body: the widget's key for this checkout.
+    pub key: String,
+    /// `fetch`'s promise of the response.
+    response: js_sys::Promise,
+    controller: AbortController,
+}
+
+impl EarlyStart {
+    /// Reads the loader's `{url, body, key, response, controller}`; `None` when there is none.
+    pub fn from_js(value: &JsValue) -> Option<EarlyStart> {
+        let get = |name: &str| Reflect::get(value, &JsValue::from_str(name)).ok();
+        let text = |name: &str| get(name).and_then(|v| v.as_string());
+        if !value.is_object() {
+            return None;
+        }
+        Some(EarlyStart {
+            url: text("url")?,
+            body: text("body")?,
+            key: text("key")?,
+            response: get("response")?.dyn_into().ok()?,
+            controller: get("controller")?.dyn_into().ok()?,
+        })
+    }
+
+    /// Drops the request: the widget will not use its answer.
+    pub fn abort(self) {
+        self.controller.abort();
     }
 }
 
@@ -607,15 +671,23 @@ async fn send(
         init.set_body(&JsValue::from_str(&b));
     }
     init.set_headers(&h);
-    let network = |what: &str| CheckoutError::new(ErrorCode::NetworkError, format!("{what} {}", path_of(url)), true);
-    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| network("could not reach"))?;
-    let response = gloo_net::http::Request::from(request).send().await.map_err(|_| {
-        if controller.signal().aborted() {
-            network("timed out:")
-        } else {
-            network("could not reach")
-        }
-    })?;
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| unreachable(url, controller))?;
+    let response = gloo_net::http::Request::from(request).send().await.map_err(|_| unreachable(url, controller))?;
+    answer_of(response, url, provider_direct).await
+}
+
+/// A request that got no response: it timed out (aborted by its timer) or never got through.
+fn unreachable(url: &str, controller: &AbortController) -> CheckoutError {
+    let what = if controller.signal().aborted() { "timed out:" } else { "could not reach" };
+    CheckoutError::new(ErrorCode::NetworkError, format!("{what} {}", path_of(url)), true)
+}
+
+/// A response's JSON body; a refusal is the error its status and body describe.
+async fn answer_of(
+    response: gloo_net::http::Response,
+    url: &str,
+    provider_direct: bool,
+) -> Result<JsValue, CheckoutError> {
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     let parsed = js_sys::JSON::parse(&text);

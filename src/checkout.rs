@@ -2,6 +2,7 @@
 //! and hands the effects `tolem_core::flow::step` returns to [`crate::effects`]. Timers,
 //! listeners and requests are RAII handles kept here, so unmounting cancels them all.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_timers::callback::{Interval, Timeout};
@@ -11,7 +12,7 @@ use tolem_core::flow::{step, Effect, Event, Flow, FlowConfig, ReturnHint};
 use tolem_core::poll::PollPolicy;
 use tolem_core::tabs::claim_key;
 
-use crate::browser::{self, Callbacks, Listener, Requests};
+use crate::browser::{self, Callbacks, EarlyStart, Listener, Requests};
 use crate::effects;
 use crate::i18n::money;
 use crate::options::{Presentation, WidgetOptions};
@@ -26,6 +27,8 @@ pub struct CheckoutProps {
     pub host: web_sys::Element,
     /// The merchant's callbacks.
     pub callbacks: Rc<Callbacks>,
+    /// The `start` request the loader sent ahead of the wasm, for the checkout's first start.
+    pub early_start: Rc<Cell<Option<EarlyStart>>>,
 }
 
 impl PartialEq for CheckoutProps {
@@ -67,6 +70,9 @@ pub struct Checkout {
     /// led, so it is not lost with the button that vanished. Nothing else moves focus.
     focus_pending: bool,
     requests: Requests,
+    /// The loader's early `start`, until the first start takes it or the checkout began
+    /// without one.
+    early_start: Option<EarlyStart>,
     _listeners: Vec<Listener>,
 }
 
@@ -84,7 +90,9 @@ fn flow_for(options: &WidgetOptions) -> Flow {
     })
 }
 
-fn mount_event(options: &WidgetOptions) -> Event {
+/// The checkout's first event. `key` is the idempotency key the loader's early `start`
+/// carried, if it sent one; otherwise a fresh one is made.
+fn mount_event(options: &WidgetOptions, key: Option<String>) -> Event {
     Event::Mount {
         now_ms: browser::now_ms(),
         journal: browser::read_journal(options.provider, &options.key),
@@ -92,7 +100,7 @@ fn mount_event(options: &WidgetOptions) -> Event {
         provider_order_id: browser::current_query()
             .and_then(|q| tolem_core::providers::bereke::parse_return(&q))
             .map(|r| r.order_id),
-        fresh_key: browser::fresh_key(),
+        fresh_key: key.unwrap_or_else(browser::fresh_key),
     }
 }
 
@@ -130,7 +138,15 @@ impl Component for Checkout {
 
     fn create(ctx: &Context<Self>) -> Self {
         let options = &ctx.props().options;
-        ctx.link().send_message(mount_event(options));
+        let early_start = ctx.props().early_start.take().and_then(|early| {
+            if effects::early_start_fits(options, &early) {
+                Some(early)
+            } else {
+                early.abort();
+                None
+            }
+        });
+        ctx.link().send_message(mount_event(options, early_start.as_ref().map(|e| e.key.clone())));
         // A page that loads hidden or offline starts paused.
         if browser::document_hidden() {
             ctx.link().send_message(Event::Visibility { hidden: true, now_ms: browser::now_ms() });
@@ -146,6 +162,7 @@ impl Component for Checkout {
             now_ms: browser::now_ms(),
             focus_pending: false,
             requests: Requests::default(),
+            early_start,
             _listeners: listeners(ctx.link(), options),
         }
     }
@@ -164,6 +181,11 @@ impl Component for Checkout {
         self.flow = flow;
         for effect in effects {
             self.run(ctx, effect);
+        }
+        // The loader's early `start` serves the first start only: a checkout that resumed
+        // its journal (or began otherwise) has no use for it.
+        if let Some(early) = self.early_start.take() {
+            early.abort();
         }
         self.sync_clock(ctx);
         changed
@@ -195,7 +217,7 @@ impl Component for Checkout {
         if !same_checkout {
             self.stop_everything();
             self.flow = flow_for(new);
-            ctx.link().send_message(mount_event(new));
+            ctx.link().send_message(mount_event(new, None));
         }
         true
     }
@@ -239,6 +261,9 @@ impl Checkout {
         self.clock = None;
         self.redirect_fallback = None;
         self.requests.abort_all();
+        if let Some(early) = self.early_start.take() {
+            early.abort();
+        }
     }
 
     /// The display clock runs exactly while confirming.
@@ -263,7 +288,16 @@ impl Checkout {
         let answer = |call: std::pin::Pin<Box<dyn std::future::Future<Output = Event>>>| link.send_future(call);
         match effect {
             Effect::CallStart { request, idempotency_key, sign_in, user_token } => {
-                answer(Box::pin(effects::start(requests, options, request, idempotency_key, sign_in, user_token)))
+                let early = self.early_start.take();
+                answer(Box::pin(effects::start(
+                    requests,
+                    options,
+                    request,
+                    idempotency_key,
+                    sign_in,
+                    user_token,
+                    early,
+                )))
             }
             Effect::StartDirect { request, user_token } => {
                 answer(Box::pin(effects::start_direct(requests, options, request, user_token)))

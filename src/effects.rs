@@ -5,23 +5,21 @@
 //! [`Effect`]: tolem_core::flow::Effect
 
 use tolem_core::api::{
-    EventDetail, FieldValues, IokaGuideRequest, MountedCheckout, OrderSummary, PayRequest, PayResponse, PaymentMethod,
-    RedirectTarget, SignInCredentials, StartAnswer, StartRequest, StatusResponse, UserToken, CLIENT_SECRET_HEADER,
+    EventDetail, FieldValues, MountedCheckout, OrderSummary, PayRequest, PayResponse, RedirectTarget,
+    SignInCredentials, StartAnswer, StartRequest, StatusResponse, UserToken, CLIENT_SECRET_HEADER,
 };
 use tolem_core::error::{CheckoutError, ErrorCode};
 use tolem_core::flow::{Attempt, Event, Mode, Notify, RedirectAnswer};
-use tolem_core::http::{encode_component, HttpRequest, Method};
+use tolem_core::http::{encode_component, Method};
 use tolem_core::journal::JournalRecord;
 use tolem_core::poll::MAX_WAIT_SECONDS;
-use tolem_core::providers::ioka::{self, IokaBrowser, IokaCard, IokaOrderSeen};
 use tolem_core::status::PaymentStatus;
 use tolem_core::tabs::claim_key;
 
 use std::rc::Rc;
 
-use crate::browser::{self, Callbacks, Requests};
-use crate::i18n::{t, Msg};
-use crate::oneentry_direct;
+use crate::browser::{self, Callbacks, EarlyStart, Requests};
+use crate::direct;
 use crate::options::{Presentation, WidgetOptions};
 
 /// What `pay` came to.
@@ -32,11 +30,13 @@ pub enum PayOutcome {
     Placed,
     /// The backend had the method charged; nothing to open.
     Charged,
-    /// The provider has no page yet: read again later.
+    /// The provider has no page yet: read again later (OneEntry direct mode).
+    #[cfg(feature = "browser-direct")]
     NotReady,
 }
 
-/// `POST {backend}/start`; the answer is Tolem's shape or ioka's guide shape.
+/// `POST {backend}/start`; the answer is Tolem's shape or ioka's guide shape. `early` is the
+/// loader's request ([`early_start_fits`]), taken when it is this very request.
 pub async fn start(
     requests: Requests,
     options: Rc<WidgetOptions>,
@@ -44,7 +44,44 @@ pub async fn start(
     idempotency_key: String,
     sign_in: Option<SignInCredentials>,
     user_token: Option<UserToken>,
+    early: Option<EarlyStart>,
 ) -> Event {
+    let (url, json) = start_request(&options, idempotency_key, sign_in, user_token);
+    let early = early.and_then(|e| {
+        if json.as_ref().is_some_and(|json| e.url == url && &e.body == json) {
+            Some(e)
+        } else {
+            e.abort();
+            None
+        }
+    });
+    let answer = match (json, early) {
+        (Some(_), Some(early)) => requests.adopt(early).await.and_then(|value| start_answer(value, &url)),
+        (Some(json), None) => match requests.json_value(Method::Post, &url, &[], Some(json), false).await {
+            Ok(value) => start_answer(value, &url),
+            Err(e) => Err(e),
+        },
+        (None, _) => Err(CheckoutError::new(ErrorCode::Internal, "cannot encode the start request", false)),
+    };
+    Event::StartAnswered { request, answer }
+}
+
+/// True when the loader's early request is, byte for byte, the checkout's first `start` (no
+/// sign-in yet, the page's user token): then its key is the checkout's key, and its answer the
+/// first start's. Any other request must not lend its key, which the backend may have sent on
+/// to the provider with another body.
+pub fn early_start_fits(options: &WidgetOptions, early: &EarlyStart) -> bool {
+    let (url, json) = start_request(options, early.key.clone(), None, None);
+    url == early.url && json.as_deref() == Some(early.body.as_str())
+}
+
+/// Where `start` goes and its JSON body.
+fn start_request(
+    options: &WidgetOptions,
+    idempotency_key: String,
+    sign_in: Option<SignInCredentials>,
+    user_token: Option<UserToken>,
+) -> (String, Option<String>) {
     let body = StartRequest::from_widget(
         MountedCheckout {
             provider: options.provider,
@@ -59,18 +96,10 @@ pub async fn start(
         || options.return_url.clone().unwrap_or_else(browser::current_return_url),
     );
     // A backend of ioka's own guide gets the guide's request, and answers only the tokens.
-    let (url, json) = match (&options.ioka_tokens_url, &body.order) {
-        (Some(url), Some(order)) => (url.clone(), to_json(&IokaGuideRequest::of(order, &options.customer))),
+    match (&options.ioka_tokens_url, &body.order) {
+        (Some(url), Some(order)) => (url.clone(), direct::guide_request(order, &options.customer)),
         _ => (format!("{}/start", options.backend_url), to_json(&body)),
-    };
-    let answer = match json {
-        Some(json) => match requests.json_value(Method::Post, &url, &[], Some(json), false).await {
-            Ok(value) => start_answer(value, &url),
-            Err(e) => Err(e),
-        },
-        None => Err(CheckoutError::new(ErrorCode::Internal, "cannot encode the start request", false)),
-    };
-    Event::StartAnswered { request, answer }
+    }
 }
 
 /// OneEntry direct mode, in place of `start`: the user's accounts at the project.
@@ -80,10 +109,7 @@ pub async fn start_direct(
     request: u64,
     user_token: Option<UserToken>,
 ) -> Event {
-    let answer = match project(&options) {
-        Ok(project) => oneentry_direct::start(&requests, &options, project, user_token).await,
-        Err(e) => Err(e),
-    };
+    let answer = direct::start(&requests, &options, user_token).await;
     Event::DirectStartAnswered { request, answer }
 }
 
@@ -94,16 +120,13 @@ pub async fn sign_in_at_provider(
     request: u64,
     credentials: SignInCredentials,
 ) -> Event {
-    let answer = match project(&options) {
-        Ok(project) => oneentry_direct::sign_in(&requests, project, &credentials).await,
-        Err(e) => Err(e),
-    };
+    let answer = direct::sign_in(&requests, &options, &credentials).await;
     Event::SignedIn { request, answer }
 }
 
 /// ioka token mode: the order (proving the token works) and the customer's saved cards.
 pub async fn load_methods(requests: Requests, options: Rc<WidgetOptions>, request: u64, attempt: Attempt) -> Event {
-    let answer = ioka_methods(&requests, &options, &attempt).await;
+    let answer = direct::methods(&requests, &options, &attempt).await;
     Event::MethodsAnswered { request, answer }
 }
 
@@ -124,6 +147,7 @@ pub async fn pay(
     let answer = match redirect_target(&requests, &options, &attempt, &method_id, fields).await {
         Ok(PayOutcome::Placed) => return Event::OrderPlaced { request },
         Ok(PayOutcome::Charged) => return Event::Charged { request, now_ms: browser::now_ms() },
+        #[cfg(feature = "browser-direct")]
         Ok(PayOutcome::NotReady) => return Event::PageNotReady { request },
         Ok(PayOutcome::Redirect(target)) => {
             let parsed = browser::parse_url(&target.url);
@@ -210,64 +234,12 @@ fn start_answer(value: wasm_bindgen::JsValue, url: &str) -> Result<StartAnswer, 
     if browser::has_member(&value, "attemptId") {
         browser::decode(value, url, false).map(StartAnswer::Attempt)
     } else {
-        browser::decode(value, url, false).map(StartAnswer::IokaTokens)
+        direct::tokens_answer(value, url)
     }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
     browser::to_json(value)
-}
-
-/// The OneEntry project the options name (the flow asks for it only when they do).
-fn project(options: &WidgetOptions) -> Result<&crate::options::OneEntryProject, CheckoutError> {
-    options.oneentry.as_ref().ok_or_else(|| config_error("no oneentry project"))
-}
-
-fn config_error(message: &str) -> CheckoutError {
-    CheckoutError::new(ErrorCode::ConfigError, message, false)
-}
-
-async fn send_provider<T: serde::de::DeserializeOwned>(
-    requests: &Requests,
-    req: Option<HttpRequest>,
-) -> Result<T, CheckoutError> {
-    let req = req.ok_or_else(|| CheckoutError::new(ErrorCode::BackendError, "malformed access token", false))?;
-    let headers: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    requests.json(req.method, &req.url, &headers, req.body.clone(), true).await
-}
-
-fn ioka_browser(options: &WidgetOptions) -> Result<(String, String), CheckoutError> {
-    let key = options
-        .public_key
-        .clone()
-        .ok_or_else(|| config_error("publicKey is required when the backend answers with ioka tokens"))?;
-    Ok((options.ioka_api(), key))
-}
-
-async fn ioka_order(requests: &Requests, options: &WidgetOptions, token: &str) -> Result<IokaOrderSeen, CheckoutError> {
-    let (base, key) = ioka_browser(options)?;
-    send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.get_order(token)).await
-}
-
-async fn ioka_methods(
-    requests: &Requests,
-    options: &WidgetOptions,
-    attempt: &Attempt,
-) -> Result<Vec<PaymentMethod>, CheckoutError> {
-    let Mode::IokaToken { order_access_token, customer_access_token } = &attempt.mode else {
-        return Err(CheckoutError::new(ErrorCode::Internal, "not ioka token mode", false));
-    };
-    // Reading the order proves the token works before the shopper is offered anything.
-    ioka_order(requests, options, order_access_token).await?;
-    let (base, key) = ioka_browser(options)?;
-    let cards: Vec<IokaCard> = match customer_access_token {
-        // Saved cards are a convenience: if they cannot be read, a new card still works.
-        Some(token) => send_provider(requests, IokaBrowser { base_url: &base, public_key: &key }.customer_cards(token))
-            .await
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
-    Ok(ioka::methods_from_cards(&cards, t(options.locale, Msg::NewCard)))
 }
 
 async fn redirect_target(
@@ -294,17 +266,10 @@ async fn redirect_target(
                 )),
             }
         }
-        Mode::OneEntryDirect => oneentry_direct::pay(requests, options, project(options)?, method_id).await,
         Mode::ProviderReturn { .. } => {
             Err(CheckoutError::new(ErrorCode::Internal, "a looked-up attempt cannot start a payment", false))
         }
-        Mode::IokaToken { order_access_token, .. } => {
-            let order = ioka_order(requests, options, order_access_token).await?;
-            let url = order.checkout_url.ok_or_else(|| {
-                CheckoutError::new(ErrorCode::ProviderError, "the ioka order has no checkout_url", false)
-            })?;
-            Ok(PayOutcome::Redirect(RedirectTarget { url, method: Method::Get, fields: vec![] }))
-        }
+        Mode::OneEntryDirect | Mode::IokaToken { .. } => direct::pay(requests, options, attempt, method_id).await,
     }
 }
 
@@ -329,11 +294,8 @@ async fn status(
             options.provider.as_str(),
             encode_component(provider_order_id)
         ),
-        Mode::IokaToken { order_access_token, .. } => {
-            return Ok((ioka_order(requests, options, order_access_token).await?.status.into(), None));
-        }
-        Mode::OneEntryDirect => {
-            return Ok((oneentry_direct::status(requests, options, project(options)?).await?, None));
+        Mode::IokaToken { .. } | Mode::OneEntryDirect => {
+            return Ok((direct::status(requests, options, attempt).await?, None))
         }
     };
     // The session's secret limits the answer to its own order's attempts.

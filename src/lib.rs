@@ -5,7 +5,7 @@
 //! browser into flow events and carries out the flow's effects (fetch, timers, storage,
 //! navigation, DOM events). It is the only code that touches `web-sys`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -13,8 +13,13 @@ use yew::prelude::{component, html, Html, Properties};
 
 mod browser;
 mod checkout;
+// The browser-direct modes with the `browser-direct` feature (tolem_direct_bg.wasm), their
+// absence without it (tolem_bg.wasm).
+#[cfg_attr(not(feature = "browser-direct"), path = "direct_absent.rs")]
+mod direct;
 mod effects;
 mod i18n;
+#[cfg(feature = "browser-direct")]
 mod oneentry_direct;
 mod options;
 mod views;
@@ -112,8 +117,25 @@ fn config_error(message: &str) -> JsValue {
 /// A `CONFIG_ERROR` (also thrown to the caller) when the target is missing or the options
 /// are invalid.
 #[wasm_bindgen]
-pub fn mount(target: JsValue, options: JsValue) -> Result<CheckoutHandle, JsValue> {
+pub fn mount(target: JsValue, options: JsValue, early_start: JsValue) -> Result<CheckoutHandle, JsValue> {
     install_panic_hook();
+    // The loader's early `start` (runtime.js), if it sent one: the checkout takes its answer,
+    // and a mount that fails aborts it.
+    let early_start = Rc::new(Cell::new(browser::EarlyStart::from_js(&early_start)));
+    let mounted = mount_with(target, options, early_start.clone());
+    if mounted.is_err() {
+        if let Some(early) = early_start.take() {
+            early.abort();
+        }
+    }
+    mounted
+}
+
+fn mount_with(
+    target: JsValue,
+    options: JsValue,
+    early_start: Rc<Cell<Option<browser::EarlyStart>>>,
+) -> Result<CheckoutHandle, JsValue> {
     let host = browser::resolve_target(&target).ok_or_else(|| config_error("tolem: mount target not found"))?;
     let parsed = WidgetOptions::from_js(&options).map_err(|e| {
         let detail = browser::error_detail("CONFIG_ERROR", &e);
@@ -124,6 +146,7 @@ pub fn mount(target: JsValue, options: JsValue) -> Result<CheckoutHandle, JsValu
         options: Rc::new(parsed),
         host: host.clone(),
         callbacks: Rc::new(browser::Callbacks::from_options(&options)),
+        early_start,
     };
     // A fresh child of the merchant's element for Yew to own (the element keeps its own
     // attributes): a parked app's root when there is one, else a new app.
@@ -180,6 +203,7 @@ impl CheckoutHandle {
                     options: Rc::new(parsed),
                     host: self.host.clone(),
                     callbacks: Rc::new(browser::Callbacks::from_options(&merged)),
+                    early_start: Rc::default(),
                 }),
                 generation: self.generation,
             });

@@ -76,6 +76,15 @@ impl WidgetOptions {
     pub fn from_js(value: &wasm_bindgen::JsValue) -> Result<WidgetOptions, String> {
         let raw: MountOptions = crate::browser::from_js(value.clone()).map_err(|e| format!("invalid options: {e}"))?;
         let CheckedOptions { provider, raw, locale, presentation, theme, key, redirect_hosts } = raw.check()?;
+        // The backend-only build cannot call a provider's API itself: say so at mount.
+        if !cfg!(feature = "browser-direct")
+            && (raw.public_key.is_some() || raw.ioka_tokens_url.is_some() || raw.oneentry.is_some())
+        {
+            return Err(
+                "publicKey, iokaTokensUrl and oneentry need the browser-direct build (tolem_direct_bg.wasm; the loader picks it by these options)"
+                    .into(),
+            );
+        }
         // Relative to the page, like every other URL the merchant writes (`/sandbox`).
         let sandbox_url = match raw.sandbox_url {
             Some(u) => Some(

@@ -46,6 +46,14 @@ export function with_callbacks(options) {
   return options;
 }
 export function callbacks() { return window.__tolemCallbacks.slice(); }
+// What runtime.js hands the widget when it sent `start` ahead of the wasm: here, already answered.
+export function early_start(url, body, key, answer) {
+  const controller = new AbortController();
+  const early = { url, body, key, controller, aborted: false };
+  controller.signal.addEventListener("abort", () => { early.aborted = true; });
+  early.response = Promise.resolve(new Response(answer, { status: 200, headers: { "content-type": "application/json" } }));
+  return early;
+}
 "#)]
 extern "C" {
     fn install_fetch(routes: &JsValue);
@@ -55,6 +63,12 @@ extern "C" {
     fn click(el: &web_sys::Element);
     fn with_callbacks(options: &JsValue) -> JsValue;
     fn callbacks() -> js_sys::Array;
+    fn early_start(url: &str, body: &str, key: &str, answer: &str) -> JsValue;
+}
+
+/// Mounts as a page that loaded the wasm itself does (no early `start` from the loader).
+fn mount(target: JsValue, options: JsValue) -> Result<tolem::CheckoutHandle, JsValue> {
+    tolem::mount(target, options, JsValue::UNDEFINED)
 }
 
 fn json(s: &str) -> JsValue {
@@ -119,7 +133,7 @@ fn journal(attempt_id: &str, order_id: &str) -> web_sys::Storage {
 async fn mounted(options: JsValue) -> (web_sys::Element, tolem::CheckoutHandle) {
     let el = host();
     let ready = next_event(&el, "tolem:ready");
-    let handle = tolem::mount(el.clone().into(), options).unwrap();
+    let handle = mount(el.clone().into(), options).unwrap();
     JsFuture::from(ready).await.unwrap();
     yew::scheduler::flush().await;
     (el, handle)
@@ -195,7 +209,7 @@ async fn resumes_from_the_journal_and_announces_the_final_status() {
 
     let el = host();
     let status = next_event(&el, "tolem:status");
-    let mut handle = tolem::mount(el.clone().into(), options("W-3", "ru")).unwrap();
+    let mut handle = mount(el.clone().into(), options("W-3", "ru")).unwrap();
     let detail = JsFuture::from(status).await.unwrap();
     yew::scheduler::flush().await;
     assert_eq!(field(&detail, "status").as_string().as_deref(), Some("paid"));
@@ -210,12 +224,92 @@ async fn resumes_from_the_journal_and_announces_the_final_status() {
     handle.unmount();
 }
 
+/// The loader's early `start` for `order_id` in `locale`, answered with the order's methods.
+fn early(order_id: &str, locale: &str) -> JsValue {
+    let body =
+        format!(r#"{{"provider":"ioka","clientSecret":"{SECRET}","idempotencyKey":"k-early","locale":"{locale}"}}"#);
+    early_start("/api/checkout/start", &body, "k-early", &start(order_id, 1_500_000))
+}
+
+#[wasm_bindgen_test]
+async fn takes_the_loaders_early_start_only_when_it_is_its_own_request() {
+    // The same request the widget would send: its answer is the widget's; nothing else is sent.
+    install_fetch(&routes(&[("/api/checkout/start", 200, start("W-E1", 1_500_000).as_str())]));
+    let el = host();
+    let ready = next_event(&el, "tolem:ready");
+    let sent_early = early("W-E1", "en");
+    let mut handle = tolem::mount(el.clone().into(), options("W-E1", "en"), sent_early.clone()).unwrap();
+    JsFuture::from(ready).await.unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(
+        calls_to("/api/checkout/start"),
+        0,
+        "the early request's answer was used; sent {:?}",
+        js_sys::JSON::stringify(&sent()).unwrap()
+    );
+    assert_eq!(field(&sent_early, "aborted").as_bool(), Some(false));
+    assert_eq!(el.query_selector_all("input[type=radio]").unwrap().length(), 2, "its methods are shown");
+    handle.unmount();
+
+    // Another language than the widget speaks: the early request is aborted, the widget asks itself.
+    install_fetch(&routes(&[("/api/checkout/start", 200, start("W-E2", 1_500_000).as_str())]));
+    let el = host();
+    let ready = next_event(&el, "tolem:ready");
+    let sent_early = early("W-E2", "kk");
+    let mut handle = tolem::mount(el.clone().into(), options("W-E2", "en"), sent_early.clone()).unwrap();
+    JsFuture::from(ready).await.unwrap();
+    assert_eq!(field(&sent_early, "aborted").as_bool(), Some(true));
+    assert_eq!(calls_to("/api/checkout/start"), 1);
+    let body = field(&sent().get(0), "body");
+    assert_eq!(field(&body, "locale").as_string().as_deref(), Some("en"));
+    assert_ne!(
+        field(&body, "idempotencyKey").as_string().as_deref(),
+        Some("k-early"),
+        "its own key, not the unused one's"
+    );
+    handle.unmount();
+
+    // A checkout that resumes its journal reads the status: the early start is aborted unused.
+    install_fetch(&routes(&[(
+        "/api/checkout/status",
+        200,
+        r#"{"attemptId":"att_7","status":"paid","final":true,"orderId":"W-E3","amount":1500000,"currency":"KZT"}"#,
+    )]));
+    journal("att_7", "W-E3");
+    let el = host();
+    let status = next_event(&el, "tolem:status");
+    let sent_early = early("W-E3", "en");
+    let mut handle = tolem::mount(el.clone().into(), options("W-E3", "en"), sent_early.clone()).unwrap();
+    JsFuture::from(status).await.unwrap();
+    assert_eq!(field(&sent_early, "aborted").as_bool(), Some(true));
+    assert_eq!(calls_to("/api/checkout/start"), 0);
+    handle.unmount();
+
+    // Options the widget refuses: nothing mounts, and the early request is aborted.
+    let sent_early = early("W-E4", "en");
+    assert!(tolem::mount(host().into(), json(r#"{"provider":"nope"}"#), sent_early.clone()).is_err());
+    assert_eq!(field(&sent_early, "aborted").as_bool(), Some(true));
+}
+
+#[wasm_bindgen_test]
+fn the_backend_only_build_refuses_the_browser_direct_modes_at_mount() {
+    // (iokaTokensUrl comes with publicKey: the options check asks for both.)
+    for extra in [r#""publicKey":"pk_1""#, r#""oneentry":{"projectUrl":"https://p.oneentry.cloud","appToken":"t"}"#] {
+        let options =
+            json(&format!(r#"{{"provider":"ioka","backendUrl":"/api/checkout","clientSecret":"{SECRET}",{extra}}}"#));
+        let Err(err) = mount(host().into(), options) else { panic!("mounted with {extra}") };
+        assert_eq!(field(&err, "code").as_string().as_deref(), Some("CONFIG_ERROR"), "{extra}");
+        let message = field(&err, "message").as_string().unwrap_or_default();
+        assert!(message.contains("browser-direct build"), "{extra}: {message}");
+    }
+}
+
 #[wasm_bindgen_test]
 async fn malformed_and_failing_backends_show_clear_errors() {
     install_fetch(&routes(&[("/api/checkout/start", 200, r#"{"attemptId": "att_1", "meth"#)]));
     let el = host();
     let error = next_event(&el, "tolem:error");
-    let mut handle = tolem::mount(el.clone().into(), options("W-4", "en")).unwrap();
+    let mut handle = mount(el.clone().into(), options("W-4", "en")).unwrap();
     let detail = JsFuture::from(error).await.unwrap();
     yew::scheduler::flush().await;
     assert_eq!(field(&detail, "code").as_string().as_deref(), Some("BACKEND_ERROR"));
@@ -229,7 +323,7 @@ async fn malformed_and_failing_backends_show_clear_errors() {
     install_fetch(&routes(&[("/api/checkout/start", 200, wrong_kind.as_str())]));
     let el = host();
     let error = next_event(&el, "tolem:error");
-    let mut handle = tolem::mount(el.clone().into(), options("W-4b", "en")).unwrap();
+    let mut handle = mount(el.clone().into(), options("W-4b", "en")).unwrap();
     let detail = JsFuture::from(error).await.unwrap();
     assert_eq!(field(&detail, "code").as_string().as_deref(), Some("BACKEND_ERROR"));
     let message = field(&detail, "message").as_string().unwrap_or_default();
@@ -243,7 +337,7 @@ async fn malformed_and_failing_backends_show_clear_errors() {
     )]));
     let el = host();
     let error = next_event(&el, "tolem:error");
-    let mut handle = tolem::mount(el.clone().into(), options("W-5", "en")).unwrap();
+    let mut handle = mount(el.clone().into(), options("W-5", "en")).unwrap();
     let detail = JsFuture::from(error).await.unwrap();
     assert_eq!(field(&detail, "code").as_string().as_deref(), Some("PROVIDER_ERROR"));
     // "Try again" starts over and now succeeds
@@ -269,7 +363,7 @@ fn invalid_options_are_config_errors() {
         r#"{"provider":"ioka","order":{"id":"A","amount":100,"currency":"KZT"}}"#,
         r#"{"provider":"ioka","backendUrl":"/b","order":{"id":"A","amount":100,"currency":"KZT"},"theme":"blue"}"#,
     ] {
-        let err = match tolem::mount(el.clone().into(), json(bad)) {
+        let err = match mount(el.clone().into(), json(bad)) {
             Err(e) => e,
             Ok(_) => panic!("accepted {bad}"),
         };
@@ -277,10 +371,10 @@ fn invalid_options_are_config_errors() {
     }
     // a value of the wrong type is named
     let bad = r#"{"provider":"ioka","backendUrl":"/b","order":{"id":"A","amount":"100","currency":"KZT"}}"#;
-    let Err(err) = tolem::mount(el.clone().into(), json(bad)) else { panic!("accepted {bad}") };
+    let Err(err) = mount(el.clone().into(), json(bad)) else { panic!("accepted {bad}") };
     let thrown = field(&err, "message").as_string().unwrap_or_default();
     assert!(thrown.contains(r#"order.amount: invalid type: string "100", expected i64"#), "{thrown}");
-    let missing = tolem::mount(JsValue::from_str("#no-such-element"), options("W-6", "en"));
+    let missing = mount(JsValue::from_str("#no-such-element"), options("W-6", "en"));
     assert!(missing.is_err());
 }
 
@@ -293,7 +387,7 @@ async fn an_attempt_the_backend_forgot_starts_over_cleanly() {
     let storage = journal("att_gone", "W-7");
     let el = host();
     let error = next_event(&el, "tolem:error");
-    let mut handle = tolem::mount(el.clone().into(), options("W-7", "en")).unwrap();
+    let mut handle = mount(el.clone().into(), options("W-7", "en")).unwrap();
     let detail = JsFuture::from(error).await.unwrap();
     yew::scheduler::flush().await;
     assert_eq!(field(&detail, "code").as_string().as_deref(), Some("BACKEND_ERROR"));
@@ -370,7 +464,7 @@ async fn an_answer_about_another_order_or_amount_is_never_shown_as_paid() {
         let storage = journal("att_x", "W-11");
         let el = host();
         let error = next_event(&el, "tolem:error");
-        let mut handle = tolem::mount(el.clone().into(), options("W-11", "en")).unwrap();
+        let mut handle = mount(el.clone().into(), options("W-11", "en")).unwrap();
         let detail = JsFuture::from(error).await.unwrap();
         yew::scheduler::flush().await;
         assert_eq!(field(&detail, "code").as_string().as_deref(), Some("BACKEND_ERROR"), "{order} {amount}");

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Packages trunk's release build (`trunk build --release` into target/trunk: Trunk.toml, and
-# tools/bundle.sh, its post-build hook) into what merchants host and install, from one wasm:
+# tools/bundle.sh, its post-build hook) into what merchants host and install:
 #   dist/tolem.js  tolem_bg.wasm  tolem.css  integrity.json   the script tag (any folder or a CDN)
+#   dist/tolem-direct.js  tolem_direct_bg.wasm                 beside it: the browser-direct build,
+#                                                              fetched only by pages that use it
 #   dist/npm/                                                  the npm package tolem-checkout
 #   dist/tolem-checkout-<version>.tgz                          `npm pack` of it
 set -euo pipefail
@@ -14,15 +16,16 @@ if [ "$version" != "$npm_version" ]; then
   echo "dist: Cargo.toml says $version but www/package.json says $npm_version" >&2
   exit 1
 fi
-for f in tolem/tolem.js tolem/tolem_bg.wasm tolem/integrity.json npm/index.js; do
+for f in tolem/tolem.js tolem/tolem_bg.wasm tolem/tolem-direct.js tolem/tolem_direct_bg.wasm tolem/integrity.json npm/index.js npm/direct.js; do
   [ -f "$built/$f" ] || { echo "dist: $built/$f is missing: run trunk build --release first (make dist does)" >&2; exit 1; }
 done
 rm -rf "$out" && mkdir -p "$out/npm"
-cp "$built"/tolem/{tolem.js,tolem_bg.wasm,tolem.css,integrity.json} "$out/"
+cp "$built"/tolem/{tolem.js,tolem_bg.wasm,tolem.css,tolem-direct.js,tolem_direct_bg.wasm,integrity.json} "$out/"
 
-# The npm package: its entry, and the same wasm and CSS as the script tag.
-cp "$built/npm/index.js" "$out/npm/"
+# The npm package: its entry, the direct build's glue, and the same wasm files and CSS as the
+# script tag.
+cp "$built/npm/index.js" "$built/npm/direct.js" "$out/npm/"
 cp www/element.js www/index.d.ts www/element.d.ts www/package.json www/README.md LICENSE-MIT LICENSE-APACHE "$out/npm/"
-cp "$out/tolem_bg.wasm" "$out/tolem.css" "$out/npm/"
+cp "$out/tolem_bg.wasm" "$out/tolem_direct_bg.wasm" "$out/tolem.css" "$out/npm/"
 (cd "$out" && npm pack ./npm --pack-destination . --silent >/dev/null)
 echo "dist: $(cd "$out" && ls | tr '\n' ' ')"

@@ -155,14 +155,22 @@ export interface CheckoutHandle {
  */
 export function mount(target: Element | string, options: MountOptions): CheckoutHandle;
 
-/** Fetches and compiles the wasm now instead of on the first mount. */
-export function preload(): Promise<void>;
+/**
+ * Fetches and compiles a build of the widget now instead of on the first mount: the
+ * backend-only build, or with `"direct"` the one with the browser-direct modes (ioka token
+ * mode, OneEntry's sign-in and direct mode), which a mount whose options have `publicKey`,
+ * `iokaTokensUrl` or `oneentry` uses.
+ */
+export function preload(which?: "direct"): Promise<void>;
 
 /** Registers `<tolem-checkout>` (or another name); does nothing when already defined or on a server. */
 export function defineElement(name?: string): void;
 
-/** Where `tolem_bg.wasm` is fetched from (default: beside the package's entry file). */
-export function setWasmUrl(url: string | URL): void;
+/**
+ * Where `tolem_bg.wasm` is fetched from, and `tolem_direct_bg.wasm` (default: beside `url`);
+ * by default both come from beside the package's entry file.
+ */
+export function setWasmUrl(url: string | URL, directUrl?: string | URL): void;
 
 /** Mounted widgets and wasm memory, for leak checks. */
 export function stats(): { mounted: number; wasmMemoryBytes: number };

@@ -1,41 +1,82 @@
 // Tolem's JavaScript edge, shared by the script tag (dist/tolem.js, a classic script) and the
-// npm package (tolem-checkout, ESM). It loads the wasm once, on the first mount (or on
-// `preload()`), keeps `mount` usable before the wasm has arrived, and defines the
+// npm package (tolem-checkout, ESM). It loads a wasm build once, on the first mount that needs
+// it (or on `preload()`), keeps `mount` usable before the wasm has arrived, and defines the
 // <tolem-checkout> element. Nothing here touches `window`, `document` or `customElements`
 // until a widget mounts or the element is defined, so importing the package while rendering
 // on a server is safe.
+//
+// Two builds of the widget: tolem_bg.wasm, the backend-only build every page that talks to a
+// merchant backend uses, whose glue is bundled here; and tolem_direct_bg.wasm, with the modes in
+// which the browser calls a provider's API itself (ioka token mode, OneEntry's sign-in and
+// direct mode), fetched with its own glue only by a page whose options ask for them.
 import initWasm, { mount as mountWasm } from "./tolem_glue.js";
 
-// Written by tools/dist.sh: the sha384 SRI hash of tolem_bg.wasm. The wasm is fetched with it,
-// so a script tag pinned with `integrity` pins the wasm as well.
+// Written by tools/bundle.sh: the sha384 SRI hashes of the two wasm files. Each is fetched with
+// its hash, so a script tag pinned with `integrity` pins the wasm as well.
 const WASM_INTEGRITY = typeof TOLEM_WASM_INTEGRITY === "string" ? TOLEM_WASM_INTEGRITY : "";
+const DIRECT_WASM_INTEGRITY = typeof TOLEM_DIRECT_WASM_INTEGRITY === "string" ? TOLEM_DIRECT_WASM_INTEGRITY : "";
 
 let wasmUrl = null;
-let loading = null;
-let wasm = null;
+let directWasmUrl = null;
+let directGlue = () => Promise.reject(new Error("tolem: this package has no browser-direct build"));
+const builds = {
+  backend: { loading: null, exports: null, mount: mountWasm },
+  direct: { loading: null, exports: null, mount: null },
+};
 const live = new Set();
 
-/** Where tolem_bg.wasm is fetched from; set once, before the first mount or preload. */
-export function setWasmUrl(url) {
+/**
+ * Where tolem_bg.wasm is fetched from, and tolem_direct_bg.wasm (beside it unless given); set
+ * once, before the first mount or preload.
+ */
+export function setWasmUrl(url, directUrl) {
   wasmUrl = String(url);
+  directWasmUrl = directUrl ? String(directUrl) : null;
 }
 
-/** Starts fetching and compiling the wasm now instead of on the first mount. */
-export function preload() {
-  if (!loading) {
+/** How the entry loads the direct build's glue (a module with `default` init and `mount`). */
+export function setDirectGlue(load) {
+  directGlue = load;
+}
+
+/** True when `options` ask for a mode only tolem_direct_bg.wasm has. */
+function needsDirect(options) {
+  return Boolean(options && (options.publicKey || options.iokaTokensUrl || options.oneentry));
+}
+
+function load(kind) {
+  const build = builds[kind];
+  if (!build.loading) {
     if (!wasmUrl) {
       return Promise.reject(new Error("tolem: no wasm URL"));
     }
-    const init = WASM_INTEGRITY ? { integrity: WASM_INTEGRITY } : {};
-    loading = initWasm({ module_or_path: fetch(wasmUrl, init) }).then((exports) => {
-      wasm = exports;
-    });
+    const direct = kind === "direct";
+    const url = direct ? directWasmUrl || new URL("tolem_direct_bg.wasm", wasmUrl).href : wasmUrl;
+    const integrity = direct ? DIRECT_WASM_INTEGRITY : WASM_INTEGRITY;
+    // The wasm downloads while the direct build's glue does.
+    const response = fetch(url, integrity ? { integrity } : {});
+    const glue = direct ? directGlue() : Promise.resolve({ default: initWasm, mount: mountWasm });
+    build.loading = glue
+      .then((g) => g.default({ module_or_path: response }).then((exports) => [g, exports]))
+      .then(([g, exports]) => {
+        build.exports = exports;
+        build.mount = g.mount;
+      });
     // A failed download may be retried by the next mount.
-    loading.catch(() => {
-      loading = null;
+    build.loading.catch(() => {
+      build.loading = null;
     });
+    response.catch(() => {});
   }
-  return loading;
+  return build.loading;
+}
+
+/**
+ * Starts fetching and compiling a build now instead of on the first mount: the backend-only
+ * build, or with `"direct"` the one with the browser-direct modes.
+ */
+export function preload(which) {
+  return load(which === "direct" ? "direct" : "backend");
 }
 
 function resolveTarget(target) {
@@ -57,6 +98,74 @@ function report(target, options, code, message) {
   }
 }
 
+// The language the widget will speak, decided as it decides (tolem-i18n's `negotiate`): the
+// option, else the page's <html lang>, else the first browser language it knows, else Russian.
+// `null` for an option it does not speak (the widget refuses those options).
+function widgetLocale(option) {
+  const known = (tag) => {
+    const primary = String(tag).trim().split(/[-_]/)[0].toLowerCase();
+    return ["kk", "ru", "en"].includes(primary) ? primary : null;
+  };
+  if (option !== undefined && option !== null) return known(option);
+  const page = known(document.documentElement.getAttribute("lang") || "");
+  return page || (navigator.languages || []).map(known).find(Boolean) || "ru";
+}
+
+// A v4 UUID from crypto.getRandomValues, like the widget's own idempotency keys.
+function freshKey() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// True when this tab keeps a journal record of a checkout with `provider` (src/browser.rs): the
+// widget may resume that payment (it decides), and a `start` sent now could begin another
+// attempt behind its back (after a decline, `start` makes a new one).
+function journaled(provider) {
+  try {
+    for (let i = 0; i < sessionStorage.length; i++) {
+      if ((sessionStorage.key(i) || "").startsWith(`tolem:attempt:${provider}:`)) return true;
+    }
+  } catch {
+    // No storage: the widget keeps no journal either.
+  }
+  return false;
+}
+
+/**
+ * The widget's first request, sent now, while the wasm downloads and compiles: `POST
+ * {backendUrl}/start` with a checkout session's client secret (www/backend-api.md). Sent only
+ * where the widget would send exactly that as its first request (Tolem's backend API with a
+ * session; not ioka's guide, not OneEntry's sign-in or direct modes, not a page the provider
+ * sent the shopper back to or one whose tab journaled a payment, where the widget reads the
+ * status instead). The widget takes the
+ * answer only when its own request would have been this one byte for byte, and aborts it
+ * otherwise (src/effects.rs, `start`).
+ */
+function earlyStart(options) {
+  if (!options || typeof options.backendUrl !== "string" || typeof options.clientSecret !== "string") return null;
+  if (typeof options.provider !== "string" || options.iokaTokensUrl || options.oneentry || options.userToken) return null;
+  const query = new URLSearchParams(location.search);
+  if (query.has("tolem_return") || query.has("orderId") || journaled(options.provider)) return null;
+  const locale = widgetLocale(options.locale);
+  if (!locale || typeof crypto === "undefined" || typeof AbortController === "undefined") return null;
+  const key = freshKey();
+  const url = `${options.backendUrl.replace(/\/+$/, "")}/start`;
+  // Members in the order the widget writes them.
+  const body = JSON.stringify({ provider: options.provider, clientSecret: options.clientSecret, idempotencyKey: key, locale });
+  const controller = new AbortController();
+  const response = fetch(url, {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body,
+    signal: controller.signal,
+  });
+  response.catch(() => {});
+  return { url, body, key, response, controller };
+}
+
 function codedError(code, message) {
   const e = new Error(message);
   e.code = code;
@@ -74,6 +183,11 @@ export function mount(target, options) {
   let handle = null;
   let pending = [];
   let unmounted = false;
+  let early = earlyStart(options);
+  const dropEarly = () => {
+    if (early) early.controller.abort();
+    early = null;
+  };
   const checkout = {
     update(partial) {
       if (unmounted) return;
@@ -86,6 +200,7 @@ export function mount(target, options) {
       if (unmounted) return;
       unmounted = true;
       live.delete(checkout);
+      dropEarly();
       if (handle) {
         handle.unmount();
         handle.free();
@@ -94,11 +209,16 @@ export function mount(target, options) {
     },
   };
   live.add(checkout);
-  checkout.ready = preload().then(
+  const kind = needsDirect(options) ? "direct" : "backend";
+  checkout.direct = kind === "direct";
+  checkout.ready = load(kind).then(
     () => {
       if (unmounted) return checkout;
       try {
-        handle = mountWasm(target, options);
+        // The widget owns the early request from here (it aborts what it does not use).
+        const handoff = early;
+        early = null;
+        handle = builds[kind].mount(target, options, handoff);
       } catch (e) {
         // The widget has already reported it (tolem:error + onError).
         live.delete(checkout);
@@ -118,8 +238,10 @@ export function mount(target, options) {
     (e) => {
       live.delete(checkout);
       unmounted = true;
-      report(target, options, "NETWORK_ERROR", `tolem: could not load ${wasmUrl}: ${e && e.message ? e.message : e}`);
-      throw codedError("NETWORK_ERROR", `tolem: could not load ${wasmUrl}`);
+      dropEarly();
+      const what = kind === "direct" ? "the browser-direct build" : wasmUrl;
+      report(target, options, "NETWORK_ERROR", `tolem: could not load ${what}: ${e && e.message ? e.message : e}`);
+      throw codedError("NETWORK_ERROR", `tolem: could not load ${what}`);
     },
   );
   checkout.ready.catch(() => {});
@@ -128,7 +250,8 @@ export function mount(target, options) {
 
 /** What is alive: mounted widgets and the wasm memory in bytes (for leak checks). */
 export function stats() {
-  return { mounted: live.size, wasmMemoryBytes: wasm ? wasm.memory.buffer.byteLength : 0 };
+  const memory = (b) => (b.exports ? b.exports.memory.buffer.byteLength : 0);
+  return { mounted: live.size, wasmMemoryBytes: memory(builds.backend) + memory(builds.direct) };
 }
 
 // Attributes of <tolem-checkout>, flattened from the mount options (docs/architecture.md, "Contracts").
@@ -233,7 +356,12 @@ export function defineElement(name = "tolem-checkout") {
       }
       const options = optionsFrom(this);
       // A checkout whose options were refused is gone (live no longer holds it): mount
-      // again with the corrected attributes.
+      // again with the corrected attributes. Attributes that change which build the widget
+      // needs (public-key, ioka-tokens-url) mount it again in the other build.
+      if (this.tolemCheckout && this.tolemCheckout.direct !== needsDirect(options)) {
+        this.tolemCheckout.unmount();
+        this.tolemCheckout = null;
+      }
       if (this.tolemCheckout && live.has(this.tolemCheckout)) {
         try {
           this.tolemCheckout.update(options);

@@ -154,7 +154,7 @@ class Shop(BaseHTTPRequestHandler):
             settings = {"publicKey": PUBLIC_KEY, "apiUrl": API_URL, "sandboxUrl": SANDBOX_URL}
             return self.send(200, CHECKOUT_JS % json.dumps(settings), "text/javascript")
         name = path.removeprefix("/tolem/")
-        if path.startswith("/tolem/") and name in ("tolem.js", "tolem_bg.wasm", "tolem.css"):
+        if path.startswith("/tolem/") and name in ("tolem.js", "tolem_bg.wasm", "tolem.css", "tolem-direct.js", "tolem_direct_bg.wasm"):
             with open(os.path.join(WIDGET_DIR, name), "rb") as f:
                 kind = {"js": "text/javascript", "wasm": "application/wasm", "css": "text/css"}
                 return self.send(200, f.read(), kind[name.rsplit(".", 1)[1]])

@@ -3,7 +3,7 @@
 //! | path | what |
 //! |---|---|
 //! | `/` | the demo storefront (`demo/`: static pages using the built widget, under the strict CSP) |
-//! | `/tolem/` | the widget files a merchant would host (`tolem.js`, `tolem_bg.wasm`, `tolem.css`) |
+//! | `/tolem/` | the widget files a merchant would host (`tolem.js`, `tolem_bg.wasm`, `tolem.css`, and the browser-direct build's `tolem-direct.js`, `tolem_direct_bg.wasm`) |
 //! | `/api/checkout/*` | the reference merchant backend |
 //! | `/shop/checkout` | the shop's own server: prices the cart and makes its checkout session ([`shop`]) |
 //! | `/sandbox/*` | the provider sandbox |

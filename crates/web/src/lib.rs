@@ -1,0 +1,3 @@
+//! `tolem_bg.wasm`: the widget (the `tolem` crate) without its browser-direct modes; what the
+//! loader fetches unless the page's options need `tolem_direct_bg.wasm` (crates/direct).
+pub use tolem::*;
