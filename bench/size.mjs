@@ -1,12 +1,16 @@
-// `make bench`, size: what a shopper downloads for Tolem (dist/: wasm, js, css, all five
-// providers and three languages) next to Adyen Web Drop-in with Card bundled in this run.
-import { basename } from "node:path";
-import { adyenVersion, buildAdyen, bytes, sum, tolemFiles, writeResult } from "./common.mjs";
+// `make bench`, size: what a shopper downloads for Tolem (dist/: a page with a merchant
+// backend loads tolem.js, tolem_bg.wasm and tolem.css, all five providers and three languages)
+// next to Adyen Web Drop-in with Card bundled in this run; and what a page with a
+// browser-direct mode loads instead (tolem.js, tolem.css, tolem-direct.js, tolem_direct_bg.wasm).
+import { basename, join } from "node:path";
+import { adyenVersion, buildAdyen, bytes, root, sum, tolemFiles, writeResult } from "./common.mjs";
 
 const adyen = await buildAdyen();
 const tolemParts = tolemFiles.map((f) => ({ file: basename(f), ...bytes(f) }));
 const adyenParts = [adyen.js, adyen.css].map((f) => ({ file: basename(f), ...bytes(f) }));
 const tolem = sum(tolemParts);
+const directParts = ["tolem-direct.js", "tolem_direct_bg.wasm"].map((f) => ({ file: f, ...bytes(join(root, "dist", f)) }));
+const direct = sum([...tolemParts.filter((p) => p.file !== "tolem_bg.wasm"), ...directParts]);
 const adyenTotal = sum(adyenParts);
 const ratio = {
   raw: tolem.raw / adyenTotal.raw,
@@ -22,5 +26,7 @@ console.log(row("Tolem", tolem));
 for (const p of adyenParts) console.log(row(`  adyen ${p.file}`, p));
 console.log(row("Adyen Drop-in + Card", adyenTotal));
 console.log(`Tolem / Adyen: ${ratio.raw.toFixed(2)}× raw, ${ratio.gzip.toFixed(2)}× gzip, ${ratio.brotli.toFixed(2)}× brotli`);
+for (const p of directParts) console.log(row(`  tolem ${p.file}`, p));
+console.log(row("Tolem, browser-direct page", direct));
 
-writeResult("size", { adyenVersion: adyenVersion(), tolem, tolemParts, adyen: adyenTotal, adyenParts, ratio });
+writeResult("size", { adyenVersion: adyenVersion(), tolem, tolemParts, adyen: adyenTotal, adyenParts, ratio, direct, directParts });
