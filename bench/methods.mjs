@@ -3,7 +3,8 @@
 // Drop-in, with the backend answering after 0, 50 and 150 ms, and once more on an emulated slow
 // mobile link (Chromium's network emulation: 150 ms round trip, 1.6 Mbit/s down, 0.75 Mbit/s
 // up), where the bytes count. Files are served brotli-compressed (quality 11), as a CDN
-// serves them. Both pages get their methods from the same loopback server, which answers after a
+// serves them. Each page is written as its vendor's docs say: Tolem's names the wasm in a
+// preload link (README, Embed). Both pages get their methods from the same loopback server, which answers after a
 // fixed delay: Tolem's `POST /start` (a recorded answer), and for Adyen the merchant's own
 // `/paymentMethods` proxy returning a static `paymentMethodsResponse`. Nothing leaves loopback:
 // every other request is refused. Tolem is done when its method radio is laid out and its Pay
@@ -61,7 +62,9 @@ const probe = (methods, pay) => `
 
 const pages = {
   tolem: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tolem</title>
-<link rel="stylesheet" href="/tolem/tolem.css"><script>${probe(".tolem-radio", "button.tolem-pay")}</script>
+<link rel="stylesheet" href="/tolem/tolem.css">
+<link rel="preload" href="/tolem/tolem_bg.wasm" as="fetch" type="application/wasm" crossorigin>
+<script>${probe(".tolem-radio", "button.tolem-pay")}</script>
 <script src="/tolem/tolem.js"></script></head><body><div id="checkout"></div><script>
   window.__bench.mountAt = performance.now();
   Tolem.mount("#checkout", {

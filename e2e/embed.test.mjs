@@ -59,7 +59,7 @@ test("script tag from a sub-folder, strict CSP, SRI: round trip to paid", async 
   assert.deepEqual(
     wasmRequests(page),
     [`GET ${suite.demo.origin}/embed/vendor/tolem/tolem_bg.wasm`],
-    "the wasm comes from beside the script, once",
+    "the wasm comes from beside the script, once (the page's preload link and the loader's fetch are one request)",
   );
   assert.deepEqual(page.requests.filter((r) => /tolem[-_]direct/.test(r)), [], "a page with a backend never fetches the browser-direct build");
   await payOnSandbox(page);
@@ -126,6 +126,7 @@ test("a tampered wasm is refused by its SRI hash and reported as NETWORK_ERROR",
     const body = Buffer.concat([await real.body(), Buffer.from([0])]);
     await route.fulfill({ response: real, body });
   });
+  // The page preloads the wasm with <link rel=preload>: the loader's fetch still checks its hash.
   await page.goto(suite.demo.origin + "/embed/script-tag.html?order=EMB-TAMPER&locale=en");
   await page.locator("#log li[data-event=error]").waitFor();
   const [entry] = await log(page);
