@@ -723,17 +723,15 @@ fn another_tab_paying_makes_this_one_watch_then_pay_here_takes_over() {
     assert!(fx.is_empty());
     assert_eq!(flow, before);
     // The other tab's payment settles: this tab sees it through its own status read.
-    let (paid, fx) = step(
-        flow.clone(),
-        Event::StatusAnswered {
-            request: 3,
-            answer: Ok(PaymentStatus::Paid),
-            order: None,
-            now_ms: 6_000,
-            random: 0.5,
-            held_ms: 30,
-        },
-    );
+    let settled = Event::StatusAnswered {
+        request: 3,
+        answer: Ok(PaymentStatus::Paid),
+        order: None,
+        now_ms: 6_000,
+        random: 0.5,
+        held_ms: 30,
+    };
+    let (paid, fx) = step(flow.clone(), settled.clone());
     assert!(matches!(paid.state, State::Final { status: PaymentStatus::Paid, .. }));
     assert!(fx.contains(&Effect::ClearJournal));
     // Or the shopper pays here instead, with the method they had chosen.
@@ -742,17 +740,7 @@ fn another_tab_paying_makes_this_one_watch_then_pay_here_takes_over() {
     assert!(matches!(flow.state, State::AwaitingRedirect { request: 4, .. }));
     // The status answer still in flight is ignored now.
     let before = flow.clone();
-    let (flow, _) = step(
-        flow,
-        Event::StatusAnswered {
-            request: 3,
-            answer: Ok(PaymentStatus::Paid),
-            order: None,
-            now_ms: 6_000,
-            random: 0.5,
-            held_ms: 30,
-        },
-    );
+    let (flow, _) = step(flow, settled);
     assert_eq!(flow, before);
 }
 
