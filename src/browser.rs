@@ -585,6 +585,16 @@ impl EarlyStart {
     pub fn abort(self) {
         self.controller.abort();
     }
+
+    /// Kept when it is exactly the request to `url` with `body`; aborted otherwise.
+    pub fn kept_if_same(self, url: &str, body: Option<&str>) -> Option<EarlyStart> {
+        if self.url == url && body == Some(self.body.as_str()) {
+            Some(self)
+        } else {
+            self.abort();
+            None
+        }
+    }
 }
 
 /// A JSON body as `read` reads it; a body of another shape is the backend's (or provider's)

@@ -138,14 +138,7 @@ impl Component for Checkout {
 
     fn create(ctx: &Context<Self>) -> Self {
         let options = &ctx.props().options;
-        let early_start = ctx.props().early_start.take().and_then(|early| {
-            if effects::early_start_fits(options, &early) {
-                Some(early)
-            } else {
-                early.abort();
-                None
-            }
-        });
+        let early_start = ctx.props().early_start.take().and_then(|early| effects::early_start_fitting(options, early));
         ctx.link().send_message(mount_event(options, early_start.as_ref().map(|e| e.key.clone())));
         // A page that loads hidden or offline starts paused.
         if browser::document_hidden() {

@@ -36,7 +36,7 @@ pub enum PayOutcome {
 }
 
 /// `POST {backend}/start`; the answer is Tolem's shape or ioka's guide shape. `early` is the
-/// loader's request ([`early_start_fits`]), taken when it is this very request.
+/// loader's request ([`early_start_fitting`]), taken when it is this very request.
 pub async fn start(
     requests: Requests,
     options: Rc<WidgetOptions>,
@@ -47,14 +47,7 @@ pub async fn start(
     early: Option<EarlyStart>,
 ) -> Event {
     let (url, json) = start_request(&options, idempotency_key, sign_in, user_token);
-    let early = early.and_then(|e| {
-        if json.as_ref().is_some_and(|json| e.url == url && &e.body == json) {
-            Some(e)
-        } else {
-            e.abort();
-            None
-        }
-    });
+    let early = early.and_then(|e| e.kept_if_same(&url, json.as_deref()));
     let answer = match (json, early) {
         (Some(_), Some(early)) => requests.adopt(early).await.and_then(|value| start_answer(value, &url)),
         (Some(json), None) => match requests.json_value(Method::Post, &url, &[], Some(json), false).await {
@@ -66,13 +59,13 @@ pub async fn start(
     Event::StartAnswered { request, answer }
 }
 
-/// True when the loader's early request is, byte for byte, the checkout's first `start` (no
+/// The loader's early request, kept when it is byte for byte the checkout's first `start` (no
 /// sign-in yet, the page's user token): then its key is the checkout's key, and its answer the
-/// first start's. Any other request must not lend its key, which the backend may have sent on
-/// to the provider with another body.
-pub fn early_start_fits(options: &WidgetOptions, early: &EarlyStart) -> bool {
+/// first start's. Any other is aborted and must not lend its key, which the backend may have
+/// sent on to the provider with another body.
+pub fn early_start_fitting(options: &WidgetOptions, early: EarlyStart) -> Option<EarlyStart> {
     let (url, json) = start_request(options, early.key.clone(), None, None);
-    url == early.url && json.as_deref() == Some(early.body.as_str())
+    early.kept_if_same(&url, json.as_deref())
 }
 
 /// Where `start` goes and its JSON body.
