@@ -8,7 +8,7 @@ use std::rc::Rc;
 use gloo_timers::callback::{Interval, Timeout};
 use yew::prelude::*;
 
-use tolem_core::flow::{step, Effect, Event, Flow, FlowConfig, ReturnHint};
+use tolem_core::flow::{step, Effect, Event, Flow, FlowConfig, Notify, ReturnHint};
 use tolem_core::poll::PollPolicy;
 use tolem_core::tabs::claim_key;
 
@@ -73,6 +73,9 @@ pub struct Checkout {
     /// The loader's early `start`, until the first start takes it or the checkout began
     /// without one.
     early_start: Option<EarlyStart>,
+    /// `tolem:ready` waits for the render that puts the methods on screen: the merchant's
+    /// handler runs after the shopper can see them, and may rely on them being there.
+    ready_after_render: bool,
     _listeners: Vec<Listener>,
 }
 
@@ -156,6 +159,7 @@ impl Component for Checkout {
             focus_pending: false,
             requests: Requests::default(),
             early_start,
+            ready_after_render: false,
             _listeners: listeners(ctx.link(), options),
         }
     }
@@ -181,10 +185,15 @@ impl Component for Checkout {
             early.abort();
         }
         self.sync_clock(ctx);
+        if !changed {
+            // No render follows an unchanged state.
+            self.notify_ready(ctx);
+        }
         changed
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, _first_render: bool) {
+        self.notify_ready(ctx);
         if !self.focus_pending {
             return;
         }
@@ -249,7 +258,16 @@ impl Component for Checkout {
 
 impl Checkout {
     /// Drops every timer and aborts every request (unmount, or a new checkout).
+    /// Dispatches a `tolem:ready` held for the render (see `ready_after_render`).
+    fn notify_ready(&mut self, ctx: &Context<Self>) {
+        if std::mem::take(&mut self.ready_after_render) {
+            let props = ctx.props();
+            effects::notify(&props.host, &props.callbacks, props.options.provider.as_str(), Notify::Ready);
+        }
+    }
+
     fn stop_everything(&mut self) {
+        self.ready_after_render = false;
         self.tick = None;
         self.clock = None;
         self.redirect_fallback = None;
@@ -326,6 +344,7 @@ impl Checkout {
                     link.send_message(Event::NavigationFailed);
                 }
             }
+            Effect::Notify(Notify::Ready) => self.ready_after_render = true,
             Effect::Notify(n) => effects::notify(&props.host, &props.callbacks, options.provider.as_str(), n),
         }
     }

@@ -36,6 +36,12 @@ export function next_event(el, name) {
     el.addEventListener(name, (e) => { clearTimeout(t); resolve(e.detail); }, { once: true });
   });
 }
+// How many method radios `el` holds at the moment `name` is dispatched on it.
+export function radios_at_event(el, name) {
+  return new Promise((resolve) => {
+    el.addEventListener(name, () => resolve(el.querySelectorAll("input[type=radio]").length), { once: true });
+  });
+}
 export function click(el) { el.click(); }
 export function with_callbacks(options) {
   window.__tolemCallbacks = [];
@@ -60,6 +66,7 @@ extern "C" {
     fn calls() -> js_sys::Array;
     fn sent() -> js_sys::Array;
     fn next_event(el: &web_sys::Element, name: &str) -> js_sys::Promise;
+    fn radios_at_event(el: &web_sys::Element, name: &str) -> js_sys::Promise;
     fn click(el: &web_sys::Element);
     fn with_callbacks(options: &JsValue) -> JsValue;
     fn callbacks() -> js_sys::Array;
@@ -141,6 +148,16 @@ async fn mounted(options: JsValue) -> (web_sys::Element, tolem::CheckoutHandle) 
 
 fn calls_to(path: &str) -> usize {
     calls().iter().filter(|c| c.as_string().unwrap_or_default().contains(path)).count()
+}
+
+#[wasm_bindgen_test]
+async fn ready_is_dispatched_once_the_methods_are_on_screen() {
+    install_fetch(&routes(&[("/api/checkout/start", 200, start("W-0", 1_500_000).as_str())]));
+    let el = host();
+    let radios = radios_at_event(&el, "tolem:ready");
+    let _handle = mount(el.clone().into(), options("W-0", "en")).unwrap();
+    let shown = JsFuture::from(radios).await.unwrap().as_f64().unwrap();
+    assert_eq!(shown, 2.0, "both methods are in the DOM when tolem:ready is dispatched");
 }
 
 #[wasm_bindgen_test]

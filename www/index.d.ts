@@ -72,6 +72,7 @@ export interface ErrorDetail { code: ErrorCode; message: string }
 
 /** The events dispatched on the host element (bubbling, composed, so they cross shadow roots). */
 export interface TolemEventMap {
+  /** The methods are on screen (dispatched after the render that shows them). */
   "tolem:ready": CustomEvent<ReadyDetail>;
   "tolem:method": CustomEvent<MethodDetail>;
   "tolem:redirect": CustomEvent<RedirectDetail>;
