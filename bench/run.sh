@@ -11,6 +11,7 @@ if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package-lock.json -
 fi
 rm -rf target/bench && mkdir -p target/bench
 # the venv of bench/guide.mjs lives beside it (target/bench-venv) and is kept between runs
+bench/floor.sh
 echo; node bench/size.mjs
 echo; node bench/methods.mjs
 echo; target/release/tolem-bench target/bench/polling.json

@@ -1,7 +1,9 @@
 // `make bench`, size: what a shopper downloads for Tolem (dist/: a page with a merchant
 // backend loads tolem.js, tolem_bg.wasm and tolem.css, all five providers and three languages)
 // next to Adyen Web Drop-in with Card bundled in this run; and what a page with a
-// browser-direct mode loads instead (tolem.js, tolem.css, tolem-direct.js, tolem_direct_bg.wasm).
+// browser-direct mode loads instead (tolem.js, tolem.css, tolem-direct.js, tolem_direct_bg.wasm);
+// and the floor: the smallest widget on the design card's libraries (bench/floor, built by
+// bench/floor.sh), what any widget on them downloads before its own code.
 import { basename, join } from "node:path";
 import { adyenVersion, buildAdyen, bytes, root, sum, tolemFiles, writeResult } from "./common.mjs";
 
@@ -12,6 +14,8 @@ const tolem = sum(tolemParts);
 const directParts = ["tolem-direct.js", "tolem_direct_bg.wasm"].map((f) => ({ file: f, ...bytes(join(root, "dist", f)) }));
 const direct = sum([...tolemParts.filter((p) => p.file !== "tolem_bg.wasm"), ...directParts]);
 const adyenTotal = sum(adyenParts);
+const floorParts = ["floor.js", "floor_bg.wasm"].map((f) => ({ file: f, ...bytes(join(root, "target", "floor", "out", f)) }));
+const floor = sum(floorParts);
 const ratio = {
   raw: tolem.raw / adyenTotal.raw,
   gzip: tolem.gzip / adyenTotal.gzip,
@@ -28,5 +32,8 @@ console.log(row("Adyen Drop-in + Card", adyenTotal));
 console.log(`Tolem / Adyen: ${ratio.raw.toFixed(2)}× raw, ${ratio.gzip.toFixed(2)}× gzip, ${ratio.brotli.toFixed(2)}× brotli`);
 for (const p of directParts) console.log(row(`  tolem ${p.file}`, p));
 console.log(row("Tolem, browser-direct page", direct));
+for (const p of floorParts) console.log(row(`  floor ${p.file}`, p));
+console.log(row("the card's libraries alone", floor));
+console.log(`floor / Adyen: ${(floor.brotli / adyenTotal.brotli).toFixed(2)}× brotli; Tolem above the floor: ${tolem.brotli - floor.brotli} bytes brotli, Adyen above it: ${adyenTotal.brotli - floor.brotli}`);
 
-writeResult("size", { adyenVersion: adyenVersion(), tolem, tolemParts, adyen: adyenTotal, adyenParts, ratio, direct, directParts });
+writeResult("size", { adyenVersion: adyenVersion(), tolem, tolemParts, adyen: adyenTotal, adyenParts, ratio, direct, directParts, floor, floorParts });
