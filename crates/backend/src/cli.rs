@@ -8,9 +8,14 @@
 //! * `sign ioka`: a webhook body → the hex `X-Signature`.
 //! * `sign paytone`: a callback body (raw bytes; a final newline is not part of it) → the
 //!   Base64 `X-Signature`.
+//! * `sign notification`: a notification body Tolem sends the shop → its `Tolem-Signature`
+//!   header, signed now (or at `--now <unix seconds>`).
 //! * `verify …`: exit 0 when authentic, 1 when not (the reason on stderr), 2 on bad usage.
-//!   ECommPay and Bereke carry the signature in the input; ioka's and Paytone's come in
-//!   `--signature`.
+//!   ECommPay and Bereke carry the signature in the input; ioka's, Paytone's and Tolem's own
+//!   notifications' come in `--signature` (for `notification`, the whole `Tolem-Signature`
+//!   value, checked against the clock with `--tolerance <seconds>`, default 300).
+//!
+//! Bodies on stdin are taken as raw bytes, without the final newline a shell or file adds.
 
 use serde_json::{Map, Value};
 use tolem_core::http::decode_form;
@@ -40,7 +45,7 @@ fn usage(problem: &str) -> Outcome {
         code: 2,
         stdout: String::new(),
         stderr: format!(
-            "{problem}\nusage: tolem-backend sign <ecommpay|bereke|ioka|paytone> --secret S < input\n       tolem-backend verify <ecommpay|bereke|ioka|paytone> --secret S [--signature SIG] < input\n"
+            "{problem}\nusage: tolem-backend sign <ecommpay|bereke|ioka|paytone|notification> --secret S [--now UNIX] < input\n       tolem-backend verify <ecommpay|bereke|ioka|paytone|notification> --secret S [--signature SIG] [--tolerance SECONDS] [--now UNIX] < input\n"
         ),
     }
 }
@@ -67,7 +72,8 @@ fn ecommpay_params(input: &str) -> Option<Value> {
     (!map.is_empty()).then_some(Value::Object(map))
 }
 
-/// A Paytone callback body as given on stdin, without the newline a shell or file adds.
+/// A raw body (a Paytone callback, a Tolem notification) as given on stdin, without the
+/// newline a shell or file adds.
 fn paytone_body(input: &str) -> &[u8] {
     input.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(input).as_bytes()
 }
@@ -79,14 +85,25 @@ pub fn run(args: &[String], input: &str) -> Outcome {
     };
     let mut secret = None;
     let mut signature = None;
+    let mut tolerance = tolem_core::notify::DEFAULT_TOLERANCE_SECONDS;
+    let mut now = None;
     let mut rest = args[2..].iter();
     while let Some(flag) = rest.next() {
         match (flag.as_str(), rest.next()) {
             ("--secret", Some(v)) => secret = Some(v.clone()),
             ("--signature", Some(v)) => signature = Some(v.clone()),
+            ("--tolerance", Some(v)) => match v.parse::<i64>() {
+                Ok(t) if t >= 0 => tolerance = t,
+                _ => return usage("--tolerance takes seconds"),
+            },
+            ("--now", Some(v)) => match v.parse::<i64>() {
+                Ok(t) => now = Some(t),
+                Err(_) => return usage("--now takes unix seconds"),
+            },
             _ => return usage(&format!("unexpected argument {flag}")),
         }
     }
+    let now = now.unwrap_or_else(|| crate::store::now_ms().div_euclid(1000));
     let Some(secret) = secret else {
         return usage("--secret is required");
     };
@@ -148,7 +165,19 @@ pub fn run(args: &[String], input: &str) -> Outcome {
                 Err(e) => refuse(format!("{e}; expected {}", paytone::callback_signature(key, paytone_body(input)))),
             }
         }
-        (_, p) if !matches!(p, "ecommpay" | "bereke" | "ioka" | "paytone") => usage(&format!("unknown provider {p}")),
+        ("sign", "notification") => ok(tolem_core::notify::sign(key, now, paytone_body(input)) + "\n"),
+        ("verify", "notification") => {
+            let Some(given) = signature else {
+                return usage("notification needs --signature (the Tolem-Signature header)");
+            };
+            match tolem_core::notify::verify(key, &given, paytone_body(input), now, tolerance) {
+                Ok(()) => ok("authentic\n".into()),
+                Err(e) => refuse(e.to_string()),
+            }
+        }
+        (_, p) if !matches!(p, "ecommpay" | "bereke" | "ioka" | "paytone" | "notification") => {
+            usage(&format!("unknown provider {p}"))
+        }
         _ => usage(&format!("unknown command {command}")),
     }
 }
@@ -207,6 +236,21 @@ mod tests {
         assert_eq!(forged.code, 1);
         assert!(forged.stderr.contains("expected aVFNhpSS6VwvPthuiY6BxZa/tko="), "{}", forged.stderr);
         assert_eq!(run(&args(&["verify", "paytone", "--secret", "k"]), body).code, 2);
+        // Tolem's own notifications to the shop: signed at a time, checked against a clock.
+        let body = r#"{"id":"att_1.2","status":"paid"}"#;
+        let secret = "whsec_0123456789abcdef0123456789abcdef";
+        let header = run(&args(&["sign", "notification", "--secret", secret, "--now", "1700000000"]), body);
+        assert!(header.stdout.starts_with("t=1700000000,v1="), "{}", header.stdout);
+        let header = header.stdout.trim();
+        let at = |now: &str, body: &str| {
+            run(&args(&["verify", "notification", "--secret", secret, "--signature", header, "--now", now]), body)
+        };
+        assert_eq!(at("1700000100", &format!("{body}\n")).code, 0);
+        let late = at("1700000400", body);
+        assert_eq!(late.code, 1);
+        assert!(late.stderr.contains("tolerance"), "{}", late.stderr);
+        assert_eq!(at("1700000100", &body.replace("paid", "pai")).code, 1);
+        assert_eq!(run(&args(&["verify", "notification", "--secret", secret]), body).code, 2);
         assert_eq!(run(&args(&["sign", "paypal", "--secret", "x"]), "").code, 2);
         assert_eq!(run(&args(&["sign", "ioka"]), "").code, 2);
     }

@@ -154,6 +154,68 @@ pub struct Config {
     /// More hosts the shopper may be sent to, for every provider (`TOLEM_REDIRECT_HOSTS`: a
     /// white-label or custom payment page); `start` passes them to the widget.
     pub redirect_hosts: Vec<String>,
+    /// Notifications to the shop, when `TOLEM_NOTIFY_URL` is set ([`crate::notify`]).
+    pub notify: Option<NotifyConfig>,
+}
+
+/// Where and how the shop is told of status changes ([`crate::notify`]).
+#[derive(Clone, Debug)]
+pub struct NotifyConfig {
+    /// The shop's endpoint (`TOLEM_NOTIFY_URL`), `https://` (or `http://` for a shop on the
+    /// same host or network).
+    pub url: String,
+    /// The shared secret the notifications are signed with (`TOLEM_NOTIFY_SECRET`).
+    pub secret: Secret,
+    /// How long a notification is tried before it is marked failed (`TOLEM_NOTIFY_RETRY_HOURS`,
+    /// default 72).
+    pub retry_for: Duration,
+    /// Timeout of each delivery (`TOLEM_NOTIFY_TIMEOUT_MS`, default 10 000).
+    pub timeout: Duration,
+    /// The wait after the first failed try, doubling after each next one up to an hour
+    /// (`TOLEM_NOTIFY_FIRST_RETRY_MS`, default 10 000).
+    pub first_retry: Duration,
+}
+
+/// The shortest notification secret accepted: 32 characters.
+pub const MIN_NOTIFY_SECRET_LEN: usize = 32;
+
+/// The notification settings, when `TOLEM_NOTIFY_URL` is set. `var` reads a setting (the
+/// environment, or a table in tests).
+fn notify_config(var: impl Fn(&str) -> Option<String>) -> Result<Option<NotifyConfig>, ConfigError> {
+    let Some(url) = var("TOLEM_NOTIFY_URL") else {
+        if var("TOLEM_NOTIFY_SECRET").is_some() {
+            return Err(ConfigError("TOLEM_NOTIFY_SECRET is set but TOLEM_NOTIFY_URL is not".into()));
+        }
+        return Ok(None);
+    };
+    let parsed =
+        reqwest::Url::parse(url.trim()).map_err(|e| ConfigError(format!("TOLEM_NOTIFY_URL is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+        return Err(ConfigError("TOLEM_NOTIFY_URL must be an http(s) URL with a host".into()));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(ConfigError("TOLEM_NOTIFY_URL must not carry credentials (the signature authenticates)".into()));
+    }
+    let secret =
+        var("TOLEM_NOTIFY_SECRET").ok_or_else(|| ConfigError("TOLEM_NOTIFY_URL needs TOLEM_NOTIFY_SECRET".into()))?;
+    if secret.trim().chars().count() < MIN_NOTIFY_SECRET_LEN {
+        return Err(ConfigError(format!("TOLEM_NOTIFY_SECRET must be at least {MIN_NOTIFY_SECRET_LEN} characters")));
+    }
+    let number = |name: &str, default: u64| -> Result<u64, ConfigError> {
+        var(name)
+            .map_or(Ok(default), |v| v.trim().parse().map_err(|_| ConfigError(format!("{name} must be an integer"))))
+    };
+    let hours = number("TOLEM_NOTIFY_RETRY_HOURS", 72)?;
+    let timeout_ms = number("TOLEM_NOTIFY_TIMEOUT_MS", 10_000)?;
+    let first_retry_ms = number("TOLEM_NOTIFY_FIRST_RETRY_MS", 10_000)?;
+    Ok(Some(NotifyConfig {
+        url: parsed.to_string(),
+        secret: Secret::new(secret.trim()),
+        // At least a minute, at most 30 days.
+        retry_for: Duration::from_secs(hours.saturating_mul(3600).clamp(60, 30 * 86_400)),
+        timeout: Duration::from_millis(timeout_ms.clamp(100, 60_000)),
+        first_retry: Duration::from_millis(first_retry_ms.clamp(100, 3_600_000)),
+    }))
 }
 
 /// How long an unrenewed lease lives unless `TOLEM_LEASE_MS` says otherwise.
@@ -310,6 +372,11 @@ impl Config {
     /// | `TOLEM_TRUSTED_PROXIES` | proxies in front that append to `X-Forwarded-For` | `0` |
     /// | `TOLEM_TRUST_FORWARDED_FOR` | `1`: the same as `TOLEM_TRUSTED_PROXIES=1` | off |
     /// | `TOLEM_REDIRECT_HOSTS` | more payment page hosts for the widget, comma-separated | — |
+    /// | `TOLEM_NOTIFY_URL` | the shop's endpoint for status changes (enables notifications) | off |
+    /// | `TOLEM_NOTIFY_SECRET` | their signing secret, at least 32 characters | — |
+    /// | `TOLEM_NOTIFY_RETRY_HOURS` | how long a failing notification is tried | `72` |
+    /// | `TOLEM_NOTIFY_TIMEOUT_MS` | timeout of each delivery | `10000` |
+    /// | `TOLEM_NOTIFY_FIRST_RETRY_MS` | wait after a first failed try (then doubling, up to an hour) | `10000` |
     ///
     /// # Errors
     /// [`ConfigError`] naming the variable.
@@ -421,6 +488,8 @@ impl Config {
             None => None,
         };
         let paytone = paytone_config(var)?;
+        let notify = notify_config(var)?;
+        database.notifications = notify.is_some();
         let oneentry = match var("TOLEM_ONEENTRY_URL") {
             Some(project_url) => Some(OneEntryConfig {
                 project_url,
@@ -470,6 +539,7 @@ impl Config {
             trusted_proxies,
             redirect_hosts,
             ioka,
+            notify,
         })
     }
 
@@ -511,14 +581,16 @@ pub fn origin_of(url: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// Settings read from `pairs` instead of the environment.
+    fn table(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: std::collections::HashMap<String, String> =
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        move |name: &str| map.get(name).cloned()
+    }
+
     #[test]
     fn paytone_takes_its_two_credentials_apart_and_basic_by_default() {
         use tolem_core::providers::paytone::PrivateAuth;
-        let table = |pairs: &[(&str, &str)]| {
-            let map: std::collections::HashMap<String, String> =
-                pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-            move |name: &str| map.get(name).cloned()
-        };
         assert!(paytone_config(table(&[])).unwrap().is_none(), "no key: Paytone is off");
         let full = [
             ("TOLEM_PAYTONE_PUBLIC_KEY", "pk_test_1"),
@@ -556,6 +628,31 @@ mod tests {
     }
 
     #[test]
+    fn notifications_need_a_url_with_a_long_secret() {
+        let secret = ("TOLEM_NOTIFY_SECRET", "whsec_0123456789abcdef0123456789abcdef");
+        assert!(notify_config(table(&[])).unwrap().is_none(), "off without a URL");
+        let c = notify_config(table(&[("TOLEM_NOTIFY_URL", "https://shop.kz/hooks/tolem"), secret])).unwrap().unwrap();
+        assert_eq!(c.url, "https://shop.kz/hooks/tolem");
+        assert_eq!(c.retry_for, Duration::from_secs(72 * 3600));
+        assert_eq!(c.timeout, Duration::from_secs(10));
+        for (settings, named) in [
+            (vec![("TOLEM_NOTIFY_URL", "https://shop.kz/h")], "TOLEM_NOTIFY_SECRET"),
+            (vec![("TOLEM_NOTIFY_URL", "https://shop.kz/h"), ("TOLEM_NOTIFY_SECRET", "short")], "32"),
+            (vec![("TOLEM_NOTIFY_URL", "ftp://shop.kz/h"), secret], "http(s)"),
+            (vec![("TOLEM_NOTIFY_URL", "https://user:pw@shop.kz/h"), secret], "credentials"),
+            (vec![("TOLEM_NOTIFY_URL", "not a url"), secret], "not a URL"),
+            (vec![secret], "TOLEM_NOTIFY_URL"),
+            (
+                vec![("TOLEM_NOTIFY_URL", "https://shop.kz/h"), secret, ("TOLEM_NOTIFY_RETRY_HOURS", "soon")],
+                "RETRY_HOURS",
+            ),
+        ] {
+            let e = notify_config(table(&settings)).unwrap_err().to_string();
+            assert!(e.contains(named), "{settings:?}: {e}");
+        }
+    }
+
+    #[test]
     fn return_urls_must_be_on_allowed_origins() {
         let c = Config {
             database: crate::store::StoreOptions::memory(),
@@ -575,6 +672,7 @@ mod tests {
             status_rate_limit: None,
             trusted_proxies: 0,
             redirect_hosts: vec![],
+            notify: None,
         };
         for (url, ok) in [
             ("https://shop.kz/checkout?x=1", true),

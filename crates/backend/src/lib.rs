@@ -19,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod locks;
+pub mod notify;
 pub mod provider_http;
 pub mod providers;
 pub mod ratelimit;
@@ -68,8 +69,9 @@ impl AppState {
     }
 
     /// State over an open store with the given providers (tests register a fake one).
+    /// Starts the shop's notification loop ([`notify`]) when `TOLEM_NOTIFY_URL` is set.
     pub fn with_providers(config: Config, store: store::Store, providers: providers::Providers) -> Arc<AppState> {
-        Arc::new(AppState {
+        let state = Arc::new(AppState {
             config,
             store,
             providers,
@@ -77,7 +79,9 @@ impl AppState {
             limiter: ratelimit::ClientLimiter::default(),
             status_limiter: ratelimit::ClientLimiter::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
-        })
+        });
+        notify::spawn(&state);
+        state
     }
 
     /// Holds `name` (`start:ioka:A-1`, `pay:att_…`) against every other caller on every
@@ -119,7 +123,8 @@ async fn ready(
 
 /// The backend router: `POST /sessions` (the shop's server, merchant key), `POST /start`, `POST /pay`,
 /// `POST /methods/remove` (a saved card), `GET /status`, `POST /webhooks/{provider}`
-/// (also GET, for RBS callbacks), `POST /admin/capture|release` (bearer token), `GET /health`
+/// (also GET, for RBS callbacks), `POST /admin/capture|release`, `GET /admin/notifications`,
+/// `POST /admin/notifications/replay` (bearer token), `GET /health`
 /// (liveness: the process answers), `GET /ready` (readiness: the store answers and the
 /// instance is not draining). Mount it under `/api/checkout`.
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so that rate limits
@@ -141,6 +146,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/sessions", post(routes::sessions::create))
         .route("/admin/capture", post(routes::admin::capture))
         .route("/admin/release", post(routes::admin::release))
+        .route("/admin/notifications/replay", post(routes::admin::replay_notification))
         .route_layer(axum::middleware::from_fn(require_json));
     let status = Router::new()
         .route("/status", get(routes::status::status))
@@ -149,6 +155,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(json)
         .merge(status)
         .route("/webhooks/{provider}", post(routes::webhooks::webhook).get(routes::webhooks::webhook))
+        .route("/admin/notifications", get(routes::admin::notifications))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

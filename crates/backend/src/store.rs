@@ -21,6 +21,9 @@ use tolem_core::money::Currency;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
+mod notifications;
+pub use notifications::{DeliveryRecord, DeliveryState, DueNotification, ReportedChange};
+
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -78,7 +81,7 @@ impl Engine {
 
 /// The migrations, checked in under `migrations/<engine>/` and compiled in.
 fn migrator(engine: Engine) -> Migrator {
-    let files: [(i64, &'static str, &'static str); 4] = match engine {
+    let files: [(i64, &'static str, &'static str); 5] = match engine {
         Engine::Sqlite => [
             (1, "attempts", include_str!("../migrations/sqlite/0001_attempts.sql")),
             (2, "history steps and leases", include_str!("../migrations/sqlite/0002_history_steps_and_leases.sql")),
@@ -88,6 +91,7 @@ fn migrator(engine: Engine) -> Migrator {
                 "attention, switches, page lifetimes, provider reads",
                 include_str!("../migrations/sqlite/0004_attempt_attention.sql"),
             ),
+            (5, "notifications to the shop", include_str!("../migrations/sqlite/0005_notifications.sql")),
         ],
         Engine::Postgres => [
             (1, "attempts", include_str!("../migrations/postgres/0001_attempts.sql")),
@@ -98,6 +102,7 @@ fn migrator(engine: Engine) -> Migrator {
                 "attention, switches, page lifetimes, provider reads",
                 include_str!("../migrations/postgres/0004_attempt_attention.sql"),
             ),
+            (5, "notifications to the shop", include_str!("../migrations/postgres/0005_notifications.sql")),
         ],
     };
     Migrator::with_migrations(
@@ -234,6 +239,8 @@ pub struct Store {
     pool: AnyPool,
     engine: Engine,
     changes: Changes,
+    /// Status changes queue a notification to the shop ([`StoreOptions::notifications`]).
+    outbox: bool,
 }
 
 /// The PostgreSQL channel every instance's status changes are announced on (the payload is
@@ -275,6 +282,9 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// How long a request waits for a free connection.
     pub acquire_timeout: Duration,
+    /// Queue a notification to the shop with every status change (set when
+    /// `TOLEM_NOTIFY_URL` is: see [`crate::notify`]).
+    pub notifications: bool,
 }
 
 impl StoreOptions {
@@ -290,7 +300,12 @@ impl StoreOptions {
 
     /// Any URL, with default pool settings.
     pub fn url(url: &str) -> StoreOptions {
-        StoreOptions { url: crate::Secret::new(url), max_connections: 8, acquire_timeout: Duration::from_secs(5) }
+        StoreOptions {
+            url: crate::Secret::new(url),
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+            notifications: false,
+        }
     }
 }
 
@@ -368,6 +383,7 @@ async fn record_history(
     status: PaymentStatus,
     source: &str,
     now: i64,
+    outbox: bool,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO status_history (attempt_id, step, status, source, at_ms)
@@ -379,6 +395,17 @@ async fn record_history(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    if outbox {
+        // The shop hears of the change if and only if it commits.
+        sqlx::query(
+            "INSERT INTO notifications (attempt_id, step, created_ms, next_ms)
+             SELECT $1, MAX(step), $2, $2 FROM status_history WHERE attempt_id = $1",
+        )
+        .bind(attempt_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
     // Every instance's waiters hear of it when the transaction commits (and not if it does
     // not).
     if tx.backend_name() == "PostgreSQL" {
@@ -442,6 +469,7 @@ async fn status_in(conn: &mut sqlx::AnyConnection, attempt_id: &str) -> Result<P
 
 /// Compare-and-set inside the caller's transaction: moves the attempt from `from` to `to` and
 /// records it, unless someone moved it since `from` was read. `true` when moved.
+#[allow(clippy::too_many_arguments)]
 async fn move_status(
     tx: &mut sqlx::AnyConnection,
     attempt_id: &str,
@@ -449,6 +477,7 @@ async fn move_status(
     to: PaymentStatus,
     source: &str,
     now: i64,
+    outbox: bool,
 ) -> Result<bool, StoreError> {
     let moved = sqlx::query("UPDATE attempts SET status = $1, updated_ms = $2 WHERE attempt_id = $3 AND status = $4")
         .bind(to.as_str())
@@ -460,7 +489,7 @@ async fn move_status(
         .rows_affected()
         == 1;
     if moved {
-        record_history(tx, attempt_id, to, source, now).await?;
+        record_history(tx, attempt_id, to, source, now, outbox).await?;
     }
     Ok(moved)
 }
@@ -598,7 +627,7 @@ impl Store {
         if engine == Engine::Postgres {
             relay_notifications(url.to_owned(), std::sync::Arc::downgrade(&changes.0));
         }
-        Ok(Store { pool, engine, changes })
+        Ok(Store { pool, engine, changes, outbox: options.notifications })
     }
 
     /// Status changes, for waiters in this process (see [`Changes`]).
@@ -694,7 +723,7 @@ impl Store {
             return Ok(false);
         }
         let current = status_in(&mut tx, attempt_id).await?;
-        record_history(&mut tx, attempt_id, current, source, now).await?;
+        record_history(&mut tx, attempt_id, current, source, now, false).await?;
         tx.commit().await?;
         self.changes.announce(attempt_id);
         Ok(true)
@@ -778,7 +807,7 @@ impl Store {
         .rows_affected()
             == 1;
         if inserted {
-            record_history(&mut tx, &a.attempt_id, a.status, "start", now).await?;
+            record_history(&mut tx, &a.attempt_id, a.status, "start", now, self.outbox).await?;
         }
         tx.commit().await?;
         if inserted {
@@ -808,7 +837,7 @@ impl Store {
             }
             let now = now_ms();
             let mut tx = self.pool.begin().await?;
-            if move_status(&mut tx, attempt_id, current, next, source, now).await? {
+            if move_status(&mut tx, attempt_id, current, next, source, now, self.outbox).await? {
                 tx.commit().await?;
                 self.changes.announce(attempt_id);
                 return Ok(next);
@@ -835,7 +864,7 @@ impl Store {
         .rows_affected()
             == 1;
         if reopened {
-            record_history(&mut tx, attempt_id, PaymentStatus::Pending, "retry", now).await?;
+            record_history(&mut tx, attempt_id, PaymentStatus::Pending, "retry", now, self.outbox).await?;
         }
         tx.commit().await?;
         if reopened {
@@ -921,7 +950,7 @@ impl Store {
             .rows_affected()
             == 1;
         if moved {
-            record_history(&mut tx, attempt_id, PaymentStatus::Pending, "retry", now).await?;
+            record_history(&mut tx, attempt_id, PaymentStatus::Pending, "retry", now, self.outbox).await?;
         }
         tx.commit().await?;
         if moved {
@@ -988,7 +1017,7 @@ impl Store {
                 tx.commit().await?;
                 return Ok(Some(current));
             }
-            if move_status(&mut tx, attempt_id, current, next, source, now).await? {
+            if move_status(&mut tx, attempt_id, current, next, source, now, self.outbox).await? {
                 tx.commit().await?;
                 self.changes.announce(attempt_id);
                 return Ok(Some(next));

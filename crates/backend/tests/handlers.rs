@@ -4,6 +4,8 @@
 //! network. Each test scripts the fake and counts what reached it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,7 +13,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
-use tolem_backend::config::{Config, DEFAULT_LEASE_TTL};
+use tolem_backend::config::Config;
 use tolem_backend::error::AppError;
 use tolem_backend::providers::{BoxFuture, Incoming, Notice, Observation, Page, ProviderBackend, Providers};
 use tolem_backend::steps::{self, Checkout};
@@ -174,23 +176,10 @@ impl ProviderBackend for Fake {
 
 fn config() -> Config {
     Config {
-        database: StoreOptions::memory(),
-        lease_ttl: DEFAULT_LEASE_TTL,
         allowed_origins: vec![SHOP.into()],
-        max_amount: 100_000_000_000,
-        page_lifetime: Duration::from_secs(1200),
-        provider_timeout: Duration::from_secs(2),
-        ioka: None,
-        bereke: None,
-        ecommpay: None,
-        paytone: None,
-        oneentry: None,
         admin_token: Some(Secret::new(ADMIN_TOKEN)),
         merchant_keys: vec![Secret::new(MERCHANT_KEY)],
-        rate_limit: None,
-        status_rate_limit: None,
-        trusted_proxies: 0,
-        redirect_hosts: vec![],
+        ..common::config(StoreOptions::memory())
     }
 }
 

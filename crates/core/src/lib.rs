@@ -12,6 +12,7 @@
 //! * [`redirect`]: which URLs the widget may send a shopper to.
 //! * [`api`]: the merchant backend's HTTP contract, shared by widget and backend.
 //! * [`providers`]: one adapter per provider (requests built, answers parsed, signatures checked).
+//! * [`notify`]: the notifications the backend sends the shop, their signature and retries.
 #![deny(missing_docs)]
 
 pub mod api;
@@ -20,6 +21,7 @@ pub mod flow;
 pub mod http;
 pub mod journal;
 pub mod money;
+pub mod notify;
 pub mod options;
 pub mod poll;
 pub mod providers;

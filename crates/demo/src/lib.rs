@@ -249,6 +249,7 @@ impl Demo {
             status_rate_limit: options.rate_limit,
             trusted_proxies: options.trusted_proxies,
             redirect_hosts: vec![],
+            notify: None,
         })
         .await
         .map_err(|e| StartError(format!("backend store: {e}")))?;

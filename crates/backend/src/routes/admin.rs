@@ -1,20 +1,24 @@
-//! The merchant's own calls (not the widget's): capture or release a held payment.
-//! `POST /admin/capture` and `POST /admin/release` with `{"attemptId": "att_…"}` and
-//! `Authorization: Bearer <TOLEM_ADMIN_TOKEN>`. Off unless the token is configured.
+//! The merchant's own calls (not the widget's), with `Authorization: Bearer
+//! <TOLEM_ADMIN_TOKEN>`; off unless the token is configured:
+//! capture or release a held payment (`POST /admin/capture`, `POST /admin/release` with
+//! `{"attemptId": "att_…"}`), and the shop's notifications (`GET /admin/notifications`,
+//! `POST /admin/notifications/replay`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tolem_core::api::{check_id, StatusResponse};
 use tolem_core::signature::constant_time_eq;
 use tolem_core::status::PaymentStatus;
 
 use super::json_body;
 use crate::error::AppError;
+use crate::store::{DeliveryRecord, DeliveryState};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -86,4 +90,108 @@ async fn settle(
         status,
         is_final: status.is_final(),
     }))
+}
+
+/// `GET /admin/notifications?state=pending|delivered|failed&attemptId=…&limit=…`: the shop's
+/// notifications and where their delivery stands, newest first (at most 200; default 50).
+pub async fn notifications(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<NotificationList>, AppError> {
+    authorize(&app, &headers)?;
+    let state = match query.get("state").map(String::as_str) {
+        None | Some("") => None,
+        Some(name) => Some(
+            DeliveryState::from_name(name)
+                .ok_or_else(|| AppError::Invalid("state: one of pending, delivered, failed".into()))?,
+        ),
+    };
+    let attempt_id = query.get("attemptId").map(String::as_str).filter(|id| !id.is_empty());
+    if let Some(id) = attempt_id {
+        check_id("attemptId", id).map_err(|e| AppError::Invalid(e.to_string()))?;
+    }
+    let limit = match query.get("limit") {
+        None => 50,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| AppError::Invalid("limit: an integer from 1 to 200".into()))?,
+    };
+    let records = app.store.notifications(state, attempt_id, limit).await?;
+    Ok(Json(NotificationList { notifications: records.iter().map(NotificationView::of).collect() }))
+}
+
+/// `POST /admin/notifications/replay` with `{"attemptId": "att_…", "sequence": 3}`: sends
+/// that notification again now (a failed one, or one the shop lost).
+pub async fn replay_notification(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<NotificationList>, AppError> {
+    authorize(&app, &headers)?;
+    let req: ReplayRequest = json_body(&body)?;
+    check_id("attemptId", &req.attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
+    if app.config.notify.is_none() {
+        return Err(AppError::Conflict("notifications are off (TOLEM_NOTIFY_URL is not set)".into()));
+    }
+    if !app.store.replay_notification(&req.attempt_id, req.sequence).await? {
+        return Err(AppError::NotFound);
+    }
+    let records = app.store.notifications(None, Some(&req.attempt_id), 200).await?;
+    let replayed = records.iter().filter(|r| r.step == req.sequence).map(NotificationView::of).collect();
+    Ok(Json(NotificationList { notifications: replayed }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReplayRequest {
+    attempt_id: String,
+    sequence: i64,
+}
+
+/// The admin API's list of notifications.
+#[derive(Serialize)]
+pub struct NotificationList {
+    notifications: Vec<NotificationView>,
+}
+
+/// One notification as the admin API shows it (times in ms since the epoch).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationView {
+    id: String,
+    attempt_id: String,
+    sequence: i64,
+    status: PaymentStatus,
+    state: &'static str,
+    tries: u32,
+    created_ms: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_try_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivered_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
+}
+
+impl NotificationView {
+    fn of(r: &DeliveryRecord) -> NotificationView {
+        NotificationView {
+            id: format!("{}.{}", r.attempt_id, r.step),
+            attempt_id: r.attempt_id.clone(),
+            sequence: r.step,
+            status: r.status,
+            state: r.state.as_str(),
+            tries: r.tries,
+            created_ms: r.created_ms,
+            next_try_ms: (r.state == DeliveryState::Pending).then_some(r.next_ms),
+            delivered_ms: r.delivered_ms,
+            failed_ms: r.failed_ms,
+            last_error: r.last_error.clone(),
+        }
+    }
 }

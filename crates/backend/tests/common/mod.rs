@@ -5,7 +5,60 @@
 use std::path::PathBuf;
 
 use sqlx::Connection;
-use tolem_backend::store::{Engine, StoreOptions};
+use tolem_backend::config::Config;
+use tolem_backend::store::{Attempt, AttemptDetails, Engine, StoreOptions};
+use tolem_core::money::Currency;
+use tolem_core::providers::Provider;
+use tolem_core::status::PaymentStatus;
+
+/// Every provider off, no keys, no limits, on `database`: a test sets what it needs with
+/// `Config { …, ..common::config(database) }`.
+pub fn config(database: StoreOptions) -> Config {
+    Config {
+        database,
+        lease_ttl: tolem_backend::config::DEFAULT_LEASE_TTL,
+        allowed_origins: vec![],
+        max_amount: 100_000_000_000,
+        page_lifetime: std::time::Duration::from_secs(1200),
+        provider_timeout: std::time::Duration::from_secs(2),
+        ioka: None,
+        bereke: None,
+        ecommpay: None,
+        paytone: None,
+        oneentry: None,
+        admin_token: None,
+        merchant_keys: vec![],
+        rate_limit: None,
+        status_rate_limit: None,
+        trusted_proxies: 0,
+        redirect_hosts: vec![],
+        notify: None,
+    }
+}
+
+/// A pending ioka attempt of 1000 tiyn for `order`, provider order `ord_<id>`.
+pub fn attempt(id: &str, order: &str) -> Attempt {
+    Attempt {
+        attempt_id: id.into(),
+        provider: Provider::Ioka,
+        order_id: order.into(),
+        amount: 1000,
+        currency: Currency::Kzt,
+        idempotency_key: "k".into(),
+        provider_customer_id: None,
+        provider_order_id: format!("ord_{id}"),
+        order_access_token: None,
+        customer_access_token: None,
+        checkout_url: None,
+        status: PaymentStatus::Pending,
+        try_number: 1,
+        provider_session_id: None,
+        details: AttemptDetails::default(),
+        attention: None,
+        superseded_by: None,
+        payable_until_ms: None,
+    }
+}
 
 /// A database for one test; its folder (SQLite) is removed when dropped.
 pub struct TestDb {
