@@ -82,7 +82,7 @@ add(
   "",
   `- **Date:** ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
   `- **Machine:** ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${osName}, Linux ${run("uname", ["-r"])}`,
-  `- **Versions:** Tolem ${tolemVersion} (commit ${run("git", ["rev-parse", "--short", "HEAD"])}${run("git", ["status", "--porcelain", "--", ".", ":!docs/benchmarks.md"]) ? ", uncommitted changes" : ""}); ${run("rustc", ["--version"])}; Node ${process.version}; ${chromiumVersion()}; Adyen Web ${size.adyenVersion}; esbuild ${esbuildVersion}; wrk ${backend.wrk}`,
+  `- **Versions:** Tolem ${tolemVersion} (commit ${run("git", ["rev-parse", "--short", "HEAD"])}${run("git", ["status", "--porcelain", "--", ".", ":!docs/benchmarks.md", ":!README.md"]) ? ", uncommitted changes" : ""}); ${run("rustc", ["--version"])}; Node ${process.version}; ${chromiumVersion()}; Adyen Web ${size.adyenVersion}; esbuild ${esbuildVersion}; wrk ${backend.wrk}`,
   "",
   "## Headline",
   "",
