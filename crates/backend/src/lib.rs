@@ -123,8 +123,9 @@ async fn ready(
 
 /// The backend router: `POST /sessions` (the shop's server, merchant key), `POST /start`, `POST /pay`,
 /// `POST /methods/remove` (a saved card), `GET /status`, `POST /webhooks/{provider}`
-/// (also GET, for RBS callbacks), `POST /admin/capture|release`, `GET /admin/notifications`,
-/// `POST /admin/notifications/replay` (bearer token), `GET /health`
+/// (also GET, for RBS callbacks), the admin API (bearer token, no CORS: `POST
+/// /admin/capture|release`, `GET /admin/attempts[/{id}]`, `GET /admin/notifications`, `POST
+/// /admin/notifications/replay`), `GET /health`
 /// (liveness: the process answers), `GET /ready` (readiness: the store answers and the
 /// instance is not draining). Mount it under `/api/checkout`.
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so that rate limits
@@ -144,23 +145,30 @@ pub fn app(state: Arc<AppState>) -> Router {
     let json = Router::new()
         .merge(limited)
         .route("/sessions", post(routes::sessions::create))
-        .route("/admin/capture", post(routes::admin::capture))
-        .route("/admin/release", post(routes::admin::release))
-        .route("/admin/notifications/replay", post(routes::admin::replay_notification))
         .route_layer(axum::middleware::from_fn(require_json));
     let status = Router::new()
         .route("/status", get(routes::status::status))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_status));
+    // The merchant's own calls, for its servers: outside the CORS layer, so no browser page
+    // on an allowed origin can call them with a shopper's or an employee's ambient rights.
+    let admin = Router::new()
+        .route("/admin/capture", post(routes::admin::capture))
+        .route("/admin/release", post(routes::admin::release))
+        .route("/admin/notifications/replay", post(routes::admin::replay_notification))
+        .route_layer(axum::middleware::from_fn(require_json))
+        .route("/admin/attempts", get(routes::admin::attempts))
+        .route("/admin/attempts/{attempt_id}", get(routes::admin::attempt))
+        .route("/admin/notifications", get(routes::admin::notifications));
     Router::new()
         .merge(json)
         .merge(status)
         .route("/webhooks/{provider}", post(routes::webhooks::webhook).get(routes::webhooks::webhook))
-        .route("/admin/notifications", get(routes::admin::notifications))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
+        .layer(cors)
+        .merge(admin)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(json_too_large))
-        .layer(cors)
         .with_state(state)
 }
 

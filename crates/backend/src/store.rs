@@ -21,7 +21,9 @@ use tolem_core::money::Currency;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
+mod admin;
 mod notifications;
+pub use admin::{AttemptFilter, AttemptPage, HistoryEntry, ListedAttempt, PageCursor};
 pub use notifications::{DeliveryRecord, DeliveryState, DueNotification, ReportedChange};
 
 /// Store failures.
@@ -81,7 +83,7 @@ impl Engine {
 
 /// The migrations, checked in under `migrations/<engine>/` and compiled in.
 fn migrator(engine: Engine) -> Migrator {
-    let files: [(i64, &'static str, &'static str); 5] = match engine {
+    let files: [(i64, &'static str, &'static str); 6] = match engine {
         Engine::Sqlite => [
             (1, "attempts", include_str!("../migrations/sqlite/0001_attempts.sql")),
             (2, "history steps and leases", include_str!("../migrations/sqlite/0002_history_steps_and_leases.sql")),
@@ -92,6 +94,7 @@ fn migrator(engine: Engine) -> Migrator {
                 include_str!("../migrations/sqlite/0004_attempt_attention.sql"),
             ),
             (5, "notifications to the shop", include_str!("../migrations/sqlite/0005_notifications.sql")),
+            (6, "attempts by time", include_str!("../migrations/sqlite/0006_attempts_by_time.sql")),
         ],
         Engine::Postgres => [
             (1, "attempts", include_str!("../migrations/postgres/0001_attempts.sql")),
@@ -103,6 +106,7 @@ fn migrator(engine: Engine) -> Migrator {
                 include_str!("../migrations/postgres/0004_attempt_attention.sql"),
             ),
             (5, "notifications to the shop", include_str!("../migrations/postgres/0005_notifications.sql")),
+            (6, "attempts by time", include_str!("../migrations/postgres/0006_attempts_by_time.sql")),
         ],
     };
     Migrator::with_migrations(

@@ -10,8 +10,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{json, Value};
 use tolem_backend::config::Config;
 use tolem_backend::error::AppError;
@@ -22,7 +21,6 @@ use tolem_backend::{AppState, Secret};
 use tolem_core::api::{BrowserTokens, MethodKind, PayRequest, PaymentMethod, StartResponse};
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
-use tower::ServiceExt;
 
 const MERCHANT_KEY: &str = "mk_test_handlers";
 const ADMIN_TOKEN: &str = "admin_test_handlers";
@@ -198,24 +196,7 @@ async fn backend_with(config: Config, fakes: &[&Fake]) -> Arc<AppState> {
     AppState::with_providers(config, store, providers)
 }
 
-/// One request through the router; the status and the JSON answer.
-async fn call(
-    app: &Arc<AppState>,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Value,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri).header("content-type", "application/json");
-    for (name, value) in headers {
-        req = req.header(*name, *value);
-    }
-    let body = if body.is_null() { Body::empty() } else { Body::from(body.to_string()) };
-    let response = tolem_backend::app(app.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
+use common::call;
 
 /// A checkout session for `order` at 500 000 tiyn; its client secret.
 async fn session(app: &Arc<AppState>, order: &str) -> String {

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 use tolem_backend::config::NotifyConfig;
 use tolem_backend::providers::Providers;
@@ -19,7 +19,6 @@ use tolem_backend::{AppState, Config, Secret};
 use tolem_core::notify::{verify, ShopNotification};
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus::{self, *};
-use tower::ServiceExt;
 
 const SECRET: &str = "whsec_notifications_test_0123456789abcdef";
 const ADMIN_TOKEN: &str = "admin_test_notifications";
@@ -140,18 +139,8 @@ async fn pay_through(store: &Store, id: &str, order: &str, statuses: &[PaymentSt
     }
 }
 
-/// An admin call through the router.
 async fn admin(app: &Arc<AppState>, method: &str, uri: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {token}"));
-    let body = if body.is_null() { Body::empty() } else { Body::from(body.to_string()) };
-    let response = tolem_backend::app(app.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    common::call(app, method, uri, &[("authorization", &format!("Bearer {token}"))], body).await
 }
 
 on_both_engines!(every_change_reaches_the_shop_signed_and_in_order);

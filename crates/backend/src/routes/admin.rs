@@ -1,14 +1,15 @@
 //! The merchant's own calls (not the widget's), with `Authorization: Bearer
 //! <TOLEM_ADMIN_TOKEN>`; off unless the token is configured:
 //! capture or release a held payment (`POST /admin/capture`, `POST /admin/release` with
-//! `{"attemptId": "att_…"}`), and the shop's notifications (`GET /admin/notifications`,
-//! `POST /admin/notifications/replay`).
+//! `{"attemptId": "att_…"}`), attempts (`GET /admin/attempts`, `GET /admin/attempts/{id}`),
+//! and the shop's notifications (`GET /admin/notifications`, `POST /admin/notifications/replay`).
+//! No admin route answers a browser's CORS request: they are for the shop's servers.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -18,8 +19,9 @@ use tolem_core::status::PaymentStatus;
 
 use super::json_body;
 use crate::error::AppError;
-use crate::store::{DeliveryRecord, DeliveryState};
+use crate::store::{AttemptFilter, DeliveryRecord, DeliveryState, ListedAttempt, PageCursor};
 use crate::AppState;
+use tolem_core::providers::Provider;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -194,4 +196,158 @@ impl NotificationView {
             last_error: r.last_error.clone(),
         }
     }
+}
+
+/// `GET /admin/attempts?orderId=&provider=&status=&from=&to=&limit=&cursor=`: attempts newest
+/// first (`from`/`to`: creation time in ms since the epoch, `to` exclusive), at most `limit`
+/// (1–200, default 50); `nextCursor` fetches the next page.
+pub async fn attempts(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<AttemptList>, AppError> {
+    authorize(&app, &headers)?;
+    let text = |name: &str| query.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let invalid = |message: &str| AppError::Invalid(message.to_owned());
+    let millis = |name: &'static str| -> Result<Option<i64>, AppError> {
+        text(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|ms| *ms >= 0)
+                    .ok_or_else(|| invalid(&format!("{name}: ms since the epoch")))
+            })
+            .transpose()
+    };
+    let order_id = text("orderId").map(str::to_owned);
+    if let Some(id) = &order_id {
+        check_id("orderId", id).map_err(|e| AppError::Invalid(e.to_string()))?;
+    }
+    let filter = AttemptFilter {
+        order_id,
+        provider: text("provider")
+            .map(|p| {
+                Provider::from_wire(p).ok_or_else(|| invalid("provider: ioka, bereke, ecommpay, paytone or oneentry"))
+            })
+            .transpose()?,
+        status: text("status")
+            .map(|s| PaymentStatus::from_wire(s).ok_or_else(|| invalid("status: a payment status (pending, paid, …)")))
+            .transpose()?,
+        from_ms: millis("from")?,
+        to_ms: millis("to")?,
+    };
+    let limit = match text("limit") {
+        None => 50,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| invalid("limit: an integer from 1 to 200"))?,
+    };
+    let after = text("cursor")
+        .map(|c| PageCursor::parse(c).ok_or_else(|| invalid("cursor: as nextCursor gave it")))
+        .transpose()?;
+    let page = app.store.search_attempts(&filter, after.as_ref(), limit).await?;
+    Ok(Json(AttemptList {
+        attempts: page.attempts.iter().map(AttemptView::of).collect(),
+        next_cursor: page.next.map(|c| c.to_text()),
+    }))
+}
+
+/// `GET /admin/attempts/{attemptId}`: one attempt with its whole history and its
+/// notifications to the shop.
+pub async fn attempt(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(attempt_id): Path<String>,
+) -> Result<Json<AttemptDetail>, AppError> {
+    authorize(&app, &headers)?;
+    check_id("attemptId", &attempt_id).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let listed = app.store.listed_attempt(&attempt_id).await?.ok_or(AppError::NotFound)?;
+    let history = app.store.history_entries(&attempt_id).await?;
+    let notifications = app.store.notifications(None, Some(&attempt_id), 200).await?;
+    Ok(Json(AttemptDetail {
+        attempt: AttemptView::of(&listed),
+        history: history
+            .into_iter()
+            .map(|h| HistoryView { sequence: h.step, status: h.status, source: h.source, at_ms: h.at_ms })
+            .collect(),
+        notifications: notifications.iter().map(NotificationView::of).collect(),
+    }))
+}
+
+/// A page of attempts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptList {
+    attempts: Vec<AttemptView>,
+    next_cursor: Option<String>,
+}
+
+/// One attempt with its history and notifications.
+#[derive(Serialize)]
+pub struct AttemptDetail {
+    #[serde(flatten)]
+    attempt: AttemptView,
+    history: Vec<HistoryView>,
+    notifications: Vec<NotificationView>,
+}
+
+/// An attempt as the admin API shows it (no tokens, no secrets; times in ms since the epoch).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttemptView {
+    attempt_id: String,
+    order_id: String,
+    provider: &'static str,
+    amount: i64,
+    currency: &'static str,
+    status: PaymentStatus,
+    #[serde(rename = "final")]
+    is_final: bool,
+    try_number: u32,
+    reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkout_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payable_until_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attention: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    superseded_by: Option<&'static str>,
+    created_ms: i64,
+    updated_ms: i64,
+}
+
+impl AttemptView {
+    fn of(listed: &ListedAttempt) -> AttemptView {
+        let a = &listed.attempt;
+        AttemptView {
+            attempt_id: a.attempt_id.clone(),
+            order_id: a.order_id.clone(),
+            provider: a.provider.as_str(),
+            amount: a.amount,
+            currency: a.currency.code(),
+            status: a.status,
+            is_final: a.status.is_final(),
+            try_number: a.try_number,
+            reference: a.provider_order_id.clone(),
+            checkout_url: a.checkout_url.clone(),
+            payable_until_ms: a.payable_until_ms,
+            attention: a.attention.clone(),
+            superseded_by: a.superseded_by.map(Provider::as_str),
+            created_ms: listed.created_ms,
+            updated_ms: listed.updated_ms,
+        }
+    }
+}
+
+/// One history entry.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryView {
+    sequence: i64,
+    status: PaymentStatus,
+    source: String,
+    at_ms: i64,
 }

@@ -11,6 +11,27 @@ use tolem_core::money::Currency;
 use tolem_core::providers::Provider;
 use tolem_core::status::PaymentStatus;
 
+/// One request through the router (a JSON body unless `body` is null): the status and the
+/// JSON answer (null when it is not JSON).
+pub async fn call(
+    app: &std::sync::Arc<tolem_backend::AppState>,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: serde_json::Value,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder().method(method).uri(uri).header("content-type", "application/json");
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let body = if body.is_null() { axum::body::Body::empty() } else { axum::body::Body::from(body.to_string()) };
+    let response = tolem_backend::app(app.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
 /// Every provider off, no keys, no limits, on `database`: a test sets what it needs with
 /// `Config { …, ..common::config(database) }`.
 pub fn config(database: StoreOptions) -> Config {
