@@ -156,6 +156,8 @@ pub struct Config {
     pub redirect_hosts: Vec<String>,
     /// Notifications to the shop, when `TOLEM_NOTIFY_URL` is set ([`crate::notify`]).
     pub notify: Option<NotifyConfig>,
+    /// Bearer token for `GET /metrics` (`TOLEM_METRICS_TOKEN`); without it the route is off.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Where and how the shop is told of status changes ([`crate::notify`]).
@@ -372,6 +374,7 @@ impl Config {
     /// | `TOLEM_TRUSTED_PROXIES` | proxies in front that append to `X-Forwarded-For` | `0` |
     /// | `TOLEM_TRUST_FORWARDED_FOR` | `1`: the same as `TOLEM_TRUSTED_PROXIES=1` | off |
     /// | `TOLEM_REDIRECT_HOSTS` | more payment page hosts for the widget, comma-separated | — |
+    /// | `TOLEM_METRICS_TOKEN` | bearer token for `GET /metrics` (Prometheus) | off |
     /// | `TOLEM_NOTIFY_URL` | the shop's endpoint for status changes (enables notifications) | off |
     /// | `TOLEM_NOTIFY_SECRET` | their signing secret, at least 32 characters | — |
     /// | `TOLEM_NOTIFY_RETRY_HOURS` | how long a failing notification is tried | `72` |
@@ -540,6 +543,7 @@ impl Config {
             redirect_hosts,
             ioka,
             notify,
+            metrics_token: var("TOLEM_METRICS_TOKEN").map(Secret::new),
         })
     }
 
@@ -673,6 +677,7 @@ mod tests {
             trusted_proxies: 0,
             redirect_hosts: vec![],
             notify: None,
+            metrics_token: None,
         };
         for (url, ok) in [
             ("https://shop.kz/checkout?x=1", true),

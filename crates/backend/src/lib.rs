@@ -19,7 +19,9 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod locks;
+pub mod metrics;
 pub mod notify;
+pub mod observe;
 pub mod provider_http;
 pub mod providers;
 pub mod ratelimit;
@@ -125,7 +127,7 @@ async fn ready(
 /// `POST /methods/remove` (a saved card), `GET /status`, `POST /webhooks/{provider}`
 /// (also GET, for RBS callbacks), the admin API (bearer token, no CORS: `POST
 /// /admin/capture|release`, `GET /admin/attempts[/{id}]`, `GET /admin/notifications`, `POST
-/// /admin/notifications/replay`), `GET /health`
+/// /admin/notifications/replay`), `GET /metrics` (Prometheus, its own bearer token), `GET /health`
 /// (liveness: the process answers), `GET /ready` (readiness: the store answers and the
 /// instance is not draining). Mount it under `/api/checkout`.
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so that rate limits
@@ -158,7 +160,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route_layer(axum::middleware::from_fn(require_json))
         .route("/admin/attempts", get(routes::admin::attempts))
         .route("/admin/attempts/{attempt_id}", get(routes::admin::attempt))
-        .route("/admin/notifications", get(routes::admin::notifications));
+        .route("/admin/notifications", get(routes::admin::notifications))
+        .route("/metrics", get(metrics_route));
     Router::new()
         .merge(json)
         .merge(status)
@@ -169,7 +172,26 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(admin)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(json_too_large))
+        .layer(axum::middleware::from_fn(observe::request_id))
         .with_state(state)
+}
+
+/// `GET /metrics` ([`metrics`]): the Prometheus text format, with the bearer token of
+/// `TOLEM_METRICS_TOKEN`; 404 without one configured.
+async fn metrics_route(
+    axum::extract::State(app): axum::extract::State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+) -> Result<([(header::HeaderName, &'static str); 1], String), error::AppError> {
+    let Some(token) = &app.config.metrics_token else {
+        return Err(error::AppError::NotFound);
+    };
+    let given =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    if !given.is_some_and(|g| tolem_core::signature::constant_time_eq(g.trim().as_bytes(), token.expose().as_bytes())) {
+        return Err(error::AppError::Unauthorized);
+    }
+    let (pending, failed) = app.store.notification_counts().await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], metrics::render(pending, failed)))
 }
 
 /// The JSON routes take `Content-Type: application/json` only (parameters such as

@@ -37,7 +37,14 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_target(false).init();
+    let format = std::env::var("TOLEM_LOG_FORMAT").ok();
+    match tolem_backend::observe::LogFormat::from_setting(format.as_deref()) {
+        Ok(f) => tolem_backend::observe::init_logs(f),
+        Err(e) => {
+            eprintln!("tolem-backend: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {

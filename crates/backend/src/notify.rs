@@ -149,11 +149,19 @@ impl Sender {
                 }
             };
             let recorded = match outcome {
-                Ok(()) => store.notification_delivered(&due.attempt_id, due.step).await,
+                Ok(()) => {
+                    crate::metrics::delivery(crate::metrics::Delivery::Delivered);
+                    store.notification_delivered(&due.attempt_id, due.step).await
+                }
                 Err(error) => {
                     let tries = due.tries.saturating_add(1);
                     let next = crate::store::now_ms() + retry_delay_ms(tries, first_retry_ms);
                     let next = (next <= due.created_ms.saturating_add(retry_for_ms)).then_some(next);
+                    crate::metrics::delivery(if next.is_none() {
+                        crate::metrics::Delivery::GaveUp
+                    } else {
+                        crate::metrics::Delivery::FailedTry
+                    });
                     if next.is_none() {
                         tracing::warn!(attempt = %due.attempt_id, sequence = due.step, %error, "notification failed for good; replay it from the admin API");
                     } else {

@@ -1,5 +1,7 @@
 //! Sends the requests the core adapters build. Network failures and timeouts become
-//! [`AppError::Provider`] naming the provider and path, never the credentials.
+//! [`AppError::Provider`] naming the provider and path, never the credentials. Every call is
+//! logged (provider, method, path without its query, status, time: inside the request's span,
+//! so with its request id) and counted ([`crate::metrics::provider_call`]).
 
 use tolem_core::http::{HttpRequest, Method};
 
@@ -27,7 +29,20 @@ pub async fn send(http: &reqwest::Client, provider: &str, req: HttpRequest) -> R
     if let Some(body) = req.body {
         builder = builder.body(body);
     }
-    let response = builder.send().await.map_err(|e| {
+    let method = req.method.as_str();
+    let path = path_of(&req.url);
+    let started = std::time::Instant::now();
+    let sent = builder.send().await;
+    let took = started.elapsed();
+    let status = sent.as_ref().ok().map(|r| r.status().as_u16());
+    crate::metrics::provider_call(provider, status, took);
+    match status {
+        Some(code) => {
+            tracing::info!(provider, method, path, status = code, ms = took.as_millis() as u64, "provider call")
+        }
+        None => tracing::warn!(provider, method, path, ms = took.as_millis() as u64, "provider call failed"),
+    }
+    let response = sent.map_err(|e| {
         let kind = if e.is_timeout() {
             "timed out"
         } else if e.is_connect() {
@@ -35,13 +50,10 @@ pub async fn send(http: &reqwest::Client, provider: &str, req: HttpRequest) -> R
         } else {
             "request failed"
         };
-        AppError::Provider(format!("{provider} {} {}: {kind}", req.method.as_str(), path_of(&req.url)))
+        AppError::Provider(format!("{provider} {method} {path}: {kind}"))
     })?;
     let status = response.status().as_u16();
-    let body = response
-        .text()
-        .await
-        .map_err(|_| AppError::Provider(format!("{provider} {}: body unreadable", path_of(&req.url))))?;
+    let body = response.text().await.map_err(|_| AppError::Provider(format!("{provider} {path}: body unreadable")))?;
     Ok((status, body))
 }
 

@@ -298,6 +298,12 @@ async fn webhooks_are_verified_and_applied_once() {
     let attempt_id = started["attemptId"].as_str().unwrap().to_owned();
     pay(&app, &attempt_id).await;
 
+    let counted = |outcome: &str| {
+        let series = format!("tolem_webhooks_total{{provider=\"paytone\",outcome=\"{outcome}\"}} ");
+        let text = tolem_backend::metrics::render(0, 0);
+        text.lines().find_map(|l| l.strip_prefix(series.as_str())).map_or(0.0, |v| v.parse::<f64>().unwrap())
+    };
+    let (refused_before, verified_before) = (counted("refused"), counted("verified"));
     let news = json!({"reference": "H-3", "status": "paid", "amount": 500_000, "id": "evt-1"});
     let (code, refused) = call(&app, "POST", "/webhooks/paytone", &[("x-fake-key", "guess")], news.clone()).await;
     assert_eq!(code, StatusCode::UNAUTHORIZED, "{refused}");
@@ -315,6 +321,9 @@ async fn webhooks_are_verified_and_applied_once() {
 
     let history = app.store.history(&attempt_id).await.unwrap();
     assert_eq!(history.iter().filter(|(s, _)| *s == PaymentStatus::Paid).count(), 1, "{history:?}");
+    // Counted for /metrics (other tests of this binary may add to the same counters).
+    assert!(counted("refused") >= refused_before + 1.0);
+    assert!(counted("verified") >= verified_before + 3.0, "the paid one, its replay and the unknown order");
 }
 
 #[tokio::test]

@@ -250,6 +250,7 @@ impl Demo {
             trusted_proxies: options.trusted_proxies,
             redirect_hosts: vec![],
             notify: None,
+            metrics_token: None,
         })
         .await
         .map_err(|e| StartError(format!("backend store: {e}")))?;

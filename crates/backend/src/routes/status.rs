@@ -61,6 +61,8 @@ pub async fn status(
     let mut changes = app.store.changes().subscribe();
     let deadline = Instant::now() + wait;
     let mut look = Look { waiting: !wait.is_zero(), pending_since_ms: None, fresh: false };
+    // Counted while held (`tolem_status_waiters`).
+    let _waiter = (!wait.is_zero()).then(crate::metrics::Waiter::start);
     let mut attempt = attempt;
     loop {
         let (status, attention) = look.now(&app, &attempt).await?;

@@ -26,7 +26,9 @@ pub async fn webhook(
 ) -> Result<Json<serde_json::Value>, AppError> {
     let provider = Provider::from_wire(&provider).ok_or(AppError::NotFound)?;
     let incoming = Incoming { query, headers, body };
-    let notices = app.providers.get(provider)?.notifications(&app, &incoming).await?;
+    let verified = app.providers.get(provider)?.notifications(&app, &incoming).await;
+    crate::metrics::webhook(provider.as_str(), verified.is_ok());
+    let notices = verified?;
     let mut answers = Vec::with_capacity(notices.len());
     for notice in &notices {
         answers.push(match notice {

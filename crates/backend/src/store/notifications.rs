@@ -242,6 +242,18 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// How many notifications are pending and how many failed (the metrics' gauges).
+    pub async fn notification_counts(&self) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN failed_ms IS NULL THEN 1 ELSE 0 END), 0) AS pending,
+                    COALESCE(SUM(CASE WHEN failed_ms IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed
+             FROM notifications WHERE delivered_ms IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("pending")?, row.try_get("failed")?))
+    }
+
     /// Notifications in `state` (all when `None`), newest first, at most `limit`; with
     /// `attempt_id`, only that attempt's.
     pub async fn notifications(

@@ -54,6 +54,7 @@ pub fn config(database: StoreOptions) -> Config {
         trusted_proxies: 0,
         redirect_hosts: vec![],
         notify: None,
+        metrics_token: None,
     }
 }
 
