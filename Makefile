@@ -6,7 +6,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 PORT ?= 8080
 
-.PHONY: demo serve test setup dist lint test-native test-wasm test-e2e sizes bench fuzz load clean
+.PHONY: demo serve test setup dist lint test-native test-wasm test-e2e sizes bench fuzz load clean release-check
 
 demo: setup dist
 	cargo build --release -p tolem-demo
@@ -63,6 +63,11 @@ sizes:
 bench: setup dist
 	cargo build --release -p tolem-demo -p tolem-bench
 	@bench/run.sh
+
+# Not part of `make test` either: what `npm publish` and `cargo publish` would send, checked
+# without sending (tools/release-check.sh). Set TOLEM_REPOSITORY_URL for the npm package.
+release-check: setup dist
+	@tools/release-check.sh
 
 # Also not part of `make test`: `make fuzz` runs every fuzz target (FUZZ_SECONDS each,
 # default 30; nightly); `make load` drives the backend and sandbox with wrk and prints

@@ -27,5 +27,16 @@ cp "$built"/tolem/{tolem.js,tolem_bg.wasm,tolem.css,tolem-direct.js,tolem_direct
 cp "$built/npm/index.js" "$built/npm/direct.js" "$out/npm/"
 cp www/element.js www/index.d.ts www/element.d.ts www/package.json www/README.md LICENSE-MIT LICENSE-APACHE "$out/npm/"
 cp "$out/tolem_bg.wasm" "$out/tolem_direct_bg.wasm" "$out/tolem.css" "$out/npm/"
+# The repository the package names is a release-time setting: TOLEM_REPOSITORY_URL, else the
+# `origin` remote when it is an https URL without credentials (never written otherwise).
+repository=${TOLEM_REPOSITORY_URL:-$(git remote get-url origin 2>/dev/null || true)}
+if [[ "$repository" =~ ^https://[^/@[:space:]]+/ ]]; then
+  node -e '
+    const fs = require("fs");
+    const file = process.argv[1];
+    const p = JSON.parse(fs.readFileSync(file, "utf8"));
+    p.repository = { type: "git", url: "git+" + process.argv[2] };
+    fs.writeFileSync(file, JSON.stringify(p, null, 2) + "\n");' "$out/npm/package.json" "$repository"
+fi
 (cd "$out" && npm pack ./npm --pack-destination . --silent >/dev/null)
 echo "dist: $(cd "$out" && ls | tr '\n' ' ')"
