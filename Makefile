@@ -6,7 +6,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 PORT ?= 8080
 
-.PHONY: demo serve test setup dist lint test-native test-wasm test-e2e sizes bench fuzz load clean release-check
+.PHONY: demo serve test setup dist lint test-native test-wasm test-e2e test-api sizes bench fuzz load clean release-check
 
 demo: setup dist
 	cargo build --release -p tolem-demo
@@ -17,7 +17,7 @@ demo: setup dist
 serve: setup
 	trunk serve
 
-test: setup lint test-native test-wasm dist test-e2e
+test: setup lint test-native test-wasm dist test-e2e test-api
 	@echo "make test: all green"
 
 setup:
@@ -53,6 +53,12 @@ test-wasm:
 test-e2e:
 	cargo build -p tolem-demo
 	node --test --test-concurrency=1 e2e/
+
+# The backend API as a contract: www/backend-api.md's examples against www/openapi.yaml, and
+# schemathesis (PyPI) against the demo's backend (tools/api-check.sh).
+test-api:
+	cargo build -p tolem-demo
+	tools/api-check.sh
 
 sizes:
 	@tools/sizes.sh
