@@ -60,12 +60,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the store (applying its migrations) and builds the configured providers.
+    /// Opens the store (applying its migrations; queuing notifications when `config.notify`
+    /// is set) and builds the configured providers.
     ///
     /// # Errors
     /// When the store cannot be reached or migrated.
     pub async fn new(config: Config) -> Result<Arc<AppState>, store::StoreError> {
-        let store = store::Store::connect(&config.database).await?;
+        // With TOLEM_NOTIFY_URL, every status change queues its notification.
+        let options = store::StoreOptions {
+            notifications: config.database.notifications || config.notify.is_some(),
+            ..config.database.clone()
+        };
+        let store = store::Store::connect(&options).await?;
         let providers = providers::Providers::from_config(&config);
         Ok(AppState::with_providers(config, store, providers))
     }

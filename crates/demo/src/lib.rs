@@ -6,6 +6,7 @@
 //! | `/tolem/` | the widget files a merchant would host (`tolem.js`, `tolem_bg.wasm`, `tolem.css`, and the browser-direct build's `tolem-direct.js`, `tolem_direct_bg.wasm`) |
 //! | `/api/checkout/*` | the reference merchant backend |
 //! | `/shop/checkout` | the shop's own server: prices the cart and makes its checkout session ([`shop`]) |
+//! | `/shop/notifications` | the shop's endpoint for the backend's notifications (POST, signed), and what it took (GET) |
 //! | `/sandbox/*` | the provider sandbox |
 //! | `/embed/*` | one page per way of embedding Tolem, served under the strict CSP merchants use |
 //! | `/embed/vendor/tolem/` | the widget files again, in a sub-folder |
@@ -120,6 +121,10 @@ impl Default for DemoOptions {
 
 /// The demo backend's admin token (`Authorization: Bearer …` on `/api/checkout/admin/*`).
 pub const DEMO_ADMIN_TOKEN: &str = "tolem-demo-admin-token";
+
+/// The secret the demo backend signs its notifications to the demo shop with
+/// (`TOLEM_NOTIFY_SECRET`; the shop checks them at `POST /shop/notifications`).
+pub const DEMO_NOTIFY_SECRET: &str = "tolem-demo-notify-secret-0123456789abcdef";
 
 /// A running demo.
 pub struct Demo {
@@ -249,7 +254,14 @@ impl Demo {
             status_rate_limit: options.rate_limit,
             trusted_proxies: options.trusted_proxies,
             redirect_hosts: vec![],
-            notify: None,
+            // The backend tells the demo shop of every status change, as it would a real shop.
+            notify: Some(tolem_backend::config::NotifyConfig {
+                url: format!("{origin}/shop/notifications"),
+                secret: Secret::new(DEMO_NOTIFY_SECRET),
+                retry_for: Duration::from_secs(3600),
+                timeout: Duration::from_secs(5),
+                first_retry: Duration::from_secs(1),
+            }),
             metrics_token: None,
         })
         .await
@@ -273,9 +285,15 @@ impl Demo {
             sessions_url: format!("{origin}/api/checkout/sessions"),
             merchant_key: demo_credentials::TOLEM_MERCHANT_KEY.to_owned(),
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default(),
+            notify_secret: DEMO_NOTIFY_SECRET.to_owned(),
+            notifications: std::sync::Mutex::default(),
         });
         let router = Router::new()
             .route("/shop/checkout", axum::routing::post(shop::checkout).with_state(shop.clone()))
+            .route(
+                "/shop/notifications",
+                axum::routing::post(shop::notification).get(shop::notifications).with_state(shop.clone()),
+            )
             .nest("/api/checkout", tolem_backend::app(backend.clone()))
             .nest("/sandbox", tolem_sandbox::app(sandbox.clone()))
             .nest_service("/tolem", ServeDir::new(&options.widget_dir))

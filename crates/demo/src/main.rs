@@ -112,7 +112,7 @@ async fn main() -> std::process::ExitCode {
     };
     let o = demo.origin.clone();
     println!(
-        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk  (also bereke, ecommpay, paytone, oneentry)\n  widget files    {o}/tolem/  and, as from a CDN, {cdn}/tolem/\n  embeddings      {o}/embed/script-tag.html  cdn.html  element.html  (strict CSP)\n  backend         {o}/api/checkout/  (admin token {admin})\n  sandbox         {o}/sandbox/{{ioka,bereke,ecommpay,paytone,oneentry}}/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka            API key {}  public key {}  webhook key {}\n  bereke          userName {}  password {}  callback token {}\n  ecommpay        project {}  secret {}\n  paytone         public key {}  API key {}  account {}  secret key (callbacks) {}\n  oneentry        app token {}  user {} / {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
+        "\nTolem demo on {o}\n\n  storefront      {o}/?provider=ioka&locale=kk  (also bereke, ecommpay, paytone, oneentry)\n  widget files    {o}/tolem/  and, as from a CDN, {cdn}/tolem/\n  embeddings      {o}/embed/script-tag.html  cdn.html  element.html  (strict CSP)\n  backend         {o}/api/checkout/  (admin token {admin})\n  notifications   {o}/shop/notifications  (signed with {notify})\n  sandbox         {o}/sandbox/{{ioka,bereke,ecommpay,paytone,oneentry}}/…\n  credentials     {o}/sandbox/credentials.json\n\n  ioka            API key {}  public key {}  webhook key {}\n  bereke          userName {}  password {}  callback token {}\n  ecommpay        project {}  secret {}\n  paytone         public key {}  API key {}  account {}  secret key (callbacks) {}\n  oneentry        app token {}  user {} / {}\n  test card       5555 5555 5555 5599, 12/30, CVC 123 (4111 1111 1111 1111 asks for 3-D Secure password 12345678)\n\nPress Ctrl-C to stop.",
         creds::IOKA_API_KEY,
         creds::IOKA_PUBLIC_KEY,
         creds::IOKA_WEBHOOK_KEY,
@@ -129,6 +129,7 @@ async fn main() -> std::process::ExitCode {
         creds::ONEENTRY_EMAIL,
         creds::ONEENTRY_PASSWORD,
         admin = tolem_demo::DEMO_ADMIN_TOKEN,
+        notify = tolem_demo::DEMO_NOTIFY_SECRET,
         cdn = demo.cdn_origin.as_deref().unwrap_or("(none)"),
     );
     let shutdown = async move {

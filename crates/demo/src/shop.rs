@@ -9,17 +9,22 @@
 //! JSON error with its status. Nothing the browser sends is a price. Pages the shop renders
 //! itself get the secret written in instead (`/embed/element.html`'s `client-secret`
 //! attribute, see `embed.rs`), which is the other way shops do it.
+//!
+//! `POST /shop/notifications` is the shop's endpoint for the backend's notifications
+//! (`TOLEM_NOTIFY_URL`): each is checked against its signature before it is believed, and
+//! `GET /shop/notifications` shows the ones taken.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use tolem_core::api::{CustomerInfo, OrderInfo, OrderItem, SessionRequest, SessionResponse};
 use tolem_core::money::{Currency, MinorUnits};
+use tolem_core::notify::{verify, ShopNotification, DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER};
 use tolem_core::providers::Provider;
 
 /// The shop's catalogue: (product id, name, price in tiyn). The same products, at the same
@@ -56,6 +61,48 @@ pub struct Shop {
     pub merchant_key: String,
     /// The HTTP client.
     pub http: reqwest::Client,
+    /// The secret the backend signs its notifications with.
+    pub notify_secret: String,
+    /// The notifications taken, newest last (at most [`KEPT_NOTIFICATIONS`]).
+    pub notifications: std::sync::Mutex<std::collections::VecDeque<ShopNotification>>,
+}
+
+/// How many notifications the demo shop keeps to show.
+pub const KEPT_NOTIFICATIONS: usize = 200;
+
+/// `POST /shop/notifications`: what a shop's endpoint does with the backend's notification.
+/// It checks the signature over the raw body (and the timestamp, against replays) before it
+/// believes anything, takes each `id` once, and answers 204. A real shop would mark its order
+/// paid here; the demo keeps the last few to show at `GET /shop/notifications`.
+pub async fn notification(State(shop): State<Arc<Shop>>, headers: HeaderMap, body: Bytes) -> Response {
+    let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    if let Err(e) = verify(shop.notify_secret.as_bytes(), signature, &body, now, DEFAULT_TOLERANCE_SECONDS) {
+        tracing::warn!(error = %e, "shop: a notification was refused");
+        return refuse(StatusCode::UNAUTHORIZED, "BAD_SIGNATURE", &e.to_string());
+    }
+    let Ok(notification) = serde_json::from_slice::<ShopNotification>(&body) else {
+        return refuse(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "not a notification");
+    };
+    tracing::info!(order = %notification.order_id, status = notification.status.as_str(), "shop: notified");
+    if let Ok(mut kept) = shop.notifications.lock() {
+        if !kept.iter().any(|n| n.id == notification.id) {
+            kept.push_back(notification);
+            while kept.len() > KEPT_NOTIFICATIONS {
+                kept.pop_front();
+            }
+        }
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /shop/notifications`: the notifications the demo shop took, newest first.
+pub async fn notifications(State(shop): State<Arc<Shop>>) -> Response {
+    let kept: Vec<ShopNotification> =
+        shop.notifications.lock().map(|k| k.iter().rev().cloned().collect()).unwrap_or_default();
+    Json(serde_json::json!({ "notifications": kept })).into_response()
 }
 
 /// What the shop's page says about the cart: no prices.

@@ -698,3 +698,51 @@ async fn hosted_pages_speak_the_shoppers_language() {
     let russian = page_in(None).await;
     assert!(russian.contains("<html lang=\"ru\">") && russian.contains(Msg::Pay.text(Locale::Ru)), "{russian}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_shop_hears_of_a_bereke_payment_signed_and_refuses_a_forged_notification() {
+    let demo = start_demo(None).await;
+    let attempt = demo.start_for("bereke", "B-NOTE").await["attemptId"].as_str().unwrap().to_owned();
+    let form_url = demo.pay_url(&attempt, "card").await;
+    demo.bereke_page(&form_url, "pay", "5555555555555599").await;
+    demo.status_becomes(&attempt, "paid").await;
+
+    // The backend's outbox reaches the shop's endpoint on its own: pending (the attempt made),
+    // then paid, each checked against its signature by the shop before it was kept.
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        let (_, kept) = demo.get("/shop/notifications").await;
+        seen = kept["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["orderId"] == "B-NOTE")
+            .map(|n| (n["sequence"].as_i64().unwrap(), n["status"].as_str().unwrap().to_owned()))
+            .collect();
+        if seen.iter().any(|(_, s)| s == "paid") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    seen.sort();
+    assert_eq!(seen, [(1, "pending".to_owned()), (2, "paid".to_owned())]);
+
+    // Anyone can POST to a shop's endpoint: without the secret, nothing is believed.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let forged = json!({"id": "att_forged.9", "attemptId": "att_forged", "orderId": "B-NOTE", "provider": "bereke",
+        "status": "refunded", "final": true, "amount": 1_500_000, "currency": "KZT", "reference": null,
+        "sequence": 9, "at": "2026-12-07T03:00:00+00:00"})
+    .to_string();
+    let signature = tolem_core::notify::sign(b"a guessed secret, 32 characters!!", now, forged.as_bytes());
+    let response = demo
+        .http
+        .post(format!("{}/shop/notifications", demo.origin))
+        .header("tolem-signature", signature)
+        .body(forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let (_, kept) = demo.get("/shop/notifications").await;
+    assert!(!kept.to_string().contains("att_forged"), "{kept}");
+}
