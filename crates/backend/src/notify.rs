@@ -189,7 +189,7 @@ fn payload(change: &crate::store::ReportedChange) -> Vec<u8> {
         is_final: change.status.is_final(),
         amount: a.amount,
         currency: a.currency.code().to_owned(),
-        reference: (!a.provider_order_id.is_empty()).then(|| a.provider_order_id.clone()),
+        reference: change.reference.clone().or_else(|| Some(a.provider_order_id.clone())).filter(|r| !r.is_empty()),
         sequence: change.step,
         at: tolem_core::time::iso_utc(change.at_ms.div_euclid(1000)),
     };

@@ -83,7 +83,7 @@ impl Engine {
 
 /// The migrations, checked in under `migrations/<engine>/` and compiled in.
 fn migrator(engine: Engine) -> Migrator {
-    let files: [(i64, &'static str, &'static str); 6] = match engine {
+    let files: [(i64, &'static str, &'static str); 7] = match engine {
         Engine::Sqlite => [
             (1, "attempts", include_str!("../migrations/sqlite/0001_attempts.sql")),
             (2, "history steps and leases", include_str!("../migrations/sqlite/0002_history_steps_and_leases.sql")),
@@ -95,6 +95,7 @@ fn migrator(engine: Engine) -> Migrator {
             ),
             (5, "notifications to the shop", include_str!("../migrations/sqlite/0005_notifications.sql")),
             (6, "attempts by time", include_str!("../migrations/sqlite/0006_attempts_by_time.sql")),
+            (7, "notification references", include_str!("../migrations/sqlite/0007_notification_reference.sql")),
         ],
         Engine::Postgres => [
             (1, "attempts", include_str!("../migrations/postgres/0001_attempts.sql")),
@@ -107,6 +108,7 @@ fn migrator(engine: Engine) -> Migrator {
             ),
             (5, "notifications to the shop", include_str!("../migrations/postgres/0005_notifications.sql")),
             (6, "attempts by time", include_str!("../migrations/postgres/0006_attempts_by_time.sql")),
+            (7, "notification references", include_str!("../migrations/postgres/0007_notification_reference.sql")),
         ],
     };
     Migrator::with_migrations(
@@ -402,8 +404,9 @@ async fn record_history(
     if outbox {
         // The shop hears of the change if and only if it commits.
         sqlx::query(
-            "INSERT INTO notifications (attempt_id, step, created_ms, next_ms)
-             SELECT $1, MAX(step), $2, $2 FROM status_history WHERE attempt_id = $1",
+            "INSERT INTO notifications (attempt_id, step, created_ms, next_ms, reference)
+             SELECT $1, MAX(step), $2, $2, (SELECT provider_order_id FROM attempts WHERE attempt_id = $1)
+             FROM status_history WHERE attempt_id = $1",
         )
         .bind(attempt_id)
         .bind(now)

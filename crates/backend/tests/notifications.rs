@@ -324,3 +324,29 @@ fn the_readme_check_accepts_what_the_backend_signs_and_refuses_the_rest() {
     let verdicts: Vec<bool> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(verdicts, [true, false, false, false, false, false]);
 }
+
+on_both_engines!(each_notification_names_the_try_it_was_about);
+async fn each_notification_names_the_try_it_was_about(engine: Engine) {
+    let db = common::fresh(engine).await;
+    let shop = Shop::default();
+    // The shop refuses the first delivery, so every one is sent after all the changes below.
+    shop.failing.store(1, Ordering::SeqCst);
+    let app = instance(config(db.options.clone(), notify(&shop.serve().await))).await;
+    // Declined on the first try, then paid on the second, under a new provider reference.
+    pay_through(&app.store, "att_t1", "T-1", &[Failed]).await;
+    app.store.next_try("att_t1", 1, "T-1~2", tolem_backend::store::Leaving::Always).await.unwrap();
+    app.store.advance_status("att_t1", Paid, "webhook").await.unwrap();
+
+    let got = shop.until_taken(4).await;
+    let seen: Vec<(i64, PaymentStatus, Option<&str>)> =
+        got.iter().map(|n| (n.sequence, n.status, n.reference.as_deref())).collect();
+    assert_eq!(
+        seen,
+        [
+            (1, Pending, Some("rbs_att_t1")),
+            (2, Failed, Some("rbs_att_t1")),
+            (3, Pending, Some("T-1~2")),
+            (4, Paid, Some("T-1~2")),
+        ]
+    );
+}

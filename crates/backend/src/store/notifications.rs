@@ -85,6 +85,9 @@ pub struct ReportedChange {
     pub attempt: Attempt,
     /// The change's place in the attempt's history.
     pub step: i64,
+    /// The provider's reference of the try the change was about, as it was then (`None` for
+    /// notifications queued before it was recorded: the attempt's current one then stands in).
+    pub reference: Option<String>,
     /// The status the change moved it to.
     pub status: PaymentStatus,
     /// When (ms since the epoch).
@@ -169,16 +172,21 @@ impl Store {
         let Some(attempt) = self.by_id(attempt_id).await? else {
             return Ok(None);
         };
-        let row = sqlx::query("SELECT status, at_ms FROM status_history WHERE attempt_id = $1 AND step = $2")
-            .bind(attempt_id)
-            .bind(step)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT h.status, h.at_ms, n.reference FROM status_history h
+             LEFT JOIN notifications n ON n.attempt_id = h.attempt_id AND n.step = h.step
+             WHERE h.attempt_id = $1 AND h.step = $2",
+        )
+        .bind(attempt_id)
+        .bind(step)
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else {
             return Ok(None);
         };
         let status: String = row.try_get("status")?;
         Ok(Some(ReportedChange {
+            reference: row.try_get("reference")?,
             attempt,
             step,
             status: PaymentStatus::from_wire(&status).ok_or(StoreError::Corrupt("status"))?,
