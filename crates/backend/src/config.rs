@@ -492,7 +492,6 @@ impl Config {
         };
         let paytone = paytone_config(var)?;
         let notify = notify_config(var)?;
-        database.notifications = notify.is_some();
         let oneentry = match var("TOLEM_ONEENTRY_URL") {
             Some(project_url) => Some(OneEntryConfig {
                 project_url,

@@ -188,14 +188,7 @@ async fn metrics_route(
     axum::extract::State(app): axum::extract::State<Arc<AppState>>,
     headers: axum::http::HeaderMap,
 ) -> Result<([(header::HeaderName, &'static str); 1], String), error::AppError> {
-    let Some(token) = &app.config.metrics_token else {
-        return Err(error::AppError::NotFound);
-    };
-    let given =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    if !given.is_some_and(|g| tolem_core::signature::constant_time_eq(g.trim().as_bytes(), token.expose().as_bytes())) {
-        return Err(error::AppError::Unauthorized);
-    }
+    routes::require_token(app.config.metrics_token.as_ref(), &headers)?;
     let (pending, failed) = app.store.notification_counts().await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], metrics::render(pending, failed)))
 }

@@ -62,11 +62,10 @@ pub fn spawn(app: &Arc<AppState>) {
 /// A random id for this instance's lease (with the process id and the time should the
 /// system's randomness fail: only uniqueness between instances matters).
 fn instance_id() -> String {
-    let mut bytes = [0u8; 8];
-    match getrandom::fill(&mut bytes) {
-        Ok(()) => format!("notify-{}", tolem_core::signature::hex_lower(&bytes)),
-        Err(_) => format!("notify-{}-{}", std::process::id(), crate::store::now_ms()),
-    }
+    crate::steps::random_hex(8).map_or_else(
+        |_| format!("notify-{}-{}", std::process::id(), crate::store::now_ms()),
+        |hex| format!("notify-{hex}"),
+    )
 }
 
 struct Sender {

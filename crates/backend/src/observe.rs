@@ -23,11 +23,7 @@ pub fn plausible_request_id(id: &str) -> bool {
 
 /// A new id: 16 random bytes in hex (the time and the process id should randomness fail).
 fn fresh_request_id() -> String {
-    let mut bytes = [0u8; 16];
-    match getrandom::fill(&mut bytes) {
-        Ok(()) => tolem_core::signature::hex_lower(&bytes),
-        Err(_) => format!("{:x}{:08x}", crate::store::now_ms(), std::process::id()),
-    }
+    crate::steps::random_hex(16).unwrap_or_else(|_| format!("{:x}{:08x}", crate::store::now_ms(), std::process::id()))
 }
 
 /// The middleware: names the request, runs it inside its span, counts the answer

@@ -288,8 +288,8 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// How long a request waits for a free connection.
     pub acquire_timeout: Duration,
-    /// Queue a notification to the shop with every status change (set when
-    /// `TOLEM_NOTIFY_URL` is: see [`crate::notify`]).
+    /// Queue a notification to the shop with every status change ([`crate::notify`]);
+    /// [`crate::AppState::new`] turns it on when `TOLEM_NOTIFY_URL` is set.
     pub notifications: bool,
 }
 

@@ -14,7 +14,6 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tolem_core::api::{check_id, StatusResponse};
-use tolem_core::signature::constant_time_eq;
 use tolem_core::status::PaymentStatus;
 
 use super::json_body;
@@ -30,14 +29,7 @@ struct HoldRequest {
 }
 
 fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
-    let Some(token) = &app.config.admin_token else {
-        return Err(AppError::NotFound);
-    };
-    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    match given {
-        Some(g) if constant_time_eq(g.trim().as_bytes(), token.expose().as_bytes()) => Ok(()),
-        _ => Err(AppError::Unauthorized),
-    }
+    super::require_token(app.config.admin_token.as_ref(), headers)
 }
 
 /// `POST /admin/capture`.
@@ -113,14 +105,7 @@ pub async fn notifications(
     if let Some(id) = attempt_id {
         check_id("attemptId", id).map_err(|e| AppError::Invalid(e.to_string()))?;
     }
-    let limit = match query.get("limit") {
-        None => 50,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| AppError::Invalid("limit: an integer from 1 to 200".into()))?,
-    };
+    let limit = super::page_limit(query.get("limit").map(String::as_str))?;
     let records = app.store.notifications(state, attempt_id, limit).await?;
     Ok(Json(NotificationList { notifications: records.iter().map(NotificationView::of).collect() }))
 }
@@ -236,14 +221,7 @@ pub async fn attempts(
         from_ms: millis("from")?,
         to_ms: millis("to")?,
     };
-    let limit = match text("limit") {
-        None => 50,
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| invalid("limit: an integer from 1 to 200"))?,
-    };
+    let limit = super::page_limit(text("limit"))?;
     let after = text("cursor")
         .map(|c| PageCursor::parse(c).ok_or_else(|| invalid("cursor: as nextCursor gave it")))
         .transpose()?;

@@ -27,7 +27,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<SessionResponse>, AppError> {
-    let key = bearer(&headers).ok_or(AppError::Unauthorized)?;
+    let key = super::bearer(&headers).ok_or(AppError::Unauthorized)?;
     if !app.config.is_merchant_key(key) {
         return Err(AppError::Unauthorized);
     }
@@ -82,10 +82,6 @@ fn new_session(request: SessionRequest, expires_ms: i64) -> Result<CheckoutSessi
     let session_id = format!("cs_{}", crate::steps::random_hex(8)?);
     let client_secret = format!("{session_id}_secret_{}", crate::steps::random_hex(16)?);
     Ok(CheckoutSession { session_id, client_secret, request, expires_ms })
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
 /// The live session a client secret belongs to (what `start` needs).
